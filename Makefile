@@ -1,0 +1,111 @@
+# mailseal - one plain GNU Makefile.
+#
+#   make            build the library and the CLI under build/
+#   make check      build, then run every test (unit, golden, interop)
+#   make SAN=1 check   the same under ASan+UBSan (output under build/san/)
+#   make fuzz       build the libFuzzer targets and run each briefly
+#   make bench      run the benchmarks (not part of check)
+#   make demo       the main job: keygen, sign, verify, tamper, fail
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILD   := build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wno-unused-parameter
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     := -O2 -g
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -Icommon $(CFLAGS)
+LIBS    := -lcrypto
+
+ifeq ($(SAN),1)
+BUILD   := build/san
+OPT     := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS_ALL += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+CLI_SRC    := $(sort $(wildcard cli/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB        := $(BUILD)/libmailseal.a
+CLI        := $(BUILD)/mailseal
+
+.PHONY: all check unit fuzz fuzz-build bench demo install clean
+all: $(LIB) $(CLI)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/obj/tests/unit/unit.o $(LIB) $(LIBS)
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -c -o $@ $<
+
+unit: $(UNIT_BIN)
+
+# check: every test layer; tests/run prints "N passed, N failed".
+check: all $(UNIT_BIN)
+	MAILSEAL_BUILD=$(BUILD) tests/run
+
+# libFuzzer targets: always clang, always ASan+UBSan, separate objects.
+FUZZ_CC     := clang
+FUZZ_BUILD  := build/fuzz
+FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -Wno-unused-function -Icommon \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_SECONDS ?= 20
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -MMD -MP -c -o $@ $<
+
+comma := ,
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BUILD)
+
+bench: all
+	bench/run.sh $(BUILD)
+
+demo: all
+	scripts/demo.sh $(BUILD)/mailseal
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mailseal
+	install -m 0644 docs/mailseal.1 $(DESTDIR)$(MANDIR)/man1/mailseal.1
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj build/fuzz/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/*
+ * cli.h - the mailseal command: shared pieces of the subcommands.
+ *
+ * Exit status of every subcommand: 0 done (whatever the verdicts),
+ * 1 an input or output failed (named on stderr), 2 usage error.
+ */
+#ifndef MAILSEAL_CLI_H
+#define MAILSEAL_CLI_H
+
+#include <stdio.h>
+
+#define CLI_OK 0
+#define CLI_IO 1
+#define CLI_USAGE 2
+
+/* cli_error - "mailseal: ..." on stderr */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

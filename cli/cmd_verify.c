@@ -1,0 +1,161 @@
+/*
+ * cmd_verify.c - mailseal verify: one line per signature per message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dkim_verify.h"
+#include "keyfile.h"
+#include "ms_limits.h"
+#include "numparse.h"
+
+/* verify_print - "FILE<TAB>dkim=RESULT header.d=... reason=..." */
+static void verify_print(const char *name, const struct dkim_sig_result *r)
+{
+	const char *p;
+
+	printf("%s\tdkim=%s", name, dkim_result_str(r->result));
+	if (r->domain)
+		printf(" header.d=%s", r->domain);
+	if (r->selector)
+		printf(" header.s=%s", r->selector);
+	if (r->alg) {
+		fputs(" header.a=", stdout);
+		for (p = r->alg; *p; p++)       /* a= is untrusted text */
+			putchar((unsigned char)*p > 32 && *p != 127 ? *p : '?');
+	}
+	if (r->reason) {
+		fputs(" reason=\"", stdout);
+		for (p = r->reason; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (c == '"' || c == '\\')
+				putchar('\\');
+			putchar(c >= 32 && c != 127 ? c : '?');
+		}
+		putchar('"');
+	}
+	putchar('\n');
+}
+
+/* verify_one - verify the message in `in`, print its lines */
+static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
+		      unsigned char *chunk)
+{
+	struct dkim_verify *m = dkim_verify_begin(v);
+	struct dkim_verify_outcome oc;
+	struct ms_error err;
+	size_t n, i;
+	int rc = CLI_OK;
+
+	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
+		dkim_verify_feed(m, chunk, n);
+	if (ferror(in)) {
+		cli_error("%s: %s", name, strerror(errno));
+		rc = CLI_IO;
+		goto out;
+	}
+	if (dkim_verify_finish(m, &oc, &err) != MS_OK) {
+		cli_error("%s: %s", name, err.msg);
+		rc = CLI_IO;
+		goto out;
+	}
+	if (oc.nresults == 0 && oc.skipped == 0)
+		printf("%s\tdkim=none\n", name);
+	for (i = 0; i < oc.nresults; i++)
+		verify_print(name, &oc.results[i]);
+	for (i = 0; i < oc.skipped; i++)
+		printf("%s\tdkim=policy reason=\"not evaluated: more than %zu signatures\"\n",
+		       name, oc.nresults);
+out:
+	dkim_verify_free(m);
+	return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct dkim_verifier_opts opts = { 0 };
+	struct dkim_verifier *v = NULL;
+	struct keysource *ks = NULL;
+	const char *key_file = NULL;
+	unsigned char *chunk = NULL;
+	struct ms_error err;
+	uint64_t max = MS_DEFAULT_MAX_SIGS;
+	int i, rc = CLI_OK;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--") == 0) {
+			i++;
+			break;
+		}
+		if (i + 1 >= argc) {
+			cli_error("verify: option %s needs a value", o);
+			return CLI_USAGE;
+		}
+		if (strcmp(o, "--key-file") == 0)
+			key_file = argv[++i];
+		else if (strcmp(o, "--max-signatures") == 0) {
+			const char *val = argv[++i];
+
+			if (num_parse_u64((const unsigned char *)val, strlen(val),
+					  MS_MAX_SIGS, &max) != MS_OK || max == 0) {
+				cli_error("verify: --max-signatures takes 1 to %d",
+					  MS_MAX_SIGS);
+				return CLI_USAGE;
+			}
+		} else {
+			cli_error("verify: unknown option %s", o);
+			return CLI_USAGE;
+		}
+	}
+	if (!key_file) {
+		cli_error("verify: --key-file KEYS is required "
+			  "(key lookup in DNS is not part of this version)");
+		return CLI_USAGE;
+	}
+	ks = keyfile_open(key_file, &err);
+	if (!ks) {
+		cli_error("verify: %s", err.msg);
+		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+	}
+	opts.max_sigs = (size_t)max;
+	v = dkim_verifier_new(&opts, ks);
+	chunk = malloc(MS_IO_CHUNK);
+	if (!chunk) {
+		cli_error("out of memory");
+		rc = CLI_IO;
+		goto out;
+	}
+	if (i == argc) {
+		rc = verify_one(v, stdin, "-", chunk);
+		goto out;
+	}
+	for (; i < argc; i++) {
+		FILE *in;
+
+		if (strcmp(argv[i], "-") == 0) {
+			if (verify_one(v, stdin, "-", chunk) != CLI_OK)
+				rc = CLI_IO;
+			continue;
+		}
+		in = fopen(argv[i], "rb");
+		if (!in) {
+			cli_error("%s: %s", argv[i], strerror(errno));
+			rc = CLI_IO;
+			continue;
+		}
+		if (verify_one(v, in, argv[i], chunk) != CLI_OK)
+			rc = CLI_IO;
+		fclose(in);
+	}
+out:
+	free(chunk);
+	dkim_verifier_free(v);
+	keysource_destroy(ks);
+	return rc;
+}

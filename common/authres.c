@@ -1,0 +1,95 @@
+/*
+ * authres.c - the Authentication-Results writer (RFC 8601, RFC 6008).
+ */
+#include <string.h>
+
+#include "authres.h"
+
+/* ar_is_token - a MIME token (RFC 2045): no space, CTL or tspecial */
+static int ar_is_token(const char *v)
+{
+	if (!*v)
+		return 0;
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?=", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* ar_quoted - a quoted-string; control bytes are dropped */
+static enum ms_status ar_quoted(struct buf *out, const char *v)
+{
+	enum ms_status st = buf_putc(out, '"');
+
+	for (; *v && st == MS_OK; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c < 32 || c == 127)
+			continue;
+		if (c == '"' || c == '\\')
+			st = buf_putc(out, '\\');
+		if (st == MS_OK)
+			st = buf_putc(out, c);
+	}
+	return st == MS_OK ? buf_putc(out, '"') : st;
+}
+
+/* authres_append_value - a property value, quoted if it must be */
+enum ms_status authres_append_value(struct buf *out, const char *v)
+{
+	return ar_is_token(v) ? buf_puts(out, v) : ar_quoted(out, v);
+}
+
+static enum ms_status ar_prop(struct buf *out, const char *name,
+			      const char *v)
+{
+	enum ms_status st;
+
+	if (!v || !*v)
+		return MS_OK;
+	st = buf_printf(out, " %s=", name);
+	return st == MS_OK ? authres_append_value(out, v) : st;
+}
+
+/* authres_format - append the whole field, CRLF-terminated, to out */
+enum ms_status authres_format(const char *authserv_id,
+			      const struct dkim_sig_result *res, size_t n,
+			      struct buf *out)
+{
+	enum ms_status st;
+	size_t i, start = out->len;
+
+	st = buf_puts(out, "Authentication-Results: ");
+	if (st == MS_OK)
+		st = authres_append_value(out, authserv_id);
+	if (st == MS_OK && n == 0)
+		st = buf_puts(out, ";\r\n\tdkim=none");
+	for (i = 0; i < n && st == MS_OK; i++) {
+		const struct dkim_sig_result *r = &res[i];
+
+		st = buf_printf(out, ";\r\n\tdkim=%s", dkim_result_str(r->result));
+		if (st == MS_OK && r->reason) {
+			st = buf_puts(out, " reason=");
+			if (st == MS_OK)
+				st = ar_quoted(out, r->reason);
+		}
+		if (st == MS_OK)
+			st = ar_prop(out, "header.d", r->domain);
+		if (st == MS_OK)
+			st = ar_prop(out, "header.i", r->identity);
+		if (st == MS_OK)
+			st = ar_prop(out, "header.s", r->selector);
+		if (st == MS_OK)
+			st = ar_prop(out, "header.a", r->alg);
+		if (st == MS_OK)
+			st = ar_prop(out, "header.b", r->b_prefix);
+	}
+	if (st == MS_OK)
+		st = buf_puts(out, "\r\n");
+	if (st != MS_OK)
+		buf_truncate(out, start);
+	return st;
+}

@@ -1,0 +1,26 @@
+/*
+ * authres.h - the Authentication-Results writer (RFC 8601, with the
+ * header.b property of RFC 6008).
+ *
+ * One field for all DKIM results of a message: authserv-id, then one
+ * "dkim=RESULT" resinfo per signature with reason and the properties
+ * header.d, header.i (when present), header.s, header.a and header.b
+ * (first 8 characters of b=), or "dkim=none".  Values that are not
+ * MIME tokens are quoted.  Each resinfo goes on its own folded line.
+ */
+#ifndef MAILSEAL_AUTHRES_H
+#define MAILSEAL_AUTHRES_H
+
+#include <stddef.h>
+#include "buf.h"
+#include "dkim_verify.h"
+#include "status.h"
+
+/* authres_format - append the whole field, CRLF-terminated, to out */
+enum ms_status authres_format(const char *authserv_id,
+			      const struct dkim_sig_result *res, size_t n,
+			      struct buf *out);
+/* authres_append_value - a property value, quoted if it must be */
+enum ms_status authres_append_value(struct buf *out, const char *v);
+
+#endif

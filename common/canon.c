@@ -1,0 +1,247 @@
+/*
+ * canon.c - canonicalization of header fields and streamed bodies
+ * (RFC 6376 section 3.4).
+ *
+ * The body side works line by line with memchr and copies canonical
+ * bytes into a fixed staging buffer that goes to the sink in large
+ * pieces, so that the hash, not this file, dominates the cost.  Empty
+ * lines are counted, not stored: they are emitted only when a line with
+ * content follows, which implements "ignore empty lines at the end of
+ * the body" in constant memory.
+ */
+#include <string.h>
+
+#include "canon.h"
+
+static int canon_is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* canon_header - append the canonical form of one field */
+enum ms_status canon_header(enum dkim_canon mode, const unsigned char *raw,
+			    size_t len, struct buf *out)
+{
+	const unsigned char *colon, *p, *end = raw + len;
+	size_t name_len, i;
+	int wsp = 0, any = 0;
+
+	if (mode == DKIM_CANON_SIMPLE)
+		return buf_append(out, raw, len);
+	colon = memchr(raw, ':', len);
+	if (!colon)
+		return buf_append(out, raw, len);
+	name_len = (size_t)(colon - raw);
+	while (name_len > 0 && canon_is_wsp(raw[name_len - 1]))
+		name_len--;
+	if (buf_reserve(out, len + 2) != MS_OK)
+		return MS_ERR_LIMIT;
+	for (i = 0; i < name_len; i++) {
+		unsigned char c = raw[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		out->data[out->len++] = c;
+	}
+	out->data[out->len++] = ':';
+	for (p = colon + 1; p < end; p++) {
+		unsigned char c = *p;
+
+		if (c == '\r' && p + 1 < end && p[1] == '\n') {
+			p++;            /* unfold: CRLF disappears */
+			continue;
+		}
+		if (canon_is_wsp(c)) {
+			wsp = 1;
+			continue;
+		}
+		if (wsp && any)
+			out->data[out->len++] = ' ';
+		wsp = 0;
+		any = 1;
+		out->data[out->len++] = c;
+	}
+	out->data[out->len++] = '\r';
+	out->data[out->len++] = '\n';
+	out->data[out->len] = 0;
+	return MS_OK;
+}
+
+static void cb_flush(struct canon_body *cb)
+{
+	if (cb->stage_len) {
+		cb->sink(cb->sink_arg, cb->stage, cb->stage_len);
+		cb->out_len += cb->stage_len;
+		cb->stage_len = 0;
+	}
+}
+
+static void cb_put(struct canon_body *cb, const unsigned char *p, size_t n)
+{
+	while (n) {
+		size_t room = MS_CANON_STAGE - cb->stage_len;
+		size_t k = n < room ? n : room;
+
+		memcpy(cb->stage + cb->stage_len, p, k);
+		cb->stage_len += k;
+		p += k;
+		n -= k;
+		if (cb->stage_len == MS_CANON_STAGE)
+			cb_flush(cb);
+	}
+}
+
+static void cb_crlf(struct canon_body *cb)
+{
+	if (MS_CANON_STAGE - cb->stage_len < 2)
+		cb_flush(cb);
+	cb->stage[cb->stage_len++] = '\r';
+	cb->stage[cb->stage_len++] = '\n';
+}
+
+/* cb_line_starts - a line gets content: the held empty lines were not
+ * the end of the body after all */
+static void cb_line_starts(struct canon_body *cb)
+{
+	while (cb->empty_lines) {
+		cb_crlf(cb);
+		cb->empty_lines--;
+	}
+	cb->line_has_content = 1;
+}
+
+static void cb_simple_content(struct canon_body *cb, const unsigned char *p,
+			      size_t n)
+{
+	if (!cb->line_has_content)
+		cb_line_starts(cb);
+	cb_put(cb, p, n);
+}
+
+static void cb_relaxed_content(struct canon_body *cb, const unsigned char *p,
+			       size_t n)
+{
+	const unsigned char *e = p + n;
+
+	while (p < e) {
+		unsigned char *o, *oend;
+
+		if (canon_is_wsp(*p)) {
+			cb->wsp_pending = 1;
+			p++;
+			continue;
+		}
+		if (!cb->line_has_content)
+			cb_line_starts(cb);
+		if (MS_CANON_STAGE - cb->stage_len < 2)
+			cb_flush(cb);
+		o = cb->stage + cb->stage_len;
+		oend = cb->stage + MS_CANON_STAGE - 1;
+		if (cb->wsp_pending) {
+			*o++ = ' ';
+			cb->wsp_pending = 0;
+		}
+		while (p < e && o < oend) {
+			unsigned char c = *p;
+
+			if (c > ' ' || !canon_is_wsp(c)) {
+				*o++ = c;
+				p++;
+				continue;
+			}
+			do
+				p++;
+			while (p < e && canon_is_wsp(*p));
+			if (p == e) {
+				cb->wsp_pending = 1;
+				break;
+			}
+			*o++ = ' ';
+		}
+		cb->stage_len = (size_t)(o - cb->stage);
+	}
+}
+
+static void cb_content(struct canon_body *cb, const unsigned char *p,
+		       size_t n)
+{
+	if (cb->mode == DKIM_CANON_RELAXED)
+		cb_relaxed_content(cb, p, n);
+	else
+		cb_simple_content(cb, p, n);
+}
+
+static void cb_line_end(struct canon_body *cb)
+{
+	cb->wsp_pending = 0;            /* trailing WSP goes (relaxed) */
+	if (cb->line_has_content)
+		cb_crlf(cb);
+	else
+		cb->empty_lines++;
+	cb->line_has_content = 0;
+}
+
+/* canon_body_init - start a body in the given mode */
+void canon_body_init(struct canon_body *cb, enum dkim_canon mode,
+		     canon_sink_fn sink, void *sink_arg)
+{
+	cb->mode = mode;
+	cb->sink = sink;
+	cb->sink_arg = sink_arg;
+	cb->out_len = 0;
+	cb->empty_lines = 0;
+	cb->line_has_content = 0;
+	cb->wsp_pending = 0;
+	cb->cr_held = 0;
+	cb->stage_len = 0;
+}
+
+/* canon_body_feed - canonicalize the next chunk */
+void canon_body_feed(struct canon_body *cb, const unsigned char *p,
+		     size_t len)
+{
+	const unsigned char *end = p + len;
+
+	if (len == 0)
+		return;
+	if (cb->cr_held) {
+		cb->cr_held = 0;
+		if (*p == '\n') {
+			cb_line_end(cb);
+			p++;
+		} else {
+			cb_content(cb, (const unsigned char *)"\r", 1);
+		}
+	}
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *seg_end = nl ? nl : end;
+
+		if (seg_end > p && seg_end[-1] == '\r') {
+			seg_end--;
+			if (!nl)
+				cb->cr_held = 1;
+		}
+		if (seg_end > p)
+			cb_content(cb, p, (size_t)(seg_end - p));
+		if (!nl)
+			break;
+		cb_line_end(cb);
+		p = nl + 1;
+	}
+}
+
+/* canon_body_finish - end of body; flushes everything to the sink */
+void canon_body_finish(struct canon_body *cb)
+{
+	if (cb->cr_held) {
+		cb->cr_held = 0;
+		cb_content(cb, (const unsigned char *)"\r", 1);
+	}
+	if (cb->line_has_content)
+		cb_line_end(cb);
+	cb->empty_lines = 0;
+	if (cb->mode == DKIM_CANON_SIMPLE && cb->out_len + cb->stage_len == 0)
+		cb_crlf(cb);
+	cb_flush(cb);
+}

@@ -1,0 +1,426 @@
+/*
+ * dkim_verify.c - DKIM verification, streaming.
+ *
+ * At the end of the header block every DKIM-Signature (up to the cap)
+ * is parsed and asks the body-hash set for the hash it needs; the body
+ * then streams through the set; at finish each signature is judged in
+ * the order RFC 6376 section 6.1 gives: signature syntax, key lookup,
+ * key checks, body hash, header signature.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+#include "bodyhash.h"
+#include "crypto.h"
+#include "dkim_verify.h"
+#include "hdrhash.h"
+#include "keyrec.h"
+#include "ms_limits.h"
+#include "xalloc.h"
+
+/* parsed keys, keyed by the exact record bytes, so a cached entry can
+ * never disagree with what the key source says now */
+#define PKCACHE_SIZE 64
+
+struct pkcache_entry {
+	unsigned char *rec;
+	size_t rec_len;
+	uint64_t last_used;
+	enum ms_status st;
+	char reason[MS_ERRMSG_MAX];
+	struct keyrec key;
+};
+
+struct dkim_verifier {
+	struct dkim_verifier_opts o;
+	struct keysource *ks;
+	uint64_t tick;
+	struct pkcache_entry cache[PKCACHE_SIZE];
+};
+
+struct vsig {
+	struct dkim_sig sig;
+	enum ms_status parse_st;
+	const char *parse_reason;
+	size_t field;                   /* index of its header field */
+	int bh;                         /* body hash index, -1: none */
+};
+
+struct dkim_verify {
+	struct dkim_verifier *v;
+	struct arena arena;
+	struct msgreader mr;
+	struct bodyhash_set *bh;
+	struct vsig sigs[MS_MAX_SIGS];
+	size_t nsigs;
+	size_t skipped;
+	struct buf canon;               /* scratch: canonical headers */
+};
+
+static const char dkim_sig_name[] = "DKIM-Signature";
+
+/* dkim_result_str - "pass", "fail", ... */
+const char *dkim_result_str(enum dkim_result r)
+{
+	switch (r) {
+	case DKIM_RES_NONE:       return "none";
+	case DKIM_RES_PASS:       return "pass";
+	case DKIM_RES_FAIL:       return "fail";
+	case DKIM_RES_NEUTRAL:    return "neutral";
+	case DKIM_RES_POLICY:     return "policy";
+	case DKIM_RES_TEMPERROR:  return "temperror";
+	case DKIM_RES_PERMERROR:  return "permerror";
+	}
+	return "permerror";
+}
+
+/* dkim_verifier_new - long-lived verifier over the key source ks */
+struct dkim_verifier *dkim_verifier_new(const struct dkim_verifier_opts *o,
+					struct keysource *ks)
+{
+	struct dkim_verifier *v = xcalloc(1, sizeof(*v));
+
+	if (o)
+		v->o = *o;
+	if (v->o.max_sigs == 0)
+		v->o.max_sigs = MS_DEFAULT_MAX_SIGS;
+	if (v->o.max_sigs > MS_MAX_SIGS)
+		v->o.max_sigs = MS_MAX_SIGS;
+	v->ks = ks;
+	return v;
+}
+
+/* dkim_verifier_free - release it (not the key source) */
+void dkim_verifier_free(struct dkim_verifier *v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < PKCACHE_SIZE; i++) {
+		free(v->cache[i].rec);
+		keyrec_release(&v->cache[i].key);
+	}
+	free(v);
+}
+
+/* pkcache_get - the parsed key for a record, parsing it on a miss */
+static const struct pkcache_entry *pkcache_get(struct dkim_verifier *v,
+					       const unsigned char *rec,
+					       size_t len)
+{
+	struct pkcache_entry *e, *victim = &v->cache[0];
+	struct ms_error err;
+	size_t i;
+
+	v->tick++;
+	for (i = 0; i < PKCACHE_SIZE; i++) {
+		e = &v->cache[i];
+		if (e->rec && e->rec_len == len && memcmp(e->rec, rec, len) == 0) {
+			e->last_used = v->tick;
+			return e;
+		}
+		if (e->last_used < victim->last_used)
+			victim = e;
+	}
+	e = victim;
+	free(e->rec);
+	keyrec_release(&e->key);
+	e->rec = (unsigned char *)xstrndup((const char *)rec, len);
+	e->rec_len = len;
+	e->last_used = v->tick;
+	ms_error_clear(&err);
+	e->st = keyrec_parse(rec, len, &e->key, &err);
+	snprintf(e->reason, sizeof(e->reason), "%s", err.msg);
+	if (e->st != MS_OK)
+		keyrec_release(&e->key);
+	return e;
+}
+
+static void dv_on_headers(void *arg)
+{
+	struct dkim_verify *m = arg;
+	size_t i, n = msgreader_nfields(&m->mr);
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *val;
+		struct ms_error err;
+		struct vsig *vs;
+		size_t vlen;
+
+		if (!msgreader_field_is(&m->mr, i, dkim_sig_name,
+					sizeof(dkim_sig_name) - 1))
+			continue;
+		if (m->nsigs == m->v->o.max_sigs) {
+			m->skipped++;
+			continue;
+		}
+		vs = &m->sigs[m->nsigs++];
+		vs->field = i;
+		vs->bh = -1;
+		val = msgreader_field_value(&m->mr, i, &vlen);
+		ms_error_clear(&err);
+		vs->parse_st = dkimsig_parse(val, vlen, &m->arena, &vs->sig, &err);
+		if (vs->parse_st != MS_OK) {
+			vs->parse_reason = arena_strdup(&m->arena, err.msg);
+			continue;
+		}
+		if (vs->sig.alg == DKIM_ALG_RSA_SHA256 ||
+		    vs->sig.alg == DKIM_ALG_ED25519_SHA256)
+			vs->bh = bodyhash_add(m->bh, vs->sig.body_canon,
+					      vs->sig.has_length ? vs->sig.length
+								 : BODYHASH_NOLIMIT);
+	}
+}
+
+static void dv_on_body(void *arg, const unsigned char *p, size_t len)
+{
+	struct dkim_verify *m = arg;
+
+	bodyhash_feed(m->bh, p, len);
+}
+
+/* dkim_verify_begin - a context for one message */
+struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v)
+{
+	struct dkim_verify *m = xmalloc(sizeof(*m));
+
+	m->v = v;
+	arena_init(&m->arena);
+	msgreader_init(&m->mr, dv_on_headers, dv_on_body, m);
+	m->bh = bodyhash_new();
+	m->nsigs = 0;
+	m->skipped = 0;
+	buf_init(&m->canon, MS_MAX_HEADER_BYTES + 1024);
+	return m;
+}
+
+/* dkim_verify_feed - the next chunk of the message */
+void dkim_verify_feed(struct dkim_verify *m, const unsigned char *p,
+		      size_t len)
+{
+	/* an error state is kept by the reader and reported at finish */
+	(void)msgreader_feed(&m->mr, p, len);
+}
+
+/* dkim_verify_reader - the message's headers */
+const struct msgreader *dkim_verify_reader(const struct dkim_verify *m)
+{
+	return &m->mr;
+}
+
+/* dkim_verify_free - release the context and its results */
+void dkim_verify_free(struct dkim_verify *m)
+{
+	if (!m)
+		return;
+	msgreader_free(&m->mr);
+	bodyhash_free(m->bh);
+	buf_free(&m->canon);
+	arena_free(&m->arena);
+	free(m);
+}
+
+static void dv_set(struct dkim_verify *m, struct dkim_sig_result *r,
+		   enum dkim_result res, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void dv_set(struct dkim_verify *m, struct dkim_sig_result *r,
+		   enum dkim_result res, const char *fmt, ...)
+{
+	char tmp[MS_ERRMSG_MAX];
+	va_list ap;
+
+	r->result = res;
+	if (!fmt) {
+		r->reason = NULL;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	r->reason = arena_strdup(&m->arena, tmp);
+}
+
+/* dv_header_digest - the header hash, with b= emptied from the field */
+static int dv_header_digest(struct dkim_verify *m, const struct vsig *vs,
+			    unsigned char *digest)
+{
+	const struct dkim_sig *sig = &vs->sig;
+	const unsigned char *raw, *val;
+	size_t raw_len, vlen, voff;
+	struct buf field;
+	int ok;
+
+	raw = msgreader_field(&m->mr, vs->field, &raw_len);
+	val = msgreader_field_value(&m->mr, vs->field, &vlen);
+	voff = (size_t)(val - raw);
+	buf_init(&field, raw_len);
+	ok = buf_append(&field, raw, voff + sig->b_span_start) == MS_OK &&
+	     buf_append(&field, val + sig->b_span_end,
+			vlen - sig->b_span_end) == MS_OK &&
+	     hdrhash_compute(&m->mr, sig->hdr_canon,
+			     (const char *const *)sig->headers, sig->nheaders,
+			     field.data, field.len, &m->canon, digest) == MS_OK;
+	buf_free(&field);
+	return ok;
+}
+
+static int dv_domain_eq(const char *identity, const char *domain)
+{
+	const char *at = strrchr(identity, '@');
+
+	return at && strcasecmp(at + 1, domain) == 0;
+}
+
+/* dv_judge - the result of one parsed signature */
+static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
+		     struct dkim_sig_result *r, time_t now)
+{
+	const struct dkim_sig *sig = &vs->sig;
+	const struct pkcache_entry *pk;
+	const struct keyrec *key;
+	struct key_answer ans;
+	unsigned char digest[CRYPTO_SHA256_LEN];
+	const unsigned char *bh;
+	uint64_t canon_len = 0;
+	char name[2 * MS_MAX_DOMAIN + 16];
+
+	if (sig->alg == DKIM_ALG_RSA_SHA1) {
+		dv_set(m, r, DKIM_RES_PERMERROR,
+		       "rsa-sha1 is not accepted (RFC 8301)");
+		return;
+	}
+	if (sig->has_expire && (uint64_t)now > sig->expire) {
+		dv_set(m, r, DKIM_RES_FAIL, "signature expired (x=)");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s._domainkey.%s", sig->selector,
+		 sig->domain);
+	keysource_lookup(m->v->ks, name, &m->arena, &ans);
+	r->dnssec = ans.dnssec;
+	if (ans.status == KEY_TEMPFAIL) {
+		dv_set(m, r, DKIM_RES_TEMPERROR, "key lookup failed: %s",
+		       ans.reason ? ans.reason : "temporary error");
+		return;
+	}
+	if (ans.status == KEY_NOTFOUND || ans.nrecords == 0) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "no key for signature at %s",
+		       name);
+		return;
+	}
+	if (ans.nrecords > 1) {
+		dv_set(m, r, DKIM_RES_PERMERROR,
+		       "%zu key records at %s (RFC 6376 3.6.2.2)",
+		       ans.nrecords, name);
+		return;
+	}
+	pk = pkcache_get(m->v, ans.records[0], ans.record_len[0]);
+	if (pk->st != MS_OK) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "bad key record: %s",
+		       pk->reason);
+		return;
+	}
+	key = &pk->key;
+	r->testing = key->testing;
+	r->key_bits = key->bits;
+	if (key->revoked) {
+		dv_set(m, r, DKIM_RES_FAIL, "key revoked");
+		return;
+	}
+	if (key->type == KEYREC_OTHER ||
+	    (key->type == KEYREC_RSA) != (sig->alg == DKIM_ALG_RSA_SHA256)) {
+		dv_set(m, r, DKIM_RES_PERMERROR,
+		       "key type does not match a=%s", sig->alg_name);
+		return;
+	}
+	if (!key->sha256_ok) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "key h= does not allow sha256");
+		return;
+	}
+	if (!key->email_ok) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "key s= is not for email");
+		return;
+	}
+	if (key->strict && sig->identity &&
+	    !dv_domain_eq(sig->identity, sig->domain)) {
+		dv_set(m, r, DKIM_RES_PERMERROR,
+		       "key t=s requires the i= domain to be d=");
+		return;
+	}
+	if (key->type == KEYREC_RSA && key->bits < MS_MIN_RSA_BITS) {
+		dv_set(m, r, DKIM_RES_FAIL,
+		       "RSA key of %u bits is too small (RFC 8301)", key->bits);
+		return;
+	}
+	if (vs->bh < 0) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "too many distinct body hashes");
+		return;
+	}
+	bh = bodyhash_digest(m->bh, vs->bh, &canon_len);
+	if (sig->has_length && canon_len < sig->length) {
+		dv_set(m, r, DKIM_RES_FAIL, "body is shorter than l=");
+	} else if (sig->bh_len != BODYHASH_DIGEST ||
+		   memcmp(sig->bh, bh, BODYHASH_DIGEST) != 0) {
+		dv_set(m, r, DKIM_RES_FAIL, "body hash did not verify");
+	} else if (!dv_header_digest(m, vs, digest)) {
+		dv_set(m, r, DKIM_RES_TEMPERROR, "header hash failed");
+		return;
+	} else if (!crypto_verify_digest(key->pkey, digest, sig->sig,
+					 sig->sig_len)) {
+		dv_set(m, r, DKIM_RES_FAIL, "signature did not verify");
+	} else {
+		dv_set(m, r, DKIM_RES_PASS, NULL);
+		return;
+	}
+	if (key->testing)
+		dv_set(m, r, DKIM_RES_NEUTRAL, "%s (key in testing mode, t=y)",
+		       r->reason);
+}
+
+/* dkim_verify_finish - end of message: verify every signature */
+enum ms_status dkim_verify_finish(struct dkim_verify *m,
+				  struct dkim_verify_outcome *out,
+				  struct ms_error *err)
+{
+	time_t now = m->v->o.now ? m->v->o.now : time(NULL);
+	struct dkim_sig_result *r;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (msgreader_finish(&m->mr) != MS_OK) {
+		r = arena_alloc(&m->arena, sizeof(*r));
+		dv_set(m, r, DKIM_RES_PERMERROR, "%s", m->mr.err.msg);
+		out->results = r;
+		out->nresults = 1;
+		return MS_OK;
+	}
+	if (bodyhash_finish(m->bh, err) != MS_OK)
+		return err ? err->code : MS_ERR_CRYPTO;
+	out->results = arena_alloc(&m->arena,
+				   (m->nsigs ? m->nsigs : 1) * sizeof(*r));
+	out->nresults = m->nsigs;
+	out->skipped = m->skipped;
+	for (i = 0; i < m->nsigs; i++) {
+		const struct vsig *vs = &m->sigs[i];
+
+		r = &out->results[i];
+		r->domain = vs->sig.domain;
+		r->selector = vs->sig.selector;
+		r->identity = vs->sig.identity;
+		r->alg = vs->sig.alg_name;
+		if (vs->sig.sig_b64)
+			snprintf(r->b_prefix, sizeof(r->b_prefix), "%s",
+				 vs->sig.sig_b64);
+		if (vs->parse_st != MS_OK) {
+			dv_set(m, r, DKIM_RES_PERMERROR, "%s", vs->parse_reason);
+			continue;
+		}
+		dv_judge(m, vs, r, now);
+	}
+	return MS_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * keysource.h - where DKIM key records come from.
+ *
+ * A key source answers one question: the TXT records at a name such as
+ * "sel._domainkey.example.com".  The key file (keyfile.h) is one source;
+ * DNS and the cache chain are others.  Answers are copied into the
+ * caller's arena.  A source distinguishes "no such record" (permanent:
+ * NXDOMAIN or NODATA) from "could not find out" (temporary), which the
+ * verifier maps to permerror and temperror.
+ */
+#ifndef MAILSEAL_KEYSOURCE_H
+#define MAILSEAL_KEYSOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "arena.h"
+#include "ms_limits.h"
+#include "status.h"
+
+enum key_status {
+	KEY_FOUND = 0,
+	KEY_NOTFOUND,                   /* NXDOMAIN or NODATA */
+	KEY_TEMPFAIL,                   /* timeout, SERVFAIL, ... */
+};
+
+struct key_answer {
+	enum key_status status;
+	size_t nrecords;
+	const unsigned char *records[MS_MAX_KEY_RECORDS];
+	size_t record_len[MS_MAX_KEY_RECORDS];
+	uint32_t ttl;
+	int dnssec;                     /* answer was DNSSEC-validated */
+	const char *reason;             /* for KEY_NOTFOUND / KEY_TEMPFAIL */
+};
+
+struct keysource;
+
+struct keysource_ops {
+	/* lookup - fill ans for name (a NUL-terminated query name) */
+	void (*lookup)(struct keysource *ks, const char *name,
+		       struct arena *arena, struct key_answer *ans);
+	/* destroy - release the source */
+	void (*destroy)(struct keysource *ks);
+};
+
+struct keysource {
+	const struct keysource_ops *ops;
+};
+
+/* keysource_lookup - ask the source */
+void keysource_lookup(struct keysource *ks, const char *name,
+		      struct arena *arena, struct key_answer *ans);
+/* keysource_destroy - release the source (NULL is fine) */
+void keysource_destroy(struct keysource *ks);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/sh
+# install-deps.sh - install every Debian package that mailseal's build,
+# tests, benchmarks and demo need.  Idempotent: packages already present
+# are left alone, and apt is not touched at all when nothing is missing.
+set -eu
+
+PKGS="
+build-essential pkg-config make gcc clang libclang-rt-14-dev
+libssl-dev openssl
+python3 python3-dkim python3-nacl
+libmail-dkim-perl libcryptx-perl
+opendkim-tools libopendkim-dev
+time
+"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	SUDO="sudo"
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
