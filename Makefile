@@ -98,7 +98,7 @@ bench: all
 	bench/run.sh $(BUILD)
 
 demo: all
-	scripts/demo.sh $(BUILD)/mailseal
+	scripts/demo.sh $(CURDIR)/$(CLI)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
