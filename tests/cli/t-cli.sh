@@ -1,0 +1,162 @@
+#!/bin/bash
+# t-cli.sh - the mailseal command as an administrator uses it: exit
+# codes, errors, files it writes, stdin/stdout, many files, odd input,
+# and constant memory on large messages.
+set -u
+ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=${MAILSEAL:-$ROOT/build/mailseal}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+
+fails=0
+ok()  { echo "ok $*"; }
+nok() { echo "not ok $*"; fails=$((fails + 1)); }
+check() {       # check NAME COMMAND...: passes when the command succeeds
+	local name=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name"; fi
+}
+status_is() {   # status_is NAME WANT COMMAND...
+	local name=$1 want=$2 got; shift 2
+	"$@" >out.txt 2>err.txt; got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else
+		nok "$name - exit $got, wanted $want: $(head -c 300 err.txt)"; fi
+}
+
+msg() {         # msg FILE: a small CRLF message
+	printf 'From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: test %s\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nbody of %s\r\n' "$1" "$1" > "$1"
+}
+
+# --- usage -----------------------------------------------------------
+status_is "no arguments: usage, exit 2" 2 "$M"
+status_is "unknown command: exit 2" 2 "$M" frobnicate
+status_is "help: exit 0" 0 "$M" --help
+status_is "keygen without -d: exit 2" 2 "$M" keygen -s x
+status_is "keygen bad type: exit 2" 2 "$M" keygen -d example.com -s x -t dsa
+status_is "keygen -b 512: exit 2" 2 "$M" keygen -d example.com -s x -b 512
+status_is "keygen bad domain: exit 2" 2 "$M" keygen -d 'exa mple.com' -s x
+status_is "sign without key: exit 2" 2 "$M" sign -d example.com -s x
+status_is "verify without key file: exit 2" 2 "$M" verify /dev/null
+status_is "verify unknown option: exit 2" 2 "$M" verify --frob x
+status_is "verify --max-signatures 0: exit 2" 2 "$M" verify --key-file /dev/null --max-signatures 0
+
+# --- keygen ----------------------------------------------------------
+mkdir keys
+status_is "keygen rsa" 0 "$M" keygen -d example.com -s rsa1 -o keys
+status_is "keygen ed25519" 0 "$M" keygen -d example.com -s ed1 -t ed25519 -o keys
+status_is "keygen rsa 4096" 0 "$M" keygen -d example.com -s big -b 4096 -o keys
+[ "$(stat -c %a keys/rsa1.private)" = 600 ] && ok "private key mode 0600" || nok "private key mode 0600"
+status_is "keygen refuses to overwrite a key" 1 "$M" keygen -d example.com -s rsa1 -o keys
+grep -q 'not overwriting' err.txt && ok "overwrite refusal says why" || nok "overwrite refusal says why"
+head -c 100 keys/rsa1.private | grep -q 'BEGIN PRIVATE KEY' && ok "private key is PKCS#8 PEM" || nok "private key is PKCS#8 PEM"
+longest=$(grep -o '"[^"]*"' keys/big.txt | awk '{ if (length($0) - 2 > m) m = length($0) - 2 } END { print m }')
+[ "$longest" -le 255 ] && ok "TXT strings at most 255 bytes ($longest)" || nok "TXT strings at most 255 bytes ($longest)"
+[ "$(grep -o '"[^"]*"' keys/big.txt | wc -l)" -ge 3 ] && ok "4096-bit record split into strings" || nok "4096-bit record split into strings"
+grep -q '^ed1._domainkey.example.com.	IN	TXT	( "v=DKIM1; k=ed25519; p=' keys/ed1.txt && ok "ed25519 zone line" || nok "ed25519 zone line"
+cat keys/*.txt > keyfile
+status_is "keygen into missing dir: exit 1" 1 "$M" keygen -d example.com -s z -o nonexistent/dir
+
+# openssl agrees the record matches the private key
+pub_rec=$(grep -o '"[^"]*"' keys/rsa1.txt | tr -d '"\n' | sed 's/.*p=//')
+pub_ssl=$(openssl pkey -in keys/rsa1.private -pubout -outform DER 2>/dev/null | base64 -w0)
+[ "$pub_rec" = "$pub_ssl" ] && ok "rsa record p= is the key's SPKI" || nok "rsa record p= is the key's SPKI"
+
+# --- sign and verify -------------------------------------------------
+msg m1.eml; msg m2.eml; msg m3.eml
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private m1.eml > s-rsa.eml
+check "sign rsa" test -s s-rsa.eml
+"$M" verify --key-file keyfile s-rsa.eml > v.txt
+grep -q $'^s-rsa.eml\tdkim=pass header.d=example.com header.s=rsa1 header.a=rsa-sha256$' v.txt \
+	&& ok "verify rsa: pass line format" || nok "verify rsa: pass line format - $(cat v.txt)"
+"$M" sign -d example.com -s ed1 -k keys/ed1.private -c simple/simple m1.eml > s-ed.eml
+"$M" verify --key-file keyfile s-ed.eml | grep -q 'dkim=pass.*ed25519-sha256' && ok "sign+verify ed25519 simple/simple" || nok "sign+verify ed25519 simple/simple"
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private -d example.com -s ed1 -k keys/ed1.private -c simple/relaxed m1.eml > s-dual.eml
+[ "$(grep -c '^DKIM-Signature:' s-dual.eml)" = 2 ] && ok "dual signing adds two fields" || nok "dual signing adds two fields"
+[ "$("$M" verify --key-file keyfile s-dual.eml | grep -c 'dkim=pass')" = 2 ] && ok "dual signatures both pass" || nok "dual signatures both pass"
+status_is "sign -a that does not fit the key: exit 2" 2 "$M" sign -d example.com -s ed1 -k keys/ed1.private -a rsa-sha256 m1.eml
+status_is "sign -H without from: exit 2" 2 "$M" sign -d example.com -s rsa1 -k keys/rsa1.private -H to:subject m1.eml
+status_is "sign bad -c: exit 2" 2 "$M" sign -d example.com -s rsa1 -k keys/rsa1.private -c loose m1.eml
+status_is "sign missing key file: exit 1" 1 "$M" sign -d example.com -s rsa1 -k keys/none.private m1.eml
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private -H from:subject -i alice@example.com -x 3600 m1.eml > s-opts.eml
+tr -d '\r\n\t ' < s-opts.eml | grep -q 'h=from:subject;' && ok "sign -H gives h= as listed" || nok "sign -H gives h= as listed"
+tr -d '\r\n\t ' < s-opts.eml | grep -q 'i=alice@example.com;' && ok "sign -i sets i=" || nok "sign -i sets i="
+tr -d '\r\n\t ' < s-opts.eml | grep -q 'x=[0-9]*;' && ok "sign -x sets x=" || nok "sign -x sets x="
+"$M" verify --key-file keyfile s-opts.eml | grep -q 'dkim=pass' && ok "signature with -H -i -x passes" || nok "signature with -H -i -x passes"
+status_is "sign -i outside d=: exit 2" 2 "$M" sign -d example.com -s rsa1 -k keys/rsa1.private -i alice@example.org m1.eml
+awk 'length($0) > 79 { bad = 1 } END { exit bad }' s-dual.eml && ok "signature lines at most 78 columns" || nok "signature lines at most 78 columns"
+
+# stdin and stdout
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private < m1.eml > s-stdin.eml
+"$M" verify --key-file keyfile < s-stdin.eml > v.txt
+grep -q $'^-\tdkim=pass' v.txt && ok "sign and verify through stdin" || nok "sign and verify through stdin - $(cat v.txt)"
+
+# LF-only messages stay LF-only and verify
+tr -d '\r' < m1.eml > lf.eml
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private lf.eml > s-lf.eml
+if grep -q $'\r' s-lf.eml; then nok "LF input gives LF output"; else ok "LF input gives LF output"; fi
+"$M" verify --key-file keyfile s-lf.eml | grep -q 'dkim=pass' && ok "LF message verifies" || nok "LF message verifies"
+sed 's/$/\r/' s-lf.eml > s-lf-crlf.eml
+"$M" verify --key-file keyfile s-lf-crlf.eml | grep -q 'dkim=pass' && ok "LF-signed message verifies after CRLF conversion" || nok "LF-signed message verifies after CRLF conversion"
+
+# many files in one process
+mkdir out
+status_is "sign --out-dir many files" 0 "$M" sign -d example.com -s ed1 -k keys/ed1.private --out-dir out m1.eml m2.eml m3.eml
+"$M" verify --key-file keyfile out/m1.eml out/m2.eml out/m3.eml m1.eml > v.txt
+[ "$(grep -c 'dkim=pass' v.txt)" = 3 ] && grep -q $'^m1.eml\tdkim=none$' v.txt && ok "verify many files: 3 pass, 1 none" || nok "verify many files - $(cat v.txt)"
+status_is "sign --out-dir with a missing file: exit 1" 1 "$M" sign -d example.com -s ed1 -k keys/ed1.private --out-dir out m1.eml missing.eml
+[ -s out/m1.eml ] && ok "other files still signed" || nok "other files still signed"
+ls -a out | grep -q '\.tmp$' && nok "no temporary files left" || ok "no temporary files left"
+status_is "verify with a missing file: exit 1, others processed" 1 "$M" verify --key-file keyfile out/m1.eml missing.eml out/m2.eml
+[ "$(grep -c 'dkim=pass' out.txt)" = 2 ] && grep -q 'missing.eml' err.txt && ok "missing file named, others verified" || nok "missing file named, others verified"
+
+# tampering
+sed 's/body of m1/body of mX/' s-dual.eml > t-body.eml
+[ "$("$M" verify --key-file keyfile t-body.eml | grep -c 'dkim=fail.*body hash')" = 2 ] && ok "tampered body fails" || nok "tampered body fails"
+sed 's/^Subject: test m1/Subject: test mX/' s-dual.eml > t-subj.eml
+[ "$("$M" verify --key-file keyfile t-subj.eml | grep -c 'dkim=fail.*signature did not verify')" = 2 ] && ok "tampered subject fails" || nok "tampered subject fails"
+{ printf 'From: Mallory <m@example.com>\r\n'; cat s-dual.eml; } > t-from.eml
+[ "$("$M" verify --key-file keyfile t-from.eml | grep -c 'dkim=fail')" = 2 ] && ok "added From fails (over-signed)" || nok "added From fails (over-signed)"
+{ printf 'X-Added: fine\r\n'; cat s-dual.eml; } > t-added.eml
+[ "$("$M" verify --key-file keyfile t-added.eml | grep -c 'dkim=pass')" = 2 ] && ok "added unsigned header keeps pass" || nok "added unsigned header keeps pass"
+
+# cap on signatures
+cp m1.eml many.eml
+for i in 1 2 3 4 5 6 7; do "$M" sign -d example.com -s ed1 -k keys/ed1.private many.eml > many2.eml; mv many2.eml many.eml; done
+"$M" verify --key-file keyfile many.eml > v.txt
+[ "$(grep -c 'dkim=pass' v.txt)" = 5 ] && [ "$(grep -c 'dkim=policy' v.txt)" = 2 ] && ok "7 signatures: 5 verified, 2 over the cap" || nok "7 signatures cap - $(cat v.txt)"
+[ "$("$M" verify --key-file keyfile --max-signatures 7 many.eml | grep -c 'dkim=pass')" = 7 ] && ok "--max-signatures 7 verifies all" || nok "--max-signatures 7 verifies all"
+
+# --- odd input never crashes -----------------------------------------
+: > empty.eml
+head -c 200000 /dev/urandom > random.bin
+printf 'From: a@example.com\r\nSubject: no body, no blank line' > headonly.eml
+printf 'DKIM-Signature: v=1; a=rsa-sha256; b=; bh=; d=; h=; s=\r\nFrom: a@example.com\r\n\r\nx\r\n' > badsig.eml
+printf 'DKIM-Signature: \xff\xfe\x00\x01\r\nFrom: a@example.com\r\n\r\n' > binsig.eml
+awk 'BEGIN { printf "From: a@example.com\r\nX-Long: "; for (i = 0; i < 300000; i++) printf "a"; printf "\r\n\r\nbody\r\n" }' > longhdr.eml
+awk 'BEGIN { for (i = 0; i < 1200; i++) printf "X-H%d: v\r\n", i; printf "\r\nbody\r\n" }' > manyhdr.eml
+for f in empty.eml random.bin headonly.eml badsig.eml binsig.eml longhdr.eml manyhdr.eml; do
+	"$M" verify --key-file keyfile "$f" > v.txt 2> e.txt
+	rc=$?
+	if [ $rc = 0 ] && [ -s v.txt ]; then ok "odd input $f: verdict, exit 0 ($(cut -f2 v.txt | head -1 | cut -c1-60))"
+	else nok "odd input $f: exit $rc $(head -c 200 e.txt)"; fi
+done
+grep -q 'dkim=permerror' <("$M" verify --key-file keyfile badsig.eml) && ok "malformed signature is permerror" || nok "malformed signature is permerror"
+grep -q 'dkim=permerror.*limit' <("$M" verify --key-file keyfile longhdr.eml) && ok "oversized header field is a permerror naming the limit" || nok "oversized header field is a permerror naming the limit"
+status_is "sign a message without From: exit 1" 1 "$M" sign -d example.com -s rsa1 -k keys/rsa1.private empty.eml
+grep -q 'no From' err.txt && ok "missing From is named" || nok "missing From is named"
+printf 'garbage line\n"unterminated\n' > badkeys
+status_is "bad key file: exit 2 with file:line" 2 "$M" verify --key-file badkeys m1.eml
+grep -q 'badkeys:2' err.txt && ok "key file error names file:line" || nok "key file error names file:line - $(cat err.txt)"
+
+# --- memory does not grow with message size --------------------------
+rss() {         # rss SIZE_MB: peak RSS (KB) of verifying a SIZE_MB message
+	{ cat out/m1.eml; head -c $(($1 * 1024 * 1024)) /dev/zero | tr '\0' 'x' | fold -w 76 | sed 's/$/\r/'; } > big.eml
+	/usr/bin/time -f %M "$M" verify --key-file keyfile big.eml 2>&1 >/dev/null | tail -1
+}
+small=$(rss 1)
+large=$(rss 50)
+if [ $((large - small)) -lt 4096 ]; then ok "50 MB message: peak RSS $large KB vs $small KB at 1 MB"
+else nok "memory grows with message size: $small KB at 1 MB, $large KB at 50 MB"; fi
+"$M" verify --key-file keyfile big.eml | grep -q 'dkim=fail.*body hash' && ok "50 MB appended body fails body hash" || nok "50 MB appended body fails body hash"
+
+[ $fails = 0 ]
