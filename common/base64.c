@@ -11,60 +11,62 @@ static const char b64_alphabet[] =
  * for '=', B64_BAD otherwise */
 enum { B64_BAD = 0xff, B64_WS = 0xfe, B64_PAD = 0xfd };
 
-static unsigned char b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	switch (c) {
-	case '+':  return 62;
-	case '/':  return 63;
-	case '=':  return B64_PAD;
-	case ' ': case '\t': case '\r': case '\n':
-		return B64_WS;
-	}
-	return B64_BAD;
-}
+#define B64_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const unsigned char b64_table[256] = {
+	/* 0x00 */ B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	B64_BAD, B64_BAD, B64_BAD, B64_WS, B64_WS, B64_BAD, B64_BAD, B64_WS,
+	B64_BAD, B64_BAD,
+	/* 0x10 */ B64_ROW(B64_BAD),
+	/* 0x20 */ B64_WS, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, 62, B64_BAD, B64_BAD,
+	B64_BAD, 63,
+	/* 0x30 */ 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, B64_BAD, B64_BAD,
+	B64_BAD, B64_PAD, B64_BAD, B64_BAD,
+	/* 0x40 */ B64_BAD, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	/* 0x50 */ 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, B64_BAD,
+	B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	/* 0x60 */ B64_BAD, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
+	38, 39, 40,
+	/* 0x70 */ 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, B64_BAD,
+	B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	/* 0x80 - 0xff */ B64_ROW(B64_BAD), B64_ROW(B64_BAD),
+	B64_ROW(B64_BAD), B64_ROW(B64_BAD), B64_ROW(B64_BAD),
+	B64_ROW(B64_BAD), B64_ROW(B64_BAD), B64_ROW(B64_BAD),
+};
 
 /* base64_decode - append the decoded bytes of p[0..len) to out */
 enum ms_status base64_decode(const unsigned char *p, size_t len,
 			     struct buf *out)
 {
-	unsigned char quad[4];
+	unsigned char quad[4], *o;
 	size_t nq = 0, npad = 0, i, start = out->len;
 
+	if (buf_reserve(out, len / 4 * 3 + 3) != MS_OK)
+		return MS_ERR_LIMIT;
+	o = out->data + out->len;
 	for (i = 0; i < len; i++) {
-		unsigned char v = b64_value(p[i]);
+		unsigned char v = b64_table[p[i]];
 
-		if (v == B64_WS)
+		if (v < 64) {
+			if (npad)
+				goto bad;       /* data after padding */
+			quad[nq++] = v;
+		} else if (v == B64_WS) {
 			continue;
-		if (v == B64_BAD)
-			goto bad;
-		if (v == B64_PAD) {
+		} else if (v == B64_PAD) {
 			/* '=' only in the last two places of a quad */
 			if (nq < 2)
 				goto bad;
 			npad++;
 			quad[nq++] = 0;
 		} else {
-			if (npad)
-				goto bad;       /* data after padding */
-			quad[nq++] = v;
+			goto bad;
 		}
 		if (nq == 4) {
-			unsigned char o[3];
-			size_t n = 3 - npad;
-
 			o[0] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
 			o[1] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
 			o[2] = (unsigned char)(quad[2] << 6 | quad[3]);
-			if (buf_append(out, o, n) != MS_OK) {
-				buf_truncate(out, start);
-				return MS_ERR_LIMIT;
-			}
+			o += 3 - npad;
 			nq = 0;
 			if (npad)
 				npad = 3;       /* nothing may follow */
@@ -72,9 +74,13 @@ enum ms_status base64_decode(const unsigned char *p, size_t len,
 	}
 	if (nq != 0)
 		goto bad;
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = 0;
 	return MS_OK;
 bad:
 	buf_truncate(out, start);
+	if (out->data)
+		out->data[out->len] = 0;
 	return MS_ERR_SYNTAX;
 }
 

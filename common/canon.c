@@ -9,6 +9,7 @@
  * content follows, which implements "ignore empty lines at the end of
  * the body" in constant memory.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "canon.h"
@@ -118,29 +119,61 @@ static void cb_simple_content(struct canon_body *cb, const unsigned char *p,
 	cb_put(cb, p, n);
 }
 
-static void cb_relaxed_content(struct canon_body *cb, const unsigned char *p,
-			       size_t n)
+/* zero_bytes - a mask with the high bit of every zero byte of x set,
+ * and no other bit (no false positives, unlike the quick variant) */
+static uint64_t zero_bytes(uint64_t x)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/* relaxed_is_plain - no tab and no two spaces in a row in p[0..n)?
+ * Then relaxed canonicalization leaves the bytes as they are.  Eight
+ * bytes at a time on little-endian machines. */
+static int relaxed_is_plain(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	int prev_sp = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t spaces = 0x2020202020202020ULL;
+	const uint64_t tabs = 0x0909090909090909ULL;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, sp;
+
+		memcpy(&w, p + i, 8);
+		if (zero_bytes(w ^ tabs))
+			return 0;
+		sp = zero_bytes(w ^ spaces);
+		if ((sp & (sp >> 8)) || (prev_sp && (sp & 0x80)))
+			return 0;
+		prev_sp = (int)(sp >> 63);
+	}
+#endif
+	for (; i < n; i++) {
+		if (p[i] == '\t' || (p[i] == ' ' && prev_sp))
+			return 0;
+		prev_sp = p[i] == ' ';
+	}
+	return 1;
+}
+
+/* cb_relaxed_slow - the interior of a segment that has runs of WSP or
+ * tabs; p[0] and p[n-1] are not WSP */
+static void cb_relaxed_slow(struct canon_body *cb, const unsigned char *p,
+			    size_t n)
 {
 	const unsigned char *e = p + n;
 
 	while (p < e) {
 		unsigned char *o, *oend;
 
-		if (canon_is_wsp(*p)) {
-			cb->wsp_pending = 1;
-			p++;
-			continue;
-		}
-		if (!cb->line_has_content)
-			cb_line_starts(cb);
 		if (MS_CANON_STAGE - cb->stage_len < 2)
 			cb_flush(cb);
 		o = cb->stage + cb->stage_len;
 		oend = cb->stage + MS_CANON_STAGE - 1;
-		if (cb->wsp_pending) {
-			*o++ = ' ';
-			cb->wsp_pending = 0;
-		}
 		while (p < e && o < oend) {
 			unsigned char c = *p;
 
@@ -152,14 +185,46 @@ static void cb_relaxed_content(struct canon_body *cb, const unsigned char *p,
 			do
 				p++;
 			while (p < e && canon_is_wsp(*p));
-			if (p == e) {
-				cb->wsp_pending = 1;
-				break;
-			}
-			*o++ = ' ';
+			*o++ = ' ';     /* never trailing: p[n-1] is not WSP */
 		}
 		cb->stage_len = (size_t)(o - cb->stage);
 	}
+}
+
+/* cb_relaxed_content - part of a line (no line end): WSP runs become
+ * one SP, WSP at the end of a line goes.  Whitespace at either end of
+ * the segment is kept as a pending flag, since the segment may be
+ * continued by the next chunk; the interior is copied as one block when
+ * it holds no tab and no double space, which is the common case. */
+static void cb_relaxed_content(struct canon_body *cb, const unsigned char *p,
+			       size_t n)
+{
+	size_t end;
+	int trailing;
+
+	while (n && canon_is_wsp(*p)) {
+		cb->wsp_pending = 1;
+		p++;
+		n--;
+	}
+	if (n == 0)
+		return;
+	end = n;
+	while (canon_is_wsp(p[end - 1]))
+		end--;
+	trailing = end < n;
+	if (!cb->line_has_content)
+		cb_line_starts(cb);
+	if (cb->wsp_pending) {
+		if (MS_CANON_STAGE - cb->stage_len < 1)
+			cb_flush(cb);
+		cb->stage[cb->stage_len++] = ' ';
+	}
+	if (relaxed_is_plain(p, end))
+		cb_put(cb, p, end);
+	else
+		cb_relaxed_slow(cb, p, end);
+	cb->wsp_pending = trailing;
 }
 
 static void cb_content(struct canon_body *cb, const unsigned char *p,
