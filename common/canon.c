@@ -261,6 +261,93 @@ void canon_body_init(struct canon_body *cb, enum dkim_canon mode,
 	cb->stage_len = 0;
 }
 
+/* canon_identity_end - the end of the longest run of whole lines from p
+ * on that canonicalization leaves as they are: CRLF line ends and, for
+ * relaxed, no tab, no space before a space or CR.  Returns p when the
+ * first line does not qualify.  Eight bytes at a time where the byte
+ * order allows: most mail is made of such lines. */
+static const unsigned char *canon_identity_end(enum dkim_canon mode,
+					       const unsigned char *p,
+					       const unsigned char *end)
+{
+	const unsigned char *last = p;         /* after the last good LF */
+	const unsigned char *q = p;
+	int relaxed = mode == DKIM_CANON_RELAXED;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t prev_sp = 0, prev_cr = 0;
+
+	for (; end - q >= 8; q += 8) {
+		uint64_t w, sp, cr, lf, bad;
+
+		memcpy(&w, q, 8);
+		lf = zero_bytes(w ^ 0x0a0a0a0a0a0a0a0aULL);
+		cr = zero_bytes(w ^ 0x0d0d0d0d0d0d0d0dULL);
+		/* a LF whose previous byte is not CR */
+		bad = lf & ~((cr << 8) | prev_cr);
+		if (relaxed) {
+			sp = zero_bytes(w ^ 0x2020202020202020ULL);
+			bad |= zero_bytes(w ^ 0x0909090909090909ULL);
+			/* a space followed by a space or CR */
+			bad |= (sp & ((sp | cr) >> 8)) |
+			       (prev_sp & ((sp | cr) & 0x80));
+			prev_sp = sp >> 56 ? (uint64_t)0x80 : 0;
+		}
+		if (bad) {
+			/* good LFs before the first bad byte still count */
+			uint64_t below = (bad & -bad) - 1;
+
+			lf &= below;
+			if (lf)
+				last = q + (63 - __builtin_clzll(lf)) / 8 + 1;
+			return last;
+		}
+		if (lf)
+			last = q + (63 - __builtin_clzll(lf)) / 8 + 1;
+		prev_cr = cr >> 56 ? (uint64_t)0x80 : 0;
+	}
+#endif
+	for (; q < end; q++) {
+		unsigned char c = *q;
+
+		if (c == '\n') {
+			if (q == p || q[-1] != '\r')
+				break;
+			last = q + 1;
+		} else if (relaxed && c == '\t') {
+			break;
+		} else if (relaxed && (c == ' ' || c == '\r') && q > p &&
+			   q[-1] == ' ') {
+			break;          /* a space before a space or CR */
+		}
+	}
+	return last;
+}
+
+/* cb_identity_lines - emit p[0..n): whole lines that need no change;
+ * the empty lines at their end are held back as usual */
+static void cb_identity_lines(struct canon_body *cb, const unsigned char *p,
+			      size_t n)
+{
+	const unsigned char *e = p + n;
+	uint64_t empty = 0;
+
+	while (e - p >= 2 && (e - 2 == p || e[-3] == '\n')) {
+		e -= 2;                 /* the line ending at e was empty */
+		empty++;
+	}
+	if (e > p) {
+		while (cb->empty_lines) {
+			cb_crlf(cb);
+			cb->empty_lines--;
+		}
+		cb_flush(cb);
+		cb->sink(cb->sink_arg, p, (size_t)(e - p));
+		cb->out_len += (uint64_t)(e - p);
+	}
+	cb->empty_lines += empty;
+}
+
 /* canon_body_feed - canonicalize the next chunk */
 void canon_body_feed(struct canon_body *cb, const unsigned char *p,
 		     size_t len)
@@ -279,9 +366,22 @@ void canon_body_feed(struct canon_body *cb, const unsigned char *p,
 		}
 	}
 	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-		const unsigned char *seg_end = nl ? nl : end;
+		const unsigned char *nl, *seg_end;
 
+		/* at a line start, whole lines that stay as they are go to
+		 * the hash in one piece */
+		if (!cb->line_has_content && !cb->wsp_pending) {
+			const unsigned char *q = canon_identity_end(cb->mode, p,
+								    end);
+
+			if (q > p) {
+				cb_identity_lines(cb, p, (size_t)(q - p));
+				p = q;
+				continue;
+			}
+		}
+		nl = memchr(p, '\n', (size_t)(end - p));
+		seg_end = nl ? nl : end;
 		if (seg_end > p && seg_end[-1] == '\r') {
 			seg_end--;
 			if (!nl)

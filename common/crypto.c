@@ -313,8 +313,32 @@ done:
 	return st;
 }
 
+/* crypto_rsa_verify_ctx - a context ready to check rsa-sha256 */
+static EVP_PKEY_CTX *crypto_rsa_verify_ctx(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(pkey, NULL);
+
+	if (pctx && (EVP_PKEY_verify_init(pctx) <= 0 ||
+		     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+		     EVP_PKEY_CTX_set_signature_md(pctx, crypto_sha256()) <= 0)) {
+		EVP_PKEY_CTX_free(pctx);
+		pctx = NULL;
+	}
+	return pctx;
+}
+
+/* crypto_verify_cache_free - release a cache of crypto_verify_digest */
+void crypto_verify_cache_free(EVP_PKEY_CTX **cache)
+{
+	if (cache) {
+		EVP_PKEY_CTX_free(*cache);
+		*cache = NULL;
+	}
+}
+
 /* crypto_verify_digest - 1 if sig is good for digest, 0 if not */
-int crypto_verify_digest(EVP_PKEY *pkey, const unsigned char *digest,
+int crypto_verify_digest(EVP_PKEY *pkey, EVP_PKEY_CTX **cache,
+			 const unsigned char *digest,
 			 const unsigned char *sig, size_t sig_len)
 {
 	EVP_PKEY_CTX *pctx = NULL;
@@ -323,12 +347,16 @@ int crypto_verify_digest(EVP_PKEY *pkey, const unsigned char *digest,
 
 	switch (crypto_key_alg(pkey)) {
 	case DKIM_ALG_RSA_SHA256:
-		pctx = EVP_PKEY_CTX_new(pkey, NULL);
-		ok = pctx && EVP_PKEY_verify_init(pctx) > 0 &&
-		     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
-		     EVP_PKEY_CTX_set_signature_md(pctx, crypto_sha256()) > 0 &&
-		     EVP_PKEY_verify(pctx, sig, sig_len, digest,
-				     CRYPTO_SHA256_LEN) == 1;
+		if (cache && *cache)
+			pctx = *cache;
+		else
+			pctx = crypto_rsa_verify_ctx(pkey);
+		ok = pctx && EVP_PKEY_verify(pctx, sig, sig_len, digest,
+					     CRYPTO_SHA256_LEN) == 1;
+		if (cache)
+			*cache = pctx;
+		else
+			EVP_PKEY_CTX_free(pctx);
 		break;
 	case DKIM_ALG_ED25519_SHA256:
 		mctx = EVP_MD_CTX_new();
@@ -336,13 +364,12 @@ int crypto_verify_digest(EVP_PKEY *pkey, const unsigned char *digest,
 		     EVP_DigestVerifyInit(mctx, NULL, NULL, NULL, pkey) > 0 &&
 		     EVP_DigestVerify(mctx, sig, sig_len, digest,
 				      CRYPTO_SHA256_LEN) == 1;
+		EVP_MD_CTX_free(mctx);
 		break;
 	default:
 		break;
 	}
 	ERR_clear_error();
-	EVP_PKEY_CTX_free(pctx);
-	EVP_MD_CTX_free(mctx);
 	return ok;
 }
 

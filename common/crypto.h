@@ -18,6 +18,7 @@
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct evp_md_st EVP_MD;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 #define CRYPTO_SHA256_LEN 32
 
@@ -58,9 +59,16 @@ enum ms_status crypto_public_record(EVP_PKEY *pkey, struct buf *out,
 enum ms_status crypto_sign_digest(EVP_PKEY *pkey,
 				  const unsigned char *digest,
 				  struct buf *sig, struct ms_error *err);
-/* crypto_verify_digest - 1 if sig is good for digest, 0 if not */
-int crypto_verify_digest(EVP_PKEY *pkey, const unsigned char *digest,
+/* crypto_verify_digest - 1 if sig is good for digest, 0 if not.
+ * cache (may be NULL) keeps an RSA context prepared for pkey from one
+ * call to the next, which saves its set-up on every message; it belongs
+ * to one key and one thread, and is released with
+ * crypto_verify_cache_free. */
+int crypto_verify_digest(EVP_PKEY *pkey, EVP_PKEY_CTX **cache,
+			 const unsigned char *digest,
 			 const unsigned char *sig, size_t sig_len);
+/* crypto_verify_cache_free - release a cache of crypto_verify_digest */
+void crypto_verify_cache_free(EVP_PKEY_CTX **cache);
 
 /* crypto_keygen - new RSA (bits) or Ed25519 (bits ignored) key */
 enum ms_status crypto_keygen(enum dkim_alg alg, unsigned bits,

@@ -33,6 +33,7 @@ struct pkcache_entry {
 	enum ms_status st;
 	char reason[MS_ERRMSG_MAX];
 	struct keyrec key;
+	EVP_PKEY_CTX *vctx;             /* crypto_verify_digest's cache */
 };
 
 struct dkim_verifier {
@@ -103,13 +104,14 @@ void dkim_verifier_free(struct dkim_verifier *v)
 		return;
 	for (i = 0; i < PKCACHE_SIZE; i++) {
 		free(v->cache[i].rec);
+		crypto_verify_cache_free(&v->cache[i].vctx);
 		keyrec_release(&v->cache[i].key);
 	}
 	free(v);
 }
 
 /* pkcache_get - the parsed key for a record, parsing it on a miss */
-static const struct pkcache_entry *pkcache_get(struct dkim_verifier *v,
+static struct pkcache_entry *pkcache_get(struct dkim_verifier *v,
 					       const unsigned char *rec,
 					       size_t len)
 {
@@ -129,6 +131,7 @@ static const struct pkcache_entry *pkcache_get(struct dkim_verifier *v,
 	}
 	e = victim;
 	free(e->rec);
+	crypto_verify_cache_free(&e->vctx);
 	keyrec_release(&e->key);
 	e->rec = (unsigned char *)xstrndup((const char *)rec, len);
 	e->rec_len = len;
@@ -282,7 +285,7 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		     struct dkim_sig_result *r, time_t now)
 {
 	const struct dkim_sig *sig = &vs->sig;
-	const struct pkcache_entry *pk;
+	struct pkcache_entry *pk;
 	const struct keyrec *key;
 	struct key_answer ans;
 	unsigned char digest[CRYPTO_SHA256_LEN];
@@ -370,8 +373,8 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 	} else if (!dv_header_digest(m, vs, digest)) {
 		dv_set(m, r, DKIM_RES_TEMPERROR, "header hash failed");
 		return;
-	} else if (!crypto_verify_digest(key->pkey, digest, sig->sig,
-					 sig->sig_len)) {
+	} else if (!crypto_verify_digest(key->pkey, &pk->vctx, digest,
+					 sig->sig, sig->sig_len)) {
 		dv_set(m, r, DKIM_RES_FAIL, "signature did not verify");
 	} else {
 		dv_set(m, r, DKIM_RES_PASS, NULL);
@@ -414,8 +417,8 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 		r->identity = vs->sig.identity;
 		r->alg = vs->sig.alg_name;
 		if (vs->sig.sig_b64)
-			snprintf(r->b_prefix, sizeof(r->b_prefix), "%s",
-				 vs->sig.sig_b64);
+			strncpy(r->b_prefix, vs->sig.sig_b64,
+				sizeof(r->b_prefix) - 1);
 		if (vs->parse_st != MS_OK) {
 			dv_set(m, r, DKIM_RES_PERMERROR, "%s", vs->parse_reason);
 			continue;
