@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "canon.h"
 
 static int canon_is_wsp(unsigned char c)
@@ -274,7 +278,47 @@ static const unsigned char *canon_identity_end(enum dkim_canon mode,
 	const unsigned char *q = p;
 	int relaxed = mode == DKIM_CANON_RELAXED;
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+	/* 16 bytes at a time; each byte is compared with its neighbours by
+	 * loading at q - 1 and q + 1, so the loop starts after p and stops
+	 * 17 bytes before the end */
+	const __m128i v_lf = _mm_set1_epi8('\n'), v_cr = _mm_set1_epi8('\r');
+	const __m128i v_sp = _mm_set1_epi8(' '), v_tab = _mm_set1_epi8('\t');
+
+	if (q < end && (*q == '\n' || (relaxed && *q == '\t') ||
+			(relaxed && *q == ' ' && q + 1 < end &&
+			 (q[1] == ' ' || q[1] == '\r'))))
+		return p;
+	for (q = p + 1; end - q >= 17; q += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
+		__m128i lf = _mm_cmpeq_epi8(v, v_lf);
+		__m128i bad = _mm_andnot_si128(_mm_cmpeq_epi8(prev, v_cr), lf);
+		unsigned mbad, mlf;
+
+		if (relaxed) {
+			__m128i next = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+			__m128i sp_next = _mm_or_si128(_mm_cmpeq_epi8(next, v_sp),
+							_mm_cmpeq_epi8(next, v_cr));
+
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, v_tab));
+			bad = _mm_or_si128(bad, _mm_and_si128(_mm_cmpeq_epi8(v, v_sp),
+							      sp_next));
+		}
+		mbad = (unsigned)_mm_movemask_epi8(bad);
+		mlf = (unsigned)_mm_movemask_epi8(lf);
+		if (mbad) {
+			mlf &= (mbad & -mbad) - 1;
+			if (mlf)
+				last = q + (31 - __builtin_clz(mlf)) + 1;
+			return last;
+		}
+		if (mlf)
+			last = q + (31 - __builtin_clz(mlf)) + 1;
+	}
+	if (q > end)
+		q = p;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t prev_sp = 0, prev_cr = 0;
 
 	for (; end - q >= 8; q += 8) {
