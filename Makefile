@@ -17,9 +17,11 @@ DESTDIR ?=
 BUILD   := build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wno-unused-parameter
+SYSCONFDIR ?= /etc/mailseal
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     := -O2 -g
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -Icommon $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -Icommon \
+             -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 LIBS    := -lcrypto
 
 ifeq ($(SAN),1)
@@ -63,7 +65,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(L
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -c -o $@ $<
 
 unit: $(UNIT_BIN)
 

@@ -1,0 +1,378 @@
+/*
+ * config.c - the configuration file: a table of settings, one parser.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ms_limits.h"
+#include "numparse.h"
+#include "xalloc.h"
+
+#define CONFIG_MAX_FILE (1024 * 1024)
+
+enum setting_type {
+	SET_STRING,
+	SET_DURATION_MS,                /* stored in milliseconds */
+	SET_SECONDS,                    /* a duration stored in seconds */
+	SET_COUNT,
+};
+
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t offset;
+	const char *def;
+	unsigned long long min, max;    /* numbers: bounds */
+	int secret;
+};
+
+#define S(n, t, d, lo, hi) { .name = #n, .type = t, \
+	.offset = offsetof(struct ms_config, n), .def = d, .min = lo, .max = hi }
+
+static const struct setting settings[] = {
+	S(dns_resolver, SET_STRING, "", 0, 0),
+	S(dns_timeout_ms, SET_DURATION_MS, "2s", 10, 60000),
+	S(dns_message_budget_ms, SET_DURATION_MS, "5s", 10, 300000),
+	S(redis_url, SET_STRING, "", 0, 0),
+	S(redis_sentinels, SET_STRING, "", 0, 0),
+	S(redis_master_name, SET_STRING, "mailseal", 0, 0),
+	S(redis_timeout_ms, SET_DURATION_MS, "50ms", 1, 10000),
+	{ .name = "cache_secret", .type = SET_STRING,
+	  .offset = offsetof(struct ms_config, cache_secret), .def = "",
+	  .secret = 1 },
+	S(key_cache_max_ttl, SET_SECONDS, "1h", 1, 7 * 86400),
+	S(negative_cache_ttl, SET_SECONDS, "60s", 0, 86400),
+	S(local_cache_size, SET_COUNT, "10000", 0, 10000000),
+	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
+};
+#undef S
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+_Static_assert(NSETTINGS <= sizeof(((struct ms_config *)0)->set),
+	       "struct ms_config: set[] too small");
+
+/* the names in the file drop the _ms of the struct fields */
+static int setting_name_len(const struct setting *s)
+{
+	size_t sl = strlen(s->name);
+
+	if (s->type == SET_DURATION_MS && sl > 3 &&
+	    strcmp(s->name + sl - 3, "_ms") == 0)
+		sl -= 3;
+	return (int)sl;
+}
+
+static int setting_name_eq(const struct setting *s, const char *name,
+			   size_t n)
+{
+	return (size_t)setting_name_len(s) == n &&
+	       strncmp(s->name, name, n) == 0;
+}
+
+static const struct setting *setting_find(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (setting_name_eq(&settings[i], name, n))
+			return &settings[i];
+	return NULL;
+}
+
+/* parse_duration - "250ms", "2s", "2", "5m", "1h", "1d" in ms */
+static enum ms_status parse_duration(const char *v, unsigned long long *ms)
+{
+	size_t n = strlen(v), digits = 0;
+	unsigned long long mult = 1000;
+	uint64_t num;
+
+	while (digits < n && isdigit((unsigned char)v[digits]))
+		digits++;
+	if (digits == 0)
+		return MS_ERR_SYNTAX;
+	if (digits == n || strcmp(v + digits, "s") == 0)
+		mult = 1000;
+	else if (strcmp(v + digits, "ms") == 0)
+		mult = 1;
+	else if (strcmp(v + digits, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(v + digits, "h") == 0)
+		mult = 3600 * 1000;
+	else if (strcmp(v + digits, "d") == 0)
+		mult = 86400ULL * 1000;
+	else
+		return MS_ERR_SYNTAX;
+	if (num_parse_u64((const unsigned char *)v, digits,
+			  UINT64_MAX / mult, &num) != MS_OK)
+		return MS_ERR_LIMIT;
+	*ms = num * mult;
+	return MS_OK;
+}
+
+static enum ms_status setting_apply(struct ms_config *cfg,
+				    const struct setting *s, const char *value,
+				    const char *origin, unsigned line,
+				    struct ms_error *err)
+{
+	void *field = (char *)cfg + s->offset;
+	unsigned long long v = 0;
+	uint64_t num;
+
+	switch (s->type) {
+	case SET_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return MS_OK;
+	case SET_DURATION_MS:
+	case SET_SECONDS:
+		if (parse_duration(value, &v) != MS_OK)
+			goto bad;
+		if (s->type == SET_SECONDS) {
+			if (v % 1000)
+				goto bad;
+			v /= 1000;
+		}
+		break;
+	case SET_COUNT:
+		if (num_parse_u64((const unsigned char *)value, strlen(value),
+				  UINT64_MAX, &num) != MS_OK)
+			goto bad;
+		v = num;
+		break;
+	}
+	if (v < s->min || v > s->max)
+		goto bad;
+	*(unsigned *)field = (unsigned)v;
+	return MS_OK;
+bad:
+	if (s->type == SET_COUNT)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: %.*s takes a number from %llu to %llu, not \"%s\"",
+				    origin, line, setting_name_len(s), s->name,
+				    s->min, s->max, value);
+	return ms_error_set(err, MS_ERR_USAGE,
+			    "%s:%u: %.*s takes a duration from %llu%s to %llu%s, not \"%s\"",
+			    origin, line, setting_name_len(s), s->name, s->min,
+			    s->type == SET_SECONDS ? "s" : "ms", s->max,
+			    s->type == SET_SECONDS ? "s" : "ms", value);
+}
+
+/* config_init - every setting at its default */
+void config_init(struct ms_config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NSETTINGS; i++)
+		setting_apply(cfg, &settings[i], settings[i].def, "default", 0,
+			      NULL);
+	memset(cfg->set, 0, sizeof(cfg->set));
+}
+
+/* config_free - release the strings */
+void config_free(struct ms_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		if (settings[i].type == SET_STRING) {
+			char **f = (char **)((char *)cfg + settings[i].offset);
+
+			free(*f);
+			*f = NULL;
+		}
+	}
+}
+
+/* config_set - one setting by name */
+enum ms_status config_set(struct ms_config *cfg, const char *name,
+			  const char *value, const char *origin,
+			  unsigned line, struct ms_error *err)
+{
+	const struct setting *s = setting_find(name, strlen(name));
+	size_t idx;
+	enum ms_status st;
+
+	if (!s)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: unknown setting \"%s\"", origin, line,
+				    name);
+	idx = (size_t)(s - settings);
+	if (cfg->set[idx])
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: \"%s\" is set twice", origin, line,
+				    name);
+	st = setting_apply(cfg, s, value, origin, line, err);
+	if (st == MS_OK)
+		cfg->set[idx] = 1;
+	return st;
+}
+
+static int cfg_is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* config_entry - the collected "name = value" of one entry */
+static enum ms_status config_entry(struct ms_config *cfg, struct buf *entry,
+				   const char *origin, unsigned line,
+				   struct ms_error *err)
+{
+	char *s = (char *)entry->data, *eq, *name_end, *value;
+
+	eq = strchr(s, '=');
+	if (!eq)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: expected \"name = value\"", origin, line);
+	name_end = eq;
+	while (name_end > s && cfg_is_blank((unsigned char)name_end[-1]))
+		name_end--;
+	*name_end = 0;
+	value = eq + 1;
+	while (cfg_is_blank((unsigned char)*value))
+		value++;
+	if (!*s)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: a setting has no name", origin, line);
+	return config_set(cfg, s, value, origin, line, err);
+}
+
+/* config_parse - the same from bytes */
+enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
+			    size_t len, const char *origin,
+			    struct ms_error *err)
+{
+	struct buf entry;
+	enum ms_status st = MS_OK;
+	unsigned line = 0, entry_line = 0;
+	size_t pos = 0;
+	int have = 0;
+
+	buf_init(&entry, CONFIG_MAX_FILE);
+	while (pos < len && st == MS_OK) {
+		const unsigned char *nl = memchr(p + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - p) : len, s = pos, e = end;
+
+		line++;
+		pos = nl ? end + 1 : len;
+		while (e > s && cfg_is_blank(p[e - 1]))
+			e--;
+		if (memchr(p + s, 0, e - s)) {
+			st = ms_error_set(err, MS_ERR_USAGE,
+					  "%s:%u: NUL byte", origin, line);
+			break;
+		}
+		{
+			size_t k = s;
+
+			while (k < e && cfg_is_blank(p[k]))
+				k++;
+			if (k == e || p[k] == '#')
+				continue;       /* blank or comment */
+			if (k > s) {            /* continuation */
+				if (!have) {
+					st = ms_error_set(err, MS_ERR_USAGE,
+							  "%s:%u: continuation line with nothing to continue",
+							  origin, line);
+					break;
+				}
+				buf_putc(&entry, ' ');
+				buf_append(&entry, p + k, e - k);
+				continue;
+			}
+		}
+		if (have)
+			st = config_entry(cfg, &entry, origin, entry_line, err);
+		buf_reset(&entry);
+		if (buf_append(&entry, p + s, e - s) != MS_OK) {
+			st = ms_error_set(err, MS_ERR_LIMIT, "%s:%u: too long",
+					  origin, line);
+			break;
+		}
+		have = 1;
+		entry_line = line;
+	}
+	if (st == MS_OK && have)
+		st = config_entry(cfg, &entry, origin, entry_line, err);
+	buf_free(&entry);
+	return st;
+}
+
+/* config_load - read path over the current settings */
+enum ms_status config_load(struct ms_config *cfg, const char *path,
+			   struct ms_error *err)
+{
+	unsigned char chunk[8192];
+	struct buf data;
+	enum ms_status st;
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return ms_error_set(err, MS_ERR_IO, "%s: %s", path,
+				    strerror(errno));
+	buf_init(&data, CONFIG_MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&data, chunk, n) != MS_OK) {
+			fclose(f);
+			buf_free(&data);
+			return ms_error_set(err, MS_ERR_LIMIT, "%s: larger than %d bytes",
+					    path, CONFIG_MAX_FILE);
+		}
+	}
+	if (ferror(f)) {
+		st = ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	} else {
+		st = config_parse(cfg, data.data ? data.data :
+				  (const unsigned char *)"", data.len, path, err);
+	}
+	fclose(f);
+	buf_free(&data);
+	return st;
+}
+
+/* config_print - "name = value" lines */
+void config_print(const struct ms_config *cfg, FILE *out, int all)
+{
+	struct ms_config def;
+	size_t i;
+
+	config_init(&def);
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const void *field = (const char *)cfg + s->offset;
+		const void *dfield = (const char *)&def + s->offset;
+
+		if (!all && (s->type == SET_STRING
+			     ? strcmp(*(char *const *)field,
+				      *(char *const *)dfield) == 0
+			     : *(const unsigned *)field ==
+			       *(const unsigned *)dfield))
+			continue;
+		fprintf(out, "%.*s = ", setting_name_len(s), s->name);
+		switch (s->type) {
+		case SET_STRING:
+			fputs(s->secret && **(char *const *)field ? "(set, not shown)"
+				      : *(char *const *)field, out);
+			break;
+		case SET_DURATION_MS:
+			fprintf(out, "%ums", *(const unsigned *)field);
+			break;
+		case SET_SECONDS:
+			fprintf(out, "%us", *(const unsigned *)field);
+			break;
+		case SET_COUNT:
+			fprintf(out, "%u", *(const unsigned *)field);
+			break;
+		}
+		fputc('\n', out);
+	}
+	config_free(&def);
+}

@@ -1,0 +1,64 @@
+/*
+ * config.h - the one configuration file of mailseal, shared by the CLI,
+ * the Exim module and the Postfix daemon.
+ *
+ * Format, like Postfix's main.cf: "name = value" lines; '#' at the start
+ * of a line (after optional whitespace) starts a comment; a line that
+ * begins with whitespace continues the previous value (joined with one
+ * space); blank lines are ignored.  Unknown names, a name given twice,
+ * and values of the wrong form are errors that name the file and line.
+ *
+ * Every setting has a default; config_init sets them all, config_load
+ * overrides the ones the file names.  The config owns its strings
+ * (config_free releases them).  Durations take an optional unit: ms, s
+ * (default), m, h, d.
+ */
+#ifndef MAILSEAL_CONFIG_H
+#define MAILSEAL_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "status.h"
+
+#ifndef MAILSEAL_SYSCONFDIR
+#define MAILSEAL_SYSCONFDIR "/etc/mailseal"
+#endif
+#define MAILSEAL_DEFAULT_CONFIG MAILSEAL_SYSCONFDIR "/mailseal.conf"
+
+struct ms_config {
+	char *dns_resolver;             /* "" = /etc/resolv.conf */
+	unsigned dns_timeout_ms;        /* one lookup */
+	unsigned dns_message_budget_ms; /* all lookups of one message */
+	char *redis_url;                /* "" = no Redis */
+	char *redis_sentinels;          /* "host:port host:port" */
+	char *redis_master_name;
+	unsigned redis_timeout_ms;
+	char *cache_secret;             /* "" = no HMAC */
+	unsigned key_cache_max_ttl;     /* seconds */
+	unsigned negative_cache_ttl;    /* seconds */
+	unsigned local_cache_size;      /* entries */
+	unsigned max_signatures;
+	/* where each setting came from, for messages: index = setting */
+	unsigned char set[32];
+};
+
+/* config_init - every setting at its default */
+void config_init(struct ms_config *cfg);
+/* config_free - release the strings */
+void config_free(struct ms_config *cfg);
+/* config_load - read path over the current settings */
+enum ms_status config_load(struct ms_config *cfg, const char *path,
+			   struct ms_error *err);
+/* config_parse - the same from bytes; origin names them in errors */
+enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
+			    size_t len, const char *origin,
+			    struct ms_error *err);
+/* config_set - one setting by name, as if read from origin:line */
+enum ms_status config_set(struct ms_config *cfg, const char *name,
+			  const char *value, const char *origin,
+			  unsigned line, struct ms_error *err);
+/* config_print - "name = value" for every setting; all = 0 prints only
+ * those that differ from the defaults.  Secrets are masked. */
+void config_print(const struct ms_config *cfg, FILE *out, int all);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * test_config.c - the configuration file parser.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit.h"
+
+static enum ms_status parse(struct ms_config *cfg, const char *text,
+			    struct ms_error *err)
+{
+	config_init(cfg);
+	return config_parse(cfg, (const unsigned char *)text, strlen(text),
+			    "test.conf", err);
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+	const char *error;              /* NULL: must parse */
+} cases[] = {
+	{ "empty file", "", NULL },
+	{ "comments and blanks", "# c\n\n   # indented comment\n\n", NULL },
+	{ "simple setting", "max_signatures = 7\n", NULL },
+	{ "no spaces", "max_signatures=7", NULL },
+	{ "CRLF lines", "max_signatures = 7\r\ndns_timeout = 3s\r\n", NULL },
+	{ "continuation", "redis_sentinels = 127.0.0.1:26379\n  127.0.0.1:26380\n", NULL },
+	{ "unknown name", "\n\nfrobnicate = 1\n", "test.conf:3: unknown setting \"frobnicate\"" },
+	{ "set twice", "max_signatures = 3\nmax_signatures = 4\n", "test.conf:2: \"max_signatures\" is set twice" },
+	{ "no equals sign", "max_signatures 3\n", "test.conf:1: expected \"name = value\"" },
+	{ "empty name", " = 3\n", "test.conf:1: continuation line with nothing to continue" },
+	{ "empty name at column 0", "= 3\n", "test.conf:1: a setting has no name" },
+	{ "number out of range", "max_signatures = 0\n", "test.conf:1: max_signatures takes a number from 1 to 64, not \"0\"" },
+	{ "number with sign", "max_signatures = +3\n", "test.conf:1: max_signatures takes" },
+	{ "number with junk", "max_signatures = 3x\n", "test.conf:1: max_signatures takes" },
+	{ "bad duration unit", "dns_timeout = 3y\n", "test.conf:1: dns_timeout takes a duration" },
+	{ "duration too long", "dns_timeout = 2h\n", "test.conf:1: dns_timeout takes a duration" },
+	{ "seconds setting in ms", "key_cache_max_ttl = 1500ms\n", "test.conf:1: key_cache_max_ttl takes a duration" },
+	{ "struct name not accepted", "dns_timeout_ms = 3\n", "test.conf:1: unknown setting \"dns_timeout_ms\"" },
+	{ "continuation first", "  max_signatures = 3\n", "test.conf:1: continuation line with nothing to continue" },
+};
+
+int main(void)
+{
+	struct ms_config cfg;
+	struct ms_error err;
+	size_t i;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum ms_status st;
+
+		ms_error_clear(&err);
+		st = parse(&cfg, cases[i].text, &err);
+		if (!cases[i].error)
+			CHECK(st == MS_OK, "config: %s parses (%s)", cases[i].name,
+			      err.msg);
+		else
+			CHECK(st != MS_OK && strncmp(err.msg, cases[i].error,
+						     strlen(cases[i].error)) == 0,
+			      "config: %s rejected with \"%s\" (got \"%s\")",
+			      cases[i].name, cases[i].error, err.msg);
+		config_free(&cfg);
+	}
+
+	/* defaults */
+	config_init(&cfg);
+	CHECK(cfg.max_signatures == 5, "config: default max_signatures 5");
+	CHECK(cfg.dns_timeout_ms == 2000, "config: default dns_timeout 2s");
+	CHECK(cfg.redis_timeout_ms == 50, "config: default redis_timeout 50ms");
+	CHECK(cfg.key_cache_max_ttl == 3600, "config: default key_cache_max_ttl 1h");
+	CHECK(strcmp(cfg.redis_url, "") == 0, "config: default no Redis");
+	config_free(&cfg);
+
+	/* values */
+	parse(&cfg, "dns_timeout = 250ms\nkey_cache_max_ttl = 2h\nnegative_cache_ttl = 5m\n"
+		    "redis_sentinels = a:1\n\tb:2\nredis_url = redis://127.0.0.1:6380/2\n"
+		    "cache_secret = s3cret\n", &err);
+	CHECK(cfg.dns_timeout_ms == 250, "config: 250ms");
+	CHECK(cfg.key_cache_max_ttl == 7200, "config: 2h in seconds");
+	CHECK(cfg.negative_cache_ttl == 300, "config: 5m in seconds");
+	CHECK(strcmp(cfg.redis_sentinels, "a:1 b:2") == 0,
+	      "config: continuation joined with one space (%s)", cfg.redis_sentinels);
+	CHECK(strcmp(cfg.redis_url, "redis://127.0.0.1:6380/2") == 0, "config: string kept");
+
+	/* printing: only what differs, secret masked */
+	f = open_memstream(&out, &outlen);
+	config_print(&cfg, f, 0);
+	fclose(f);
+	CHECK(strstr(out, "dns_timeout = 250ms\n") != NULL, "config print: changed duration");
+	CHECK(strstr(out, "max_signatures") == NULL, "config print: defaults left out");
+	CHECK(strstr(out, "s3cret") == NULL && strstr(out, "cache_secret = (set, not shown)"),
+	      "config print: secret masked");
+	free(out);
+	config_free(&cfg);
+
+	/* a value equal to the default is not printed */
+	parse(&cfg, "max_signatures = 5\n", &err);
+	f = open_memstream(&out, &outlen);
+	config_print(&cfg, f, 0);
+	fclose(f);
+	CHECK(outlen == 0, "config print: a default written out is not a difference");
+	free(out);
+	config_free(&cfg);
+
+	/* missing file */
+	config_init(&cfg);
+	CHECK(config_load(&cfg, "/nonexistent/mailseal.conf", &err) == MS_ERR_IO &&
+	      strstr(err.msg, "/nonexistent/mailseal.conf") != NULL,
+	      "config: missing file is an I/O error naming it");
+	config_free(&cfg);
+	return unit_done();
+}
