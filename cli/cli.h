@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "config.h"
+
 #define CLI_OK 0
 #define CLI_IO 1
 #define CLI_USAGE 2
@@ -16,8 +18,11 @@
 /* cli_error - "mailseal: ..." on stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-int cmd_keygen(int argc, char **argv);
-int cmd_sign(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
+/* each command gets the loaded configuration */
+int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);
+int cmd_sign(const struct ms_config *cfg, int argc, char **argv);
+int cmd_verify(const struct ms_config *cfg, int argc, char **argv);
+int cmd_config(const struct ms_config *cfg, const char *path, int argc,
+	       char **argv);
 
 #endif

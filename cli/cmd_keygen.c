@@ -39,7 +39,7 @@ static int keygen_write_txt(const char *path, const char *domain,
 	return CLI_OK;
 }
 
-int cmd_keygen(int argc, char **argv)
+int cmd_keygen(const struct ms_config *cfg, int argc, char **argv)
 {
 	const char *domain = NULL, *selector = NULL, *type = "rsa", *dir = ".";
 	uint64_t bits = MS_DEFAULT_RSA_BITS;

@@ -219,7 +219,7 @@ out:
 	return rc;
 }
 
-int cmd_sign(int argc, char **argv)
+int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 {
 	struct sign_group groups[MS_MAX_SIGN_KEYS];
 	struct sign_group *g = &groups[0];

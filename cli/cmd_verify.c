@@ -75,7 +75,7 @@ out:
 	return rc;
 }
 
-int cmd_verify(int argc, char **argv)
+int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 {
 	struct dkim_verifier_opts opts = { 0 };
 	struct dkim_verifier *v = NULL;
@@ -83,7 +83,7 @@ int cmd_verify(int argc, char **argv)
 	const char *key_file = NULL;
 	unsigned char *chunk = NULL;
 	struct ms_error err;
-	uint64_t max = MS_DEFAULT_MAX_SIGS;
+	uint64_t max = cfg->max_signatures;
 	int i, rc = CLI_OK;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {

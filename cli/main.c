@@ -4,11 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char cli_usage[] =
-	"usage: mailseal COMMAND [OPTIONS]\n"
+	"usage: mailseal [-c CONFIG] COMMAND [OPTIONS]\n"
 	"\n"
 	"commands:\n"
 	"  keygen -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS] [-o DIR]\n"
@@ -16,6 +17,8 @@ static const char cli_usage[] =
 	"         [-H h1:h2:...] [-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...]\n"
 	"         [--out-dir DIR] [FILE...]\n"
 	"  verify --key-file KEYS [--max-signatures N] [FILE...]\n"
+	"  config [--all]     the settings that differ from the defaults\n"
+	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
 	"See mailseal(1).\n";
 
@@ -31,24 +34,86 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(const struct ms_config *cfg, int argc, char **argv);
+} cli_commands[] = {
+	{ "keygen", cmd_keygen },
+	{ "sign", cmd_sign },
+	{ "verify", cmd_verify },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	const char *path = MAILSEAL_DEFAULT_CONFIG;
+	struct ms_config cfg;
+	struct ms_error err;
+	int explicit = 0, i = 1, rc;
+	size_t k;
+
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		path = argv[2];
+		explicit = 1;
+		i = 3;
+	}
+	if (i >= argc) {
 		fputs(cli_usage, stderr);
 		return CLI_USAGE;
 	}
-	if (strcmp(argv[1], "keygen") == 0)
-		return cmd_keygen(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sign") == 0)
-		return cmd_sign(argc - 1, argv + 1);
-	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
 		fputs(cli_usage, stdout);
 		return CLI_OK;
 	}
-	cli_error("unknown command \"%s\"", argv[1]);
+	config_init(&cfg);
+	/* an absent default file means the defaults; a named one must exist */
+	if ((explicit || access(path, F_OK) == 0) &&
+	    config_load(&cfg, path, &err) != MS_OK) {
+		config_free(&cfg);
+		if (strcmp(argv[i], "config") == 0)
+			fprintf(stderr, "%s\n", err.msg);
+		else
+			cli_error("%s", err.msg);
+		if (strcmp(argv[i], "config") == 0)
+			return 1;               /* the check failed */
+		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+	}
+	if (strcmp(argv[i], "config") == 0) {
+		rc = cmd_config(&cfg, path, argc - i, argv + i);
+		config_free(&cfg);
+		return rc;
+	}
+	for (k = 0; k < sizeof(cli_commands) / sizeof(cli_commands[0]); k++) {
+		if (strcmp(argv[i], cli_commands[k].name) == 0) {
+			rc = cli_commands[k].fn(&cfg, argc - i, argv + i);
+			config_free(&cfg);
+			return rc;
+		}
+	}
+	config_free(&cfg);
+	cli_error("unknown command \"%s\"", argv[i]);
 	fputs(cli_usage, stderr);
+	return CLI_USAGE;
+}
+
+/* cmd_config - show or check the configuration */
+int cmd_config(const struct ms_config *cfg, const char *path, int argc,
+	       char **argv)
+{
+	if (argc == 1) {
+		config_print(cfg, stdout, 0);
+		return CLI_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--all") == 0) {
+		config_print(cfg, stdout, 1);
+		return CLI_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "check") == 0) {
+		/* loading already validated every setting */
+		printf("%s: ok\n", access(path, F_OK) == 0 ? path
+		       : "(no configuration file: defaults)");
+		return CLI_OK;
+	}
+	cli_error("config: expected no argument, --all or check");
 	return CLI_USAGE;
 }

@@ -126,6 +126,20 @@ for i in 1 2 3 4 5 6 7; do "$M" sign -d example.com -s ed1 -k keys/ed1.private m
 [ "$(grep -c 'dkim=pass' v.txt)" = 5 ] && [ "$(grep -c 'dkim=policy' v.txt)" = 2 ] && ok "7 signatures: 5 verified, 2 over the cap" || nok "7 signatures cap - $(cat v.txt)"
 [ "$("$M" verify --key-file keyfile --max-signatures 7 many.eml | grep -c 'dkim=pass')" = 7 ] && ok "--max-signatures 7 verifies all" || nok "--max-signatures 7 verifies all"
 
+# --- configuration file ----------------------------------------------
+printf '# test\nmax_signatures = 2\ndns_timeout = 500ms\n' > ok.conf
+"$M" -c ok.conf verify --key-file keyfile many.eml > v.txt
+[ "$(grep -c 'dkim=pass' v.txt)" = 2 ] && ok "config max_signatures applies to verify" || nok "config max_signatures applies to verify - $(cat v.txt)"
+[ "$("$M" -c ok.conf verify --max-signatures 3 --key-file keyfile many.eml | grep -c 'dkim=pass')" = 3 ] && ok "--max-signatures overrides the config" || nok "--max-signatures overrides the config"
+"$M" -c ok.conf config > v.txt
+[ "$(cat v.txt)" = "$(printf 'dns_timeout = 500ms\nmax_signatures = 2')" ] && ok "config prints what differs from the defaults" || nok "config prints what differs - $(cat v.txt)"
+status_is "config check of a good file" 0 "$M" -c ok.conf config check
+printf 'max_signatures = 2\n\nfrobnicate = yes\n' > bad.conf
+status_is "config check of a bad file: exit 1" 1 "$M" -c bad.conf config check
+grep -q '^bad.conf:3: unknown setting "frobnicate"' err.txt && ok "config error names file:line" || nok "config error names file:line - $(cat err.txt)"
+status_is "a bad config stops verify: exit 2" 2 "$M" -c bad.conf verify --key-file keyfile m1.eml
+status_is "a named config that is missing: exit 1" 1 "$M" -c missing.conf config check
+
 # --- odd input never crashes -----------------------------------------
 : > empty.eml
 head -c 200000 /dev/urandom > random.bin
