@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dkim_verify.h"
+#include "dnskeys.h"
 #include "keyfile.h"
 #include "ms_limits.h"
 #include "numparse.h"
@@ -113,15 +114,16 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (!key_file) {
-		cli_error("verify: --key-file KEYS is required "
-			  "(key lookup in DNS is not part of this version)");
-		return CLI_USAGE;
-	}
-	ks = keyfile_open(key_file, &err);
-	if (!ks) {
-		cli_error("verify: %s", err.msg);
-		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+	if (key_file) {
+		ks = keyfile_open(key_file, &err);
+		if (!ks) {
+			cli_error("verify: %s", err.msg);
+			return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+		}
+	} else {
+		ks = dnskeys_new(cfg->dns_resolver, cfg->dns_trust_anchor,
+				 cfg->dns_timeout_ms);
+		opts.dns_budget_ms = cfg->dns_message_budget_ms;
 	}
 	opts.max_sigs = (size_t)max;
 	v = dkim_verifier_new(&opts, ks);

@@ -1,6 +1,7 @@
 /*
  * main.c - the mailseal command: dispatch to a subcommand.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,7 +110,13 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 		return CLI_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0) {
-		/* loading already validated every setting */
+		/* loading validated every setting; the files they name: */
+		if (*cfg->dns_trust_anchor &&
+		    access(cfg->dns_trust_anchor, R_OK) != 0) {
+			fprintf(stderr, "%s: dns_trust_anchor %s: %s\n", path,
+				cfg->dns_trust_anchor, strerror(errno));
+			return 1;
+		}
 		printf("%s: ok\n", access(path, F_OK) == 0 ? path
 		       : "(no configuration file: defaults)");
 		return CLI_OK;

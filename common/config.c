@@ -37,6 +37,7 @@ struct setting {
 
 static const struct setting settings[] = {
 	S(dns_resolver, SET_STRING, "", 0, 0),
+	S(dns_trust_anchor, SET_STRING, "", 0, 0),
 	S(dns_timeout_ms, SET_DURATION_MS, "2s", 10, 60000),
 	S(dns_message_budget_ms, SET_DURATION_MS, "5s", 10, 300000),
 	S(redis_url, SET_STRING, "", 0, 0),

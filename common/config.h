@@ -27,6 +27,7 @@
 
 struct ms_config {
 	char *dns_resolver;             /* "" = /etc/resolv.conf */
+	char *dns_trust_anchor;         /* "" = no DNSSEC validation */
 	unsigned dns_timeout_ms;        /* one lookup */
 	unsigned dns_message_budget_ms; /* all lookups of one message */
 	char *redis_url;                /* "" = no Redis */

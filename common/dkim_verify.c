@@ -19,6 +19,7 @@
 #include "dkim_verify.h"
 #include "hdrhash.h"
 #include "keyrec.h"
+#include "msclock.h"
 #include "ms_limits.h"
 #include "xalloc.h"
 
@@ -282,7 +283,7 @@ static int dv_domain_eq(const char *identity, const char *domain)
 
 /* dv_judge - the result of one parsed signature */
 static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
-		     struct dkim_sig_result *r, time_t now)
+		     struct dkim_sig_result *r, time_t now, uint64_t deadline)
 {
 	const struct dkim_sig *sig = &vs->sig;
 	struct pkcache_entry *pk;
@@ -304,7 +305,7 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 	}
 	snprintf(name, sizeof(name), "%s._domainkey.%s", sig->selector,
 		 sig->domain);
-	keysource_lookup(m->v->ks, name, &m->arena, &ans);
+	keysource_lookup_until(m->v->ks, name, deadline, &m->arena, &ans);
 	r->dnssec = ans.dnssec;
 	if (ans.status == KEY_TEMPFAIL) {
 		dv_set(m, r, DKIM_RES_TEMPERROR, "key lookup failed: %s",
@@ -391,6 +392,8 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 				  struct ms_error *err)
 {
 	time_t now = m->v->o.now ? m->v->o.now : time(NULL);
+	uint64_t deadline = m->v->o.dns_budget_ms
+			    ? ms_clock_ms() + m->v->o.dns_budget_ms : 0;
 	struct dkim_sig_result *r;
 	size_t i;
 
@@ -423,7 +426,7 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 			dv_set(m, r, DKIM_RES_PERMERROR, "%s", vs->parse_reason);
 			continue;
 		}
-		dv_judge(m, vs, r, now);
+		dv_judge(m, vs, r, now, deadline);
 	}
 	return MS_OK;
 }

@@ -40,6 +40,7 @@ enum dkim_result {
 struct dkim_verifier_opts {
 	size_t max_sigs;                /* 0: MS_DEFAULT_MAX_SIGS */
 	time_t now;                     /* 0: the clock */
+	unsigned dns_budget_ms;         /* key lookups of one message; 0: none */
 };
 
 struct dkim_sig_result {

@@ -266,7 +266,8 @@ static void kf_destroy(struct keysource *ks)
 }
 
 static void kf_lookup(struct keysource *ks, const char *name,
-		      struct arena *arena, struct key_answer *ans)
+		      uint64_t deadline_ms, struct arena *arena,
+		      struct key_answer *ans)
 {
 	struct keyfile *kf = (struct keyfile *)ks;
 	char key[MS_MAX_DOMAIN + 2];

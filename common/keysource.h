@@ -36,9 +36,12 @@ struct key_answer {
 struct keysource;
 
 struct keysource_ops {
-	/* lookup - fill ans for name (a NUL-terminated query name) */
+	/* lookup - fill ans for name (a NUL-terminated query name); a
+	 * source that waits must give up at deadline_ms (ms_clock_ms
+	 * clock; 0: no deadline) with KEY_TEMPFAIL */
 	void (*lookup)(struct keysource *ks, const char *name,
-		       struct arena *arena, struct key_answer *ans);
+		       uint64_t deadline_ms, struct arena *arena,
+		       struct key_answer *ans);
 	/* destroy - release the source */
 	void (*destroy)(struct keysource *ks);
 };
@@ -47,9 +50,13 @@ struct keysource {
 	const struct keysource_ops *ops;
 };
 
-/* keysource_lookup - ask the source */
+/* keysource_lookup - ask the source, with no deadline */
 void keysource_lookup(struct keysource *ks, const char *name,
 		      struct arena *arena, struct key_answer *ans);
+/* keysource_lookup_until - ask the source, giving up at deadline_ms */
+void keysource_lookup_until(struct keysource *ks, const char *name,
+			    uint64_t deadline_ms, struct arena *arena,
+			    struct key_answer *ans);
 /* keysource_destroy - release the source (NULL is fine) */
 void keysource_destroy(struct keysource *ks);
 

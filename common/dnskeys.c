@@ -1,0 +1,115 @@
+/*
+ * dnskeys.c - DKIM keys from DNS.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnskeys.h"
+#include "msclock.h"
+#include "resolver.h"
+#include "xalloc.h"
+
+struct dnskeys {
+	struct keysource base;          /* first: the source is a dnskeys */
+	char *servers;
+	char *trust_anchor;
+	unsigned timeout_ms;
+	struct resolver *res;           /* made on first use */
+	struct dnskeys_stats stats;
+};
+
+static void dk_lookup(struct keysource *ks, const char *name,
+		      uint64_t deadline_ms, struct arena *arena,
+		      struct key_answer *ans)
+{
+	struct dnskeys *dk = (struct dnskeys *)ks;
+	unsigned timeout = dk->timeout_ms;
+	struct ms_error err;
+	struct dns_txt txt;
+	size_t i;
+
+	if (deadline_ms) {
+		uint64_t now = ms_clock_ms();
+
+		if (now >= deadline_ms) {
+			ans->status = KEY_TEMPFAIL;
+			ans->reason = "the message's DNS time budget is spent";
+			return;
+		}
+		if (deadline_ms - now < timeout)
+			timeout = (unsigned)(deadline_ms - now);
+	}
+	if (!dk->res) {
+		dk->res = resolver_new(dk->servers, dk->trust_anchor, &err);
+		if (!dk->res) {
+			ans->status = KEY_TEMPFAIL;
+			ans->reason = arena_strdup(arena, err.msg);
+			return;
+		}
+	}
+	dk->stats.queries++;
+	resolver_txt(dk->res, name, timeout, arena, &txt);
+	ans->ttl = txt.ttl;
+	ans->dnssec = txt.secure;
+	ans->reason = txt.reason;
+	switch (txt.status) {
+	case DNS_OK:
+		ans->status = KEY_FOUND;
+		for (i = 0; i < txt.nrecords; i++) {
+			ans->records[i] = txt.records[i];
+			ans->record_len[i] = txt.record_len[i];
+		}
+		ans->nrecords = txt.nrecords;
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		ans->status = KEY_NOTFOUND;
+		break;
+	case DNS_TEMPFAIL:
+		ans->status = KEY_TEMPFAIL;
+		break;
+	}
+}
+
+/* dnskeys_close - free the resolver now */
+void dnskeys_close(struct keysource *ks)
+{
+	struct dnskeys *dk = (struct dnskeys *)ks;
+
+	resolver_free(dk->res);
+	dk->res = NULL;
+}
+
+static void dk_destroy(struct keysource *ks)
+{
+	struct dnskeys *dk = (struct dnskeys *)ks;
+
+	dnskeys_close(ks);
+	free(dk->servers);
+	free(dk->trust_anchor);
+	free(dk);
+}
+
+static const struct keysource_ops dk_ops = {
+	.lookup = dk_lookup,
+	.destroy = dk_destroy,
+};
+
+/* dnskeys_new - a DNS key source */
+struct keysource *dnskeys_new(const char *servers, const char *trust_anchor,
+			      unsigned timeout_ms)
+{
+	struct dnskeys *dk = xcalloc(1, sizeof(*dk));
+
+	dk->base.ops = &dk_ops;
+	dk->servers = xstrdup(servers ? servers : "");
+	dk->trust_anchor = xstrdup(trust_anchor ? trust_anchor : "");
+	dk->timeout_ms = timeout_ms;
+	return &dk->base;
+}
+
+/* dnskeys_stats - counters of the source */
+const struct dnskeys_stats *dnskeys_stats(const struct keysource *ks)
+{
+	return &((const struct dnskeys *)ks)->stats;
+}

@@ -1,0 +1,15 @@
+/*
+ * msclock.c - the monotonic clock used for every deadline.
+ */
+#include <time.h>
+
+#include "msclock.h"
+
+/* ms_clock_ms - milliseconds since an arbitrary fixed point */
+uint64_t ms_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

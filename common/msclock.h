@@ -1,0 +1,12 @@
+/*
+ * msclock.h - the monotonic clock used for every deadline.
+ */
+#ifndef MAILSEAL_MSCLOCK_H
+#define MAILSEAL_MSCLOCK_H
+
+#include <stdint.h>
+
+/* ms_clock_ms - milliseconds since an arbitrary fixed point */
+uint64_t ms_clock_ms(void);
+
+#endif

@@ -1,0 +1,90 @@
+#!/bin/bash
+# t-dns.sh - key lookup in DNS against a real authoritative server (nsd)
+# on loopback: keys of each kind, a 4096-bit key in several strings,
+# revoked and missing keys, NODATA, several records, and a server that
+# stops answering (temperror within the per-message budget, never pass).
+set -u
+ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=${MAILSEAL:-$ROOT/build/mailseal}
+. "$ROOT/tests/lib/nsd.sh"
+T=$(mktemp -d)
+trap 'nsd_stop; rm -rf "$T"' EXIT
+cd "$T"
+
+fails=0
+ok()  { echo "ok $*"; }
+nok() { echo "not ok $*"; fails=$((fails + 1)); }
+expect() {      # expect NAME PATTERN FILE: FILE has a line matching PATTERN
+	if grep -qE "$2" "$3"; then ok "$1"; else nok "$1 - wanted /$2/ in: $(tr '\n' '|' < "$3")"; fi
+}
+
+mkdir keys
+for s in rsa1:rsa ed1:ed25519 old:rsa twin:rsa; do
+	"$M" keygen -d example.com -s "${s%%:*}" -t "${s#*:}" -o keys > /dev/null
+done
+"$M" keygen -d example.com -s big -b 4096 -o keys > /dev/null
+"$M" keygen -d example.com -s twin2 -o keys > /dev/null
+{
+	echo '$ORIGIN example.com.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns.example.com. hostmaster.example.com. 1 3600 600 86400 60'
+	echo '@ IN NS ns.example.com.'
+	echo 'ns IN A 127.0.0.1'
+	cat keys/rsa1.txt keys/ed1.txt keys/big.txt keys/twin.txt
+	sed 's/^twin2\./twin./' keys/twin2.txt          # a second record at twin
+	echo 'old._domainkey IN TXT "v=DKIM1; k=rsa; p="'
+	echo 'nodata._domainkey IN A 127.0.0.1'
+} > example.com.zone
+if ! nsd_start "$T" example.com; then
+	nok "nsd starts"
+	exit 1
+fi
+ok "nsd serves example.com on 127.0.0.1:$NSD_PORT"
+printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > ms.conf
+
+printf 'From: a@example.com\r\nSubject: dns\r\n\r\nhello\r\n' > m.eml
+sign() { "$M" sign -d example.com -s "$1" -k "keys/$1.private" m.eml > "$1.eml"; }
+for s in rsa1 ed1 big old twin; do sign $s; done
+sed 's/s=rsa1;/s=nodata;/' rsa1.eml > nodata.eml
+sed 's/s=rsa1;/s=missing;/' rsa1.eml > missing.eml
+
+"$M" -c ms.conf verify rsa1.eml ed1.eml big.eml old.eml twin.eml nodata.eml missing.eml > v.txt 2> e.txt
+expect "rsa key from DNS: pass" $'^rsa1.eml\tdkim=pass' v.txt
+expect "ed25519 key from DNS: pass" $'^ed1.eml\tdkim=pass' v.txt
+expect "4096-bit key in several strings: pass" $'^big.eml\tdkim=pass' v.txt
+expect "revoked key (p= empty): fail" $'^old.eml\tdkim=fail.*key revoked' v.txt
+expect "two records at the key name: permerror" $'^twin.eml\tdkim=permerror.*2 key records' v.txt
+expect "NODATA at the key name: permerror" $'^nodata.eml\tdkim=permerror.*no key' v.txt
+expect "NXDOMAIN at the key name: permerror" $'^missing.eml\tdkim=permerror.*no key' v.txt
+
+# a server that takes the query and never answers
+nsd_freeze
+printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 700ms\ndns_message_budget = 1s\n' "$NSD_PORT" > slow.conf
+"$M" sign -d example.com -s rsa1 -k keys/rsa1.private -d example.com -s ed1 -k keys/ed1.private \
+	-d example.com -s big -k keys/big.private m.eml > three.eml
+start=$(date +%s%N)
+"$M" -c slow.conf verify three.eml > v.txt 2> e.txt
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+nsd_thaw
+[ "$(grep -c 'dkim=temperror' v.txt)" = 3 ] && ok "server not answering: temperror for each signature" \
+	|| nok "server not answering: temperror - $(cat v.txt)"
+grep -q 'dkim=pass' v.txt && nok "no pass while DNS is down" || ok "no pass while DNS is down"
+expect "temperror says the lookup timed out" 'timed out after 700 ms' v.txt
+expect "later lookups are cut by the message budget" 'budget is spent|timed out after [0-9]{1,3} ms' v.txt
+# the budget is 1 s; allow generous slack for a loaded machine
+[ "$took" -lt 4000 ] && ok "three lookups stopped by the 1 s budget (took $took ms)" \
+	|| nok "three lookups took $took ms, budget 1 s"
+
+# and once the server answers again, the same message passes
+"$M" -c ms.conf verify three.eml > v.txt
+[ "$(grep -c 'dkim=pass' v.txt)" = 3 ] && ok "server back: all pass" || nok "server back - $(cat v.txt)"
+
+# nothing listening at the configured address at all
+printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 300ms\n' "$(free_port)" > dead.conf
+"$M" -c dead.conf verify rsa1.eml > v.txt
+expect "no DNS server at all: temperror" $'^rsa1.eml\tdkim=temperror' v.txt
+
+printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = /nonexistent/anchor\n' "$NSD_PORT" > ta.conf
+"$M" -c ta.conf verify rsa1.eml > v.txt
+expect "an unreadable trust anchor: temperror naming it" 'temperror.*nonexistent/anchor' v.txt
+[ $fails = 0 ]

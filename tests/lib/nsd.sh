@@ -1,0 +1,75 @@
+# lib/nsd.sh - a real authoritative DNS server (Debian's nsd) on a high
+# loopback port, for tests.  Source it, then:
+#   nsd_start DIR ZONE...   (each ZONE a name with DIR/NAME.zone present)
+#   NSD_PORT                the port it listens on (UDP and TCP)
+#   nsd_freeze / nsd_thaw   stop answering (every nsd process) / resume
+#   nsd_stop                stop it (also on the caller's EXIT trap)
+
+free_port() {   # an unused TCP and UDP port on 127.0.0.1
+	/usr/bin/python3 - <<'PY'
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        s.close(); continue
+    s.close(); u.close(); print(p); break
+PY
+}
+
+nsd_start() {
+	local dir=$1 z i
+	shift
+	NSD_DIR=$dir
+	NSD_PORT=$(free_port)
+	{
+		echo "server:"
+		echo "  ip-address: 127.0.0.1@$NSD_PORT"
+		echo "  username: \"\""
+		echo "  chroot: \"\""
+		echo "  zonesdir: \"$dir\""
+		echo "  database: \"\""
+		echo "  pidfile: \"$dir/nsd.pid\""
+		echo "  logfile: \"$dir/nsd.log\""
+		echo "  xfrdfile: \"$dir/xfrd.state\""
+		echo "  zonelistfile: \"$dir/zone.list\""
+		echo "  server-count: 1"
+		echo "  verbosity: 1"
+		echo "  rrl-ratelimit: 0"
+		echo "remote-control:"
+		echo "  control-enable: no"
+		for z in "$@"; do
+			echo "zone:"
+			echo "  name: $z"
+			echo "  zonefile: $z.zone"
+		done
+	} > "$dir/nsd.conf"
+	nsd -c "$dir/nsd.conf" -d > "$dir/nsd.out" 2>&1 &
+	NSD_PID=$!
+	for i in $(seq 1 50); do
+		if grep -q 'nsd started' "$dir/nsd.log" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# nsd did not start:"; sed 's/^/#   /' "$dir/nsd.log" "$dir/nsd.out" 2>/dev/null
+	return 1
+}
+
+nsd_pids() {    # the server and its children
+	echo "$NSD_PID"; pgrep -P "$NSD_PID" 2>/dev/null
+	local c
+	for c in $(pgrep -P "$NSD_PID" 2>/dev/null); do pgrep -P "$c" 2>/dev/null; done
+}
+
+nsd_freeze() { kill -STOP $(nsd_pids) 2>/dev/null; }
+nsd_thaw()   { kill -CONT $(nsd_pids) 2>/dev/null; }
+nsd_stop() {
+	[ -n "${NSD_PID:-}" ] || return 0
+	nsd_thaw
+	kill "$NSD_PID" 2>/dev/null
+	wait "$NSD_PID" 2>/dev/null
+	NSD_PID=""
+}
