@@ -36,7 +36,7 @@ status_is "keygen bad type: exit 2" 2 "$M" keygen -d example.com -s x -t dsa
 status_is "keygen -b 512: exit 2" 2 "$M" keygen -d example.com -s x -b 512
 status_is "keygen bad domain: exit 2" 2 "$M" keygen -d 'exa mple.com' -s x
 status_is "sign without key: exit 2" 2 "$M" sign -d example.com -s x
-status_is "verify without key file: exit 2" 2 "$M" verify /dev/null
+status_is "verify unreadable key file: exit 1" 1 "$M" verify --key-file /nonexistent /dev/null
 status_is "verify unknown option: exit 2" 2 "$M" verify --frob x
 status_is "verify --max-signatures 0: exit 2" 2 "$M" verify --key-file /dev/null --max-signatures 0
 
