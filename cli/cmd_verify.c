@@ -2,13 +2,17 @@
  * cmd_verify.c - mailseal verify: one line per signature per message.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dkim_verify.h"
 #include "dnskeys.h"
+#include "farmcache.h"
+#include "keycache.h"
 #include "keyfile.h"
 #include "ms_limits.h"
 #include "numparse.h"
@@ -28,6 +32,8 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 		for (p = r->alg; *p; p++)       /* a= is untrusted text */
 			putchar((unsigned char)*p > 32 && *p != 127 ? *p : '?');
 	}
+	if (r->seen_count)
+		printf(" seen=%llu", (unsigned long long)r->seen_count);
 	if (r->reason) {
 		fputs(" reason=\"", stdout);
 		for (p = r->reason; *p; p++) {
@@ -42,11 +48,30 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 	putchar('\n');
 }
 
+#define SIG_RECORD_TTL (7 * 86400)   /* seconds a signature record lives */
+
+/* verify_seen - the farm's record of a passing signature */
+static uint64_t verify_seen(void *arg, const unsigned char *sig_id,
+			    const char *txid)
+{
+	struct farm_sig fs;
+
+	if (farmcache_note_signature(arg, sig_id, txid, (uint64_t)time(NULL),
+				     SIG_RECORD_TTL, &fs) != FARM_HIT)
+		return 0;
+	return fs.count;
+}
+
 /* verify_one - verify the message in `in`, print its lines */
 static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
 		      unsigned char *chunk)
 {
 	struct dkim_verify *m = dkim_verify_begin(v);
+	char path[PATH_MAX];
+
+	/* the CLI's transaction is the file */
+	dkim_verify_set_txid(m, strcmp(name, "-") != 0 && realpath(name, path)
+			     ? path : name);
 	struct dkim_verify_outcome oc;
 	struct ms_error err;
 	size_t n, i;
@@ -81,7 +106,9 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	struct dkim_verifier_opts opts = { 0 };
 	struct dkim_verifier *v = NULL;
 	struct keysource *ks = NULL;
+	struct farmcache *farm = NULL;
 	const char *key_file = NULL;
+	int stats = 0;
 	unsigned char *chunk = NULL;
 	struct ms_error err;
 	uint64_t max = cfg->max_signatures;
@@ -93,6 +120,10 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 		if (strcmp(o, "--") == 0) {
 			i++;
 			break;
+		}
+		if (strcmp(o, "--stats") == 0) {
+			stats = 1;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			cli_error("verify: option %s needs a value", o);
@@ -121,8 +152,32 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
 		}
 	} else {
-		ks = dnskeys_new(cfg->dns_resolver, cfg->dns_trust_anchor,
-				 cfg->dns_timeout_ms);
+		struct keycache_opts ko = {
+			.local_size = cfg->local_cache_size,
+			.max_ttl = cfg->key_cache_max_ttl,
+			.neg_ttl = cfg->negative_cache_ttl,
+		};
+
+		if (*cfg->redis_url || *cfg->redis_sentinels) {
+			struct farmcache_opts fo = {
+				.url = cfg->redis_url,
+				.sentinels = cfg->redis_sentinels,
+				.master_name = cfg->redis_master_name,
+				.timeout_ms = cfg->redis_timeout_ms,
+				.secret = cfg->cache_secret,
+			};
+
+			farm = farmcache_new(&fo, &err);
+			if (!farm) {
+				cli_error("verify: %s", err.msg);
+				return CLI_USAGE;
+			}
+			opts.seen = verify_seen;
+			opts.seen_arg = farm;
+		}
+		ks = keycache_new(dnskeys_new(cfg->dns_resolver,
+					      cfg->dns_trust_anchor,
+					      cfg->dns_timeout_ms), farm, &ko);
 		opts.dns_budget_ms = cfg->dns_message_budget_ms;
 	}
 	opts.max_sigs = (size_t)max;
@@ -156,8 +211,17 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 		fclose(in);
 	}
 out:
+	if (stats) {
+		const struct keycache_stats *kst = key_file ? NULL : keycache_stats(ks);
+
+		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu\n",
+		       kst ? dnskeys_stats(keycache_source(ks))->queries : 0,
+		       kst ? kst->local_hits : 0, kst ? kst->redis_hits : 0,
+		       farm ? farmcache_stats(farm)->errors : 0);
+	}
 	free(chunk);
 	dkim_verifier_free(v);
 	keysource_destroy(ks);
+	farmcache_free(farm);
 	return rc;
 }

@@ -17,7 +17,7 @@ static const char cli_usage[] =
 	"  sign   -d DOMAIN -s SELECTOR -k KEY.pem [-a ALG] [-c HDR/BODY]\n"
 	"         [-H h1:h2:...] [-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...]\n"
 	"         [--out-dir DIR] [FILE...]\n"
-	"  verify --key-file KEYS [--max-signatures N] [FILE...]\n"
+	"  verify [--key-file KEYS] [--max-signatures N] [--stats] [FILE...]\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"

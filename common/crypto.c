@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "crypto.h"
@@ -430,4 +431,26 @@ enum ms_status crypto_write_private_pem(EVP_PKEY *pkey, const char *path,
 				    path, crypto_last_error(detail, sizeof(detail)));
 	}
 	return MS_OK;
+}
+
+/* crypto_hmac_sha256 - HMAC-SHA256 of data under key into out[32] */
+enum ms_status crypto_hmac_sha256(const unsigned char *key, size_t key_len,
+				  const unsigned char *data, size_t len,
+				  unsigned char *out)
+{
+	size_t out_len = 0;
+
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, key_len, data,
+		       len, out, CRYPTO_SHA256_LEN, &out_len) ||
+	    out_len != CRYPTO_SHA256_LEN) {
+		ERR_clear_error();
+		return MS_ERR_CRYPTO;
+	}
+	return MS_OK;
+}
+
+/* crypto_memeq - constant-time comparison: 1 when equal */
+int crypto_memeq(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }

@@ -77,6 +77,13 @@ enum ms_status crypto_keygen(enum dkim_alg alg, unsigned bits,
 enum ms_status crypto_write_private_pem(EVP_PKEY *pkey, const char *path,
 					struct ms_error *err);
 
+/* crypto_hmac_sha256 - HMAC-SHA256 of data under key into out[32] */
+enum ms_status crypto_hmac_sha256(const unsigned char *key, size_t key_len,
+				  const unsigned char *data, size_t len,
+				  unsigned char *out);
+/* crypto_memeq - constant-time comparison: 1 when equal */
+int crypto_memeq(const void *a, const void *b, size_t n);
+
 /* crypto_last_error - OpenSSL's error queue as one line, then cleared */
 const char *crypto_last_error(char *dst, size_t size);
 

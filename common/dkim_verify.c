@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 #include <strings.h>
 
 
@@ -61,6 +63,7 @@ struct dkim_verify {
 	size_t nsigs;
 	size_t skipped;
 	struct buf canon;               /* scratch: canonical headers */
+	const char *txid;               /* in the arena, or NULL */
 };
 
 static const char dkim_sig_name[] = "DKIM-Signature";
@@ -200,7 +203,14 @@ struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v)
 	m->nsigs = 0;
 	m->skipped = 0;
 	buf_init(&m->canon, MS_MAX_HEADER_BYTES + 1024);
+	m->txid = NULL;
 	return m;
+}
+
+/* dkim_verify_set_txid - the transaction this message belongs to */
+void dkim_verify_set_txid(struct dkim_verify *m, const char *txid)
+{
+	m->txid = txid ? arena_strdup(&m->arena, txid) : NULL;
 }
 
 /* dkim_verify_feed - the next chunk of the message */
@@ -379,6 +389,15 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		dv_set(m, r, DKIM_RES_FAIL, "signature did not verify");
 	} else {
 		dv_set(m, r, DKIM_RES_PASS, NULL);
+		if (m->v->o.seen && m->txid) {
+			unsigned char id[CRYPTO_SHA256_LEN];
+			unsigned int dl = 0;
+
+			if (EVP_Digest(sig->sig, sig->sig_len, id, &dl,
+				       crypto_sha256(), NULL))
+				r->seen_count = m->v->o.seen(m->v->o.seen_arg,
+							     id, m->txid);
+		}
 		return;
 	}
 	if (key->testing)

@@ -37,10 +37,19 @@ enum dkim_result {
 	DKIM_RES_PERMERROR,
 };
 
+/* seen - told of every signature that passed (sig_id: SHA-256 of its
+ * decoded b= value) in transaction txid; returns how many distinct
+ * transactions the farm has seen carry it, this one included (0: not
+ * known) */
+typedef uint64_t (*dkim_seen_fn)(void *arg, const unsigned char *sig_id,
+				 const char *txid);
+
 struct dkim_verifier_opts {
 	size_t max_sigs;                /* 0: MS_DEFAULT_MAX_SIGS */
 	time_t now;                     /* 0: the clock */
 	unsigned dns_budget_ms;         /* key lookups of one message; 0: none */
+	dkim_seen_fn seen;              /* NULL: no signature record */
+	void *seen_arg;
 };
 
 struct dkim_sig_result {
@@ -54,6 +63,7 @@ struct dkim_sig_result {
 	unsigned key_bits;              /* 0 when no key was used */
 	int testing;                    /* key has t=y */
 	int dnssec;                     /* key came DNSSEC-validated */
+	uint64_t seen_count;            /* transactions seen carrying it */
 };
 
 struct dkim_verify_outcome {
@@ -73,6 +83,9 @@ void dkim_verifier_free(struct dkim_verifier *v);
 
 /* dkim_verify_begin - a context for one message */
 struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v);
+/* dkim_verify_set_txid - the transaction this message belongs to
+ * (copied); used for the farm's signature record */
+void dkim_verify_set_txid(struct dkim_verify *m, const char *txid);
 /* dkim_verify_feed - the next chunk of the message */
 void dkim_verify_feed(struct dkim_verify *m, const unsigned char *p,
 		      size_t len);

@@ -1,0 +1,548 @@
+/*
+ * farmcache.c - the farm's shared cache in Redis: connection handling
+ * (lazy, timeouts, back-off, Sentinel) and the few commands we send.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "buf.h"
+#include "farmcache.h"
+#include "farmvalue.h"
+#include "msclock.h"
+#include "numparse.h"
+#include "xalloc.h"
+
+#define FC_KEY_PREFIX "mailseal:key:"
+#define FC_SIG_PREFIX "mailseal:sig:"
+#define FC_SIGTX_PREFIX "mailseal:sigtx:"
+#define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
+
+/* first seen, last seen and distinct transactions, in one round trip */
+static const char fc_sig_script[] =
+	"redis.call('PFADD', KEYS[2], ARGV[1])\n"
+	"redis.call('HSETNX', KEYS[1], 'first', ARGV[2])\n"
+	"redis.call('HSET', KEYS[1], 'last', ARGV[2])\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+	"redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
+	"return {redis.call('PFCOUNT', KEYS[2]),"
+	" redis.call('HGET', KEYS[1], 'first')}\n";
+
+struct fc_endpoint {
+	char *host;                     /* NULL: unix socket in path */
+	char *path;
+	int port;
+};
+
+struct farmcache {
+	struct fc_endpoint direct;
+	struct fc_endpoint *sentinels;
+	size_t nsentinels;
+	char *master_name;
+	char *user;
+	char *password;
+	unsigned db;
+	unsigned timeout_ms;
+	unsigned backoff_ms;
+	char *secret;
+	redisContext *c;
+	uint64_t down_until;            /* ms_clock_ms: skip Redis until */
+	char last_error[160];
+	struct farmcache_stats stats;
+};
+
+static void fc_endpoint_free(struct fc_endpoint *e)
+{
+	free(e->host);
+	free(e->path);
+	e->host = e->path = NULL;
+}
+
+/* fc_parse_hostport - "host", "host:port" or "[v6]:port" */
+static enum ms_status fc_parse_hostport(const char *s, size_t n,
+					struct fc_endpoint *e, int def_port)
+{
+	const char *colon = NULL, *hs = s, *he = s + n;
+	uint64_t port = (uint64_t)def_port;
+
+	if (n && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (!close)
+			return MS_ERR_SYNTAX;
+		hs = s + 1;
+		he = close;
+		if (close + 1 < s + n) {
+			if (close[1] != ':')
+				return MS_ERR_SYNTAX;
+			colon = close + 1;
+		}
+	} else {
+		colon = memchr(s, ':', n);
+		if (colon)
+			he = colon;
+	}
+	if (he == hs)
+		return MS_ERR_SYNTAX;
+	if (colon && num_parse_u64((const unsigned char *)colon + 1,
+				   (size_t)(s + n - colon - 1), 65535,
+				   &port) != MS_OK)
+		return MS_ERR_SYNTAX;
+	if (port == 0)
+		return MS_ERR_SYNTAX;
+	e->host = xstrndup(hs, (size_t)(he - hs));
+	e->port = (int)port;
+	return MS_OK;
+}
+
+/* fc_parse_url - redis://[user:password@]host[:port][/db], unix:/path */
+static enum ms_status fc_parse_url(struct farmcache *fc, const char *url,
+				   struct ms_error *err)
+{
+	const char *p, *at, *slash, *end;
+	uint64_t db = 0;
+
+	if (strncmp(url, "unix:", 5) == 0) {
+		if (url[5] != '/')
+			goto bad;
+		fc->direct.path = xstrdup(url + 5);
+		return MS_OK;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		goto bad;
+	p = url + 8;
+	end = p + strlen(p);
+	slash = strchr(p, '/');
+	if (slash) {
+		if (num_parse_u64((const unsigned char *)slash + 1,
+				  strlen(slash + 1), 1000000, &db) != MS_OK)
+			goto bad;
+		end = slash;
+	}
+	at = NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+
+		if (colon) {
+			if (colon > p)
+				fc->user = xstrndup(p, (size_t)(colon - p));
+			fc->password = xstrndup(colon + 1, (size_t)(at - colon - 1));
+		} else {
+			fc->password = xstrndup(p, (size_t)(at - p));
+		}
+		p = at + 1;
+	}
+	if (fc_parse_hostport(p, (size_t)(end - p), &fc->direct, 6379) != MS_OK)
+		goto bad;
+	fc->db = (unsigned)db;
+	return MS_OK;
+bad:
+	return ms_error_set(err, MS_ERR_USAGE,
+			    "redis_url \"%s\" is not redis://[user:password@]host[:port][/db] or unix:/path",
+			    url);
+}
+
+/* farmcache_new - check the settings; connects on first use */
+struct farmcache *farmcache_new(const struct farmcache_opts *o,
+				struct ms_error *err)
+{
+	struct farmcache *fc = xcalloc(1, sizeof(*fc));
+	const char *p = o->sentinels ? o->sentinels : "";
+
+	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
+	fc->backoff_ms = o->backoff_ms ? o->backoff_ms : 1000;
+	fc->secret = xstrdup(o->secret ? o->secret : "");
+	fc->master_name = xstrdup(o->master_name ? o->master_name : "mailseal");
+	if (o->url && *o->url && fc_parse_url(fc, o->url, err) != MS_OK)
+		goto fail;
+	while (*p) {
+		size_t n = strcspn(p, " \t,");
+
+		if (n) {
+			fc->sentinels = xrealloc(fc->sentinels, (fc->nsentinels + 1) *
+						 sizeof(*fc->sentinels));
+			memset(&fc->sentinels[fc->nsentinels], 0,
+			       sizeof(*fc->sentinels));
+			if (fc_parse_hostport(p, n, &fc->sentinels[fc->nsentinels],
+					      26379) != MS_OK) {
+				ms_error_set(err, MS_ERR_USAGE,
+					     "redis_sentinels: bad address \"%.*s\"",
+					     (int)n, p);
+				fc->nsentinels++;
+				goto fail;
+			}
+			fc->nsentinels++;
+		}
+		p += n;
+		p += strspn(p, " \t,");
+	}
+	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels) {
+		ms_error_set(err, MS_ERR_USAGE,
+			     "neither redis_url nor redis_sentinels is set");
+		goto fail;
+	}
+	return fc;
+fail:
+	farmcache_free(fc);
+	return NULL;
+}
+
+static void fc_disconnect(struct farmcache *fc)
+{
+	if (fc->c) {
+		redisFree(fc->c);
+		fc->c = NULL;
+	}
+}
+
+/* farmcache_free - close the connection and release everything */
+void farmcache_free(struct farmcache *fc)
+{
+	size_t i;
+
+	if (!fc)
+		return;
+	fc_disconnect(fc);
+	fc_endpoint_free(&fc->direct);
+	for (i = 0; i < fc->nsentinels; i++)
+		fc_endpoint_free(&fc->sentinels[i]);
+	free(fc->sentinels);
+	free(fc->master_name);
+	free(fc->user);
+	free(fc->password);
+	free(fc->secret);
+	free(fc);
+}
+
+static struct timeval fc_tv(unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
+static redisContext *fc_connect_to(const struct farmcache *fc,
+				   const struct fc_endpoint *e)
+{
+	struct timeval tv = fc_tv(fc->timeout_ms);
+	redisContext *c = e->path ? redisConnectUnixWithTimeout(e->path, tv)
+				  : redisConnectWithTimeout(e->host, e->port, tv);
+
+	if (c && !c->err && redisSetTimeout(c, tv) != REDIS_OK) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* fc_command - send argv (explicit lengths); NULL on any failure */
+static redisReply *fc_command(redisContext *c, int argc, const char **argv,
+			      const size_t *lens)
+{
+	return redisCommandArgv(c, argc, argv, lens);
+}
+
+static void fc_fail(struct farmcache *fc, const char *what)
+{
+	snprintf(fc->last_error, sizeof(fc->last_error), "%s", what);
+	fc->stats.errors++;
+	fc_disconnect(fc);
+	fc->down_until = ms_clock_ms() + fc->backoff_ms;
+}
+
+/* fc_sentinel_master - ask each sentinel where the master is */
+static int fc_sentinel_master(struct farmcache *fc, struct fc_endpoint *out)
+{
+	size_t i;
+
+	for (i = 0; i < fc->nsentinels; i++) {
+		const char *argv[] = { "SENTINEL", "get-master-addr-by-name",
+				       fc->master_name };
+		size_t lens[] = { 8, 23, strlen(fc->master_name) };
+		redisContext *c = fc_connect_to(fc, &fc->sentinels[i]);
+		redisReply *r;
+		uint64_t port;
+
+		if (!c || c->err) {
+			if (c)
+				redisFree(c);
+			continue;
+		}
+		r = fc_command(c, 3, argv, lens);
+		if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    r->element[1]->type == REDIS_REPLY_STRING &&
+		    num_parse_u64((const unsigned char *)r->element[1]->str,
+				  r->element[1]->len, 65535, &port) == MS_OK) {
+			out->host = xstrndup(r->element[0]->str,
+					     r->element[0]->len);
+			out->path = NULL;
+			out->port = (int)port;
+			freeReplyObject(r);
+			redisFree(c);
+			return 1;
+		}
+		if (r)
+			freeReplyObject(r);
+		redisFree(c);
+	}
+	return 0;
+}
+
+/* fc_ready - a usable connection, or NULL while Redis is skipped */
+static redisContext *fc_ready(struct farmcache *fc)
+{
+	struct fc_endpoint master = { 0 };
+	const struct fc_endpoint *e = &fc->direct;
+	redisReply *r;
+
+	if (fc->c)
+		return fc->c;
+	if (fc->down_until && ms_clock_ms() < fc->down_until) {
+		fc->stats.errors++;
+		return NULL;
+	}
+	if (fc->nsentinels) {
+		if (!fc_sentinel_master(fc, &master)) {
+			fc_fail(fc, "no Sentinel knows the master");
+			return NULL;
+		}
+		e = &master;
+	}
+	fc->c = fc_connect_to(fc, e);
+	fc_endpoint_free(&master);
+	if (!fc->c || fc->c->err) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "cannot connect to Redis: %s",
+			 fc->c ? fc->c->errstr : "out of memory");
+		fc_fail(fc, what);
+		return NULL;
+	}
+	if (fc->password) {
+		const char *argv[] = { "AUTH", fc->user ? fc->user : "",
+				       fc->password };
+		size_t lens[] = { 4, fc->user ? strlen(fc->user) : 0,
+				  strlen(fc->password) };
+		int argc = fc->user ? 3 : 2;
+
+		if (!fc->user) {
+			argv[1] = fc->password;
+			lens[1] = lens[2];
+		}
+		r = fc_command(fc->c, argc, argv, lens);
+		if (!r || r->type == REDIS_REPLY_ERROR) {
+			if (r)
+				freeReplyObject(r);
+			fc_fail(fc, "Redis refused AUTH");
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
+	if (fc->db) {
+		char db[16];
+		const char *argv[] = { "SELECT", db };
+		size_t lens[2];
+
+		snprintf(db, sizeof(db), "%u", fc->db);
+		lens[0] = 6;
+		lens[1] = strlen(db);
+		r = fc_command(fc->c, 2, argv, lens);
+		if (!r || r->type == REDIS_REPLY_ERROR) {
+			if (r)
+				freeReplyObject(r);
+			fc_fail(fc, "Redis refused SELECT");
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
+	fc->down_until = 0;
+	return fc->c;
+}
+
+/* fc_run - one command; NULL (and the node skipped) on failure; an
+ * error reply (READONLY after a failover, OOM, ...) counts as failure */
+static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
+			  const size_t *lens)
+{
+	redisContext *c = fc_ready(fc);
+	redisReply *r;
+
+	if (!c)
+		return NULL;
+	r = fc_command(c, argc, argv, lens);
+	if (!r) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "Redis: %s",
+			 c->err ? c->errstr : "no reply");
+		fc_fail(fc, what);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "Redis: %.*s", (int)r->len,
+			 r->str ? r->str : "error");
+		freeReplyObject(r);
+		fc_fail(fc, what);
+		return NULL;
+	}
+	return r;
+}
+
+/* farmcache_get_key - a cached key answer */
+enum farm_result farmcache_get_key(struct farmcache *fc, const char *name,
+				   struct arena *arena, struct key_answer *ans,
+				   unsigned *ttl_left)
+{
+	struct buf key;
+	const char *argv[2];
+	size_t lens[2];
+	redisReply *r;
+	uint64_t expires = 0, now = (uint64_t)time(NULL);
+	enum ms_status st;
+
+	buf_init(&key, BUF_UNLIMITED);
+	buf_puts(&key, FC_KEY_PREFIX);
+	buf_puts(&key, name);
+	argv[0] = "GET";
+	lens[0] = 3;
+	argv[1] = buf_str(&key);
+	lens[1] = key.len;
+	r = fc_run(fc, 2, argv, lens);
+	buf_free(&key);
+	if (!r)
+		return FARM_ERROR;
+	if (r->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		fc->stats.misses++;
+		return FARM_MISS;
+	}
+	st = farmvalue_decode(name, (const unsigned char *)r->str, r->len,
+			      fc->secret, arena, ans, &expires);
+	freeReplyObject(r);
+	if (st != MS_OK) {
+		fc->stats.bad++;
+		snprintf(fc->last_error, sizeof(fc->last_error),
+			 "cached key %s %s", name, st == MS_ERR_CRYPTO
+			 ? "failed its HMAC check" : "is malformed");
+		return FARM_BAD;
+	}
+	if (expires <= now) {
+		fc->stats.misses++;
+		return FARM_MISS;
+	}
+	*ttl_left = (unsigned)(expires - now);
+	fc->stats.hits++;
+	return FARM_HIT;
+}
+
+/* farmcache_put_key - keep an answer for ttl seconds */
+enum farm_result farmcache_put_key(struct farmcache *fc, const char *name,
+				   const struct key_answer *ans, unsigned ttl)
+{
+	struct buf key, val;
+	char ttls[16];
+	const char *argv[5];
+	size_t lens[5];
+	redisReply *r;
+
+	if (ttl == 0)
+		return FARM_MISS;
+	buf_init(&key, BUF_UNLIMITED);
+	buf_init(&val, FC_MAX_VALUE);
+	buf_puts(&key, FC_KEY_PREFIX);
+	buf_puts(&key, name);
+	if (farmvalue_encode(name, ans, (uint64_t)time(NULL) + ttl, fc->secret,
+			     &val) != MS_OK) {
+		buf_free(&key);
+		buf_free(&val);
+		return FARM_ERROR;
+	}
+	snprintf(ttls, sizeof(ttls), "%u", ttl);
+	argv[0] = "SET";    lens[0] = 3;
+	argv[1] = buf_str(&key); lens[1] = key.len;
+	argv[2] = (const char *)val.data; lens[2] = val.len;
+	argv[3] = "EX";     lens[3] = 2;
+	argv[4] = ttls;     lens[4] = strlen(ttls);
+	r = fc_run(fc, 5, argv, lens);
+	buf_free(&key);
+	buf_free(&val);
+	if (!r)
+		return FARM_ERROR;
+	freeReplyObject(r);
+	return FARM_HIT;
+}
+
+/* farmcache_note_signature - record a transaction for a signature */
+enum farm_result farmcache_note_signature(struct farmcache *fc,
+					  const unsigned char *id,
+					  const char *txid, uint64_t now,
+					  unsigned ttl, struct farm_sig *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char k1[64], k2[64], nows[24], ttls[16];
+	const char *argv[8];
+	size_t lens[8], n1, n2, i;
+	redisReply *r;
+	uint64_t first = now;
+
+	n1 = (size_t)snprintf(k1, sizeof(k1), "%s", FC_SIG_PREFIX);
+	n2 = (size_t)snprintf(k2, sizeof(k2), "%s", FC_SIGTX_PREFIX);
+	for (i = 0; i < 16; i++) {      /* 128 bits of the hash name it */
+		k1[n1++] = hex[id[i] >> 4];
+		k1[n1++] = hex[id[i] & 15];
+		k2[n2++] = hex[id[i] >> 4];
+		k2[n2++] = hex[id[i] & 15];
+	}
+	k1[n1] = k2[n2] = 0;
+	snprintf(nows, sizeof(nows), "%llu", (unsigned long long)now);
+	snprintf(ttls, sizeof(ttls), "%u", ttl ? ttl : 1);
+	argv[0] = "EVAL";   lens[0] = 4;
+	argv[1] = fc_sig_script; lens[1] = sizeof(fc_sig_script) - 1;
+	argv[2] = "2";      lens[2] = 1;
+	argv[3] = k1;       lens[3] = n1;
+	argv[4] = k2;       lens[4] = n2;
+	argv[5] = txid;     lens[5] = strlen(txid);
+	argv[6] = nows;     lens[6] = strlen(nows);
+	argv[7] = ttls;     lens[7] = strlen(ttls);
+	r = fc_run(fc, 8, argv, lens);
+	if (!r)
+		return FARM_ERROR;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return FARM_ERROR;
+	}
+	out->count = r->element[0]->integer > 0
+		     ? (uint64_t)r->element[0]->integer : 0;
+	if (r->element[1]->type == REDIS_REPLY_STRING)
+		(void)num_parse_u64((const unsigned char *)r->element[1]->str,
+				    r->element[1]->len, UINT64_MAX, &first);
+	out->first_seen = first;
+	out->last_seen = now;
+	freeReplyObject(r);
+	return FARM_HIT;
+}
+
+/* farmcache_stats - counters */
+const struct farmcache_stats *farmcache_stats(const struct farmcache *fc)
+{
+	return &fc->stats;
+}
+
+/* farmcache_last_error - what the last failure was */
+const char *farmcache_last_error(const struct farmcache *fc)
+{
+	return fc->last_error;
+}

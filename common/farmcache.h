@@ -1,0 +1,87 @@
+/*
+ * farmcache.h - the mail farm's shared cache in Redis (hiredis).
+ *
+ * Two things live there: DNS answers for DKIM keys (so that one node's
+ * lookup serves every node), and a record per verified signature (first
+ * seen, last seen, number of distinct transactions that carried it).
+ * The key schema is in redis/SCHEMA.md.
+ *
+ * Redis is a cache, never a requirement: the connection is opened
+ * lazily (after any fork), every command has a short timeout, and a
+ * failure makes the node skip Redis for a back-off interval, during
+ * which calls return FARM_ERROR at once.  With Sentinel, the master is
+ * discovered on each (re)connect, so a failover is followed.  Commands
+ * are sent with explicit lengths (redisCommandArgv); no untrusted text
+ * is ever formatted into a command.
+ *
+ * With a secret, every cached key answer carries an HMAC-SHA256 over
+ * its name and value; a value whose HMAC does not check is reported as
+ * FARM_BAD and must be replaced from DNS, so that write access to Redis
+ * alone cannot plant a key.
+ */
+#ifndef MAILSEAL_FARMCACHE_H
+#define MAILSEAL_FARMCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "arena.h"
+#include "keysource.h"
+#include "status.h"
+
+enum farm_result {
+	FARM_HIT = 0,
+	FARM_MISS,
+	FARM_ERROR,                     /* Redis down, slow or refusing */
+	FARM_BAD,                       /* a value failed its HMAC check */
+};
+
+struct farmcache_opts {
+	const char *url;                /* redis://[user:pass@]host[:port][/db] or unix:/path */
+	const char *sentinels;          /* "host:port host:port", or "" */
+	const char *master_name;
+	unsigned timeout_ms;            /* connect and command timeout */
+	unsigned backoff_ms;            /* skip Redis this long after a failure */
+	const char *secret;             /* "" or NULL: no HMAC */
+};
+
+struct farmcache_stats {
+	unsigned long hits;
+	unsigned long misses;
+	unsigned long errors;
+	unsigned long bad;
+};
+
+struct farm_sig {
+	uint64_t count;                 /* distinct transactions */
+	uint64_t first_seen;            /* unix time */
+	uint64_t last_seen;
+};
+
+struct farmcache;
+
+/* farmcache_new - check the settings; connects on first use */
+struct farmcache *farmcache_new(const struct farmcache_opts *o,
+				struct ms_error *err);
+/* farmcache_free - close the connection and release everything */
+void farmcache_free(struct farmcache *fc);
+/* farmcache_get_key - a cached key answer (into arena) and the seconds
+ * it has left */
+enum farm_result farmcache_get_key(struct farmcache *fc, const char *name,
+				   struct arena *arena, struct key_answer *ans,
+				   unsigned *ttl_left);
+/* farmcache_put_key - keep an answer for ttl seconds */
+enum farm_result farmcache_put_key(struct farmcache *fc, const char *name,
+				   const struct key_answer *ans, unsigned ttl);
+/* farmcache_note_signature - record that transaction txid carried the
+ * signature whose b= hashes to id (32 bytes); fills what the farm knows
+ * of it, this transaction included */
+enum farm_result farmcache_note_signature(struct farmcache *fc,
+					  const unsigned char *id,
+					  const char *txid, uint64_t now,
+					  unsigned ttl, struct farm_sig *out);
+/* farmcache_stats - counters */
+const struct farmcache_stats *farmcache_stats(const struct farmcache *fc);
+/* farmcache_last_error - what the last failure was, for logs */
+const char *farmcache_last_error(const struct farmcache *fc);
+
+#endif

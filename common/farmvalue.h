@@ -1,0 +1,37 @@
+/*
+ * farmvalue.h - the value format of a cached key answer in Redis.
+ *
+ *   "MSK1" | status (1: 'F' found, 'N' no such key) | dnssec ('0'/'1')
+ *   | expires (8 bytes, big-endian unix time) | nrecords (1 byte)
+ *   | nrecords x (length: 4 bytes big-endian, bytes)
+ *   | HMAC-SHA256 (32 bytes) when the farm has a secret
+ *
+ * The HMAC covers "mailseal-key", a NUL, the key name, a NUL and every
+ * byte before it.  farmvalue_decode is a parser of untrusted bytes
+ * (anything with write access to Redis can put anything there): it
+ * checks every length and never writes to its input.
+ */
+#ifndef MAILSEAL_FARMVALUE_H
+#define MAILSEAL_FARMVALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "arena.h"
+#include "buf.h"
+#include "keysource.h"
+#include "status.h"
+
+/* farmvalue_encode - append the value for ans (KEY_FOUND or
+ * KEY_NOTFOUND) expiring at expires to out */
+enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
+				uint64_t expires, const char *secret,
+				struct buf *out);
+/* farmvalue_decode - parse p[0..len) into ans (records copied into
+ * arena) and *expires; MS_ERR_SYNTAX for a malformed value,
+ * MS_ERR_CRYPTO when the HMAC does not check */
+enum ms_status farmvalue_decode(const char *name, const unsigned char *p,
+				size_t len, const char *secret,
+				struct arena *arena, struct key_answer *ans,
+				uint64_t *expires);
+
+#endif

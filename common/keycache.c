@@ -1,0 +1,252 @@
+/*
+ * keycache.c - the key lookup chain: in-process LRU -> Redis -> source.
+ *
+ * The local cache is a chained hash table with an LRU list; entries
+ * expire on the monotonic clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "farmcache.h"
+#include "keycache.h"
+#include "msclock.h"
+#include "mslog.h"
+#include "xalloc.h"
+
+struct kc_entry {
+	char *name;
+	enum key_status status;
+	int dnssec;
+	size_t nrecords;
+	unsigned char *records[MS_MAX_KEY_RECORDS];
+	size_t record_len[MS_MAX_KEY_RECORDS];
+	uint64_t expires_ms;
+	struct kc_entry *hnext;         /* hash chain */
+	struct kc_entry *prev, *next;   /* LRU: head is the newest */
+};
+
+struct keycache {
+	struct keysource base;          /* first: the source is a keycache */
+	struct keysource *src;
+	struct farmcache *farm;
+	struct keycache_opts o;
+	struct kc_entry **table;
+	size_t nbuckets;
+	size_t count;
+	struct kc_entry *head, *tail;
+	struct keycache_stats stats;
+};
+
+static size_t kc_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static void kc_unlink(struct keycache *kc, struct kc_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		kc->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		kc->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void kc_push_front(struct keycache *kc, struct kc_entry *e)
+{
+	e->prev = NULL;
+	e->next = kc->head;
+	if (kc->head)
+		kc->head->prev = e;
+	kc->head = e;
+	if (!kc->tail)
+		kc->tail = e;
+}
+
+static void kc_entry_free(struct kc_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrecords; i++)
+		free(e->records[i]);
+	free(e->name);
+	free(e);
+}
+
+static void kc_remove(struct keycache *kc, struct kc_entry *e)
+{
+	struct kc_entry **pp = &kc->table[kc_hash(e->name) % kc->nbuckets];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	kc_unlink(kc, e);
+	kc->count--;
+	kc_entry_free(e);
+}
+
+static struct kc_entry *kc_find(struct keycache *kc, const char *name)
+{
+	struct kc_entry *e;
+
+	for (e = kc->table[kc_hash(name) % kc->nbuckets]; e; e = e->hnext)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+/* kc_store - keep ans for ttl seconds, replacing any entry */
+static void kc_store(struct keycache *kc, const char *name,
+		     const struct key_answer *ans, unsigned ttl)
+{
+	struct kc_entry *e;
+	size_t b, i;
+
+	if (!kc->table || ttl == 0)
+		return;
+	e = kc_find(kc, name);
+	if (e)
+		kc_remove(kc, e);
+	while (kc->count >= kc->o.local_size && kc->tail)
+		kc_remove(kc, kc->tail);
+	e = xcalloc(1, sizeof(*e));
+	e->name = xstrdup(name);
+	e->status = ans->status;
+	e->dnssec = ans->dnssec;
+	for (i = 0; i < ans->nrecords; i++) {
+		e->records[i] = (unsigned char *)
+			xstrndup((const char *)ans->records[i], ans->record_len[i]);
+		e->record_len[i] = ans->record_len[i];
+	}
+	e->nrecords = ans->nrecords;
+	e->expires_ms = ms_clock_ms() + (uint64_t)ttl * 1000;
+	b = kc_hash(name) % kc->nbuckets;
+	e->hnext = kc->table[b];
+	kc->table[b] = e;
+	kc_push_front(kc, e);
+	kc->count++;
+}
+
+static void kc_answer_from(const struct kc_entry *e, struct arena *arena,
+			   struct key_answer *ans)
+{
+	size_t i;
+
+	ans->status = e->status;
+	ans->dnssec = e->dnssec;
+	ans->nrecords = e->nrecords;
+	for (i = 0; i < e->nrecords; i++) {
+		ans->records[i] = (const unsigned char *)
+			arena_memdup(arena, e->records[i], e->record_len[i]);
+		ans->record_len[i] = e->record_len[i];
+	}
+	if (e->status == KEY_NOTFOUND)
+		ans->reason = "no key (cached answer)";
+}
+
+static unsigned kc_ttl_for(const struct keycache *kc,
+			   const struct key_answer *ans)
+{
+	if (ans->status == KEY_NOTFOUND)
+		return kc->o.neg_ttl;
+	if (ans->status != KEY_FOUND)
+		return 0;               /* temporary errors are never kept */
+	return ans->ttl && ans->ttl < kc->o.max_ttl ? ans->ttl : kc->o.max_ttl;
+}
+
+static void kc_lookup(struct keysource *ks, const char *name,
+		      uint64_t deadline_ms, struct arena *arena,
+		      struct key_answer *ans)
+{
+	struct keycache *kc = (struct keycache *)ks;
+	struct kc_entry *e = kc->table ? kc_find(kc, name) : NULL;
+	unsigned ttl = 0;
+
+	kc->stats.lookups++;
+	if (e && e->expires_ms > ms_clock_ms()) {
+		kc_unlink(kc, e);
+		kc_push_front(kc, e);
+		kc_answer_from(e, arena, ans);
+		kc->stats.local_hits++;
+		return;
+	}
+	if (e)
+		kc_remove(kc, e);
+	if (kc->farm) {
+		switch (farmcache_get_key(kc->farm, name, arena, ans, &ttl)) {
+		case FARM_HIT:
+			kc->stats.redis_hits++;
+			kc_store(kc, name, ans, ttl);
+			return;
+		case FARM_BAD:
+			ms_log(MS_LOG_WARN, "%s; ignored, asking DNS",
+			       farmcache_last_error(kc->farm));
+			break;
+		case FARM_MISS:
+		case FARM_ERROR:
+			break;
+		}
+		memset(ans, 0, sizeof(*ans));
+	}
+	kc->stats.source_lookups++;
+	keysource_lookup_until(kc->src, name, deadline_ms, arena, ans);
+	ttl = kc_ttl_for(kc, ans);
+	if (ttl == 0)
+		return;
+	kc_store(kc, name, ans, ttl);
+	if (kc->farm)
+		(void)farmcache_put_key(kc->farm, name, ans, ttl);
+}
+
+static void kc_destroy(struct keysource *ks)
+{
+	struct keycache *kc = (struct keycache *)ks;
+
+	while (kc->head)
+		kc_remove(kc, kc->head);
+	free(kc->table);
+	keysource_destroy(kc->src);
+	free(kc);
+}
+
+static const struct keysource_ops kc_ops = {
+	.lookup = kc_lookup,
+	.destroy = kc_destroy,
+};
+
+/* keycache_new - a caching source over src */
+struct keysource *keycache_new(struct keysource *src,
+			       struct farmcache *farm,
+			       const struct keycache_opts *o)
+{
+	struct keycache *kc = xcalloc(1, sizeof(*kc));
+
+	kc->base.ops = &kc_ops;
+	kc->src = src;
+	kc->farm = farm;
+	kc->o = *o;
+	if (kc->o.local_size) {
+		kc->nbuckets = kc->o.local_size < 64 ? 64 : kc->o.local_size;
+		kc->table = xcalloc(kc->nbuckets, sizeof(*kc->table));
+	}
+	return &kc->base;
+}
+
+/* keycache_stats - counters */
+const struct keycache_stats *keycache_stats(const struct keysource *ks)
+{
+	return &((const struct keycache *)ks)->stats;
+}
+
+/* keycache_source - the wrapped source */
+struct keysource *keycache_source(struct keysource *ks)
+{
+	return ((struct keycache *)ks)->src;
+}

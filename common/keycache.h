@@ -1,0 +1,43 @@
+/*
+ * keycache.h - the key lookup chain: in-process LRU -> Redis -> source.
+ *
+ * keycache wraps another key source (DNS, usually) and answers from an
+ * in-process LRU cache first, then from the farm's Redis (when one is
+ * given), and only then asks the source.  What the source answers is
+ * kept: positive answers for min(TTL, max_ttl), NXDOMAIN/NODATA for
+ * neg_ttl; temporary failures never.  Answers found in Redis fill the
+ * local cache too.  The keycache owns the source it wraps and borrows
+ * the Redis connection.
+ */
+#ifndef MAILSEAL_KEYCACHE_H
+#define MAILSEAL_KEYCACHE_H
+
+#include <stddef.h>
+#include "keysource.h"
+
+struct farmcache;
+
+struct keycache_opts {
+	size_t local_size;              /* entries; 0: no local cache */
+	unsigned max_ttl;               /* seconds */
+	unsigned neg_ttl;               /* seconds; 0: not cached */
+};
+
+struct keycache_stats {
+	unsigned long lookups;
+	unsigned long local_hits;
+	unsigned long redis_hits;
+	unsigned long source_lookups;   /* reached DNS (or the source) */
+};
+
+/* keycache_new - a caching source over src (taken over); farm may be
+ * NULL (no Redis) and is borrowed */
+struct keysource *keycache_new(struct keysource *src,
+			       struct farmcache *farm,
+			       const struct keycache_opts *o);
+/* keycache_stats - counters (ks must be a keycache) */
+const struct keycache_stats *keycache_stats(const struct keysource *ks);
+/* keycache_source - the wrapped source */
+struct keysource *keycache_source(struct keysource *ks);
+
+#endif

@@ -1,0 +1,168 @@
+#!/bin/bash
+# t-farm.sh - the farm cache with real servers on loopback: two nodes
+# sharing Redis, Redis stopped and restarted in the middle of a run, a
+# Sentinel failover in the middle of a run, and a key planted in Redis
+# by hand (cache_secret makes it harmless).
+set -u
+ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=${MAILSEAL:-$ROOT/build/mailseal}
+T=$(mktemp -d)
+REDIS_DIR="$T/redis"
+. "$ROOT/tests/lib/nsd.sh"
+. "$ROOT/tests/lib/redis.sh"
+trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
+cd "$T"
+
+fails=0
+ok()  { echo "ok $*"; }
+nok() { echo "not ok $*"; fails=$((fails + 1)); }
+stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
+	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
+}
+verdicts() {    # verdicts FILE: the distinct result lines, no farm counters
+	grep -v -e '^stats:' -e '^pause.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
+}
+midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
+	# twice; between the two passes it waits at a FIFO while ACTION runs
+	local i pid
+	rm -f pause.fifo
+	mkfifo pause.fifo
+	stdbuf -oL "$M" -c "$1" verify --stats $files pause.fifo $files > "$3" &
+	pid=$!
+	for i in $(seq 1 400); do
+		[ "$(grep -c 'dkim=' "$3")" -ge 120 ] && break
+		sleep 0.05
+	done
+	eval "$2"
+	cat corpus/m1.eml > pause.fifo
+	wait "$pid"
+}
+
+# --- a corpus signed by 20 domains, keys in a real DNS server -------------
+NDOM=20
+mkdir keys corpus
+{
+	echo '$ORIGIN example.org.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 60'
+	echo '@ IN NS ns.example.org.'
+	echo 'ns IN A 127.0.0.1'
+} > example.org.zone
+for d in $(seq 1 $NDOM); do
+	"$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null 2>&1 || { mkdir -p "keys/d$d"; "$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null; }
+	cat "keys/d$d/sel.txt" >> example.org.zone
+done
+for i in $(seq 1 120); do
+	d=$(( (i % NDOM) + 1 ))
+	printf 'From: user%d@d%d.example.org\r\nTo: x@example.net\r\nSubject: message %d\r\n\r\nbody %d\r\n' \
+		"$i" "$d" "$i" "$i" > "m$i.eml"
+	"$M" sign -d "d$d.example.org" -s sel -k "keys/d$d/sel.private" "m$i.eml" > "corpus/m$i.eml"
+	rm "m$i.eml"
+done
+# every tenth message tampered, so verdicts are not all the same
+for i in $(seq 10 10 120); do sed -i 's/^body /BODY /' "corpus/m$i.eml"; done
+files=$(ls corpus/*.eml | sort -V)
+
+nsd_start "$T" example.org || { nok "nsd starts"; exit 1; }
+redis_start main || { nok "redis starts"; exit 1; }
+ok "nsd and redis-server running"
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\n' "$NSD_PORT" "$REDIS_PORT_main" > node.conf
+printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > nodns.conf
+
+# baseline: no Redis at all
+"$M" -c nodns.conf verify $files > base.txt
+[ "$(grep -c 'dkim=pass' base.txt)" = 108 ] && [ "$(grep -c 'dkim=fail' base.txt)" = 12 ] \
+	&& ok "baseline without Redis: 108 pass, 12 fail" || nok "baseline - $(sort base.txt | uniq -c | head)"
+
+# --- two nodes ------------------------------------------------------------
+"$M" -c node.conf verify --stats $files > nodeA.txt
+"$M" -c node.conf verify --stats $files > nodeB.txt
+[ "$(stat_of dns_queries nodeA.txt)" = $NDOM ] && ok "node A: one DNS query per domain ($NDOM)" \
+	|| nok "node A dns_queries=$(stat_of dns_queries nodeA.txt)"
+[ "$(stat_of dns_queries nodeB.txt)" = 0 ] && ok "node B: zero DNS queries" \
+	|| nok "node B dns_queries=$(stat_of dns_queries nodeB.txt)"
+[ "$(stat_of redis_hits nodeB.txt)" = $NDOM ] && ok "node B: every key from Redis once ($NDOM)" \
+	|| nok "node B redis_hits=$(stat_of redis_hits nodeB.txt)"
+[ "$(verdicts nodeA.txt)" = "$(verdicts base.txt)" ] && [ "$(verdicts nodeB.txt)" = "$(verdicts base.txt)" ] \
+	&& ok "both nodes give the baseline verdicts" || nok "verdicts differ with Redis"
+grep -q $'m1.eml\tdkim=pass.* seen=1' nodeB.txt && ok "signature record: the same file counts once (seen=1)" \
+	|| nok "seen count - $(grep m1.eml nodeB.txt)"
+cp corpus/m1.eml again.eml
+"$M" -c node.conf verify again.eml | grep -q 'seen=2' && ok "signature record: another transaction counts (seen=2)" \
+	|| nok "seen count for a second transaction"
+
+# --- Redis stopped in the middle of a run, then back ----------------------
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+midrun node.conf "redis_stop main" mid.txt
+if [ "$(verdicts mid.txt)" = "$(verdicts base.txt)" ]; then
+	ok "Redis stopped mid-run: the same verdicts ($(grep -c dkim= mid.txt) messages, redis_errors=$(stat_of redis_errors mid.txt))"
+else
+	nok "Redis stopped mid-run: verdicts changed"
+fi
+[ "$(stat_of redis_errors mid.txt)" -gt 0 ] && ok "the outage was noticed (redis_errors > 0)" || nok "no redis_errors counted"
+redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main"
+"$M" -c node.conf verify --stats $files > back1.txt
+"$M" -c node.conf verify --stats $files > back2.txt
+[ "$(stat_of redis_hits back2.txt)" = $NDOM ] && [ "$(stat_of dns_queries back2.txt)" = 0 ] \
+	&& ok "Redis back: the cache serves again" || nok "Redis back: redis_hits=$(stat_of redis_hits back2.txt) dns=$(stat_of dns_queries back2.txt)"
+
+# --- Sentinel: master, replica, failover in the middle of a run ------------
+redis_start m2 && redis_start r2 replicaof "$REDIS_PORT_m2" && sentinel_start s1 "$REDIS_PORT_m2" \
+	|| { nok "sentinel set-up"; exit 1; }
+printf 'dns_resolver = 127.0.0.1:%s\nredis_sentinels = 127.0.0.1:%s\nredis_master_name = mailseal\n' \
+	"$NSD_PORT" "$REDIS_PORT_s1" > sentinel.conf
+"$M" -c sentinel.conf verify --stats $files > s1.txt
+[ "$(stat_of redis_errors s1.txt)" = 0 ] && ok "through Sentinel: no Redis errors" || nok "through Sentinel: redis_errors=$(stat_of redis_errors s1.txt)"
+promoted() {     # wait until the replica has become the master
+	local i
+	rcli "$REDIS_PORT_s1" SENTINEL failover mailseal > /dev/null
+	for i in $(seq 1 100); do
+		[ "$(rcli "$REDIS_PORT_r2" ROLE 2>/dev/null | head -1)" = master ] && break
+		sleep 0.1
+	done
+}
+midrun sentinel.conf promoted s2.txt
+[ "$(verdicts s2.txt)" = "$(verdicts base.txt)" ] && ok "failover mid-run: the same verdicts" \
+	|| nok "failover mid-run: verdicts changed"
+[ "$(rcli "$REDIS_PORT_r2" ROLE | head -1)" = master ] && ok "the replica was promoted" || nok "the replica was not promoted"
+sleep 1.2       # past the client's back-off after the switch
+rcli "$REDIS_PORT_r2" DBSIZE > keys-r2.txt
+"$M" -c sentinel.conf verify --stats $files > s3.txt
+[ "$(stat_of redis_errors s3.txt)" = 0 ] && [ "$(stat_of dns_queries s3.txt)" = 0 ] \
+	&& ok "after failover: the new master serves the cache" \
+	|| nok "after failover: redis_errors=$(stat_of redis_errors s3.txt) dns=$(stat_of dns_queries s3.txt) keys on r2: $(cat keys-r2.txt)"
+
+# --- poisoning ------------------------------------------------------------
+mkdir evil
+"$M" keygen -d d1.example.org -s sel -o evil > /dev/null
+printf 'From: ceo@d1.example.org\r\nTo: x@example.net\r\nSubject: wire the money\r\n\r\nnow\r\n' > f.eml
+"$M" sign -d d1.example.org -s sel -k evil/sel.private f.eml > forged.eml
+plant() {       # plant PORT MAC: the attacker's key as a cached answer,
+	# with a made-up HMAC (MAC=1) or none (MAC=0)
+	/usr/bin/python3 - "$2" "$(grep -o '"[^"]*"' evil/sel.txt | tr -d '"\n')" <<'PY' > planted.bin
+import struct, sys, time
+rec = sys.argv[2].encode()
+v = b"MSK1" + b"F" + b"0" + struct.pack(">Q", int(time.time()) + 3600) + bytes([1])
+v += struct.pack(">I", len(rec)) + rec
+sys.stdout.buffer.write(v + (b"\0" * 32 if sys.argv[1] == "1" else b""))
+PY
+	rcli "$1" -x SET mailseal:key:sel._domainkey.d1.example.org < planted.bin > /dev/null
+}
+plant "$REDIS_PORT_main" 1
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\ncache_secret = farm-secret-1\n' \
+	"$NSD_PORT" "$REDIS_PORT_main" > secret.conf
+"$M" -c secret.conf verify forged.eml > p.txt 2> p.err
+grep -q 'dkim=fail' p.txt && ok "planted key with cache_secret: the forgery fails" || nok "planted key: $(cat p.txt)"
+grep -q 'HMAC' p.err && ok "the bad cache entry is logged" || nok "no log of the bad entry: $(cat p.err)"
+"$M" -c secret.conf verify corpus/m1.eml > p2.txt 2>/dev/null
+grep -q 'dkim=pass' p2.txt && ok "the entry is replaced from DNS: genuine mail passes" || nok "genuine mail after poisoning: $(cat p2.txt)"
+# the control: the same plant works against a farm without a secret,
+# so the test above failed the forgery for the right reason
+plant "$REDIS_PORT_main" 0
+"$M" -c node.conf verify forged.eml > p3.txt 2>/dev/null
+grep -q 'dkim=pass' p3.txt && ok "control: without cache_secret the planted key is trusted (why the secret matters)" \
+	|| nok "control without cache_secret: $(cat p3.txt)"
+plant "$REDIS_PORT_main" 0
+"$M" -c secret.conf verify forged.eml > p4.txt 2>/dev/null
+grep -q 'dkim=fail' p4.txt && ok "with cache_secret a plant without any HMAC fails too" || nok "plant without HMAC: $(cat p4.txt)"
+[ $fails = 0 ]

@@ -1,0 +1,96 @@
+# lib/redis.sh - real redis-server / redis-sentinel instances on loopback
+# for tests.  Source it (after lib/nsd.sh, which has free_port), then:
+#   redis_start NAME [replicaof PORT]   -> REDIS_PORT_NAME
+#   sentinel_start NAME MASTERPORT      -> REDIS_PORT_NAME (a sentinel)
+#   redis_stop NAME, redis_stop_all
+#   rcli PORT ARGS...                   redis-cli against 127.0.0.1:PORT
+
+REDIS_DIR=${REDIS_DIR:-$(mktemp -d)}
+REDIS_NAMES=""
+
+rcli() { local p=$1; shift; redis-cli -h 127.0.0.1 -p "$p" "$@"; }
+
+redis_wait() {  # redis_wait PORT: until it answers PING
+	local i
+	for i in $(seq 1 100); do
+		[ "$(rcli "$1" PING 2>/dev/null)" = PONG ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+redis_start() {
+	local name=$1 port dir
+	shift
+	port=$(free_port)
+	dir="$REDIS_DIR/$name"
+	mkdir -p "$dir"
+	{
+		echo "port $port"
+		echo "bind 127.0.0.1"
+		echo "save \"\""
+		echo "appendonly no"
+		echo "dir $dir"
+		echo "pidfile $dir/redis.pid"
+		echo "logfile $dir/redis.log"
+		echo "daemonize yes"
+		echo "repl-diskless-sync-delay 0"
+		[ "${1:-}" = replicaof ] && echo "replicaof 127.0.0.1 $2"
+	} > "$dir/redis.conf"
+	redis-server "$dir/redis.conf" || return 1
+	eval "REDIS_PORT_$name=$port"
+	REDIS_NAMES="$REDIS_NAMES $name"
+	redis_wait "$port" || return 1
+	if [ "${1:-}" = replicaof ]; then       # until a write reaches it
+		local i probe="probe-$name-$$"
+		for i in $(seq 1 200); do
+			rcli "$2" SET "$probe" 1 > /dev/null
+			if [ "$(rcli "$port" GET "$probe")" = 1 ]; then
+				rcli "$2" DEL "$probe" > /dev/null
+				return 0
+			fi
+			sleep 0.05
+		done
+		return 1
+	fi
+}
+
+sentinel_start() {
+	local name=$1 master=$2 port dir
+	port=$(free_port)
+	dir="$REDIS_DIR/$name"
+	mkdir -p "$dir"
+	{
+		echo "port $port"
+		echo "bind 127.0.0.1"
+		echo "dir $dir"
+		echo "pidfile $dir/redis.pid"
+		echo "logfile $dir/redis.log"
+		echo "daemonize yes"
+		echo "sentinel monitor mailseal 127.0.0.1 $master 1"
+		echo "sentinel down-after-milliseconds mailseal 1000"
+		echo "sentinel failover-timeout mailseal 5000"
+	} > "$dir/sentinel.conf"
+	redis-sentinel "$dir/sentinel.conf" || return 1
+	eval "REDIS_PORT_$name=$port"
+	REDIS_NAMES="$REDIS_NAMES $name"
+	redis_wait "$port"
+}
+
+redis_stop() {
+	local pidfile="$REDIS_DIR/$1/redis.pid" pid i
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile")
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	rm -f "$pidfile"
+}
+
+redis_stop_all() {
+	local n
+	for n in $REDIS_NAMES; do redis_stop "$n"; done
+	rm -rf "$REDIS_DIR"
+}
