@@ -32,6 +32,8 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 		for (p = r->alg; *p; p++)       /* a= is untrusted text */
 			putchar((unsigned char)*p > 32 && *p != 127 ? *p : '?');
 	}
+	if (r->dnssec)
+		fputs(" dnssec=yes", stdout);
 	if (r->seen_count)
 		printf(" seen=%llu", (unsigned long long)r->seen_count);
 	if (r->reason) {

@@ -107,8 +107,9 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 		p += strspn(p, " \t,");
 	}
 	if (rc == 0 && have) {
-		/* forwarders answer for special-use names too (test zones) */
-		rc = ub_ctx_set_option(r->ctx, "local-zone:", "test. nodefault");
+		/* forwarders answer for the special-use name test. too (test
+		 * zones); "nodefault" does not free it in libunbound 1.17 */
+		rc = ub_ctx_set_option(r->ctx, "local-zone:", "test. transparent");
 	} else if (rc == 0) {
 		rc = ub_ctx_resolvconf(r->ctx, NULL);
 		if (rc != 0) {

@@ -10,7 +10,7 @@ libssl-dev openssl
 python3 python3-dkim python3-nacl
 libmail-dkim-perl libcryptx-perl
 opendkim-tools libopendkim-dev
-libunbound-dev libhiredis-dev nsd redis-server redis-sentinel redis-tools
+libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-tools
 time
 "
 

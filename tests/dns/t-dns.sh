@@ -35,7 +35,22 @@ done
 	echo 'old._domainkey IN TXT "v=DKIM1; k=rsa; p="'
 	echo 'nodata._domainkey IN A 127.0.0.1'
 } > example.com.zone
-if ! nsd_start "$T" example.com; then
+# a DNSSEC-signed zone (ldns-signzone), its trust anchor, and a wrong one
+"$M" keygen -d signed.test -s sec -o keys > /dev/null
+{
+	echo '$ORIGIN signed.test.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns.signed.test. hostmaster.signed.test. 1 3600 600 86400 60'
+	echo '@ IN NS ns.signed.test.'
+	echo 'ns IN A 127.0.0.1'
+	cat keys/sec.txt
+} > signed.test.unsigned
+ksk=$(ldns-keygen -a ECDSAP256SHA256 -k signed.test)
+zsk=$(ldns-keygen -a ECDSAP256SHA256 signed.test)
+ldns-signzone -f signed.test.zone signed.test.unsigned "$ksk" "$zsk"
+cp "$ksk.ds" anchor.ds
+sed 's/ 2 [0-9a-f]*$/ 2 0000000000000000000000000000000000000000000000000000000000000000/' anchor.ds > wrong.ds
+if ! nsd_start "$T" example.com signed.test; then
 	nok "nsd starts"
 	exit 1
 fi
@@ -83,6 +98,23 @@ expect "later lookups are cut by the message budget" 'budget is spent|timed out 
 printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 300ms\n' "$(free_port)" > dead.conf
 "$M" -c dead.conf verify rsa1.eml > v.txt
 expect "no DNS server at all: temperror" $'^rsa1.eml\tdkim=temperror' v.txt
+
+# DNSSEC
+"$M" sign -d signed.test -s sec -k keys/sec.private m.eml > sec.eml
+printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\n' "$NSD_PORT" "$T/anchor.ds" > secure.conf
+printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\n' "$NSD_PORT" "$T/wrong.ds" > wrong.conf
+"$M" -c secure.conf verify sec.eml rsa1.eml > v.txt
+expect "signed zone with its trust anchor: pass, dnssec=yes" $'^sec.eml\tdkim=pass.* dnssec=yes' v.txt
+if grep -q $'^rsa1.eml.*dnssec=yes' v.txt; then nok "unsigned zone is not marked dnssec"; else ok "unsigned zone is not marked dnssec"; fi
+expect "unsigned zone still passes with an anchor configured" $'^rsa1.eml\tdkim=pass' v.txt
+"$M" -c ms.conf verify sec.eml > v.txt
+if grep -q $'^sec.eml\tdkim=pass' v.txt && ! grep -q dnssec=yes v.txt; then
+	ok "signed zone without an anchor: pass, not marked dnssec"
+else
+	nok "signed zone without an anchor - $(cat v.txt)"
+fi
+"$M" -c wrong.conf verify sec.eml > v.txt
+expect "DNSSEC validation failure (wrong anchor): temperror, never pass" $'^sec.eml\tdkim=temperror.*DNSSEC' v.txt
 
 printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = /nonexistent/anchor\n' "$NSD_PORT" > ta.conf
 "$M" -c ta.conf verify rsa1.eml > v.txt
