@@ -98,6 +98,7 @@ static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
 	for (i = 0; i < oc.skipped; i++)
 		printf("%s\tdkim=policy reason=\"not evaluated: more than %zu signatures\"\n",
 		       name, oc.nresults);
+	fflush(stdout);         /* each message's verdict as soon as it is known */
 out:
 	dkim_verify_free(m);
 	return rc;

@@ -27,14 +27,15 @@ midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 	local i pid
 	rm -f pause.fifo
 	mkfifo pause.fifo
-	stdbuf -oL "$M" -c "$1" verify --stats $files pause.fifo $files > "$3" &
+	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" &
 	pid=$!
 	for i in $(seq 1 400); do
 		[ "$(grep -c 'dkim=' "$3")" -ge 120 ] && break
 		sleep 0.05
 	done
 	eval "$2"
-	cat corpus/m1.eml > pause.fifo
+	# (a CLI that died early must not leave this writer blocked)
+	timeout 10 sh -c 'cat corpus/m1.eml > pause.fifo'
 	wait "$pid"
 }
 
