@@ -161,13 +161,22 @@ static unsigned kc_ttl_for(const struct keycache *kc,
 	return ans->ttl && ans->ttl < kc->o.max_ttl ? ans->ttl : kc->o.max_ttl;
 }
 
-static void kc_lookup(struct keysource *ks, const char *name,
+static void kc_lookup(struct keysource *ks, const char *query,
 		      uint64_t deadline_ms, struct arena *arena,
 		      struct key_answer *ans)
 {
 	struct keycache *kc = (struct keycache *)ks;
-	struct kc_entry *e = kc->table ? kc_find(kc, name) : NULL;
+	char *name = arena_strdup(arena, query);
+	struct kc_entry *e;
 	unsigned ttl = 0;
+	char *p;
+
+	/* DNS names are case-insensitive: one entry whatever the case, so
+	 * that varying it cannot bypass the caches */
+	for (p = name; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	e = kc->table ? kc_find(kc, name) : NULL;
 
 	kc->stats.lookups++;
 	if (e && e->expires_ms > ms_clock_ms()) {
