@@ -85,12 +85,14 @@ FUZZ_SECONDS ?= 20
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -MMD -MP -c -o $@ $<
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -MMD -MP -c -o $@ $<
 
 comma := ,
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(LIBS)
+	@echo "  LD-FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
