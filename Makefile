@@ -101,6 +101,7 @@ fuzz: fuzz-build
 
 bench: all
 	bench/run.sh $(BUILD)
+	bench/farm.sh $(BUILD)
 
 demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)
