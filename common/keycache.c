@@ -158,7 +158,8 @@ static unsigned kc_ttl_for(const struct keycache *kc,
 		return kc->o.neg_ttl;
 	if (ans->status != KEY_FOUND)
 		return 0;               /* temporary errors are never kept */
-	return ans->ttl && ans->ttl < kc->o.max_ttl ? ans->ttl : kc->o.max_ttl;
+	/* a DNS TTL of 0 means "do not cache" */
+	return ans->ttl < kc->o.max_ttl ? ans->ttl : kc->o.max_ttl;
 }
 
 static void kc_lookup(struct keysource *ks, const char *query,

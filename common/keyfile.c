@@ -18,6 +18,8 @@
 #include "ms_limits.h"
 #include "xalloc.h"
 
+#define KEYFILE_TTL 86400        /* what a cache may assume of a file */
+
 struct kf_entry {
 	char *name;                     /* lower case, no trailing dot */
 	unsigned char *rec;
@@ -305,7 +307,7 @@ static void kf_lookup(struct keysource *ks, const char *name,
 		return;
 	}
 	ans->status = KEY_FOUND;
-	ans->ttl = 0;
+	ans->ttl = KEYFILE_TTL;
 	ans->dnssec = 0;
 }
 

@@ -8,7 +8,8 @@
  * it (NAME [TTL] [IN] TXT ( "..." "..." )) is accepted too, on one line
  * or continued over lines inside parentheses.  '#' or ';' outside
  * quotes starts a comment.  Several lines with one name give several
- * records.  Names not in the file are KEY_NOTFOUND.
+ * records.  Names not in the file are KEY_NOTFOUND.  Answers carry a TTL
+ * of one day, for caches in front of the file.
  */
 #ifndef MAILSEAL_KEYFILE_H
 #define MAILSEAL_KEYFILE_H
