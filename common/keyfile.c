@@ -345,7 +345,8 @@ struct keysource *keyfile_parse(const unsigned char *p, size_t len,
 			return NULL;
 		}
 	}
-	qsort(kf->entries, kf->n, sizeof(*kf->entries), kf_cmp);
+	if (kf->n > 1)
+		qsort(kf->entries, kf->n, sizeof(*kf->entries), kf_cmp);
 	return &kf->base;
 }
 
