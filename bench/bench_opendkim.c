@@ -52,11 +52,13 @@ static DKIM_CBSTAT keycb(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 }
 
 /* feed headers (each field without its final CRLF), then the body */
+static size_t chunk = (size_t)-1;      /* BENCH_CHUNK: body piece size */
+
 static int feed(DKIM *d, const struct bmsg *m, size_t *body)
 {
 	const unsigned char *p = m->data;
 	size_t off = bbody_off(p, m->len), hend = off >= 2 ? off - 2 : 0;
-	size_t s = 0, i;
+	size_t s = 0, i, n;
 
 	for (i = 0; i + 1 < hend; i++) {
 		if (p[i] == '\r' && p[i + 1] == '\n' &&
@@ -70,9 +72,11 @@ static int feed(DKIM *d, const struct bmsg *m, size_t *body)
 	}
 	if (dkim_eoh(d) != DKIM_STAT_OK)
 		return 0;
-	if (off < m->len &&
-	    dkim_body(d, (u_char *)p + off, m->len - off) != DKIM_STAT_OK)
-		return 0;
+	for (s = off; s < m->len; s += n) {
+		n = m->len - s < chunk ? m->len - s : chunk;
+		if (dkim_body(d, (u_char *)p + s, n) != DKIM_STAT_OK)
+			return 0;
+	}
 	*body = off;
 	return 1;
 }
@@ -140,6 +144,8 @@ int main(int argc, char **argv)
 	c.alg = ed ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
 	c.selector = ed ? "ed2026" : "rsa2026";
 	bload(argv[3], &corpus);
+	if (getenv("BENCH_CHUNK") && atol(getenv("BENCH_CHUNK")) > 0)
+		chunk = (size_t)atol(getenv("BENCH_CHUNK"));
 
 	c.lib = dkim_init(NULL, NULL);
 	if (!c.lib)
@@ -148,8 +154,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/%s.pem", argv[4],
 			 ed ? "ed" : "rsa");
 		c.key = bslurp(path, &c.keylen);
-		if (dkim_options(c.lib, DKIM_SETOPT, DKIM_OPTS_SIGNHDRS,
-				 sign_hdrs, sizeof sign_hdrs) != DKIM_STAT_OK)
+		if (dkim_options(c.lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
+				 (void *)sign_hdrs, sizeof(char **)) != DKIM_STAT_OK)
 			bdie("DKIM_OPTS_SIGNHDRS");
 	} else if (getenv("OPENDKIM_KEYCB") &&
 		   strcmp(getenv("OPENDKIM_KEYCB"), "1") == 0) {
@@ -175,14 +181,16 @@ int main(int argc, char **argv)
 		dkim_query_t qm = DKIM_QUERY_FILE;
 
 		snprintf(path, sizeof path, "%s/keys.opendkim", argv[4]);
-		if (dkim_options(c.lib, DKIM_SETOPT, DKIM_OPTS_QUERYMETHOD,
+		if (dkim_options(c.lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD,
 				 &qm, sizeof qm) != DKIM_STAT_OK ||
-		    dkim_options(c.lib, DKIM_SETOPT, DKIM_OPTS_QUERYINFO,
+		    dkim_options(c.lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO,
 				 path, strlen(path) + 1) != DKIM_STAT_OK)
 			bdie("DKIM_QUERY_FILE");
 	}
 	brun("opendkim", argv[1], argv[2], &corpus, atoi(argv[5]),
 	     atof(argv[6]), one, &c, argc > 7 ? argv[7] : NULL);
 	dkim_close(c.lib);
+	free(c.key);
+	bfree(&corpus);
 	return 0;
 }

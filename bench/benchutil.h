@@ -99,8 +99,19 @@ static void bload(const char *list, struct bcorpus *c)
 		bdie("empty corpus");
 }
 
+static void bfree(struct bcorpus *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->m[i].data);
+		free(c->m[i].path);
+	}
+	free(c->m);
+}
+
 /* the header block's end: offset of the body (after the blank line) */
-static size_t bbody_off(const unsigned char *p, size_t len)
+static inline size_t bbody_off(const unsigned char *p, size_t len)
 {
 	size_t i;
 
