@@ -103,7 +103,7 @@ enum ms_status dkim_canon_parse(const char *s, size_t len,
 }
 
 /* sig_copy_nofws - the value with FWS removed, in the arena */
-static char *sig_copy_nofws(struct arena *a, const struct tag *t, size_t *n)
+static char *sig_copy_nofws(struct arena *a, const struct tag *t)
 {
 	char *d = arena_alloc(a, t->value_len + 1);
 	size_t i, k = 0;
@@ -112,8 +112,6 @@ static char *sig_copy_nofws(struct arena *a, const struct tag *t, size_t *n)
 		if (!sig_is_fws(t->value[i]))
 			d[k++] = (char)t->value[i];
 	d[k] = 0;
-	if (n)
-		*n = k;
 	return d;
 }
 
@@ -185,7 +183,14 @@ static enum ms_status sig_tag_b(struct sig_parse *sp, const struct tag *t)
 	sp->have_b = 1;
 	sig->b_span_start = t->span_start;
 	sig->b_span_end = t->span_end;
-	sig->sig_b64 = sig_copy_nofws(sp->arena, t, NULL);
+	{
+		size_t i, k = 0;
+
+		for (i = 0; i < t->value_len && k < sizeof(sig->b_prefix) - 1; i++)
+			if (!sig_is_fws(t->value[i]))
+				sig->b_prefix[k++] = (char)t->value[i];
+		sig->b_prefix[k] = 0;
+	}
 	return sig_blob(sp, t, &sig->sig, &sig->sig_len);
 }
 
@@ -280,7 +285,7 @@ static enum ms_status sig_tag_h(struct sig_parse *sp, const struct tag *t)
 
 static enum ms_status sig_tag_i(struct sig_parse *sp, const struct tag *t)
 {
-	sp->sig->identity = sig_copy_nofws(sp->arena, t, NULL);
+	sp->sig->identity = sig_copy_nofws(sp->arena, t);
 	return MS_OK;
 }
 

@@ -45,7 +45,7 @@ struct dkim_sig {
 	size_t nheaders;
 	unsigned char *sig;             /* b=, decoded */
 	size_t sig_len;
-	const char *sig_b64;            /* b=, FWS removed (for header.b) */
+	char b_prefix[9];               /* b=, first 8 characters (header.b) */
 	unsigned char *bh;              /* bh=, decoded */
 	size_t bh_len;
 	int has_length;

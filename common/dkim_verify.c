@@ -438,9 +438,7 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 		r->selector = vs->sig.selector;
 		r->identity = vs->sig.identity;
 		r->alg = vs->sig.alg_name;
-		if (vs->sig.sig_b64)
-			strncpy(r->b_prefix, vs->sig.sig_b64,
-				sizeof(r->b_prefix) - 1);
+		memcpy(r->b_prefix, vs->sig.b_prefix, sizeof(r->b_prefix));
 		if (vs->parse_st != MS_OK) {
 			dv_set(m, r, DKIM_RES_PERMERROR, "%s", vs->parse_reason);
 			continue;

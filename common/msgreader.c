@@ -21,6 +21,7 @@ void msgreader_init(struct msgreader *mr, msgreader_headers_fn on_headers,
 {
 	memset(mr, 0, sizeof(*mr));
 	buf_init(&mr->hdr, MS_MAX_HEADER_BYTES);
+	(void)buf_reserve(&mr->hdr, 4096);      /* most header blocks fit */
 	mr->on_headers = on_headers;
 	mr->on_body = on_body;
 	mr->arg = arg;
