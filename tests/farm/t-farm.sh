@@ -114,10 +114,15 @@ printf 'dns_resolver = 127.0.0.1:%s\nredis_sentinels = 127.0.0.1:%s\nredis_maste
 	"$NSD_PORT" "$REDIS_PORT_s1" > sentinel.conf
 "$M" -c sentinel.conf verify --stats $files > s1.txt
 [ "$(stat_of redis_errors s1.txt)" = 0 ] && ok "through Sentinel: no Redis errors" || nok "through Sentinel: redis_errors=$(stat_of redis_errors s1.txt)"
-promoted() {     # wait until the replica has become the master
+promoted() {     # fail over, then wait until the replica is the master
 	local i
-	rcli "$REDIS_PORT_s1" SENTINEL failover mailseal > /dev/null
-	for i in $(seq 1 100); do
+	# a new Sentinel learns the replicas from the master's INFO (every
+	# few seconds): ask for the failover until it is accepted
+	for i in $(seq 1 150); do
+		[ "$(rcli "$REDIS_PORT_s1" SENTINEL failover mailseal 2>&1)" = OK ] && break
+		sleep 0.1
+	done
+	for i in $(seq 1 150); do
 		[ "$(rcli "$REDIS_PORT_r2" ROLE 2>/dev/null | head -1)" = master ] && break
 		sleep 0.1
 	done
