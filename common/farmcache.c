@@ -298,12 +298,29 @@ static int fc_sentinel_master(struct farmcache *fc, struct fc_endpoint *out)
 	return 0;
 }
 
+/* fc_setup - one set-up command on a new connection (AUTH, SELECT) */
+static int fc_setup(struct farmcache *fc, int argc, const char **argv,
+		    const size_t *lens, const char *what)
+{
+	redisReply *r = fc_command(fc->c, argc, argv, lens);
+	char msg[64];
+
+	if (r && r->type != REDIS_REPLY_ERROR) {
+		freeReplyObject(r);
+		return 1;
+	}
+	if (r)
+		freeReplyObject(r);
+	snprintf(msg, sizeof(msg), "Redis refused %s", what);
+	fc_fail(fc, msg);
+	return 0;
+}
+
 /* fc_ready - a usable connection, or NULL while Redis is skipped */
 static redisContext *fc_ready(struct farmcache *fc)
 {
 	struct fc_endpoint master = { 0 };
 	const struct fc_endpoint *e = &fc->direct;
-	redisReply *r;
 
 	if (fc->c)
 		return fc->c;
@@ -329,41 +346,22 @@ static redisContext *fc_ready(struct farmcache *fc)
 		return NULL;
 	}
 	if (fc->password) {
-		const char *argv[] = { "AUTH", fc->user ? fc->user : "",
+		const char *argv[] = { "AUTH", fc->user ? fc->user : fc->password,
 				       fc->password };
-		size_t lens[] = { 4, fc->user ? strlen(fc->user) : 0,
-				  strlen(fc->password) };
-		int argc = fc->user ? 3 : 2;
+		size_t lens[] = { 4, strlen(argv[1]), strlen(fc->password) };
 
-		if (!fc->user) {
-			argv[1] = fc->password;
-			lens[1] = lens[2];
-		}
-		r = fc_command(fc->c, argc, argv, lens);
-		if (!r || r->type == REDIS_REPLY_ERROR) {
-			if (r)
-				freeReplyObject(r);
-			fc_fail(fc, "Redis refused AUTH");
+		if (!fc_setup(fc, fc->user ? 3 : 2, argv, lens, "AUTH"))
 			return NULL;
-		}
-		freeReplyObject(r);
 	}
 	if (fc->db) {
 		char db[16];
 		const char *argv[] = { "SELECT", db };
-		size_t lens[2];
+		size_t lens[2] = { 6, 0 };
 
 		snprintf(db, sizeof(db), "%u", fc->db);
-		lens[0] = 6;
 		lens[1] = strlen(db);
-		r = fc_command(fc->c, 2, argv, lens);
-		if (!r || r->type == REDIS_REPLY_ERROR) {
-			if (r)
-				freeReplyObject(r);
-			fc_fail(fc, "Redis refused SELECT");
+		if (!fc_setup(fc, 2, argv, lens, "SELECT"))
 			return NULL;
-		}
-		freeReplyObject(r);
 	}
 	fc->down_until = 0;
 	return fc->c;

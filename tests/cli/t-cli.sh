@@ -9,9 +9,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 
-fails=0
-ok()  { echo "ok $*"; }
-nok() { echo "not ok $*"; fails=$((fails + 1)); }
+. "$ROOT/tests/lib/check.sh"
 check() {       # check NAME COMMAND...: passes when the command succeeds
 	local name=$1; shift
 	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name"; fi

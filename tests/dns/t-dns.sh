@@ -11,9 +11,7 @@ T=$(mktemp -d)
 trap 'nsd_stop; rm -rf "$T"' EXIT
 cd "$T"
 
-fails=0
-ok()  { echo "ok $*"; }
-nok() { echo "not ok $*"; fails=$((fails + 1)); }
+. "$ROOT/tests/lib/check.sh"
 expect() {      # expect NAME PATTERN FILE: FILE has a line matching PATTERN
 	if grep -qE "$2" "$3"; then ok "$1"; else nok "$1 - wanted /$2/ in: $(tr '\n' '|' < "$3")"; fi
 }

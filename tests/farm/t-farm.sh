@@ -13,9 +13,7 @@ REDIS_DIR="$T/redis"
 trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
 cd "$T"
 
-fails=0
-ok()  { echo "ok $*"; }
-nok() { echo "not ok $*"; fails=$((fails + 1)); }
+. "$ROOT/tests/lib/check.sh"
 stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
 	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
 }
@@ -137,6 +135,20 @@ rcli "$REDIS_PORT_r2" DBSIZE > keys-r2.txt
 [ "$(stat_of redis_errors s3.txt)" = 0 ] && [ "$(stat_of dns_queries s3.txt)" = 0 ] \
 	&& ok "after failover: the new master serves the cache" \
 	|| nok "after failover: redis_errors=$(stat_of redis_errors s3.txt) dns=$(stat_of dns_queries s3.txt) keys on r2: $(cat keys-r2.txt)"
+
+# --- a Redis that wants a password, and a database number ----------------
+REDIS_EXTRA="requirepass s3cret-pw" redis_start locked || { nok "redis with requirepass starts"; exit 1; }
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://:s3cret-pw@127.0.0.1:%s/3\n' "$NSD_PORT" "$REDIS_PORT_locked" > auth.conf
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://:wrong@127.0.0.1:%s\n' "$NSD_PORT" "$REDIS_PORT_locked" > badauth.conf
+"$M" -c auth.conf verify --stats $files > a1.txt
+"$M" -c auth.conf verify --stats $files > a2.txt
+[ "$(stat_of redis_hits a2.txt)" = $NDOM ] && [ "$(stat_of redis_errors a2.txt)" = 0 ] \
+	&& ok "password and database from redis_url: the cache serves" || nok "AUTH/SELECT: $(grep stats a2.txt)"
+[ "$(rcli "$REDIS_PORT_locked" -a s3cret-pw --no-auth-warning -n 3 DBSIZE)" -gt 0 ] \
+	&& ok "the keys are in database 3" || nok "nothing in database 3"
+"$M" -c badauth.conf verify --stats $files > a3.txt 2> /dev/null
+[ "$(verdicts a3.txt)" = "$(verdicts base.txt)" ] && [ "$(stat_of redis_errors a3.txt)" -gt 0 ] \
+	&& ok "a wrong password: Redis skipped, the same verdicts" || nok "wrong password: $(grep stats a3.txt)"
 
 # --- poisoning ------------------------------------------------------------
 mkdir evil

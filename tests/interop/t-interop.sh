@@ -15,9 +15,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 
-fails=0
-ok()  { echo "ok $*"; }
-nok() { echo "not ok $*"; fails=$((fails + 1)); }
+. "$ROOT/tests/lib/check.sh"
 
 # --- keys: made by mailseal, handed to every peer in its own form -------
 "$M" keygen -d example.com -s rsa1 -o . > /dev/null

@@ -1,6 +1,7 @@
 # lib/redis.sh - real redis-server / redis-sentinel instances on loopback
 # for tests.  Source it (after lib/nsd.sh, which has free_port), then:
 #   redis_start NAME [replicaof PORT]   -> REDIS_PORT_NAME
+#                                        (REDIS_EXTRA: one more config line)
 #   sentinel_start NAME MASTERPORT      -> REDIS_PORT_NAME (a sentinel)
 #   redis_stop NAME, redis_stop_all
 #   rcli PORT ARGS...                   redis-cli against 127.0.0.1:PORT
@@ -10,10 +11,10 @@ REDIS_NAMES=""
 
 rcli() { local p=$1; shift; redis-cli -h 127.0.0.1 -p "$p" "$@"; }
 
-redis_wait() {  # redis_wait PORT: until it answers PING
+redis_wait() {  # redis_wait PORT: until it answers (PONG, or NOAUTH)
 	local i
 	for i in $(seq 1 100); do
-		[ "$(rcli "$1" PING 2>/dev/null)" = PONG ] && return 0
+		rcli "$1" PING 2>/dev/null | grep -qE 'PONG|NOAUTH' && return 0
 		sleep 0.05
 	done
 	return 1
@@ -35,6 +36,7 @@ redis_start() {
 		echo "logfile $dir/redis.log"
 		echo "daemonize yes"
 		echo "repl-diskless-sync-delay 0"
+		[ -n "${REDIS_EXTRA:-}" ] && echo "$REDIS_EXTRA"
 		[ "${1:-}" = replicaof ] && echo "replicaof 127.0.0.1 $2"
 	} > "$dir/redis.conf"
 	redis-server "$dir/redis.conf" || return 1
