@@ -167,29 +167,40 @@ static void res_fail(struct lookup *lk, enum dns_status st, const char *fmt,
 	lk->out->reason = arena_strdup(lk->arena, tmp);
 }
 
-/* res_copy_txt - one TXT rdata: length-prefixed strings, concatenated */
+/* dns_txt_rdata - the strings of one TXT rdata, concatenated */
+long dns_txt_rdata(const unsigned char *rd, size_t len, unsigned char *dst)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		size_t sl = rd[i++];
+
+		if (sl > len - i)
+			return -1;      /* a string runs past the rdata */
+		memcpy(dst + n, rd + i, sl);
+		n += sl;
+		i += sl;
+	}
+	return (long)n;
+}
+
+/* res_copy_txt - one TXT record into the answer */
 static int res_copy_txt(struct lookup *lk, const unsigned char *rd,
 			size_t len)
 {
 	struct dns_txt *out = lk->out;
 	unsigned char *dst;
-	size_t i = 0, n = 0;
+	long n;
 
 	if (out->nrecords == MS_MAX_KEY_RECORDS)
 		return 0;
 	dst = arena_alloc(lk->arena, len + 1);
-	while (i < len) {
-		size_t sl = rd[i++];
-
-		if (sl > len - i)
-			return -1;      /* malformed rdata */
-		memcpy(dst + n, rd + i, sl);
-		n += sl;
-		i += sl;
-	}
+	n = dns_txt_rdata(rd, len, dst);
+	if (n < 0)
+		return -1;
 	dst[n] = 0;
 	out->records[out->nrecords] = dst;
-	out->record_len[out->nrecords++] = n;
+	out->record_len[out->nrecords++] = (size_t)n;
 	return 0;
 }
 

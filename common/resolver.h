@@ -41,6 +41,11 @@ struct dns_txt {
 
 struct resolver;
 
+/* dns_txt_rdata - the strings of one TXT rdata (length-prefixed, RFC
+ * 1035 3.3.14) concatenated into dst, which has room for len bytes;
+ * returns the length, or -1 when a string runs past the rdata */
+long dns_txt_rdata(const unsigned char *rd, size_t len, unsigned char *dst);
+
 /* resolver_new - servers: "" for /etc/resolv.conf, else a list of
  * "IP", "IP:PORT" or "[IPv6]:PORT" separated by spaces or commas;
  * trust_anchor: "" or a file of DS/DNSKEY records to validate with */
