@@ -28,9 +28,6 @@
 #define MS_MAX_KEY_RECORDS      8       /* TXT records at one key name */
 #define MS_MAX_DOMAIN           253     /* d=, s= and query names */
 
-/* Time: t= in the future is tolerated up to this much clock skew. */
-#define MS_CLOCK_SKEW           300
-
 /* Streaming. */
 #define MS_CANON_STAGE          (16 * 1024) /* canonical bytes per hash update */
 #define MS_IO_CHUNK             (64 * 1024) /* read size of the CLI */
