@@ -1,0 +1,173 @@
+/*
+ * domainlist.c - lists of domains with the ".parent" subdomain rule.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "dkim_sig.h"
+#include "domainlist.h"
+#include "xalloc.h"
+
+#define DOMAINLIST_MAX_FILE (16 * 1024 * 1024)
+
+struct domainlist {
+	char **entries;
+	size_t n;
+	size_t cap;
+};
+
+/* dl_len - length without a trailing dot */
+static size_t dl_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[n - 1] == '.' ? n - 1 : n;
+}
+
+/* domain_match - does domain match the one entry pattern? */
+int domain_match(const char *pattern, const char *domain)
+{
+	size_t pl = dl_len(pattern), dl = dl_len(domain);
+
+	if (pl && pattern[0] == '.')    /* subdomains only */
+		return dl > pl && strncasecmp(domain + dl - pl, pattern, pl) == 0;
+	return pl == dl && strncasecmp(pattern, domain, pl) == 0;
+}
+
+static enum ms_status dl_add(struct domainlist *dl, const char *s, size_t n,
+			     const char *origin, unsigned line,
+			     struct ms_error *err)
+{
+	const char *d = s;
+	size_t dn = n;
+
+	if (dn && d[0] == '.') {
+		d++;
+		dn--;
+	}
+	if (dn && d[dn - 1] == '.')
+		dn--;
+	if (!dkim_domain_valid(d, dn))
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: \"%.*s\" is not a domain", origin,
+				    line, (int)n, s);
+	if (dl->n == dl->cap) {
+		dl->cap = dl->cap ? dl->cap * 2 : 16;
+		dl->entries = xrealloc(dl->entries, dl->cap * sizeof(char *));
+	}
+	dl->entries[dl->n++] = xstrndup(s, n);
+	return MS_OK;
+}
+
+/* domainlist_parse - a list from text */
+struct domainlist *domainlist_parse(const char *text, const char *origin,
+				    struct ms_error *err)
+{
+	struct domainlist *dl = xcalloc(1, sizeof(*dl));
+	const char *p = text;
+	unsigned line = 1;
+
+	while (*p) {
+		size_t n;
+
+		if (*p == '\n') {
+			line++;
+			p++;
+			continue;
+		}
+		if (*p == '#') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		n = strcspn(p, " \t\r\n,#");
+		if (n && dl_add(dl, p, n, origin, line, err) != MS_OK) {
+			domainlist_free(dl);
+			return NULL;
+		}
+		p += n;
+		p += strspn(p, " \t\r,");
+	}
+	return dl;
+}
+
+/* domainlist_load - the value of a setting: inline list or /file */
+struct domainlist *domainlist_load(const char *value, const char *setting,
+				   struct ms_error *err)
+{
+	struct domainlist *dl;
+	char chunk[8192];
+	struct buf data;
+	size_t n;
+	FILE *f;
+
+	if (value[0] != '/')
+		return domainlist_parse(value, setting, err);
+	f = fopen(value, "r");
+	if (!f) {
+		ms_error_set(err, MS_ERR_IO, "%s: %s: %s", setting, value,
+			     strerror(errno));
+		return NULL;
+	}
+	buf_init(&data, DOMAINLIST_MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&data, chunk, n) != MS_OK) {
+			fclose(f);
+			buf_free(&data);
+			ms_error_set(err, MS_ERR_LIMIT, "%s: too large", value);
+			return NULL;
+		}
+	}
+	fclose(f);
+	if (memchr(buf_str(&data), 0, data.len)) {
+		buf_free(&data);
+		ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", value);
+		return NULL;
+	}
+	dl = domainlist_parse(buf_str(&data), value, err);
+	buf_free(&data);
+	return dl;
+}
+
+/* domainlist_free - release it */
+void domainlist_free(struct domainlist *dl)
+{
+	size_t i;
+
+	if (!dl)
+		return;
+	for (i = 0; i < dl->n; i++)
+		free(dl->entries[i]);
+	free(dl->entries);
+	free(dl);
+}
+
+/* domainlist_size - number of entries */
+size_t domainlist_size(const struct domainlist *dl)
+{
+	return dl ? dl->n : 0;
+}
+
+/* domainlist_match - the most specific matching entry, or NULL */
+const char *domainlist_match(const struct domainlist *dl, const char *domain)
+{
+	const char *best = NULL;
+	size_t i, best_len = 0;
+
+	if (!dl)
+		return NULL;
+	for (i = 0; i < dl->n; i++) {
+		const char *e = dl->entries[i];
+		/* an exact entry beats any subdomain entry */
+		size_t weight = dl_len(e) + (e[0] == '.' ? 0 : 1000);
+
+		if (domain_match(e, domain) && (!best || weight > best_len)) {
+			best = e;
+			best_len = weight;
+		}
+	}
+	return best;
+}
