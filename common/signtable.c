@@ -1,0 +1,184 @@
+/*
+ * signtable.c - the signing table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "dkim_sig.h"
+#include "domainlist.h"
+#include "signtable.h"
+#include "xalloc.h"
+
+#define SIGNTABLE_MAX_FILE (4 * 1024 * 1024)
+
+struct signtable {
+	struct signtable_entry *e;
+	size_t n;
+	size_t cap;
+};
+
+static enum ms_status st_line(struct signtable *st, char *line,
+			      const char *origin, unsigned lineno,
+			      struct ms_error *err)
+{
+	char *f[4];
+	int nf = 0;
+	char *p = line, *dom;
+	struct signtable_entry *e;
+	struct ms_error kerr;
+	EVP_PKEY *pkey = NULL;
+
+	while (*p && nf < 4) {
+		p += strspn(p, " \t\r");
+		if (!*p)
+			break;
+		f[nf++] = p;
+		p += strcspn(p, " \t\r");
+		if (*p)
+			*p++ = 0;
+	}
+	if (nf == 0)
+		return MS_OK;
+	if (nf != 3)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: expected DOMAIN SELECTOR KEYFILE",
+				    origin, lineno);
+	dom = f[0][0] == '.' ? f[0] + 1 : f[0];
+	if (!dkim_domain_valid(dom, strlen(dom)) ||
+	    !dkim_domain_valid(f[1], strlen(f[1])))
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: bad domain or selector", origin, lineno);
+	if (crypto_load_private_pem(f[2], &pkey, &kerr) != MS_OK)
+		return ms_error_set(err, kerr.code, "%s:%u: %s", origin, lineno,
+				    kerr.msg);
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 8;
+		st->e = xrealloc(st->e, st->cap * sizeof(*st->e));
+	}
+	e = &st->e[st->n++];
+	e->pattern = xstrdup(f[0]);
+	e->domain = xstrdup(dom);
+	e->selector = xstrdup(f[1]);
+	e->keyfile = xstrdup(f[2]);
+	e->pkey = pkey;
+	return MS_OK;
+}
+
+static int st_cmp(const void *a, const void *b)
+{
+	const struct signtable_entry *x = a, *y = b;
+
+	return strcasecmp(x->pattern, y->pattern);
+}
+
+/* signtable_parse - the table from text */
+struct signtable *signtable_parse(const char *text, const char *origin,
+				  struct ms_error *err)
+{
+	struct signtable *st = xcalloc(1, sizeof(*st));
+	char *copy = xstrdup(text), *line = copy, *next;
+	unsigned lineno = 0;
+
+	for (; line; line = next) {
+		char *hash;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		if (st_line(st, line, origin, lineno, err) != MS_OK) {
+			free(copy);
+			signtable_free(st);
+			return NULL;
+		}
+	}
+	free(copy);
+	/* the lines of one pattern side by side; their order within the
+	 * group does not matter, since every line of it signs */
+	if (st->n > 1)
+		qsort(st->e, st->n, sizeof(*st->e), st_cmp);
+	return st;
+}
+
+/* signtable_load - read path and every key it names */
+struct signtable *signtable_load(const char *path, struct ms_error *err)
+{
+	struct signtable *st;
+	char chunk[8192];
+	struct buf data;
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&data, SIGNTABLE_MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&data, chunk, n) != MS_OK) {
+			fclose(f);
+			buf_free(&data);
+			ms_error_set(err, MS_ERR_LIMIT, "%s: too large", path);
+			return NULL;
+		}
+	}
+	fclose(f);
+	st = signtable_parse(buf_str(&data), path, err);
+	buf_free(&data);
+	return st;
+}
+
+/* signtable_free - release the table and its keys */
+void signtable_free(struct signtable *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n; i++) {
+		free((char *)st->e[i].pattern);
+		free((char *)st->e[i].domain);
+		free((char *)st->e[i].selector);
+		free((char *)st->e[i].keyfile);
+		crypto_pkey_free(st->e[i].pkey);
+	}
+	free(st->e);
+	free(st);
+}
+
+/* signtable_lookup - the entries for mail from domain */
+size_t signtable_lookup(const struct signtable *st, const char *domain,
+			const struct signtable_entry **first)
+{
+	size_t i, best = 0, weight = 0, n = 0;
+	int found = 0;
+
+	*first = NULL;
+	for (i = 0; i < st->n; i++) {
+		const char *p = st->e[i].pattern;
+		size_t w = strlen(p) + (p[0] == '.' ? 0 : 1000);
+
+		if (domain_match(p, domain) && (!found || w > weight)) {
+			found = 1;
+			best = i;
+			weight = w;
+		}
+	}
+	if (!found)
+		return 0;
+	/* every line of that pattern (they are adjacent after sorting) */
+	while (best > 0 && strcasecmp(st->e[best - 1].pattern, st->e[best].pattern) == 0)
+		best--;
+	for (i = best; i < st->n && strcasecmp(st->e[i].pattern, st->e[best].pattern) == 0; i++)
+		n++;
+	*first = &st->e[best];
+	return n;
+}

@@ -1,0 +1,48 @@
+/*
+ * signtable.h - the signing table: which keys sign mail from which
+ * domain (the signing_table setting).
+ *
+ * A file of lines "DOMAIN SELECTOR KEYFILE": DOMAIN as domainlist.h
+ * reads it (".example.com" for its subdomains), the selector, and a
+ * PEM private key whose type gives the algorithm.  Several lines for
+ * one DOMAIN give several signatures (RSA and Ed25519, say).  '#'
+ * starts a comment.  Every key is loaded once, when the table is; an
+ * unreadable or unusable key is an error naming file and line, so a
+ * broken table is noticed before any message is accepted unsigned.
+ *
+ * The signing domain (d=) of a line is its DOMAIN without the leading
+ * dot: a ".example.com" line signs mail from a.example.com as
+ * example.com, with the key published under example.com.
+ */
+#ifndef MAILSEAL_SIGNTABLE_H
+#define MAILSEAL_SIGNTABLE_H
+
+#include <stddef.h>
+#include "status.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+struct signtable_entry {
+	const char *pattern;            /* as written */
+	const char *domain;             /* d= */
+	const char *selector;           /* s= */
+	const char *keyfile;
+	EVP_PKEY *pkey;                 /* owned by the table */
+};
+
+struct signtable;
+
+/* signtable_load - read path and every key it names */
+struct signtable *signtable_load(const char *path, struct ms_error *err);
+/* signtable_parse - the same from text; keys are still read from disk */
+struct signtable *signtable_parse(const char *text, const char *origin,
+				  struct ms_error *err);
+/* signtable_free - release the table and its keys */
+void signtable_free(struct signtable *st);
+/* signtable_lookup - the entries for mail from domain (the most
+ * specific pattern that matches, every line of it); returns how many,
+ * with *first pointing at them (consecutive), 0 when none */
+size_t signtable_lookup(const struct signtable *st, const char *domain,
+			const struct signtable_entry **first);
+
+#endif
