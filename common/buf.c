@@ -1,6 +1,7 @@
 /*
  * buf.c - the byte buffer for untrusted bytes.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,4 +114,30 @@ void buf_truncate(struct buf *b, size_t len)
 const char *buf_str(const struct buf *b)
 {
 	return b->data ? (const char *)b->data : "";
+}
+
+/* buf_load_file - the whole file at path appended to b */
+enum ms_status buf_load_file(struct buf *b, const char *path,
+			     struct ms_error *err)
+{
+	unsigned char chunk[8192];
+	enum ms_status st = MS_OK;
+	size_t n, start = b->len;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(b, chunk, n) != MS_OK) {
+			st = ms_error_set(err, MS_ERR_LIMIT, "%s: larger than %zu bytes",
+					  path, b->max);
+			break;
+		}
+	}
+	if (st == MS_OK && ferror(f))
+		st = ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	fclose(f);
+	if (st != MS_OK)
+		buf_truncate(b, start);
+	return st;
 }

@@ -43,5 +43,9 @@ enum ms_status buf_printf(struct buf *b, const char *fmt, ...)
 void buf_truncate(struct buf *b, size_t len);
 /* buf_str - the data as a C string (never NULL) */
 const char *buf_str(const struct buf *b);
+/* buf_load_file - the whole file at path appended to b (its maximum
+ * bounds the size); errors name the file */
+enum ms_status buf_load_file(struct buf *b, const char *path,
+			     struct ms_error *err);
 
 #endif

@@ -310,31 +310,14 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 enum ms_status config_load(struct ms_config *cfg, const char *path,
 			   struct ms_error *err)
 {
-	unsigned char chunk[8192];
 	struct buf data;
 	enum ms_status st;
-	size_t n;
-	FILE *f = fopen(path, "rb");
 
-	if (!f)
-		return ms_error_set(err, MS_ERR_IO, "%s: %s", path,
-				    strerror(errno));
 	buf_init(&data, CONFIG_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&data, chunk, n) != MS_OK) {
-			fclose(f);
-			buf_free(&data);
-			return ms_error_set(err, MS_ERR_LIMIT, "%s: larger than %d bytes",
-					    path, CONFIG_MAX_FILE);
-		}
-	}
-	if (ferror(f)) {
-		st = ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
-	} else {
-		st = config_parse(cfg, data.data ? data.data :
-				  (const unsigned char *)"", data.len, path, err);
-	}
-	fclose(f);
+	st = buf_load_file(&data, path, err);
+	if (st == MS_OK)
+		st = config_parse(cfg, (const unsigned char *)buf_str(&data),
+				  data.len, path, err);
 	buf_free(&data);
 	return st;
 }

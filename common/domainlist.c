@@ -98,36 +98,18 @@ struct domainlist *domainlist_parse(const char *text, const char *origin,
 struct domainlist *domainlist_load(const char *value, const char *setting,
 				   struct ms_error *err)
 {
-	struct domainlist *dl;
-	char chunk[8192];
+	struct domainlist *dl = NULL;
 	struct buf data;
-	size_t n;
-	FILE *f;
 
 	if (value[0] != '/')
 		return domainlist_parse(value, setting, err);
-	f = fopen(value, "r");
-	if (!f) {
-		ms_error_set(err, MS_ERR_IO, "%s: %s: %s", setting, value,
-			     strerror(errno));
-		return NULL;
-	}
 	buf_init(&data, DOMAINLIST_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&data, chunk, n) != MS_OK) {
-			fclose(f);
-			buf_free(&data);
-			ms_error_set(err, MS_ERR_LIMIT, "%s: too large", value);
-			return NULL;
-		}
+	if (buf_load_file(&data, value, err) == MS_OK) {
+		if (memchr(buf_str(&data), 0, data.len))
+			ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", value);
+		else
+			dl = domainlist_parse(buf_str(&data), value, err);
 	}
-	fclose(f);
-	if (memchr(buf_str(&data), 0, data.len)) {
-		buf_free(&data);
-		ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", value);
-		return NULL;
-	}
-	dl = domainlist_parse(buf_str(&data), value, err);
 	buf_free(&data);
 	return dl;
 }

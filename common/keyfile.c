@@ -353,35 +353,13 @@ struct keysource *keyfile_parse(const unsigned char *p, size_t len,
 /* keyfile_open - read and parse path */
 struct keysource *keyfile_open(const char *path, struct ms_error *err)
 {
-	struct keysource *ks;
+	struct keysource *ks = NULL;
 	struct buf data;
-	unsigned char chunk[8192];
-	size_t n;
-	FILE *f;
 
-	f = fopen(path, "rb");
-	if (!f) {
-		ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	buf_init(&data, 64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&data, chunk, n) != MS_OK) {
-			ms_error_set(err, MS_ERR_LIMIT, "%s: file too large", path);
-			goto fail;
-		}
-	}
-	if (ferror(f)) {
-		ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	ks = keyfile_parse(data.data ? data.data : (const unsigned char *)"",
-			   data.len, path, err);
+	if (buf_load_file(&data, path, err) == MS_OK)
+		ks = keyfile_parse((const unsigned char *)buf_str(&data),
+				   data.len, path, err);
 	buf_free(&data);
 	return ks;
-fail:
-	fclose(f);
-	buf_free(&data);
-	return NULL;
 }

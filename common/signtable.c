@@ -111,27 +111,16 @@ struct signtable *signtable_parse(const char *text, const char *origin,
 /* signtable_load - read path and every key it names */
 struct signtable *signtable_load(const char *path, struct ms_error *err)
 {
-	struct signtable *st;
-	char chunk[8192];
+	struct signtable *st = NULL;
 	struct buf data;
-	size_t n;
-	FILE *f = fopen(path, "r");
 
-	if (!f) {
-		ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	buf_init(&data, SIGNTABLE_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&data, chunk, n) != MS_OK) {
-			fclose(f);
-			buf_free(&data);
-			ms_error_set(err, MS_ERR_LIMIT, "%s: too large", path);
-			return NULL;
-		}
+	if (buf_load_file(&data, path, err) == MS_OK) {
+		if (memchr(buf_str(&data), 0, data.len))
+			ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", path);
+		else
+			st = signtable_parse(buf_str(&data), path, err);
 	}
-	fclose(f);
-	st = signtable_parse(buf_str(&data), path, err);
 	buf_free(&data);
 	return st;
 }
