@@ -6,13 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "dkim_verify.h"
-#include "dnskeys.h"
-#include "farmcache.h"
-#include "keycache.h"
+#include "keychain.h"
 #include "keyfile.h"
 #include "ms_limits.h"
 #include "numparse.h"
@@ -48,20 +45,6 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 		putchar('"');
 	}
 	putchar('\n');
-}
-
-#define SIG_RECORD_TTL (7 * 86400)   /* seconds a signature record lives */
-
-/* verify_seen - the farm's record of a passing signature */
-static uint64_t verify_seen(void *arg, const unsigned char *sig_id,
-			    const char *txid)
-{
-	struct farm_sig fs;
-
-	if (farmcache_note_signature(arg, sig_id, txid, (uint64_t)time(NULL),
-				     SIG_RECORD_TTL, &fs) != FARM_HIT)
-		return 0;
-	return fs.count;
 }
 
 /* verify_one - verify the message in `in`, print its lines */
@@ -109,7 +92,7 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	struct dkim_verifier_opts opts = { 0 };
 	struct dkim_verifier *v = NULL;
 	struct keysource *ks = NULL;
-	struct farmcache *farm = NULL;
+	struct keychain chain = { 0 };
 	const char *key_file = NULL;
 	int stats = 0;
 	unsigned char *chunk = NULL;
@@ -155,33 +138,12 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
 		}
 	} else {
-		struct keycache_opts ko = {
-			.local_size = cfg->local_cache_size,
-			.max_ttl = cfg->key_cache_max_ttl,
-			.neg_ttl = cfg->negative_cache_ttl,
-		};
-
-		if (*cfg->redis_url || *cfg->redis_sentinels) {
-			struct farmcache_opts fo = {
-				.url = cfg->redis_url,
-				.sentinels = cfg->redis_sentinels,
-				.master_name = cfg->redis_master_name,
-				.timeout_ms = cfg->redis_timeout_ms,
-				.secret = cfg->cache_secret,
-			};
-
-			farm = farmcache_new(&fo, &err);
-			if (!farm) {
-				cli_error("verify: %s", err.msg);
-				return CLI_USAGE;
-			}
-			opts.seen = verify_seen;
-			opts.seen_arg = farm;
+		if (keychain_open(&chain, cfg, &err) != MS_OK) {
+			cli_error("verify: %s", err.msg);
+			return CLI_USAGE;
 		}
-		ks = keycache_new(dnskeys_new(cfg->dns_resolver,
-					      cfg->dns_trust_anchor,
-					      cfg->dns_timeout_ms), farm, &ko);
-		opts.dns_budget_ms = cfg->dns_message_budget_ms;
+		keychain_verifier_opts(&chain, cfg, &opts);
+		ks = chain.ks;
 	}
 	opts.max_sigs = (size_t)max;
 	v = dkim_verifier_new(&opts, ks);
@@ -215,16 +177,19 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	}
 out:
 	if (stats) {
-		const struct keycache_stats *kst = key_file ? NULL : keycache_stats(ks);
+		struct keychain_stats kst = { 0 };
 
+		if (chain.ks)
+			keychain_stats(&chain, &kst);
 		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu\n",
-		       kst ? dnskeys_stats(keycache_source(ks))->queries : 0,
-		       kst ? kst->local_hits : 0, kst ? kst->redis_hits : 0,
-		       farm ? farmcache_stats(farm)->errors : 0);
+		       kst.dns_queries, kst.local_hits, kst.redis_hits,
+		       kst.redis_errors);
 	}
 	free(chunk);
 	dkim_verifier_free(v);
-	keysource_destroy(ks);
-	farmcache_free(farm);
+	if (chain.ks)
+		keychain_close(&chain);
+	else
+		keysource_destroy(ks);
 	return rc;
 }

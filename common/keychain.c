@@ -1,0 +1,84 @@
+/*
+ * keychain.c - the key lookup chain built from the configuration.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "dnskeys.h"
+#include "farmcache.h"
+#include "keycache.h"
+#include "keychain.h"
+
+#define SIG_RECORD_TTL (7 * 86400)      /* seconds a signature record lives */
+
+/* kc_seen - the farm's record of a passing signature */
+static uint64_t kc_seen(void *arg, const unsigned char *sig_id,
+			const char *txid)
+{
+	struct farm_sig fs;
+
+	if (farmcache_note_signature(arg, sig_id, txid, (uint64_t)time(NULL),
+				     SIG_RECORD_TTL, &fs) != FARM_HIT)
+		return 0;
+	return fs.count;
+}
+
+/* keychain_open - the chain the configuration describes */
+enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
+			     struct ms_error *err)
+{
+	struct keycache_opts ko = {
+		.local_size = cfg->local_cache_size,
+		.max_ttl = cfg->key_cache_max_ttl,
+		.neg_ttl = cfg->negative_cache_ttl,
+	};
+
+	memset(kc, 0, sizeof(*kc));
+	if (*cfg->redis_url || *cfg->redis_sentinels) {
+		struct farmcache_opts fo = {
+			.url = cfg->redis_url,
+			.sentinels = cfg->redis_sentinels,
+			.master_name = cfg->redis_master_name,
+			.timeout_ms = cfg->redis_timeout_ms,
+			.secret = cfg->cache_secret,
+		};
+
+		kc->farm = farmcache_new(&fo, err);
+		if (!kc->farm)
+			return err ? err->code : MS_ERR_USAGE;
+	}
+	kc->ks = keycache_new(dnskeys_new(cfg->dns_resolver,
+					  cfg->dns_trust_anchor,
+					  cfg->dns_timeout_ms), kc->farm, &ko);
+	return MS_OK;
+}
+
+/* keychain_close - release it all */
+void keychain_close(struct keychain *kc)
+{
+	keysource_destroy(kc->ks);
+	farmcache_free(kc->farm);
+	kc->ks = NULL;
+	kc->farm = NULL;
+}
+
+/* keychain_verifier_opts - the verifier options that go with the chain */
+void keychain_verifier_opts(struct keychain *kc, const struct ms_config *cfg,
+			    struct dkim_verifier_opts *o)
+{
+	o->max_sigs = cfg->max_signatures;
+	o->dns_budget_ms = cfg->dns_message_budget_ms;
+	o->seen = kc->farm ? kc_seen : NULL;
+	o->seen_arg = kc->farm;
+}
+
+/* keychain_stats - what each layer answered so far */
+void keychain_stats(const struct keychain *kc, struct keychain_stats *out)
+{
+	const struct keycache_stats *st = keycache_stats(kc->ks);
+
+	out->dns_queries = dnskeys_stats(keycache_source(kc->ks))->queries;
+	out->local_hits = st->local_hits;
+	out->redis_hits = st->redis_hits;
+	out->redis_errors = kc->farm ? farmcache_stats(kc->farm)->errors : 0;
+}
