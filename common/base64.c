@@ -39,9 +39,14 @@ enum ms_status base64_decode(const unsigned char *p, size_t len,
 			     struct buf *out)
 {
 	unsigned char quad[4], *o;
-	size_t nq = 0, npad = 0, i, start = out->len;
+	size_t nq = 0, npad = 0, i, start = out->len, nchars = 0;
 
-	if (buf_reserve(out, len / 4 * 3 + 3) != MS_OK)
+	/* room for exactly what the characters can decode to: whitespace
+	 * does not count, and a count that is not a multiple of 4 is
+	 * refused below */
+	for (i = 0; i < len; i++)
+		nchars += b64_table[p[i]] != B64_WS;
+	if (buf_reserve(out, nchars / 4 * 3) != MS_OK)
 		return MS_ERR_LIMIT;
 	o = out->data + out->len;
 	for (i = 0; i < len; i++) {

@@ -52,6 +52,7 @@ enum ms_status buf_reserve(struct buf *b, size_t n)
 		cap = b->max + 1;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = 0;            /* a fresh buffer is "" too */
 	return MS_OK;
 }
 

@@ -6,8 +6,10 @@
  *
  * Bodies stream: canon_body_feed takes raw body bytes in chunks of any
  * size (lines end in CRLF or bare LF, a CR split from its LF across
- * chunks is handled) and passes canonical bytes, in pieces of at most
- * MS_CANON_STAGE, to the sink.  Trailing empty lines are held back as a
+ * chunks is handled) and passes canonical bytes to the sink: changed
+ * bytes gathered in pieces of at most MS_CANON_STAGE, and runs of whole
+ * lines that need no change straight from the input, in one piece of
+ * any size.  Trailing empty lines are held back as a
  * count, never buffered, so memory is constant.  canon_body_finish
  * applies the end-of-body rules (simple: an empty body is one CRLF;
  * both: a missing final CRLF is added).

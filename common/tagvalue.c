@@ -1,19 +1,37 @@
 /*
  * tagvalue.c - the tag-list parser of RFC 6376 section 3.2.
  *
- * A hand-written scanner over (p, len) with named states; it records
- * slices and never writes to the input.  FWS is taken loosely as any
- * run of SP, HTAB, CR and LF: the header block was already split into
- * fields, so a CRLF here is always followed by whitespace.
+ * A hand-written scanner over (p, len); it records slices and never
+ * writes to the input.  FWS is SP and HTAB, and CRLF only when
+ * whitespace follows it (a folded line); a CR or LF anywhere else makes
+ * the list invalid, which matters for key records, which come from DNS
+ * rather than from a split header block.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "tagvalue.h"
 
-static int tv_is_wsp(unsigned char c)
+/* tv_fws - the length of the FWS at p[i] (0 if none): SP, HTAB, or a
+ * CRLF followed by SP or HTAB */
+static size_t tv_fws(const unsigned char *p, size_t len, size_t i)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	if (i < len && (p[i] == ' ' || p[i] == '\t'))
+		return 1;
+	if (i + 2 < len && p[i] == '\r' && p[i + 1] == '\n' &&
+	    (p[i + 2] == ' ' || p[i + 2] == '\t'))
+		return 3;
+	return 0;
+}
+
+/* tv_skip - past any FWS from p[i] */
+static size_t tv_skip(const unsigned char *p, size_t len, size_t i)
+{
+	size_t n;
+
+	while ((n = tv_fws(p, len, i)) > 0)
+		i += n;
+	return i;
 }
 
 static int tv_is_alpha(unsigned char c)
@@ -43,8 +61,7 @@ enum ms_status tagvalue_parse(const unsigned char *p, size_t len,
 		struct tag *t;
 		size_t name_start, name_end, vstart, vend, k;
 
-		while (i < len && tv_is_wsp(p[i]))
-			i++;
+		i = tv_skip(p, len, i);
 		if (i == len)
 			break;          /* trailing FWS, or ";" then FWS */
 		if (!tv_is_alpha(p[i]))
@@ -54,8 +71,7 @@ enum ms_status tagvalue_parse(const unsigned char *p, size_t len,
 		while (i < len && tv_is_namechar(p[i]))
 			i++;
 		name_end = i;
-		while (i < len && tv_is_wsp(p[i]))
-			i++;
+		i = tv_skip(p, len, i);
 		if (i == len || p[i] != '=')
 			return ms_error_set(err, MS_ERR_SYNTAX,
 					    "tag \"%.*s\" has no \"=\"",
@@ -69,18 +85,21 @@ enum ms_status tagvalue_parse(const unsigned char *p, size_t len,
 		t->name = p + name_start;
 		t->name_len = name_end - name_start;
 		t->span_start = i;
-		while (i < len && tv_is_wsp(p[i]))
-			i++;
+		i = tv_skip(p, len, i);
 		vstart = vend = i;
 		while (i < len && p[i] != ';') {
-			if (tv_is_valchar(p[i]))
-				vend = i + 1;
-			else if (!tv_is_wsp(p[i]))
+			size_t n;
+
+			if (tv_is_valchar(p[i])) {
+				vend = ++i;
+			} else if ((n = tv_fws(p, len, i)) > 0) {
+				i += n;
+			} else {
 				return ms_error_set(err, MS_ERR_SYNTAX,
 						    "tag \"%.*s\" has a byte 0x%02x not allowed in a value",
 						    (int)t->name_len,
 						    (const char *)t->name, p[i]);
-			i++;
+			}
 		}
 		t->span_end = i;
 		t->value = p + vstart;
