@@ -12,32 +12,7 @@
 #include "authres.h"
 #include "unit.h"
 
-/* esc - bytes shown with escapes (one line per check) */
-static const char *esc(const void *v, size_t len)
-{
-	static char out[4][1024];
-	static int k;
-	const unsigned char *s = v;
-	char *o = out[k = (k + 1) % 4];
-	size_t n = 0, i;
-
-	for (i = 0; i < len && n < sizeof(out[0]) - 5; i++) {
-		unsigned char c = s[i];
-
-		if (c == '\r')
-			n += (size_t)snprintf(o + n, 5, "\\r");
-		else if (c == '\n')
-			n += (size_t)snprintf(o + n, 5, "\\n");
-		else if (c == '\t')
-			n += (size_t)snprintf(o + n, 5, "\\t");
-		else if (c < 32 || c > 126)
-			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n] = 0;
-	return o;
-}
+#define esc unit_esc        /* printable form for check names */
 
 /* well_formed - a header field: "Name: ", CRLF only as folding (CRLF then
  * WSP) and at the very end, no other CR or LF, no NUL or 8-bit byte */

@@ -13,31 +13,7 @@
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* esc - bytes shown with escapes (one line per check) */
-static const char *esc(const char *s, size_t len)
-{
-	static char out[4][256];
-	static int k;
-	char *o = out[k = (k + 1) % 4];
-	size_t n = 0, i;
-
-	for (i = 0; i < len && n < sizeof(out[0]) - 5; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\r')
-			n += (size_t)snprintf(o + n, 5, "\\r");
-		else if (c == '\n')
-			n += (size_t)snprintf(o + n, 5, "\\n");
-		else if (c == '\t')
-			n += (size_t)snprintf(o + n, 5, "\\t");
-		else if (c < 32 || c > 126)
-			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n] = 0;
-	return o;
-}
+#define esc unit_esc        /* printable form for check names */
 
 static void test_decode_table(void)
 {

@@ -17,31 +17,8 @@
 #define B "b=dGVzdA=="                  /* "test" */
 #define BASE "v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to; " BH "; " B
 
-/* esc - bytes shown with escapes (one line per check) */
-static const char *esc(const char *s)
-{
-	static char out[4][512];
-	static int k;
-	char *o = out[k = (k + 1) % 4];
-	size_t n = 0;
-
-	for (; *s && n < sizeof(out[0]) - 5; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\r')
-			n += (size_t)snprintf(o + n, 5, "\\r");
-		else if (c == '\n')
-			n += (size_t)snprintf(o + n, 5, "\\n");
-		else if (c == '\t')
-			n += (size_t)snprintf(o + n, 5, "\\t");
-		else if (c < 32 || c > 126)
-			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n] = 0;
-	return o;
-}
+/* esc - a C string in printable form, for check names */
+#define esc(s) unit_esc((s), strlen(s))
 
 static enum ms_status parse(const char *in, struct arena *a, struct dkim_sig *sig,
 			    struct ms_error *err)

@@ -12,26 +12,7 @@
 
 #define ANY_ERR ((enum ms_status)-1)    /* any status but MS_OK */
 
-/* esc - s with control and 8-bit bytes shown as escapes (one line per
- * check) */
-static const char *esc(const char *s, size_t len)
-{
-	static char out[4][256];
-	static int k;
-	char *o = out[k = (k + 1) % 4];
-	size_t n = 0, i;
-
-	for (i = 0; i < len && n < sizeof(out[0]) - 5; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 32 || c > 126)
-			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n] = 0;
-	return o;
-}
+#define esc unit_esc        /* printable form for check names */
 
 static void test_table(void)
 {

@@ -18,32 +18,8 @@ static const unsigned char *U(const char *s)
 	return (const unsigned char *)s;
 }
 
-/* esc - s with control and 8-bit bytes shown as escapes, for test names
- * (a raw CR or LF would break the one-line-per-check protocol) */
-static const char *esc(const char *s)
-{
-	static char out[4][256];
-	static int k;
-	char *o = out[k = (k + 1) % 4];
-	size_t n = 0;
-
-	for (; *s && n < sizeof(out[0]) - 5; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\r')
-			n += (size_t)snprintf(o + n, 5, "\\r");
-		else if (c == '\n')
-			n += (size_t)snprintf(o + n, 5, "\\n");
-		else if (c == '\t')
-			n += (size_t)snprintf(o + n, 5, "\\t");
-		else if (c < 32 || c > 126)
-			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n] = 0;
-	return o;
-}
+/* esc - a C string in printable form, for check names */
+#define esc(s) unit_esc((s), strlen(s))
 
 static void test_numbers(void)
 {

@@ -91,3 +91,30 @@ unsigned char *unit_read_file(const char *path, size_t *len)
 	*len = n;
 	return data;
 }
+
+/* unit_esc - printable form of p[0..len) for check names */
+const char *unit_esc(const void *p, size_t len)
+{
+	static char out[4][1024];
+	static int k;
+	const unsigned char *s = p;
+	char *o = out[k = (k + 1) % 4];
+	size_t n = 0, i;
+
+	for (i = 0; i < len && n < sizeof(out[0]) - 5; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\r')
+			n += (size_t)snprintf(o + n, 5, "\\r");
+		else if (c == '\n')
+			n += (size_t)snprintf(o + n, 5, "\\n");
+		else if (c == '\t')
+			n += (size_t)snprintf(o + n, 5, "\\t");
+		else if (c < 32 || c > 126)
+			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
+		else
+			o[n++] = (char)c;
+	}
+	o[n] = 0;
+	return o;
+}

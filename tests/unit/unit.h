@@ -20,6 +20,11 @@ void unit_failf(const char *name, const char *fmt, ...)
 void unit_pass(const char *name);
 /* unit_done - exit status: 0 when nothing failed */
 int unit_done(void);
+/* unit_esc - p[0..len) with CR, LF, TAB, other control and 8-bit bytes
+ * written as escapes, for check names (a raw CR or LF would break the
+ * one-line-per-check protocol); the string lives until the fourth call
+ * after this one */
+const char *unit_esc(const void *p, size_t len);
 /* unit_read_file - whole file into a malloc'd buffer (NUL-terminated);
  * path relative to $MAILSEAL_ROOT (or the cwd); NULL on error */
 unsigned char *unit_read_file(const char *path, size_t *len);
