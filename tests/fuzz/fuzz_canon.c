@@ -1,8 +1,26 @@
 /*
- * fuzz_canon.c - libFuzzer target: header and streamed body
- * canonicalization.  Feeding a body in pieces must give exactly the
- * bytes that feeding it whole gives; the split points come from the
- * first input byte.
+ * fuzz_canon.c - libFuzzer target: streamed body canonicalization
+ * (canon_body_feed, both modes) and header canonicalization
+ * (canon_header, both modes).
+ *
+ * Input layout: byte 0 = K, then K % 8 split bytes, then the body.
+ * The body is fed in chunks whose lengths cycle through the split bytes
+ * ((b + 1) << ((K >> 3) & 3), so 1 to 2048 bytes); with no split bytes
+ * it goes whole.  K & 0x80 also feeds an empty chunk between pieces.
+ * So chunk boundaries (a CR split from its LF, a run of spaces cut in
+ * two, a boundary inside the held-back empty lines) are fuzzed.
+ *
+ * Checked, for each mode:
+ *   - the output fed in pieces equals the output fed in one chunk,
+ *     byte for byte (the sink's pieces are gathered in a buf);
+ *   - both equal a slow reference written from RFC 6376 3.4.3/3.4.4
+ *     (lines end in LF with an optional CR before it; a lone CR is
+ *     content; trailing empty lines dropped; missing final CRLF added;
+ *     simple: an empty body is CRLF);
+ *   - out_len counts exactly the bytes the sink received.
+ * canon_header runs on the body bytes too: its relaxed output has no
+ * tab or two spaces in a row in the value, no WSP around the colon or
+ * at the end, a lower-case name and a final CRLF.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,42 +32,166 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void collect(void *arg, const unsigned char *p, size_t len)
 {
-	buf_append(arg, p, len);
+	if (len && !p)
+		__builtin_trap();
+	if (buf_append(arg, p, len) != MS_OK)
+		__builtin_trap();
+}
+
+static int is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ref_body - the canonical body the slow, obvious way */
+static void ref_body(int relaxed, const unsigned char *p, size_t n,
+		     struct buf *out)
+{
+	struct buf line;
+	size_t i = 0, empty = 0, k;
+
+	buf_init(&line, BUF_UNLIMITED);
+	while (i < n) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+		size_t j = nl ? (size_t)(nl - p) : n;   /* end of the line */
+		size_t e = j;                           /* end of its content */
+
+		if (nl && e > i && p[e - 1] == '\r')
+			e--;
+		buf_reset(&line);
+		if (relaxed) {
+			int wsp = 0;
+
+			for (k = i; k < e; k++) {
+				if (is_wsp(p[k])) {
+					wsp = 1;
+					continue;
+				}
+				if (wsp)
+					buf_putc(&line, ' ');
+				wsp = 0;
+				buf_putc(&line, p[k]);
+			}
+			/* trailing WSP dropped: a pending wsp is never emitted */
+		} else {
+			buf_append(&line, p + i, e - i);
+		}
+		if (line.len == 0) {
+			empty++;
+		} else {
+			for (; empty; empty--)
+				buf_append(out, "\r\n", 2);
+			buf_append(out, line.data, line.len);
+			buf_append(out, "\r\n", 2);
+		}
+		i = nl ? j + 1 : n;
+	}
+	if (!relaxed && out->len == 0)
+		buf_append(out, "\r\n", 2);
+	buf_free(&line);
+}
+
+static int same(const struct buf *a, const struct buf *b)
+{
+	return a->len == b->len &&
+	       (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+static void check_header(enum dkim_canon mode, const unsigned char *p,
+			  size_t n)
+{
+	const unsigned char *colon = memchr(p, ':', n);
+	struct buf hdr;
+	size_t i;
+
+	buf_init(&hdr, BUF_UNLIMITED);
+	if (canon_header(mode, p, n, &hdr) == MS_OK &&
+	    mode == DKIM_CANON_RELAXED && colon) {
+		const unsigned char *o = hdr.data;
+
+		if (hdr.len < 3 || o[hdr.len - 2] != '\r' ||
+		    o[hdr.len - 1] != '\n')
+			__builtin_trap();
+		/* the name: lower case, no WSP before the colon */
+		for (i = 0; i < hdr.len && o[i] != ':'; i++)
+			if (o[i] >= 'A' && o[i] <= 'Z')
+				__builtin_trap();
+		if (i == hdr.len || (i > 0 && is_wsp(o[i - 1])))
+			__builtin_trap();
+		/* the value: no WSP after the colon or at the end, no tab,
+		 * no two spaces in a row */
+		if (is_wsp(o[i + 1]) || o[hdr.len - 3] == ' ')
+			__builtin_trap();
+		for (i++; i < hdr.len; i++) {
+			if (o[i] == '\t')
+				__builtin_trap();
+			if (o[i] == ' ' && i + 1 < hdr.len && o[i + 1] == ' ')
+				__builtin_trap();
+		}
+	}
+	buf_free(&hdr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct canon_body cb;
-	struct buf whole, parts, hdr;
-	size_t step, i;
-	int mode;
+	static struct canon_body cb;        /* has a 16 KiB stage */
+	static const unsigned char nothing[1];
+	const uint8_t *split, *body;
+	size_t nsplit, n, i, c;
+	unsigned shift, k;
+	int mode, empties;
+	struct buf whole, parts, ref;
 
 	if (size < 1)
 		return 0;
-	step = (size_t)data[0] % 17 + 1;
-	data++;
-	size--;
-	for (mode = 0; mode < 2; mode++) {
+	k = data[0];
+	nsplit = k % 8;
+	if (size < 1 + nsplit)
+		return 0;
+	shift = (k >> 3) & 3;
+	empties = (k & 0x80) != 0;
+	split = data + 1;
+	body = data + 1 + nsplit;
+	n = size - 1 - nsplit;
+
+	for (mode = DKIM_CANON_SIMPLE; mode <= DKIM_CANON_RELAXED; mode++) {
 		buf_init(&whole, BUF_UNLIMITED);
 		buf_init(&parts, BUF_UNLIMITED);
+		buf_init(&ref, BUF_UNLIMITED);
+
 		canon_body_init(&cb, (enum dkim_canon)mode, collect, &whole);
-		canon_body_feed(&cb, data, size);
+		canon_body_feed(&cb, n ? body : nothing, n);
 		canon_body_finish(&cb);
+		if (cb.out_len != whole.len)
+			__builtin_trap();
+
 		canon_body_init(&cb, (enum dkim_canon)mode, collect, &parts);
-		for (i = 0; i < size; i += step)
-			canon_body_feed(&cb, data + i, size - i < step ? size - i : step);
+		for (i = 0, c = 0; i < n; c++) {
+			size_t len = nsplit ? ((size_t)split[c % nsplit] + 1) << shift
+					    : n;
+
+			if (len > n - i)
+				len = n - i;
+			canon_body_feed(&cb, body + i, len);
+			if (empties)
+				canon_body_feed(&cb, nothing, 0);
+			i += len;
+		}
 		canon_body_finish(&cb);
-		if (whole.len != parts.len ||
-		    (whole.len && memcmp(whole.data, parts.data, whole.len) != 0))
+		if (cb.out_len != parts.len)
 			__builtin_trap();
-		/* canonical output never ends in an empty line */
-		if (whole.len >= 4 && memcmp(whole.data + whole.len - 4, "\r\n\r\n", 4) == 0)
-			__builtin_trap();
+
+		ref_body(mode == DKIM_CANON_RELAXED, body, n, &ref);
+		if (!same(&whole, &parts))
+			__builtin_trap();       /* chunking changed the output */
+		if (!same(&whole, &ref))
+			__builtin_trap();       /* differs from RFC 6376 3.4 */
+
 		buf_free(&whole);
 		buf_free(&parts);
-		buf_init(&hdr, BUF_UNLIMITED);
-		(void)canon_header((enum dkim_canon)mode, data, size, &hdr);
-		buf_free(&hdr);
+		buf_free(&ref);
+
+		check_header((enum dkim_canon)mode, body, n);
 	}
 	return 0;
 }
