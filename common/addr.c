@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cfws.h"
 
 enum tok_kind {
 	TOK_END = 0,
@@ -39,33 +40,11 @@ static int addr_is_atext(unsigned char c)
 /* lex_skip - whitespace and (nested) comments */
 static void lex_skip(struct lexer *lx)
 {
-	while (lx->pos < lx->len) {
-		unsigned char c = lx->p[lx->pos];
+	int unterminated = 0;
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			lx->pos++;
-		} else if (c == '(') {
-			int depth = 0;
-
-			for (; lx->pos < lx->len; lx->pos++) {
-				c = lx->p[lx->pos];
-				if (c == '\\') {
-					lx->pos++;
-				} else if (c == '(') {
-					depth++;
-				} else if (c == ')' && --depth == 0) {
-					lx->pos++;
-					break;
-				}
-			}
-			if (depth > 0) {
-				lx->bad = "unterminated comment";
-				lx->pos = lx->len;
-			}
-		} else {
-			break;
-		}
-	}
+	lx->pos = cfws_skip(lx->p, lx->len, lx->pos, &unterminated);
+	if (unterminated)
+		lx->bad = "unterminated comment";
 }
 
 /* lex_delimited - a run from open to close, with quoted pairs */

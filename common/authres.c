@@ -2,20 +2,25 @@
  * authres.c - the Authentication-Results writer (RFC 8601, RFC 6008).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "authres.h"
+#include "cfws.h"
 
-/* ar_is_token - a MIME token (RFC 2045): no space, CTL or tspecial */
+/* ar_token_char - may c appear in a MIME token (RFC 2045)? */
+static int ar_token_char(unsigned char c)
+{
+	return c > 32 && c < 127 && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+/* ar_is_token - a MIME token: no space, CTL or tspecial */
 static int ar_is_token(const char *v)
 {
 	if (!*v)
 		return 0;
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?=", c))
+	for (; *v; v++)
+		if (!ar_token_char((unsigned char)*v))
 			return 0;
-	}
 	return 1;
 }
 
@@ -92,4 +97,42 @@ enum ms_status authres_format(const char *authserv_id,
 	if (st != MS_OK)
 		buf_truncate(out, start);
 	return st;
+}
+
+/* authres_parse_id - the authserv-id of a field value */
+enum ms_status authres_parse_id(const unsigned char *p, size_t len,
+				struct buf *out)
+{
+	enum ms_status st = MS_OK;
+	size_t i = cfws_skip(p, len, 0, NULL);
+
+	buf_reset(out);
+	if (i < len && p[i] == '"') {
+		for (i++; i < len && p[i] != '"' && st == MS_OK; i++) {
+			if (p[i] == '\\' && ++i == len)
+				break;
+			if (p[i] == '\r' || p[i] == '\n')
+				continue;       /* a fold inside the quotes */
+			st = buf_putc(out, p[i]);
+		}
+		if (st == MS_OK && i >= len)
+			st = MS_ERR_SYNTAX;     /* no closing quote */
+	} else {
+		size_t start = i;
+
+		while (i < len && ar_token_char(p[i]))
+			i++;
+		st = buf_append(out, p + start, i - start);
+	}
+	if (st == MS_OK && out->len == 0)
+		st = MS_ERR_SYNTAX;
+	if (st != MS_OK)
+		buf_reset(out);
+	return st;
+}
+
+/* authres_id_eq - do two authserv-ids name the same server? */
+int authres_id_eq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
 }

@@ -7,6 +7,10 @@
  * header.d, header.i (when present), header.s, header.a and header.b
  * (first 8 characters of b=), or "dkim=none".  Values that are not
  * MIME tokens are quoted.  Each resinfo goes on its own folded line.
+ *
+ * The reader side is what RFC 8601 section 5 needs of a receiver: the
+ * authserv-id of a field already in the message, so that one claiming
+ * ours can be removed.  The rest of the field is not interpreted.
  */
 #ifndef MAILSEAL_AUTHRES_H
 #define MAILSEAL_AUTHRES_H
@@ -22,5 +26,16 @@ enum ms_status authres_format(const char *authserv_id,
 			      struct buf *out);
 /* authres_append_value - a property value, quoted if it must be */
 enum ms_status authres_append_value(struct buf *out, const char *v);
+
+/* authres_parse_id - the authserv-id of an Authentication-Results
+ * field, from the bytes after its colon: a token or a quoted string
+ * (unquoted into out, which is reset first), after optional CFWS.
+ * MS_ERR_SYNTAX when the value starts with neither; MS_ERR_LIMIT when
+ * out cannot hold it. */
+enum ms_status authres_parse_id(const unsigned char *p, size_t len,
+				struct buf *out);
+/* authres_id_eq - do two authserv-ids name the same server?  (ASCII
+ * case-insensitive, as host names compare) */
+int authres_id_eq(const char *a, const char *b);
 
 #endif

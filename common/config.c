@@ -21,6 +21,7 @@ enum setting_type {
 	SET_DURATION_MS,                /* stored in milliseconds */
 	SET_SECONDS,                    /* a duration stored in seconds */
 	SET_COUNT,
+	SET_CHOICE,                     /* one word of choices, stored as its index */
 };
 
 struct setting {
@@ -29,9 +30,17 @@ struct setting {
 	size_t offset;
 	const char *def;
 	unsigned long long min, max;    /* numbers: bounds */
+	const char *const *choices;     /* SET_CHOICE: the words, NULL-ended */
 	int secret;
 };
 
+/* the words of each choice, in the order of its enum (config.h) */
+static const char *const temperror_words[] = { "tempfail", "accept", NULL };
+static const char *const sigfail_words[] = { "tag", "reject", NULL };
+static const char *const badfrom_words[] = { "reject", "accept", NULL };
+
+#define C(n, d, w) { .name = #n, .type = SET_CHOICE, \
+	.offset = offsetof(struct ms_config, n), .def = d, .choices = w }
 #define S(n, t, d, lo, hi) { .name = #n, .type = t, \
 	.offset = offsetof(struct ms_config, n), .def = d, .min = lo, .max = hi }
 
@@ -51,8 +60,15 @@ static const struct setting settings[] = {
 	S(negative_cache_ttl, SET_SECONDS, "60s", 0, 86400),
 	S(local_cache_size, SET_COUNT, "10000", 0, 10000000),
 	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
+	S(signing_table, SET_STRING, "", 0, 0),
+	S(require_signed, SET_STRING, "", 0, 0),
+	S(authserv_id, SET_STRING, "", 0, 0),
+	C(on_temperror, "tempfail", temperror_words),
+	C(on_signature_fail, "tag", sigfail_words),
+	C(on_bad_from, "reject", badfrom_words),
 };
 #undef S
+#undef C
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -117,6 +133,24 @@ static enum ms_status parse_duration(const char *v, unsigned long long *ms)
 	return MS_OK;
 }
 
+/* setting_bad_choice - the error for a word that is not one of the
+ * choices, listing them */
+static enum ms_status setting_bad_choice(const struct setting *s,
+					 const char *value, const char *origin,
+					 unsigned line, struct ms_error *err)
+{
+	char words[128] = "";
+	size_t i;
+
+	for (i = 0; s->choices[i]; i++) {
+		if (i)
+			strncat(words, " or ", sizeof(words) - strlen(words) - 1);
+		strncat(words, s->choices[i], sizeof(words) - strlen(words) - 1);
+	}
+	return ms_error_set(err, MS_ERR_USAGE, "%s:%u: %s takes %s, not \"%s\"",
+			    origin, line, s->name, words, value);
+}
+
 static enum ms_status setting_apply(struct ms_config *cfg,
 				    const struct setting *s, const char *value,
 				    const char *origin, unsigned line,
@@ -147,6 +181,14 @@ static enum ms_status setting_apply(struct ms_config *cfg,
 			goto bad;
 		v = num;
 		break;
+	case SET_CHOICE:
+		for (v = 0; s->choices[v]; v++)
+			if (strcmp(s->choices[v], value) == 0)
+				break;
+		if (!s->choices[v])
+			return setting_bad_choice(s, value, origin, line, err);
+		*(unsigned *)field = (unsigned)v;
+		return MS_OK;
 	}
 	if (v < s->min || v > s->max)
 		goto bad;
@@ -354,6 +396,9 @@ void config_print(const struct ms_config *cfg, FILE *out, int all)
 			break;
 		case SET_COUNT:
 			fprintf(out, "%u", *(const unsigned *)field);
+			break;
+		case SET_CHOICE:
+			fputs(s->choices[*(const unsigned *)field], out);
 			break;
 		}
 		fputc('\n', out);

@@ -39,9 +39,20 @@ struct ms_config {
 	unsigned negative_cache_ttl;    /* seconds */
 	unsigned local_cache_size;      /* entries */
 	unsigned max_signatures;
+	/* the policy engine (policy.h) */
+	char *signing_table;            /* "" = never sign */
+	char *require_signed;           /* domains, or /file of them */
+	char *authserv_id;              /* "" = the host name */
+	unsigned on_temperror;          /* enum ms_on_temperror */
+	unsigned on_signature_fail;     /* enum ms_on_signature_fail */
+	unsigned on_bad_from;           /* enum ms_on_bad_from */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[32];
 };
+
+enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
+enum ms_on_signature_fail { MS_SIGFAIL_TAG = 0, MS_SIGFAIL_REJECT };
+enum ms_on_bad_from { MS_BADFROM_REJECT = 0, MS_BADFROM_ACCEPT };
 
 /* config_init - every setting at its default */
 void config_init(struct ms_config *cfg);

@@ -12,6 +12,7 @@ libmail-dkim-perl libcryptx-perl
 opendkim-tools libopendkim-dev
 libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-tools
 time
+exim4-daemon-heavy exim4-dev swaks
 "
 
 missing=""

@@ -1,0 +1,726 @@
+/*
+ * policy.c - the policy engine: role, verdict, header changes, log line.
+ *
+ * The message goes through a reader of our own first: the role can
+ * only be decided once the From field is known, and the header block
+ * is then handed whole to the signer or the verifier, followed by the
+ * body as it streams.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "arena.h"
+#include "authres.h"
+#include "buf.h"
+#include "dkim_sign.h"
+#include "dkim_verify.h"
+#include "dnskeys.h"
+#include "domainlist.h"
+#include "keycache.h"
+#include "keychain.h"
+#include "ms_limits.h"
+#include "msgreader.h"
+#include "policy.h"
+#include "signtable.h"
+#include "xalloc.h"
+
+#define POLICY_HOST_MAX 256
+
+struct policy {
+	struct signtable *signtable;    /* NULL: never sign */
+	struct domainlist *require;     /* NULL: nothing required */
+	struct keychain chain;
+	struct dkim_verifier *verifier;
+	char *authserv_id;              /* NULL: the front end's host name */
+	char hostname[POLICY_HOST_MAX];
+	unsigned on_temperror;
+	unsigned on_signature_fail;
+	unsigned on_bad_from;
+};
+
+struct policy_msg {
+	struct policy *p;
+	struct arena arena;
+	struct msgreader mr;
+	enum policy_mode mode;
+	int may_sign;                   /* authenticated, local or told to */
+	const char *txid;
+	const char *auth_user;
+	const char *authserv_id;
+	enum policy_role role;
+	struct dkim_signer *signer;
+	struct dkim_sign *sign;
+	struct dkim_verify *verify;
+	/* the author, from every From field */
+	size_t nfrom_fields;
+	struct addr_list from;
+	const char *from_bad;           /* why the From cannot be used */
+	const char *sign_note;          /* why an eligible message is unsigned */
+	const struct signtable_entry *keys[MS_MAX_SIGN_KEYS];
+	size_t nkeys;                   /* the table lines it is signed with */
+	struct buf fields;              /* header fields to add */
+	struct policy_header add[MS_MAX_SIGN_KEYS + 1];
+	size_t nadd;
+	struct policy_removal *remove;
+	size_t nremove;
+};
+
+/* policy_mode_parse - "sign", "verify", "skip", or "" for auto */
+int policy_mode_parse(const char *s)
+{
+	if (!s || !*s)
+		return POLICY_AUTO;
+	if (strcmp(s, "sign") == 0)
+		return POLICY_SIGN;
+	if (strcmp(s, "verify") == 0)
+		return POLICY_VERIFY;
+	if (strcmp(s, "skip") == 0)
+		return POLICY_SKIP;
+	return -1;
+}
+
+/* policy_new - the engine the configuration describes */
+struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
+{
+	struct policy *p = xcalloc(1, sizeof(*p));
+	struct dkim_verifier_opts vo = { 0 };
+
+	if (*cfg->signing_table) {
+		p->signtable = signtable_load(cfg->signing_table, err);
+		if (!p->signtable)
+			goto fail;
+	}
+	if (*cfg->require_signed) {
+		p->require = domainlist_load(cfg->require_signed,
+					     "require_signed", err);
+		if (!p->require)
+			goto fail;
+	}
+	if (keychain_open(&p->chain, cfg, err) != MS_OK)
+		goto fail;
+	keychain_verifier_opts(&p->chain, cfg, &vo);
+	p->verifier = dkim_verifier_new(&vo, p->chain.ks);
+	if (*cfg->authserv_id)
+		p->authserv_id = xstrdup(cfg->authserv_id);
+	if (gethostname(p->hostname, sizeof(p->hostname) - 1) != 0 ||
+	    !p->hostname[0])
+		strcpy(p->hostname, "localhost");
+	p->on_temperror = cfg->on_temperror;
+	p->on_signature_fail = cfg->on_signature_fail;
+	p->on_bad_from = cfg->on_bad_from;
+	return p;
+fail:
+	policy_free(p);
+	return NULL;
+}
+
+/* policy_free - release it all */
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	dkim_verifier_free(p->verifier);
+	if (p->chain.ks)
+		keychain_close(&p->chain);
+	signtable_free(p->signtable);
+	domainlist_free(p->require);
+	free(p->authserv_id);
+	free(p);
+}
+
+/* policy_idle - drop the resolver's worker thread until the next use */
+void policy_idle(struct policy *p)
+{
+	if (p && p->chain.ks)
+		dnskeys_close(keycache_source(p->chain.ks));
+}
+
+/* ---- text helpers ---- */
+
+/* put_safe - s as printable ASCII (anything else becomes '?'); quote
+ * marks too, so that the log's quoted fields stay quoted */
+static void put_safe(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf_putc(b, c >= 32 && c < 127 && c != '"' ? c : '?');
+	}
+}
+
+/* copy_out - b into a fixed array of the verdict, cut to fit */
+static void copy_out(char *dst, size_t size, const struct buf *b)
+{
+	size_t n = b->len < size - 1 ? b->len : size - 1;
+
+	memcpy(dst, b->data ? (const char *)b->data : "", n);
+	dst[n] = 0;
+}
+
+/* verdict_set - action, code, enhanced code and formatted text */
+static void verdict_set(struct policy_verdict *v, enum policy_action action,
+			unsigned code, const char *dsn, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void verdict_set(struct policy_verdict *v, enum policy_action action,
+			unsigned code, const char *dsn, const char *fmt, ...)
+{
+	char raw[POLICY_TEXT_MAX];
+	struct buf b;
+	va_list ap;
+
+	v->action = action;
+	v->code = code;
+	snprintf(v->dsn, sizeof(v->dsn), "%s", dsn);
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	buf_init(&b, POLICY_TEXT_MAX);
+	put_safe(&b, raw);
+	copy_out(v->text, sizeof(v->text), &b);
+	buf_free(&b);
+}
+
+/* ---- the author ---- */
+
+/* msg_read_from - every From field's mailboxes into m->from, and
+ * from_bad when the author cannot be told */
+static void msg_read_from(struct policy_msg *m)
+{
+	struct addr_list one;
+	struct ms_error err;
+	const char *unreadable = NULL;
+	size_t i, k, nf = msgreader_nfields(&m->mr);
+	char *why;
+
+	for (i = 0; i < nf; i++) {
+		const unsigned char *v;
+		size_t vlen;
+
+		if (!msgreader_field_is(&m->mr, i, "from", 4))
+			continue;
+		m->nfrom_fields++;
+		v = msgreader_field_value(&m->mr, i, &vlen);
+		if (addr_parse_list(v, vlen, &m->arena, &one, &err) != MS_OK) {
+			if (!unreadable)
+				unreadable = arena_strdup(&m->arena, err.msg);
+			continue;
+		}
+		for (k = 0; k < one.n && m->from.n < ADDR_MAX; k++) {
+			m->from.local[m->from.n] = one.local[k];
+			m->from.domain[m->from.n++] = one.domain[k];
+		}
+	}
+	if (m->nfrom_fields == 1 && !unreadable)
+		return;
+	why = arena_alloc(&m->arena, 320);
+	if (m->nfrom_fields == 0)
+		snprintf(why, 320, "the message has no From header field");
+	else if (m->nfrom_fields > 1)
+		snprintf(why, 320, "the message has %zu From header fields",
+			 m->nfrom_fields);
+	else
+		snprintf(why, 320, "the From header field cannot be read (%s)",
+			 unreadable);
+	m->from_bad = why;
+}
+
+/* from_has_domain - is d already among the first n From domains? */
+static int from_has_domain(const struct addr_list *a, size_t n, const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(a->domain[i], d) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- role ---- */
+
+/* msg_make_signer - a signer with the table's keys for the From
+ * domains; NULL (and sign_note) when there is none */
+static struct dkim_signer *msg_make_signer(struct policy_msg *m)
+{
+	const struct signtable_entry *seen[ADDR_MAX];
+	struct dkim_signer *s = NULL;
+	size_t i, k, nseen = 0;
+	struct ms_error err;
+
+	if (!m->p->signtable) {
+		m->sign_note = "no signing_table is configured";
+		return NULL;
+	}
+	for (i = 0; i < m->from.n; i++) {
+		const struct signtable_entry *e;
+		size_t n, dup = 0;
+
+		if (from_has_domain(&m->from, i, m->from.domain[i]))
+			continue;
+		n = signtable_lookup(m->p->signtable, m->from.domain[i], &e);
+		for (k = 0; k < nseen; k++)
+			dup |= seen[k] == e;
+		if (n == 0 || dup)
+			continue;
+		seen[nseen++] = e;
+		for (k = 0; k < n && m->nkeys < MS_MAX_SIGN_KEYS; k++) {
+			struct dkim_sign_key key = {
+				.domain = e[k].domain,
+				.selector = e[k].selector,
+				.pkey = e[k].pkey,
+				.hdr_canon = DKIM_CANON_RELAXED,
+				.body_canon = DKIM_CANON_RELAXED,
+			};
+
+			if (!s)
+				s = dkim_signer_new();
+			if (dkim_signer_add(s, &key, &err) != MS_OK) {
+				/* the table checked these when it loaded */
+				m->sign_note = arena_strdup(&m->arena, err.msg);
+				dkim_signer_free(s);
+				m->nkeys = 0;
+				return NULL;
+			}
+			m->keys[m->nkeys++] = &e[k];
+		}
+	}
+	if (!s) {
+		char *note = arena_alloc(&m->arena, 320);
+
+		snprintf(note, 320, "From domain %s is not in the signing table",
+			 m->from.n ? m->from.domain[0] : "(none)");
+		m->sign_note = note;
+	}
+	return s;
+}
+
+/* mr_headers - the header block is complete: decide the role, hand the
+ * header block to the signer or verifier */
+static void mr_headers(void *arg)
+{
+	struct policy_msg *m = arg;
+	static const unsigned char crlf[2] = { '\r', '\n' };
+
+	msg_read_from(m);
+	if (m->may_sign && !m->from_bad) {
+		m->signer = msg_make_signer(m);
+		if (m->signer) {
+			m->role = POLICY_ROLE_SIGN;
+			m->sign = dkim_sign_begin(m->signer, 0);
+			dkim_sign_feed(m->sign, m->mr.hdr.data, m->mr.hdr.len);
+			dkim_sign_feed(m->sign, crlf, 2);
+			return;
+		}
+	} else if (m->may_sign) {
+		m->sign_note = m->from_bad;
+	}
+	m->role = POLICY_ROLE_VERIFY;
+	m->verify = dkim_verify_begin(m->p->verifier);
+	if (m->txid)
+		dkim_verify_set_txid(m->verify, m->txid);
+	dkim_verify_feed(m->verify, m->mr.hdr.data, m->mr.hdr.len);
+	dkim_verify_feed(m->verify, crlf, 2);
+}
+
+/* mr_body - body bytes go straight to whoever took the header block */
+static void mr_body(void *arg, const unsigned char *p, size_t len)
+{
+	struct policy_msg *m = arg;
+
+	if (m->sign)
+		dkim_sign_feed(m->sign, p, len);
+	else if (m->verify)
+		dkim_verify_feed(m->verify, p, len);
+}
+
+/* policy_begin - a context for one message */
+struct policy_msg *policy_begin(struct policy *p,
+				const struct policy_facts *f)
+{
+	struct policy_msg *m = xcalloc(1, sizeof(*m));
+
+	m->p = p;
+	arena_init(&m->arena);
+	m->mode = f->mode;
+	m->txid = f->txid ? arena_strdup(&m->arena, f->txid) : NULL;
+	m->auth_user = f->auth_user && *f->auth_user
+		       ? arena_strdup(&m->arena, f->auth_user) : NULL;
+	m->authserv_id = p->authserv_id ? p->authserv_id
+			 : f->hostname && *f->hostname
+			   ? arena_strdup(&m->arena, f->hostname) : p->hostname;
+	m->may_sign = f->mode == POLICY_SIGN ||
+		      (f->mode == POLICY_AUTO &&
+		       (m->auth_user || f->local_submission));
+	buf_init(&m->fields, MS_MAX_HEADER_BYTES);
+	msgreader_init(&m->mr, mr_headers, mr_body, m);
+	m->role = f->mode == POLICY_SKIP ? POLICY_ROLE_SKIP : POLICY_ROLE_VERIFY;
+	return m;
+}
+
+/* policy_feed - the next chunk of the message */
+void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
+{
+	if (m->mode != POLICY_SKIP)
+		(void)msgreader_feed(&m->mr, p, len);
+}
+
+/* ---- the verdict ---- */
+
+/* aligned - may a signature of d stand for mail from author domain a?
+ * (the same domain or a parent of it, never a bare top-level label) */
+static int aligned(const char *d, const char *a)
+{
+	size_t dl = strlen(d), al = strlen(a);
+
+	if (!strchr(d, '.'))
+		return 0;
+	if (dl == al)
+		return strcasecmp(d, a) == 0;
+	return al > dl && a[al - dl - 1] == '.' &&
+	       strcasecmp(a + al - dl, d) == 0;
+}
+
+static const char *res_reason(const struct dkim_sig_result *r)
+{
+	return r->reason ? r->reason : dkim_result_str(r->result);
+}
+
+/* judge_required - the verdict for author domain a of require_signed */
+static int judge_required(struct policy_msg *m, const char *a,
+			  const struct dkim_verify_outcome *oc,
+			  struct policy_verdict *v)
+{
+	const struct dkim_sig_result *temp = NULL, *bad = NULL, *other = NULL;
+	size_t i;
+
+	for (i = 0; i < oc->nresults; i++) {
+		const struct dkim_sig_result *r = &oc->results[i];
+
+		if (!r->domain || !aligned(r->domain, a)) {
+			if (r->result == DKIM_RES_PASS && !other)
+				other = r;
+			continue;
+		}
+		if (r->result == DKIM_RES_PASS)
+			return 0;
+		if (r->result == DKIM_RES_TEMPERROR && !temp)
+			temp = r;
+		else if (!bad)
+			bad = r;
+	}
+	if (temp) {
+		if (m->p->on_temperror == MS_TEMPERROR_ACCEPT)
+			return 0;
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
+			    "the DKIM signature of %s required for mail from %s "
+			    "could not be verified now (%s); try again later",
+			    temp->domain, a, res_reason(temp));
+		return 1;
+	}
+	if (bad)
+		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
+			    "mail from %s must carry a valid DKIM signature of "
+			    "%s: the signature of %s did not verify (%s)",
+			    a, a, bad->domain, res_reason(bad));
+	else if (other)
+		verdict_set(v, POLICY_REJECT, 550, "5.7.22",
+			    "mail from %s must carry a valid DKIM signature of "
+			    "%s: it is signed by %s only", a, a, other->domain);
+	else if (oc->nresults)
+		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
+			    "mail from %s must carry a valid DKIM signature of "
+			    "%s: no signature of %s verified", a, a, a);
+	else
+		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
+			    "mail from %s must carry a valid DKIM signature of "
+			    "%s: the message is not signed", a, a);
+	return 1;
+}
+
+/* judge - the verdict of a verified message */
+static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
+		  struct policy_verdict *v)
+{
+	const struct dkim_sig_result *temp = NULL, *fail = NULL;
+	size_t i;
+
+	for (i = 0; i < m->from.n; i++) {
+		if (from_has_domain(&m->from, i, m->from.domain[i]))
+			continue;
+		if (m->p->require &&
+		    domainlist_match(m->p->require, m->from.domain[i]) &&
+		    judge_required(m, m->from.domain[i], oc, v))
+			return;
+	}
+	for (i = 0; i < oc->nresults; i++) {
+		const struct dkim_sig_result *r = &oc->results[i];
+
+		if (r->result == DKIM_RES_PASS)
+			return;                 /* accepted */
+		if (r->result == DKIM_RES_TEMPERROR && !temp)
+			temp = r;
+		if (r->result == DKIM_RES_FAIL && !fail)
+			fail = r;
+	}
+	if (temp && m->p->on_temperror == MS_TEMPERROR_TEMPFAIL)
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
+			    "the DKIM signature of %s could not be verified now "
+			    "(%s); try again later",
+			    temp->domain ? temp->domain : "the message",
+			    res_reason(temp));
+	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT)
+		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
+			    "the DKIM signature of %s did not verify (%s)",
+			    fail->domain ? fail->domain : "the message",
+			    res_reason(fail));
+}
+
+/* msg_add_fields - split CRLF-ended fields appended at fields[from..]
+ * into entries of m->add */
+static void msg_add_fields(struct policy_msg *m, size_t from)
+{
+	const char *s = (const char *)m->fields.data + from;
+	const char *end = (const char *)m->fields.data + m->fields.len;
+
+	while (s < end && m->nadd < sizeof(m->add) / sizeof(m->add[0])) {
+		const char *e = s, *colon, *val;
+		struct policy_header *h = &m->add[m->nadd++];
+
+		/* the field ends at a CRLF not followed by whitespace */
+		while (e < end) {
+			const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+			e = nl ? nl + 1 : end;
+			if (e >= end || (*e != ' ' && *e != '\t'))
+				break;
+		}
+		colon = memchr(s, ':', (size_t)(e - s));
+		val = colon + 1;
+		if (*val == ' ')
+			val++;
+		h->field = arena_memdup(&m->arena, s, (size_t)(e - s));
+		h->name = arena_memdup(&m->arena, s, (size_t)(colon - s));
+		h->value = arena_memdup(&m->arena, val,
+					(size_t)(e - val) - 2); /* no CRLF */
+		s = e;
+	}
+}
+
+/* msg_find_claims - the Authentication-Results fields that claim our
+ * authserv-id */
+static void msg_find_claims(struct policy_msg *m)
+{
+	size_t i, nf = msgreader_nfields(&m->mr), nth = 0;
+	struct buf id;
+
+	buf_init(&id, 1024);
+	for (i = 0; i < nf; i++) {
+		const unsigned char *v;
+		size_t vlen;
+
+		if (!msgreader_field_is(&m->mr, i, "authentication-results", 22))
+			continue;
+		nth++;
+		v = msgreader_field_value(&m->mr, i, &vlen);
+		if (authres_parse_id(v, vlen, &id) != MS_OK ||
+		    !authres_id_eq(buf_str(&id), m->authserv_id))
+			continue;
+		if (!m->remove)
+			m->remove = arena_alloc(&m->arena,
+						nf * sizeof(*m->remove));
+		m->remove[m->nremove].index = i;
+		m->remove[m->nremove].nth = nth;
+		m->remove[m->nremove++].name = "Authentication-Results";
+	}
+	buf_free(&id);
+}
+
+static const char *role_str(enum policy_role r)
+{
+	return r == POLICY_ROLE_SIGN ? "sign"
+	       : r == POLICY_ROLE_VERIFY ? "verify" : "skip";
+}
+
+static const char *action_str(enum policy_action a)
+{
+	return a == POLICY_ACCEPT ? "accept"
+	       : a == POLICY_REJECT ? "reject" : "tempfail";
+}
+
+/* msg_log - the one log line of the message */
+static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
+		    const char *why, struct policy_verdict *v)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_printf(&b, "role=%s", role_str(v->role));
+	if (m->auth_user) {
+		buf_puts(&b, " auth=\"");
+		put_safe(&b, m->auth_user);
+		buf_putc(&b, '"');
+	}
+	if (m->from.n) {
+		buf_puts(&b, " from=");
+		put_safe(&b, m->from.domain[0]);
+		for (i = 1; i < m->from.n; i++) {
+			buf_putc(&b, ',');
+			put_safe(&b, m->from.domain[i]);
+		}
+	}
+	for (i = 0; oc && i < oc->nresults; i++) {
+		const struct dkim_sig_result *r = &oc->results[i];
+
+		buf_printf(&b, " dkim=%s", dkim_result_str(r->result));
+		if (r->domain) {
+			buf_puts(&b, "/");
+			put_safe(&b, r->domain);
+			buf_puts(&b, "/");
+			put_safe(&b, r->selector);
+		}
+		if (r->reason) {
+			buf_puts(&b, "(\"");
+			put_safe(&b, r->reason);
+			buf_puts(&b, "\")");
+		}
+	}
+	if (oc && oc->nresults == 0 && oc->skipped == 0)
+		buf_puts(&b, " dkim=none");
+	if (oc && oc->skipped)
+		buf_printf(&b, " skipped=%zu", oc->skipped);
+	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
+		buf_puts(&b, i ? "," : " signed=");
+		put_safe(&b, m->keys[i]->domain);
+		buf_putc(&b, '/');
+		put_safe(&b, m->keys[i]->selector);
+	}
+	if (m->sign_note && v->role != POLICY_ROLE_SIGN) {
+		buf_puts(&b, " unsigned=\"");
+		put_safe(&b, m->sign_note);
+		buf_putc(&b, '"');
+	}
+	if (m->nremove)
+		buf_printf(&b, " removed_ar=%zu", m->nremove);
+	buf_printf(&b, " action=%s", action_str(v->action));
+	if (v->action != POLICY_ACCEPT) {
+		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
+		put_safe(&b, v->text);
+		buf_putc(&b, '"');
+	}
+	if (why) {
+		buf_puts(&b, " error=\"");
+		put_safe(&b, why);
+		buf_putc(&b, '"');
+	}
+	copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+}
+
+/* policy_finish - end of the message: the verdict */
+void policy_finish(struct policy_msg *m, struct policy_verdict *v)
+{
+	struct dkim_verify_outcome oc = { 0 }, *ocp = NULL;
+	struct ms_error err;
+	const char *why = NULL;
+	size_t start;
+
+	memset(v, 0, sizeof(*v));
+	verdict_set(v, POLICY_ACCEPT, 250, "2.0.0", "ok");
+	v->role = m->role;
+	if (m->mode == POLICY_SKIP)
+		goto out;
+	if (msgreader_finish(&m->mr) != MS_OK || m->mr.state == MR_ERROR) {
+		verdict_set(v, POLICY_REJECT, 550, "5.6.0",
+			    "the message header cannot be processed (%s)",
+			    m->mr.err.msg);
+		goto out;
+	}
+	v->role = m->role;
+	msg_find_claims(m);
+	if (m->from_bad && m->p->on_bad_from == MS_BADFROM_REJECT) {
+		verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+			    "%s; exactly one From field with readable addresses is required",
+			    m->from_bad);
+		goto out;
+	}
+	if (m->role == POLICY_ROLE_SIGN) {
+		start = m->fields.len;
+		if (dkim_sign_finish(m->sign, &m->fields, &err) != MS_OK) {
+			why = arena_strdup(&m->arena, err.msg);
+			verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+				    "the message could not be signed now; try again later");
+			goto out;
+		}
+		msg_add_fields(m, start);
+		goto out;
+	}
+	if (dkim_verify_finish(m->verify, &oc, &err) != MS_OK) {
+		why = arena_strdup(&m->arena, err.msg);
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+			    "the message could not be verified now; try again later");
+		goto out;
+	}
+	ocp = &oc;
+	start = m->fields.len;
+	if (authres_format(m->authserv_id, oc.results, oc.nresults,
+			   &m->fields) != MS_OK) {
+		why = "the Authentication-Results field is too large";
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+			    "the message could not be verified now; try again later");
+		goto out;
+	}
+	msg_add_fields(m, start);
+	judge(m, &oc, v);
+out:
+	if (v->action == POLICY_ACCEPT) {
+		v->add = m->add;
+		v->nadd = m->nadd;
+		v->remove = m->remove;
+		v->nremove = m->nremove;
+	}
+	msg_log(m, ocp, why, v);
+}
+
+/* policy_msg_free - release the context */
+void policy_msg_free(struct policy_msg *m)
+{
+	if (!m)
+		return;
+	dkim_sign_free(m->sign);
+	dkim_signer_free(m->signer);
+	dkim_verify_free(m->verify);
+	msgreader_free(&m->mr);
+	buf_free(&m->fields);
+	arena_free(&m->arena);
+	free(m);
+}
+
+/* policy_error_verdict - a tempfail for a front end without a verdict */
+void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
+			  const char *why)
+{
+	struct buf b;
+
+	memset(v, 0, sizeof(*v));
+	if (kind == POLICY_ERR_CONFIG)
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.5",
+			    "mail cannot be accepted now (local configuration "
+			    "problem); try again later");
+	else
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+			    "mail cannot be accepted now (local problem); try "
+			    "again later");
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_printf(&b, "role=none action=tempfail code=451 dsn=%s error=\"",
+		   v->dsn);
+	put_safe(&b, why);
+	buf_putc(&b, '"');
+	copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+}

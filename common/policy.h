@@ -1,0 +1,147 @@
+/*
+ * policy.h - the policy engine: what to do with one message, for every
+ * front end (the Exim module, the Postfix milter, the CLI).
+ *
+ * A front end hands over the facts of the transaction it knows
+ * (authenticated user, local submission, transaction id, a per-message
+ * override) and streams the message; the engine answers with one
+ * verdict: accept (perhaps with header fields to add and to remove),
+ * reject (5xx) or tempfail (4xx), with the enhanced status code, the
+ * reply text and one log line.  The front end only translates that
+ * into its MTA's terms, so both MTAs apply the same rules with the
+ * same texts.
+ *
+ * The rules (docs/policy.md has them for administrators):
+ *  - sign when the submitter authenticated, or submitted locally, or
+ *    the override says "sign", and a From domain is in the signing
+ *    table (one signature per table line of the most specific match);
+ *    unauthenticated mail is never signed unless the override says so;
+ *  - otherwise verify, and add one Authentication-Results field;
+ *  - a From domain in require_signed needs a passing signature whose
+ *    d= is that domain or a parent of it, else 550 5.7.20 / 5.7.22;
+ *  - a verdict decided by a temperror follows on_temperror (451 4.4.3
+ *    by default); a failed signature with nothing passing follows
+ *    on_signature_fail (tagged by default);
+ *  - a message without exactly one From field, or whose From cannot be
+ *    read, follows on_bad_from (550 5.7.1 by default), whatever the
+ *    role: several From fields are how a signed message is made to
+ *    show another author;
+ *  - Authentication-Results fields that claim our authserv-id are
+ *    removed (RFC 8601 section 5), whatever the role;
+ *  - anything that stops the engine from deciding (an unusable key,
+ *    out of resources) is a tempfail, never an unsigned or unverified
+ *    accept.
+ *
+ * A struct policy is long-lived (per process, built from the
+ * configuration); it opens nothing on the network until the first
+ * message needs it.  Each message gets a policy_msg; the verdict and
+ * everything it points to live until policy_msg_free.
+ */
+#ifndef MAILSEAL_POLICY_H
+#define MAILSEAL_POLICY_H
+
+#include <stddef.h>
+#include "config.h"
+#include "status.h"
+
+enum policy_mode {
+	POLICY_AUTO = 0,                /* decide from the facts */
+	POLICY_SIGN,                    /* sign if the From domain has keys */
+	POLICY_VERIFY,                  /* verify, never sign */
+	POLICY_SKIP,                    /* leave the message alone */
+};
+
+enum policy_role {
+	POLICY_ROLE_SKIP = 0,
+	POLICY_ROLE_SIGN,
+	POLICY_ROLE_VERIFY,
+};
+
+enum policy_action {
+	POLICY_ACCEPT = 0,
+	POLICY_REJECT,                  /* 5xx */
+	POLICY_TEMPFAIL,                /* 4xx: the client keeps the message */
+};
+
+struct policy_facts {
+	const char *txid;               /* the MTA's id of the transaction */
+	const char *auth_user;          /* SMTP AUTH identity, NULL or "": none */
+	int local_submission;           /* submitted on this host, not over TCP */
+	const char *hostname;           /* authserv-id when none is configured */
+	enum policy_mode mode;          /* per-message override */
+};
+
+/* a header field to add: name, value (after the colon and its space,
+ * CRLF folds kept, no final CRLF) and the whole CRLF-ended field */
+struct policy_header {
+	const char *name;
+	const char *value;
+	const char *field;
+};
+
+/* a header field to remove: its index among all fields fed, and its
+ * rank (1-based) among the fields of the same name, as milters count */
+struct policy_removal {
+	size_t index;
+	size_t nth;
+	const char *name;
+};
+
+#define POLICY_TEXT_MAX 400
+#define POLICY_LOG_MAX  1200
+
+struct policy_verdict {
+	enum policy_action action;
+	enum policy_role role;
+	unsigned code;                  /* 250, 451, 550 */
+	char dsn[8];                    /* "2.0.0", "5.7.20", "4.4.3" ... */
+	char text[POLICY_TEXT_MAX];     /* reply text, printable ASCII */
+	char log[POLICY_LOG_MAX];       /* one line, no message id */
+	const struct policy_header *add;/* to insert at the top, topmost first */
+	size_t nadd;
+	const struct policy_removal *remove;
+	size_t nremove;
+};
+
+struct policy;
+struct policy_msg;
+
+/* policy_new - the engine the configuration describes: loads the
+ * signing table (every key), the require_signed list, and sets up the
+ * key lookup chain; errors name the file and line */
+struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err);
+/* policy_free - release it all (NULL is fine) */
+void policy_free(struct policy *p);
+/* policy_idle - drop what must not outlive a message in an embedding
+ * process (the resolver's worker thread); the next message makes it
+ * again.  The Exim module calls it at the end of every local_scan. */
+void policy_idle(struct policy *p);
+
+/* policy_begin - a context for one message (facts are copied) */
+struct policy_msg *policy_begin(struct policy *p,
+				const struct policy_facts *facts);
+/* policy_feed - the next chunk of the message: header block, empty
+ * line, body, in any chunk sizes; CRLF or bare LF line ends */
+void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len);
+/* policy_finish - end of the message: the verdict (never fails: an
+ * internal problem is a tempfail verdict) */
+void policy_finish(struct policy_msg *m, struct policy_verdict *v);
+/* policy_msg_free - release the context and what the verdict points to */
+void policy_msg_free(struct policy_msg *m);
+
+enum policy_error {
+	POLICY_ERR_CONFIG,              /* 451 4.3.5: configuration unusable */
+	POLICY_ERR_LOCAL,               /* 451 4.3.0: any other local problem */
+};
+
+/* policy_error_verdict - the verdict for a front end that cannot ask
+ * the engine (the configuration did not load, the spool cannot be
+ * read): a tempfail, with why (naming the file) in the log line only */
+void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
+			  const char *why);
+
+/* policy_mode_parse - "sign", "verify", "skip", or "" / NULL for
+ * POLICY_AUTO; -1 for anything else */
+int policy_mode_parse(const char *s);
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * mailseal_exim.c - the Exim front end: a local_scan() function, built
+ * as a shared object for Debian's local_scan_path, or compiled into
+ * Exim with LOCAL_SCAN_SOURCE.
+ *
+ * It only translates.  Facts come from Exim's variables (authenticated
+ * id, sender host, $acl_m_mailseal, the message id); the message from
+ * header_list and the spool file descriptor; the verdict of the policy
+ * engine goes back as header changes and a local_scan return code with
+ * return_text.  Every rule lives in common/policy.c.
+ *
+ * Exim calls local_scan in the process that receives the message (one
+ * per SMTP connection, forked from the daemon).  The engine is built
+ * there on first use, kept for the later messages of the connection,
+ * and rebuilt after a fork; a configuration that fails to load is
+ * retried with the next message.  At the end of every call the
+ * resolver's worker thread is stopped, so that no thread outlives
+ * local_scan.  Nothing here calls exit().
+ */
+#define LOCAL_SCAN
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "local_scan.h"
+
+#include "buf.h"
+#include "config.h"
+#include "mslog.h"
+#include "policy.h"
+
+#define MSE_CHUNK (64 * 1024)
+
+/* per receiving process; rebuilt when the pid changes (a fork) */
+static struct policy *mse_policy;
+static pid_t mse_pid;
+
+int local_scan_version_major(void);
+int local_scan_version_minor(void);
+
+/* local_scan_version_major - the ABI Debian's loader checks */
+int local_scan_version_major(void)
+{
+	return LOCAL_SCAN_ABI_VERSION_MAJOR;
+}
+
+/* local_scan_version_minor - the ABI Debian's loader checks */
+int local_scan_version_minor(void)
+{
+	return LOCAL_SCAN_ABI_VERSION_MINOR;
+}
+
+/* mse_log_sink - the library's own messages go to Exim's main log
+ * (which puts the message id in front of every line written while a
+ * message is being received) */
+static void mse_log_sink(enum ms_log_level level, const char *msg)
+{
+	static const char *const names[] = { "error", "warning", "info" };
+
+	log_write(0, LOG_MAIN, "mailseal: %s: %s", names[level], msg);
+}
+
+/* mse_expand - an Exim variable, or "" */
+static const char *mse_expand(const char *var)
+{
+	uschar *v = expand_string(US var);
+
+	return v ? CS v : "";
+}
+
+/* mse_engine - the engine of this process, built on first use; NULL
+ * with why filled when the configuration cannot be loaded */
+static struct policy *mse_engine(char *why, size_t whylen)
+{
+	struct ms_config cfg;
+	struct ms_error err;
+	const char *path = getenv("MAILSEAL_CONFIG");
+	int explicit = path && *path;
+
+	if (mse_policy && mse_pid == getpid())
+		return mse_policy;
+	if (mse_policy) {
+		/* inherited over a fork: the connections are the parent's */
+		policy_free(mse_policy);
+		mse_policy = NULL;
+	}
+	ms_log_set_sink(mse_log_sink);
+	if (!explicit)
+		path = MAILSEAL_DEFAULT_CONFIG;
+	config_init(&cfg);
+	/* an absent default file means the defaults; a named one must exist */
+	if ((explicit || access(path, F_OK) == 0) &&
+	    config_load(&cfg, path, &err) != MS_OK) {
+		snprintf(why, whylen, "%s", err.msg);
+		config_free(&cfg);
+		return NULL;
+	}
+	mse_policy = policy_new(&cfg, &err);
+	config_free(&cfg);
+	if (!mse_policy) {
+		snprintf(why, whylen, "%s: %s", path, err.msg);
+		return NULL;
+	}
+	mse_pid = getpid();
+	return mse_policy;
+}
+
+/* mse_feed_message - header_list, the empty line, then the body from
+ * the spool file; -1 with errno when the spool cannot be read */
+static int mse_feed_message(struct policy_msg *m, int fd)
+{
+	static unsigned char chunk[MSE_CHUNK];
+	header_line *h;
+	ssize_t n;
+
+	for (h = header_list; h; h = h->next)
+		if (h->type != '*')
+			policy_feed(m, (const unsigned char *)h->text,
+				    (size_t)h->slen);
+	policy_feed(m, (const unsigned char *)"\n", 1);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		policy_feed(m, chunk, (size_t)n);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* mse_lf - a CRLF-ended field as Exim keeps headers: LF line ends */
+static uschar *mse_lf(const char *field)
+{
+	size_t n = strlen(field), i, k = 0;
+	uschar *s = store_get((int)n + 1, GET_UNTAINTED);
+
+	for (i = 0; i < n; i++)
+		if (field[i] != '\r' || field[i + 1] != '\n')
+			s[k++] = (uschar)field[i];
+	s[k] = 0;
+	return s;
+}
+
+/* mse_apply_headers - the verdict's removals and additions */
+static void mse_apply_headers(const struct policy_verdict *v)
+{
+	header_line *h;
+	size_t idx = 0, r = 0, i;
+
+	for (h = header_list; h && r < v->nremove; h = h->next) {
+		if (h->type == '*')
+			continue;
+		if (idx++ != v->remove[r].index)
+			continue;
+		if (strncasecmp(CS h->text, v->remove[r].name,
+				strlen(v->remove[r].name)) == 0)
+			h->type = '*';
+		r++;
+	}
+	/* each goes on top of the previous one: add the last first */
+	for (i = v->nadd; i-- > 0;)
+		header_add_at_position(FALSE, NULL, FALSE, ' ', "%s",
+				       mse_lf(v->add[i].field));
+}
+
+/* mse_return - the verdict as local_scan's return code and text */
+static int mse_return(const struct policy_verdict *v, uschar **return_text)
+{
+	if (v->action == POLICY_ACCEPT)
+		return LOCAL_SCAN_ACCEPT;
+	*return_text = string_sprintf("%s %s", v->dsn, v->text);
+	return v->action == POLICY_REJECT ? LOCAL_SCAN_REJECT
+					  : LOCAL_SCAN_TEMPREJECT;
+}
+
+/* local_scan - one message */
+int local_scan(int fd, uschar **return_text)
+{
+	struct policy_verdict v;
+	struct policy_facts f = { 0 };
+	struct policy_msg *m;
+	struct policy *p;
+	const char *mode;
+	char why[MS_ERRMSG_MAX + 64];
+	int mode_val, rc;
+
+	p = mse_engine(why, sizeof(why));
+	if (!p) {
+		policy_error_verdict(&v, POLICY_ERR_CONFIG, why);
+		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		return mse_return(&v, return_text);
+	}
+	mode = mse_expand("$acl_m_mailseal");
+	mode_val = policy_mode_parse(mode);
+	if (mode_val < 0) {
+		snprintf(why, sizeof(why),
+			 "acl_m_mailseal is \"%.60s\", not sign, verify or skip",
+			 mode);
+		policy_error_verdict(&v, POLICY_ERR_CONFIG, why);
+		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		return mse_return(&v, return_text);
+	}
+	f.mode = (enum policy_mode)mode_val;
+	f.txid = CS message_id;
+	if (sender_host_authenticated && *sender_host_authenticated) {
+		f.auth_user = mse_expand("$authenticated_id");
+		if (!*f.auth_user)
+			f.auth_user = CS sender_host_authenticated;
+	}
+	f.local_submission = sender_host_address == NULL;
+	f.hostname = mse_expand("$primary_hostname");
+
+	m = policy_begin(p, &f);
+	if (mse_feed_message(m, fd) != 0) {
+		snprintf(why, sizeof(why), "cannot read the spool file: %s",
+			 strerror(errno));
+		policy_msg_free(m);
+		policy_idle(p);
+		policy_error_verdict(&v, POLICY_ERR_LOCAL, why);
+		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		return mse_return(&v, return_text);
+	}
+	policy_finish(m, &v);
+	policy_idle(p);                 /* no thread outlives local_scan */
+	if (v.action == POLICY_ACCEPT)
+		mse_apply_headers(&v);
+	log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+	rc = mse_return(&v, return_text);
+	policy_msg_free(m);
+	return rc;
+}
