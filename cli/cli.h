@@ -22,6 +22,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);
 int cmd_sign(const struct ms_config *cfg, int argc, char **argv);
 int cmd_verify(const struct ms_config *cfg, int argc, char **argv);
+int cmd_policy(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

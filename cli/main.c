@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "policy.h"
 
 static const char cli_usage[] =
 	"usage: mailseal [-c CONFIG] COMMAND [OPTIONS]\n"
@@ -18,6 +19,8 @@ static const char cli_usage[] =
 	"         [-H h1:h2:...] [-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...]\n"
 	"         [--out-dir DIR] [FILE...]\n"
 	"  verify [--key-file KEYS] [--max-signatures N] [--stats] [FILE...]\n"
+	"  policy [--auth USER] [--local] [--mode sign|verify|skip]\n"
+	"         [--key-file KEYS] [--txid ID] [--hostname NAME] [--message] FILE\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -42,6 +45,7 @@ static const struct {
 	{ "keygen", cmd_keygen },
 	{ "sign", cmd_sign },
 	{ "verify", cmd_verify },
+	{ "policy", cmd_policy },
 };
 
 int main(int argc, char **argv)
@@ -116,6 +120,17 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 			fprintf(stderr, "%s: dns_trust_anchor %s: %s\n", path,
 				cfg->dns_trust_anchor, strerror(errno));
 			return 1;
+		}
+		/* the signing table (every key) and require_signed */
+		{
+			struct ms_error err;
+			struct policy *p = policy_new(cfg, &err);
+
+			if (!p) {
+				fprintf(stderr, "%s: %s\n", path, err.msg);
+				return 1;
+			}
+			policy_free(p);
 		}
 		printf("%s: ok\n", access(path, F_OK) == 0 ? path
 		       : "(no configuration file: defaults)");

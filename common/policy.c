@@ -84,8 +84,9 @@ int policy_mode_parse(const char *s)
 	return -1;
 }
 
-/* policy_new - the engine the configuration describes */
-struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
+/* policy_build - the engine, with keys from ks or from the chain */
+static struct policy *policy_build(const struct ms_config *cfg,
+				   struct keysource *ks, struct ms_error *err)
 {
 	struct policy *p = xcalloc(1, sizeof(*p));
 	struct dkim_verifier_opts vo = { 0 };
@@ -101,10 +102,16 @@ struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
 		if (!p->require)
 			goto fail;
 	}
-	if (keychain_open(&p->chain, cfg, err) != MS_OK)
-		goto fail;
-	keychain_verifier_opts(&p->chain, cfg, &vo);
-	p->verifier = dkim_verifier_new(&vo, p->chain.ks);
+	if (ks) {
+		vo.max_sigs = cfg->max_signatures;
+		vo.dns_budget_ms = cfg->dns_message_budget_ms;
+	} else {
+		if (keychain_open(&p->chain, cfg, err) != MS_OK)
+			goto fail;
+		keychain_verifier_opts(&p->chain, cfg, &vo);
+		ks = p->chain.ks;
+	}
+	p->verifier = dkim_verifier_new(&vo, ks);
 	if (*cfg->authserv_id)
 		p->authserv_id = xstrdup(cfg->authserv_id);
 	if (gethostname(p->hostname, sizeof(p->hostname) - 1) != 0 ||
@@ -117,6 +124,20 @@ struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
 fail:
 	policy_free(p);
 	return NULL;
+}
+
+/* policy_new - the engine the configuration describes */
+struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
+{
+	return policy_build(cfg, NULL, err);
+}
+
+/* policy_new_with_keys - the same with keys from ks */
+struct policy *policy_new_with_keys(const struct ms_config *cfg,
+				    struct keysource *ks,
+				    struct ms_error *err)
+{
+	return policy_build(cfg, ks, err);
 }
 
 /* policy_free - release it all */

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "keysource.h"
 #include "status.h"
 
 enum policy_mode {
@@ -110,6 +111,11 @@ struct policy_msg;
  * signing table (every key), the require_signed list, and sets up the
  * key lookup chain; errors name the file and line */
 struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err);
+/* policy_new_with_keys - the same with keys from ks (borrowed: a key
+ * file, for the CLI and the tests) instead of DNS and Redis */
+struct policy *policy_new_with_keys(const struct ms_config *cfg,
+				    struct keysource *ks,
+				    struct ms_error *err);
 /* policy_free - release it all (NULL is fine) */
 void policy_free(struct policy *p);
 /* policy_idle - drop what must not outlive a message in an embedding

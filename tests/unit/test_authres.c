@@ -282,8 +282,59 @@ static void test_authserv(void)
 	      "dkim_result_str: the RFC 8601 names");
 }
 
+/* test_parse_id - the reader of a field already in the message */
+static void test_parse_id(void)
+{
+	static const struct {
+		const char *value;
+		enum ms_status st;
+		const char *id;
+	} t[] = {
+		{ " mx.example.net; dkim=pass", MS_OK, "mx.example.net" },
+		{ "mx.example.net;dkim=pass", MS_OK, "mx.example.net" },
+		{ " mx.example.net 1; dkim=pass", MS_OK, "mx.example.net" },
+		{ " (comment (nested)) mx.example.net; none", MS_OK, "mx.example.net" },
+		{ "\r\n\tmx.example.net;\r\n\tdkim=pass", MS_OK, "mx.example.net" },
+		{ " \"mx 1\"; none", MS_OK, "mx 1" },
+		{ " \"a\\\"b\"; none", MS_OK, "a\"b" },
+		{ " \"unterminated; none", MS_ERR_SYNTAX, "" },
+		{ " ; dkim=pass", MS_ERR_SYNTAX, "" },
+		{ "", MS_ERR_SYNTAX, "" },
+		{ " (never closed mx.example.net; none", MS_ERR_SYNTAX, "" },
+		{ " \"\"; none", MS_ERR_SYNTAX, "" },
+		{ " mx.example.net(c); none", MS_OK, "mx.example.net" },
+	};
+	struct buf id;
+	size_t i;
+
+	buf_init(&id, 64);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum ms_status st = authres_parse_id((const unsigned char *)t[i].value,
+						     strlen(t[i].value), &id);
+
+		CHECK(st == t[i].st && strcmp(buf_str(&id), t[i].id) == 0,
+		      "authres_parse_id(\"%s\") = %s \"%s\" (got %s \"%s\")",
+		      esc(t[i].value, strlen(t[i].value)), ms_status_str(t[i].st),
+		      t[i].id, ms_status_str(st), buf_str(&id));
+	}
+	{
+		char big[200];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		CHECK(authres_parse_id((const unsigned char *)big, strlen(big), &id) ==
+		      MS_ERR_LIMIT && id.len == 0,
+		      "authres_parse_id: an id longer than the buffer allows is MS_ERR_LIMIT");
+	}
+	buf_free(&id);
+	CHECK(authres_id_eq("MX.Example.NET", "mx.example.net") &&
+	      !authres_id_eq("mx.example.net.evil", "mx.example.net"),
+	      "authres_id_eq: case-insensitive, whole ids");
+}
+
 int main(void)
 {
+	test_parse_id();
 	test_none();
 	test_rfc8463_results();
 	test_values();

@@ -1,0 +1,209 @@
+/*
+ * cmd_policy.c - mailseal policy: what the MTA front ends would do with
+ * a message, from the same engine (common/policy.h), for dry runs and
+ * tests.
+ *
+ *   mailseal policy [--auth USER] [--local] [--mode sign|verify|skip]
+ *                   [--key-file KEYS] [--txid ID] [--hostname NAME]
+ *                   [--message] FILE
+ *
+ * Prints the verdict ("action=... code=... dsn=... role=..."), then one
+ * "remove=NAME#N" line per header field the MTA would delete, one
+ * "add=" line per field it would insert (folds shown as \r\n), and
+ * "log=" with the log line.  With --message, prints instead the message
+ * as the MTA would pass it on (added fields on top, removed ones
+ * dropped; header lines end in CRLF, the body is copied as it is); a
+ * message that is not
+ * accepted prints nothing there and the verdict goes to stderr.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "ms_limits.h"
+#include "msgreader.h"
+#include "policy.h"
+
+static const char *action_name(enum policy_action a)
+{
+	return a == POLICY_ACCEPT ? "accept"
+	       : a == POLICY_REJECT ? "reject" : "tempfail";
+}
+
+static const char *role_name(enum policy_role r)
+{
+	return r == POLICY_ROLE_SIGN ? "sign"
+	       : r == POLICY_ROLE_VERIFY ? "verify" : "skip";
+}
+
+/* print_escaped - s with CR and LF shown as \r and \n */
+static void print_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\r')
+			fputs("\\r", out);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void print_verdict(FILE *out, const struct policy_verdict *v)
+{
+	size_t i;
+
+	fprintf(out, "action=%s code=%u dsn=%s role=%s", action_name(v->action),
+		v->code, v->dsn, role_name(v->role));
+	if (v->action != POLICY_ACCEPT)
+		fprintf(out, " text=\"%s\"", v->text);
+	fputc('\n', out);
+	for (i = 0; i < v->nremove; i++)
+		fprintf(out, "remove=%s#%zu\n", v->remove[i].name,
+			v->remove[i].nth);
+	for (i = 0; i < v->nadd; i++) {
+		fputs("add=", out);
+		print_escaped(out, v->add[i].field);
+		fputc('\n', out);
+	}
+	fprintf(out, "log=%s\n", v->log);
+}
+
+/* print_message - the message as passed on: re-read from in */
+static int print_message(FILE *in, const struct policy_verdict *v,
+			 unsigned char *chunk)
+{
+	struct msgreader mr;
+	size_t i, r = 0, n;
+
+	for (i = 0; i < v->nadd; i++)
+		fputs(v->add[i].field, stdout);
+	/* the header block again, to drop the removed fields by index */
+	rewind(in);
+	msgreader_init(&mr, NULL, NULL, NULL);
+	while (mr.state == MR_HEADERS &&
+	       (n = fread(chunk, 1, 1, in)) > 0)
+		msgreader_feed(&mr, chunk, n);
+	msgreader_finish(&mr);
+	for (i = 0; i < msgreader_nfields(&mr); i++) {
+		const unsigned char *f;
+		size_t len;
+
+		if (r < v->nremove && v->remove[r].index == i) {
+			r++;
+			continue;
+		}
+		f = msgreader_field(&mr, i, &len);
+		fwrite(f, 1, len, stdout);
+	}
+	msgreader_free(&mr);
+	fputs("\r\n", stdout);
+	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
+		fwrite(chunk, 1, n, stdout);
+	return ferror(in) ? CLI_IO : CLI_OK;
+}
+
+int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
+{
+	struct policy_facts f = { .txid = "cli" };
+	struct policy_verdict v;
+	struct policy_msg *m;
+	struct policy *p;
+	struct keysource *ks = NULL;
+	const char *key_file = NULL;
+	struct ms_error err;
+	unsigned char *chunk;
+	FILE *in;
+	size_t n;
+	int i, message = 0, rc = CLI_OK;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--local") == 0) {
+			f.local_submission = 1;
+			continue;
+		}
+		if (strcmp(o, "--message") == 0) {
+			message = 1;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			cli_error("policy: option %s needs a value", o);
+			return CLI_USAGE;
+		}
+		if (strcmp(o, "--auth") == 0) {
+			f.auth_user = argv[++i];
+		} else if (strcmp(o, "--mode") == 0) {
+			int mode = policy_mode_parse(argv[++i]);
+
+			if (mode < 0) {
+				cli_error("policy: --mode takes sign, verify or skip");
+				return CLI_USAGE;
+			}
+			f.mode = (enum policy_mode)mode;
+		} else if (strcmp(o, "--key-file") == 0) {
+			key_file = argv[++i];
+		} else if (strcmp(o, "--txid") == 0) {
+			f.txid = argv[++i];
+		} else if (strcmp(o, "--hostname") == 0) {
+			f.hostname = argv[++i];
+		} else {
+			cli_error("policy: unknown option %s", o);
+			return CLI_USAGE;
+		}
+	}
+	if (i + 1 != argc) {
+		cli_error("policy: expected one message file");
+		return CLI_USAGE;
+	}
+	if (key_file && !(ks = keyfile_open(key_file, &err))) {
+		cli_error("policy: %s", err.msg);
+		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+	}
+	p = ks ? policy_new_with_keys(cfg, ks, &err) : policy_new(cfg, &err);
+	if (!p) {
+		cli_error("policy: %s", err.msg);
+		keysource_destroy(ks);
+		return CLI_USAGE;
+	}
+	in = fopen(argv[i], "rb");
+	if (!in) {
+		cli_error("%s: %s", argv[i], strerror(errno));
+		policy_free(p);
+		keysource_destroy(ks);
+		return CLI_IO;
+	}
+	chunk = malloc(MS_IO_CHUNK);
+	if (!chunk) {
+		cli_error("out of memory");
+		fclose(in);
+		policy_free(p);
+		keysource_destroy(ks);
+		return CLI_IO;
+	}
+	m = policy_begin(p, &f);
+	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
+		policy_feed(m, chunk, n);
+	if (ferror(in)) {
+		cli_error("%s: %s", argv[i], strerror(errno));
+		rc = CLI_IO;
+	} else {
+		policy_finish(m, &v);
+		if (!message)
+			print_verdict(stdout, &v);
+		else if (v.action != POLICY_ACCEPT)
+			print_verdict(stderr, &v);
+		else
+			rc = print_message(in, &v, chunk);
+	}
+	policy_msg_free(m);
+	free(chunk);
+	fclose(in);
+	policy_free(p);
+	keysource_destroy(ks);
+	return rc;
+}

@@ -1,0 +1,156 @@
+/*
+ * fuzz_policy.c - libFuzzer target: a whole message through the policy
+ * engine, as the MTA front ends feed it.
+ *
+ * The first input byte picks the facts and settings (override mode,
+ * authenticated or not, on_temperror, on_signature_fail, on_bad_from);
+ * the rest is the message, fed in three pieces.  Keys come from the
+ * golden key file (golden_keys.h); the signing table has one Ed25519
+ * key for example.com, made at start-up in a temporary directory, so
+ * that the signing side reads untrusted messages too; require_signed
+ * is "example.com .example.com".
+ *
+ * Checked: the code and enhanced code agree with the action; the text
+ * and log line are one printable line; added fields are CRLF-ended
+ * fields with a name; removals are in order, of existing fields, and
+ * only of Authentication-Results.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "golden_keys.h"
+#include "keyfile.h"
+#include "policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NVARIANTS 32
+
+static struct policy *engines[NVARIANTS];
+static struct keysource *ks;
+static char dir[] = "/tmp/fuzz_policy.XXXXXX";
+static char key[128], table[128];
+
+/* cleanup - the temporary key and table go when the process ends */
+static void cleanup(void)
+{
+	unlink(key);
+	unlink(table);
+	rmdir(dir);
+}
+
+static int printable_line(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 32 || (unsigned char)*s > 126)
+			return 0;
+	return 1;
+}
+
+static void setup(void)
+{
+	struct ms_error err;
+	EVP_PKEY *pkey;
+	FILE *f;
+	int i;
+
+	ks = keyfile_parse((const unsigned char *)keys, sizeof(keys) - 1,
+			   "fuzz-keys", &err);
+	if (!ks || !mkdtemp(dir))
+		__builtin_trap();
+	atexit(cleanup);
+	snprintf(key, sizeof(key), "%s/ed.pem", dir);
+	snprintf(table, sizeof(table), "%s/signing.table", dir);
+	if (crypto_keygen(DKIM_ALG_ED25519_SHA256, 0, &pkey, &err) != MS_OK ||
+	    crypto_write_private_pem(pkey, key, &err) != MS_OK)
+		__builtin_trap();
+	crypto_pkey_free(pkey);
+	f = fopen(table, "w");
+	if (!f)
+		__builtin_trap();
+	fprintf(f, "example.com fuzz %s\n", key);
+	fclose(f);
+	for (i = 0; i < NVARIANTS; i++) {
+		struct ms_config cfg;
+
+		config_init(&cfg);
+		if (config_set(&cfg, "signing_table", table, "fuzz", 1, &err) ||
+		    config_set(&cfg, "require_signed", "example.com .example.com",
+			       "fuzz", 2, &err) ||
+		    config_set(&cfg, "authserv_id", "mx.example.net", "fuzz", 3,
+			       &err))
+			__builtin_trap();
+		cfg.on_temperror = (unsigned)(i & 1);
+		cfg.on_signature_fail = (unsigned)((i >> 1) & 1);
+		cfg.on_bad_from = (unsigned)((i >> 2) & 1);
+		engines[i] = policy_new_with_keys(&cfg, ks, &err);
+		if (!engines[i])
+			__builtin_trap();
+		config_free(&cfg);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct policy_facts f = { .txid = "fuzz", .hostname = "mx.example.net" };
+	struct policy_verdict v;
+	struct policy_msg *m;
+	unsigned sel;
+	size_t a, b, i;
+
+	if (!ks)
+		setup();
+	if (size == 0)
+		return 0;
+	sel = data[0];
+	data++;
+	size--;
+	f.mode = (enum policy_mode)(sel & 3);
+	f.auth_user = (sel & 4) ? "fuzzer" : NULL;
+	m = policy_begin(engines[(sel >> 3) % NVARIANTS], &f);
+	a = size / 3;
+	b = size - size / 3;
+	policy_feed(m, data, a);
+	policy_feed(m, data + a, b - a);
+	policy_feed(m, data + b, size - b);
+	policy_finish(m, &v);
+	switch (v.action) {
+	case POLICY_ACCEPT:
+		if (v.code != 250 || v.dsn[0] != '2')
+			__builtin_trap();
+		break;
+	case POLICY_REJECT:
+		if (v.code / 100 != 5 || v.dsn[0] != '5' || v.nadd || v.nremove)
+			__builtin_trap();
+		break;
+	case POLICY_TEMPFAIL:
+		if (v.code / 100 != 4 || v.dsn[0] != '4' || v.nadd || v.nremove)
+			__builtin_trap();
+		break;
+	default:
+		__builtin_trap();
+	}
+	if (!printable_line(v.text) || !printable_line(v.log) || !v.log[0])
+		__builtin_trap();
+	for (i = 0; i < v.nadd; i++) {
+		size_t n = strlen(v.add[i].field);
+
+		if (!v.add[i].name[0] || n < 2 || v.add[i].field[n - 2] != '\r' ||
+		    v.add[i].field[n - 1] != '\n')
+			__builtin_trap();
+	}
+	for (i = 0; i < v.nremove; i++)
+		if ((i && v.remove[i].index <= v.remove[i - 1].index) ||
+		    strcasecmp(v.remove[i].name, "Authentication-Results") ||
+		    v.remove[i].nth == 0)
+			__builtin_trap();
+	policy_msg_free(m);
+	return 0;
+}

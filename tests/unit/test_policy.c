@@ -1,0 +1,611 @@
+/*
+ * test_policy.c - the policy engine, table-driven.
+ *
+ * Keys: Ed25519 for example.com, bank.example, a.bank.example and
+ * other.example, made here by crypto_keygen; the signing table names
+ * example.com and bank.example; require_signed is "bank.example
+ * .bank.example"; keys are served by keyfile_parse of records built
+ * here, behind a wrapper source that answers "temporary failure" for
+ * selector "slow" (a DNS timeout without DNS).
+ *
+ * Each case gives the facts, the message (signed beforehand by the
+ * named domain, tampered or not) and the configuration's on_* values,
+ * and expects the action, code, enhanced code, role, the header fields
+ * added (by name) and removed (by rank), and words of the text and log.
+ * Messages are also fed a byte at a time: the verdict must not change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "base64.h"
+#include "buf.h"
+#include "config.h"
+#include "crypto.h"
+#include "dkim_sign.h"
+#include "keyfile.h"
+#include "policy.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/test_policy.XXXXXX";
+static struct keysource *files;
+
+/* ---- keys ---- */
+
+struct tkey {
+	const char *domain;
+	const char *selector;
+	EVP_PKEY *pkey;
+};
+
+static struct tkey tkeys[] = {
+	{ "example.com", "ed", NULL },
+	{ "bank.example", "b", NULL },
+	{ "a.bank.example", "sub", NULL },
+	{ "other.example", "o", NULL },
+	{ "bank.example", "slow", NULL },       /* its lookups fail for now */
+};
+#define NKEYS (sizeof(tkeys) / sizeof(tkeys[0]))
+
+static EVP_PKEY *key_of(const char *domain, const char *selector)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(tkeys[i].domain, domain) &&
+		    !strcmp(tkeys[i].selector, selector))
+			return tkeys[i].pkey;
+	return NULL;
+}
+
+/* slow_lookup - "slow" selectors fail, the rest come from the file */
+static void slow_lookup(struct keysource *ks, const char *name,
+			uint64_t deadline_ms, struct arena *arena,
+			struct key_answer *ans)
+{
+	(void)ks;
+	if (strncmp(name, "slow.", 5) == 0) {
+		memset(ans, 0, sizeof(*ans));
+		ans->status = KEY_TEMPFAIL;
+		ans->reason = "DNS timed out";
+		return;
+	}
+	keysource_lookup_until(files, name, deadline_ms, arena, ans);
+}
+
+static void slow_destroy(struct keysource *ks)
+{
+	(void)ks;
+}
+
+static const struct keysource_ops slow_ops = { slow_lookup, slow_destroy };
+static struct keysource slow_source = { &slow_ops };
+
+static int setup_keys(void)
+{
+	struct buf rec, b64, file, table;
+	struct ms_error err;
+	char path[256];
+	size_t i;
+
+	buf_init(&rec, 1 << 16);
+	buf_init(&b64, 1 << 16);
+	buf_init(&file, 1 << 20);
+	buf_init(&table, 1 << 16);
+	for (i = 0; i < NKEYS; i++) {
+		if (crypto_keygen(DKIM_ALG_ED25519_SHA256, 0, &tkeys[i].pkey,
+				  &err) != MS_OK)
+			return -1;
+		buf_reset(&rec);
+		buf_reset(&b64);
+		if (crypto_public_record(tkeys[i].pkey, &rec, &err) != MS_OK ||
+		    base64_encode(rec.data, rec.len, &b64) != MS_OK)
+			return -1;
+		buf_printf(&file, "%s._domainkey.%s v=DKIM1; k=ed25519; p=%s\n",
+			   tkeys[i].selector, tkeys[i].domain, buf_str(&b64));
+		snprintf(path, sizeof(path), "%s/%s-%s.pem", dir,
+			 tkeys[i].domain, tkeys[i].selector);
+		if (crypto_write_private_pem(tkeys[i].pkey, path, &err) != MS_OK)
+			return -1;
+	}
+	files = keyfile_parse(file.data, file.len, "test keys", &err);
+	buf_printf(&table, "example.com ed %s/example.com-ed.pem\n"
+		   "bank.example b %s/bank.example-b.pem\n", dir, dir);
+	snprintf(path, sizeof(path), "%s/signing.table", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		if (!f)
+			return -1;
+		fputs(buf_str(&table), f);
+		fclose(f);
+	}
+	buf_free(&rec);
+	buf_free(&b64);
+	buf_free(&file);
+	buf_free(&table);
+	return files ? 0 : -1;
+}
+
+/* ---- messages ---- */
+
+#define BODY "Hello,\r\n\r\nthe engine decides.\r\n"
+
+/* make_msg - headers (with \n line ends turned to CRLF) + BODY, signed
+ * by "domain/selector" when signer is given, the body changed after
+ * signing when tamper is set */
+static void make_msg(struct buf *out, const char *headers, const char *signer,
+		     int tamper)
+{
+	struct buf plain, sigs;
+	const char *p;
+
+	buf_init(&plain, 1 << 20);
+	buf_init(&sigs, 1 << 16);
+	for (p = headers; *p; p++) {
+		if (*p == '\n')
+			buf_putc(&plain, '\r');
+		buf_putc(&plain, *p);
+	}
+	buf_puts(&plain, "\r\n" BODY);
+	if (signer) {
+		char dom[64], sel[32];
+		struct dkim_signer *s = dkim_signer_new();
+		struct dkim_sign_key k = { 0 };
+		struct dkim_sign *m;
+		struct ms_error err;
+
+		sscanf(signer, "%63[^/]/%31s", dom, sel);
+		k.domain = dom;
+		k.selector = sel;
+		k.pkey = key_of(dom, sel);
+		k.hdr_canon = k.body_canon = DKIM_CANON_RELAXED;
+		if (dkim_signer_add(s, &k, &err) != MS_OK)
+			fprintf(stderr, "signer %s: %s\n", signer, err.msg);
+		m = dkim_sign_begin(s, 0);
+		dkim_sign_feed(m, plain.data, plain.len);
+		dkim_sign_finish(m, &sigs, &err);
+		dkim_sign_free(m);
+		dkim_signer_free(s);
+	}
+	buf_append(out, sigs.data, sigs.len);
+	buf_append(out, plain.data, plain.len);
+	if (tamper)
+		buf_puts(out, "P.S. added later\r\n");
+	buf_free(&plain);
+	buf_free(&sigs);
+}
+
+/* ---- cases ---- */
+
+struct pcase {
+	const char *name;
+	const char *auth;               /* auth user or NULL */
+	int local;
+	enum policy_mode mode;
+	const char *headers;
+	const char *signer;             /* "domain/selector" or NULL */
+	int tamper;
+	unsigned on_temperror, on_signature_fail, on_bad_from;
+	/* expected */
+	enum policy_action action;
+	unsigned code;
+	const char *dsn;
+	enum policy_role role;
+	const char *added;              /* names, comma-separated, top first */
+	const char *removed;            /* ranks: "1", "1,3" or "" */
+	const char *text_has;           /* words of the reply text, or NULL */
+	const char *log_has;            /* words of the log line, or NULL */
+	const char *ar_has;             /* words of the added A-R, or NULL */
+};
+
+#define FROM_BANK "From: Teller <teller@bank.example>\nTo: you@local.test\nSubject: s\n"
+#define FROM_SUB "From: teller@a.bank.example\nTo: you@local.test\nSubject: s\n"
+#define FROM_EX "From: alice@example.com\nTo: you@local.test\nSubject: s\n"
+#define FROM_OTHER "From: o@other.example\nTo: you@local.test\nSubject: s\n"
+
+static const struct pcase cases[] = {
+	/* the signing side */
+	{ "authenticated, From in the signing table: signed", "alice", 0,
+	  POLICY_AUTO, FROM_EX, NULL, 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN, "DKIM-Signature", "",
+	  NULL, "signed=example.com/ed", NULL },
+	{ "local submission, From in the signing table: signed", NULL, 1,
+	  POLICY_AUTO, FROM_EX, NULL, 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN, "DKIM-Signature", "",
+	  NULL, "role=sign", NULL },
+	{ "unauthenticated, From in the signing table: verified, not signed",
+	  NULL, 0, POLICY_AUTO, FROM_EX, NULL, 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, "dkim=none", "dkim=none" },
+	{ "override sign without AUTH: signed", NULL, 0, POLICY_SIGN, FROM_EX,
+	  NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN,
+	  "DKIM-Signature", "", NULL, NULL, NULL },
+	{ "override verify with AUTH: verified", "alice", 0, POLICY_VERIFY,
+	  FROM_EX, NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0",
+	  POLICY_ROLE_VERIFY, "Authentication-Results", "", NULL, NULL, NULL },
+	{ "override skip: untouched", "alice", 0, POLICY_SKIP,
+	  FROM_BANK "Authentication-Results: mx.test; dkim=pass\n", NULL, 0,
+	  0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SKIP, "", "",
+	  NULL, "role=skip", NULL },
+	{ "authenticated, From not in the table: verified, logged", "alice", 0,
+	  POLICY_AUTO, FROM_OTHER, NULL, 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL,
+	  "unsigned=\"From domain other.example is not in the signing table\"",
+	  NULL },
+	{ "authenticated, forging a require_signed From it has no key for: 550",
+	  "alice", 0, POLICY_AUTO, FROM_SUB, NULL, 0, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.20", POLICY_ROLE_VERIFY, "", "",
+	  "mail from a.bank.example must carry", NULL, NULL },
+	/* require_signed */
+	{ "require_signed, unsigned: 550 5.7.20", NULL, 0, POLICY_AUTO,
+	  FROM_BANK, NULL, 0, 0, 0, 0, POLICY_REJECT, 550, "5.7.20",
+	  POLICY_ROLE_VERIFY, "", "", "the message is not signed",
+	  "action=reject", NULL },
+	{ "require_signed, signed by its own domain: pass", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "bank.example/b", 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, "dkim=pass/bank.example/b",
+	  "dkim=pass header.d=bank.example header.s=b" },
+	{ "require_signed subdomain, signed by the parent: pass", NULL, 0,
+	  POLICY_AUTO, FROM_SUB, "bank.example/b", 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, NULL, "dkim=pass" },
+	{ "require_signed parent, signed by a subdomain only: 5.7.22", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "a.bank.example/sub", 0, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.22", POLICY_ROLE_VERIFY, "", "",
+	  "it is signed by a.bank.example only", NULL, NULL },
+	{ "require_signed, signed by another domain: 5.7.22", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "other.example/o", 0, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.22", POLICY_ROLE_VERIFY, "", "",
+	  "signed by other.example only", NULL, NULL },
+	{ "require_signed, its signature tampered: 5.7.20", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "bank.example/b", 1, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.20", POLICY_ROLE_VERIFY, "", "",
+	  "the signature of bank.example did not verify", "dkim=fail", NULL },
+	{ "require_signed, another domain's signature failed: 5.7.20", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "other.example/o", 1, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.20", POLICY_ROLE_VERIFY, "", "",
+	  "no signature of bank.example verified", NULL, NULL },
+	{ "require_signed, key lookup temporarily failing: 451 4.4.3", NULL, 0,
+	  POLICY_AUTO, FROM_BANK, "bank.example/slow", 0, 0, 0, 0,
+	  POLICY_TEMPFAIL, 451, "4.4.3", POLICY_ROLE_VERIFY, "", "",
+	  "try again later", "dkim=temperror", NULL },
+	{ "require_signed, temperror with on_temperror=accept: tagged", NULL,
+	  0, POLICY_AUTO, FROM_BANK, "bank.example/slow", 0,
+	  MS_TEMPERROR_ACCEPT, 0, 0, POLICY_ACCEPT, 250, "2.0.0",
+	  POLICY_ROLE_VERIFY, "Authentication-Results", "", NULL, NULL,
+	  "dkim=temperror" },
+	/* domains not in require_signed */
+	{ "ordinary domain, signature passes: tagged pass", NULL, 0,
+	  POLICY_AUTO, FROM_OTHER, "other.example/o", 0, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, NULL,
+	  "dkim=pass header.d=other.example" },
+	{ "ordinary domain, tampered, on_signature_fail=tag: tagged fail", NULL,
+	  0, POLICY_AUTO, FROM_OTHER, "other.example/o", 1, 0, 0, 0,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, NULL,
+	  "dkim=fail reason=\"body hash did not verify\"" },
+	{ "ordinary domain, tampered, on_signature_fail=reject: 550 5.7.20",
+	  NULL, 0, POLICY_AUTO, FROM_OTHER, "other.example/o", 1, 0,
+	  MS_SIGFAIL_REJECT, 0, POLICY_REJECT, 550, "5.7.20",
+	  POLICY_ROLE_VERIFY, "", "",
+	  "the DKIM signature of other.example did not verify", NULL, NULL },
+	{ "ordinary domain, unsigned: tagged none", NULL, 0, POLICY_AUTO,
+	  FROM_OTHER, NULL, 0, 0, MS_SIGFAIL_REJECT, 0, POLICY_ACCEPT, 250,
+	  "2.0.0", POLICY_ROLE_VERIFY, "Authentication-Results", "", NULL,
+	  NULL, "dkim=none" },
+	{ "ordinary domain, temperror: 451 4.4.3", NULL, 0, POLICY_AUTO,
+	  FROM_OTHER, "bank.example/slow", 0, 0, 0, 0, POLICY_TEMPFAIL, 451,
+	  "4.4.3", POLICY_ROLE_VERIFY, "", "", "could not be verified now",
+	  NULL, NULL },
+	/* the author */
+	{ "two From fields: 550 5.7.1", NULL, 0, POLICY_AUTO,
+	  "From: o@other.example\nFrom: teller@bank.example\nSubject: s\n",
+	  "other.example/o", 0, 0, 0, 0, POLICY_REJECT, 550, "5.7.1",
+	  POLICY_ROLE_VERIFY, "", "", "the message has 2 From header fields",
+	  NULL, NULL },
+	{ "two From fields, on_bad_from=accept: require_signed still applies",
+	  NULL, 0, POLICY_AUTO,
+	  "From: o@other.example\nFrom: teller@bank.example\nSubject: s\n",
+	  "other.example/o", 0, 0, 0, MS_BADFROM_ACCEPT, POLICY_REJECT, 550,
+	  "5.7.22", POLICY_ROLE_VERIFY, "", "", "mail from bank.example",
+	  NULL, NULL },
+	{ "two From fields, authenticated: not signed, 550 5.7.1", "alice", 0,
+	  POLICY_AUTO, "From: a@example.com\nFrom: b@example.com\n", NULL, 0,
+	  0, 0, 0, POLICY_REJECT, 550, "5.7.1", POLICY_ROLE_VERIFY, "", "",
+	  NULL, "unsigned=", NULL },
+	{ "no From field: 550 5.7.1", NULL, 0, POLICY_AUTO,
+	  "To: you@local.test\nSubject: s\n", NULL, 0, 0, 0, 0, POLICY_REJECT,
+	  550, "5.7.1", POLICY_ROLE_VERIFY, "", "",
+	  "the message has no From header field", NULL, NULL },
+	{ "no From field, on_bad_from=accept: tagged", NULL, 0, POLICY_AUTO,
+	  "To: you@local.test\nSubject: s\n", NULL, 0, 0, 0, MS_BADFROM_ACCEPT,
+	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, NULL, NULL },
+	{ "unreadable From: 550 5.7.1", NULL, 0, POLICY_AUTO,
+	  "From: <teller@bank.example\nSubject: s\n", NULL, 0, 0, 0, 0,
+	  POLICY_REJECT, 550, "5.7.1", POLICY_ROLE_VERIFY, "", "",
+	  "the From header field cannot be read", NULL, NULL },
+	{ "From with two mailboxes, one of them require_signed: 550", NULL, 0,
+	  POLICY_AUTO, "From: o@other.example, teller@bank.example\n",
+	  "other.example/o", 0, 0, 0, 0, POLICY_REJECT, 550, "5.7.22",
+	  POLICY_ROLE_VERIFY, "", "", "mail from bank.example", NULL, NULL },
+	/* Authentication-Results claims */
+	{ "A-R claiming our id removed, another kept", NULL, 0, POLICY_AUTO,
+	  FROM_OTHER "Authentication-Results: other.host; dkim=pass\n"
+	  "Authentication-Results: mx.test; dkim=pass header.d=bank.example\n"
+	  "Authentication-Results: (c) \"MX.Test\"; dkim=pass\n",
+	  NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "2,3", NULL, "removed_ar=2",
+	  "mx.test;" },
+	{ "A-R claiming our id removed from a signed submission too", "alice",
+	  0, POLICY_AUTO,
+	  FROM_EX "Authentication-Results: mx.test; dkim=pass\n", NULL, 0, 0,
+	  0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN,
+	  "DKIM-Signature", "1", NULL, NULL, NULL },
+	{ "A-R with an id that only starts like ours kept", NULL, 0,
+	  POLICY_AUTO, FROM_OTHER "Authentication-Results: mx.test.evil; none\n",
+	  NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, NULL, NULL },
+};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static struct policy *make_policy(const struct pcase *c)
+{
+	struct ms_config cfg;
+	struct ms_error err;
+	struct policy *p;
+	char path[256];
+
+	config_init(&cfg);
+	snprintf(path, sizeof(path), "%s/signing.table", dir);
+	config_set(&cfg, "signing_table", path, "test", 1, &err);
+	config_set(&cfg, "require_signed", "bank.example .bank.example", "test",
+		   2, &err);
+	config_set(&cfg, "authserv_id", "mx.test", "test", 3, &err);
+	cfg.on_temperror = c->on_temperror;
+	cfg.on_signature_fail = c->on_signature_fail;
+	cfg.on_bad_from = c->on_bad_from;
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	if (!p)
+		fprintf(stderr, "policy_new: %s\n", err.msg);
+	config_free(&cfg);
+	return p;
+}
+
+/* run - the verdict for msg, fed in chunks of `chunk` bytes; writes a
+ * summary of it into sum for comparisons */
+static void run(struct policy *p, const struct pcase *c, const struct buf *msg,
+		size_t chunk, struct policy_verdict *v, char *sum, size_t sumlen)
+{
+	struct policy_facts f = { .txid = "T1", .auth_user = c->auth,
+				  .local_submission = c->local,
+				  .hostname = "ignored.host", .mode = c->mode };
+	struct policy_msg *m = policy_begin(p, &f);
+	size_t i, off = 0;
+
+	for (i = 0; i < msg->len; i += chunk)
+		policy_feed(m, msg->data + i,
+			    msg->len - i < chunk ? msg->len - i : chunk);
+	policy_finish(m, v);
+	off += (size_t)snprintf(sum, sumlen, "%d %u %s %d add=", v->action,
+				v->code, v->dsn, v->role);
+	for (i = 0; i < v->nadd && off < sumlen; i++)
+		off += (size_t)snprintf(sum + off, sumlen - off, "%s%s",
+					i ? "," : "", v->add[i].name);
+	if (off < sumlen)
+		off += (size_t)snprintf(sum + off, sumlen - off, " rm=");
+	for (i = 0; i < v->nremove && off < sumlen; i++)
+		off += (size_t)snprintf(sum + off, sumlen - off, "%s%zu",
+					i ? "," : "", v->remove[i].nth);
+	/* the A-R text, for ar_has */
+	for (i = 0; i < v->nadd && off < sumlen; i++)
+		if (!strcasecmp(v->add[i].name, "Authentication-Results"))
+			off += (size_t)snprintf(sum + off, sumlen - off,
+						" AR[%s]", v->add[i].value);
+	policy_msg_free(m);
+}
+
+static void check_case(const struct pcase *c)
+{
+	struct policy *p = make_policy(c);
+	struct policy_verdict v, v1;
+	struct buf msg;
+	char sum[4096], sum1[4096], want[512];
+	size_t i, off;
+
+	if (!p) {
+		unit_failf(c->name, "no engine");
+		return;
+	}
+	buf_init(&msg, 1 << 22);
+	make_msg(&msg, c->headers, c->signer, c->tamper);
+	run(p, c, &msg, msg.len, &v, sum, sizeof(sum));
+	off = (size_t)snprintf(want, sizeof(want), "%d %u %s %d add=%s rm=%s",
+			       c->action, c->code, c->dsn, c->role, c->added,
+			       c->removed);
+	(void)off;
+	CHECK(strncmp(sum, want, strlen(want)) == 0 &&
+	      (sum[strlen(want)] == 0 || sum[strlen(want)] == ' '),
+	      "%s (%s)%s%s", c->name, want,
+	      strncmp(sum, want, strlen(want)) ? " - got " : "",
+	      strncmp(sum, want, strlen(want)) ? unit_esc(sum, strlen(sum)) : "");
+	if (c->text_has)
+		CHECK(strstr(v.text, c->text_has) != NULL,
+		      "%s: reply text has \"%s\"%s%s", c->name, c->text_has,
+		      strstr(v.text, c->text_has) ? "" : " - got: ",
+		      strstr(v.text, c->text_has) ? "" : v.text);
+	if (c->log_has)
+		CHECK(strstr(v.log, c->log_has) != NULL,
+		      "%s: log has \"%s\"%s%s", c->name, c->log_has,
+		      strstr(v.log, c->log_has) ? "" : " - got: ",
+		      strstr(v.log, c->log_has) ? "" : v.log);
+	if (c->ar_has)
+		CHECK(strstr(sum, c->ar_has) != NULL,
+		      "%s: A-R has \"%s\"%s%s", c->name, c->ar_has,
+		      strstr(sum, c->ar_has) ? "" : " - got: ",
+		      strstr(sum, c->ar_has) ? "" : unit_esc(sum, strlen(sum)));
+	/* the same verdict a byte at a time (the signature's t= may not
+	 * change within a second, so compare without the fields' text) */
+	run(p, c, &msg, 1, &v1, sum1, sizeof(sum1));
+	CHECK(v1.action == v.action && v1.code == v.code &&
+	      !strcmp(v1.dsn, v.dsn) && v1.nadd == v.nadd &&
+	      v1.nremove == v.nremove && !strcmp(v1.text, v.text),
+	      "%s: same verdict fed a byte at a time", c->name);
+	/* log lines are one printable line */
+	for (i = 0; v.log[i]; i++)
+		if ((unsigned char)v.log[i] < 32 || (unsigned char)v.log[i] > 126)
+			break;
+	CHECK(v.log[i] == 0 && i > 0, "%s: log is one printable line", c->name);
+	buf_free(&msg);
+	policy_free(p);
+}
+
+/* signed_then_verified - what the signing side adds verifies on the
+ * receiving side, and passes require_signed */
+static void check_round_trip(void)
+{
+	static const struct pcase sub = { .name = "submission", .auth = "bob",
+					  .headers = FROM_BANK };
+	static const struct pcase in = { .name = "inbound",
+					  .headers = FROM_BANK };
+	struct policy *p = make_policy(&sub);
+	struct policy_verdict v;
+	struct buf msg, signed_msg;
+	char sum[4096];
+	size_t i;
+
+	buf_init(&msg, 1 << 20);
+	buf_init(&signed_msg, 1 << 20);
+	make_msg(&msg, FROM_BANK, NULL, 0);
+	run(p, &sub, &msg, msg.len, &v, sum, sizeof(sum));
+	CHECK(v.role == POLICY_ROLE_SIGN && v.nadd == 1,
+	      "round trip: the submission is signed (%s)", sum);
+	{
+		/* run freed the context; sign again and keep the field */
+		struct policy_facts f = { .auth_user = "bob" };
+		struct policy_msg *m = policy_begin(p, &f);
+
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		for (i = 0; i < v.nadd; i++)
+			buf_puts(&signed_msg, v.add[i].field);
+		policy_msg_free(m);
+	}
+	buf_append(&signed_msg, msg.data, msg.len);
+	run(p, &in, &signed_msg, signed_msg.len, &v, sum, sizeof(sum));
+	CHECK(v.action == POLICY_ACCEPT && strstr(sum, "dkim=pass header.d=bank.example"),
+	      "round trip: the receiving side passes it (%s)", unit_esc(sum, strlen(sum)));
+	buf_free(&msg);
+	buf_free(&signed_msg);
+	policy_free(p);
+}
+
+/* check_limits - a header block past the limits gets a verdict */
+static void check_limits(void)
+{
+	static const struct pcase c = { .name = "limits" };
+	struct policy *p = make_policy(&c);
+	struct policy_verdict v;
+	struct buf msg;
+	char sum[4096];
+	int i;
+
+	buf_init(&msg, 1 << 24);
+	buf_puts(&msg, "From: a@other.example\r\n");
+	for (i = 0; i < 1200; i++)
+		buf_printf(&msg, "X-Filler-%d: x\r\n", i);
+	buf_puts(&msg, "\r\nbody\r\n");
+	run(p, &c, &msg, msg.len, &v, sum, sizeof(sum));
+	CHECK(v.action == POLICY_REJECT && v.code == 550 && !strcmp(v.dsn, "5.6.0"),
+	      "1200 header fields: 550 5.6.0 (%s: %s)", sum, v.text);
+	buf_free(&msg);
+	policy_free(p);
+}
+
+/* check_config_errors - what the loader names */
+static void check_config_errors(void)
+{
+	struct ms_config cfg;
+	struct ms_error err;
+	struct policy *p;
+	struct policy_verdict v;
+	char path[300];
+
+	config_init(&cfg);
+	config_set(&cfg, "signing_table", "/nonexistent/signing.table", "t", 1,
+		   &err);
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	CHECK(!p && strstr(err.msg, "/nonexistent/signing.table"),
+	      "a missing signing table is an error naming it (%s)", err.msg);
+	policy_free(p);
+	config_free(&cfg);
+
+	snprintf(path, sizeof(path), "%s/bad.table", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "example.com ed %s/missing.pem\n", dir);
+		fclose(f);
+	}
+	config_init(&cfg);
+	config_set(&cfg, "signing_table", path, "t", 1, &err);
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	CHECK(!p && strstr(err.msg, "missing.pem") && strstr(err.msg, ":1:"),
+	      "an unreadable key is an error naming the table line and the key (%s)",
+	      err.msg);
+	policy_free(p);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	CHECK(config_set(&cfg, "on_temperror", "bounce", "t", 4, &err) != MS_OK &&
+	      strstr(err.msg, "tempfail or accept"),
+	      "on_temperror takes tempfail or accept (%s)", err.msg);
+	CHECK(config_set(&cfg, "on_signature_fail", "reject", "t", 5, &err) == MS_OK &&
+	      cfg.on_signature_fail == MS_SIGFAIL_REJECT,
+	      "on_signature_fail = reject is read");
+	config_free(&cfg);
+
+	policy_error_verdict(&v, POLICY_ERR_CONFIG, "x.conf:3: bad \"thing\"\n");
+	CHECK(v.action == POLICY_TEMPFAIL && v.code == 451 &&
+	      !strcmp(v.dsn, "4.3.5") && !strstr(v.text, "x.conf") &&
+	      strstr(v.log, "x.conf:3") && !strchr(v.log, '\n'),
+	      "config error verdict: 451 4.3.5, the file in the log only (%s)",
+	      v.log);
+	CHECK(policy_mode_parse("sign") == POLICY_SIGN &&
+	      policy_mode_parse("") == POLICY_AUTO &&
+	      policy_mode_parse("Sign") == -1, "override values parse strictly");
+}
+
+int main(void)
+{
+	size_t i;
+
+	if (!mkdtemp(dir) || setup_keys() != 0) {
+		unit_failf("setup", "cannot make keys in %s", dir);
+		return unit_done();
+	}
+	for (i = 0; i < NCASES; i++)
+		check_case(&cases[i]);
+	check_round_trip();
+	check_limits();
+	check_config_errors();
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	keysource_destroy(files);
+	for (i = 0; i < NKEYS; i++)
+		crypto_pkey_free(tkeys[i].pkey);
+	return unit_done();
+}
