@@ -163,14 +163,15 @@ void policy_idle(struct policy *p)
 
 /* ---- text helpers ---- */
 
-/* put_safe - s as printable ASCII (anything else becomes '?'); quote
- * marks too, so that the log's quoted fields stay quoted */
+/* put_safe - s as printable ASCII (anything else becomes '?'); a
+ * double quote becomes a single one, so that the log's quoted fields
+ * stay quoted */
 static void put_safe(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		buf_putc(b, c >= 32 && c < 127 && c != '"' ? c : '?');
+		buf_putc(b, c == '"' ? '\'' : c >= 32 && c < 127 ? c : '?');
 	}
 }
 

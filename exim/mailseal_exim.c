@@ -17,7 +17,9 @@
  * resolver's worker thread is stopped, so that no thread outlives
  * local_scan.  Nothing here calls exit().
  */
+#ifndef LOCAL_SCAN                      /* Exim's own build defines it */
 #define LOCAL_SCAN
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

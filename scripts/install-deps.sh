@@ -7,7 +7,7 @@ set -eu
 PKGS="
 build-essential pkg-config make gcc clang libclang-rt-14-dev
 libssl-dev openssl
-python3 python3-dkim python3-nacl
+python3 python3-dkim python3-nacl python3-dnspython libnet-dns-perl
 libmail-dkim-perl libcryptx-perl
 opendkim-tools libopendkim-dev
 libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-tools

@@ -1,0 +1,629 @@
+#!/bin/bash
+# t-exim.sh - the Exim module (build/mailseal_exim.so) inside Debian's real
+# Exim 4.96, driven over SMTP by swaks, with keys in a real DNS server
+# (nsd) and the farm cache in a real redis-server, all on loopback:
+#   - the harness itself, with Exim and no module: TLS, AUTH, relay, delivery
+#   1 authenticated submission is signed (RSA + Ed25519), checked by dkimpy,
+#     Mail::DKIM and mailseal verify against the DNS server
+#   2 inbound signed mail gets dkim=pass in Authentication-Results
+#   3 forged From of a require_signed domain: 550 at the end of DATA
+#   4 a tampered message: dkim=fail (tag), 550 (on_signature_fail = reject)
+#   5 the DNS server stops answering: 451, accepted once it answers again
+#   6 Redis stopped: the same verdicts as in 1-3
+#   7 a broken mailseal.conf, a key file Exim cannot read: 451, a log line
+#     naming the file, Exim keeps running
+#   8 an Authentication-Results field claiming our authserv-id is removed
+#   9 50 SMTP sessions at once
+#   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
+#   and sign, no signing without AUTH, the module's log line.
+# The module is always the normal build's: see the note on the ASan build
+# below.  KEEP_T=DIR keeps a copy of the work directory (configs, logs,
+# maildirs, SMTP transcripts) in DIR, for looking into a failure.
+set -u
+umask 022
+ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=${MAILSEAL:-$ROOT/build/mailseal}
+MOD=$ROOT/build/mailseal_exim.so
+# EXIM_STATIC=PATH: the same scenarios against an Exim built with the
+# module compiled in (t-exim-static.sh sets it)
+if [ -n "${EXIM_STATIC:-}" ]; then
+	MOD=static
+	EXIM_BIN=$EXIM_STATIC
+	echo "# against $EXIM_STATIC (module compiled in with LOCAL_SCAN_SOURCE)"
+fi
+HERE=$ROOT/tests/exim
+PY=/usr/bin/python3             # Debian's: python3-dkim, python3-dnspython
+
+# The ASan+UBSan module (build/san/mailseal_exim.so) would need libasan
+# preloaded into Exim, an uninstrumented set-uid-dropping forking daemon:
+# not a meaningful run.  Inside Exim the normal module is what is tested;
+# when the normal build's pass already ran this suite (MAILSEAL_BUILDS
+# names both), the ASan pass does not repeat it (the CLI it would change
+# is only used to make keys and check signatures here).
+case "${MAILSEAL_BUILD:-build}" in
+*san*)
+	case " ${MAILSEAL_BUILDS:-} " in
+	*" build "*)
+		echo "# not repeated for ${MAILSEAL_BUILD}: Exim loads the normal build's module ($MOD), tested in the build pass; ASan inside Exim would need LD_PRELOAD of libasan into the daemon"
+		exit 0 ;;
+	esac
+	echo "# ${MAILSEAL_BUILD} pass: Exim loads the normal build's module $MOD (not the ASan one)" ;;
+esac
+
+T=$(mktemp -d)
+chmod 755 "$T"                  # Exim runs as Debian-exim and reads in here
+REDIS_DIR="$T/redis"
+. "$ROOT/tests/lib/check.sh"
+. "$ROOT/tests/lib/nsd.sh"
+. "$ROOT/tests/lib/redis.sh"
+. "$HERE/lib.sh"
+EXIM_HOME="$T/exim"
+mkdir "$EXIM_HOME"
+trap 'exim_stop_all; nsd_stop; redis_stop_all; [ -n "${KEEP_T:-}" ] && cp -a "$T" "$KEEP_T"; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+START=$(date +%s)
+
+AUTHSERV=mx-auth.example.com
+AUTHSERV_RE='mx-auth\.example\.com'
+
+# --- helpers --------------------------------------------------------------
+# mkmsg ID FROM [HEADER...]: msg/ID.eml, CRLF, a unique X-Test-Id; each
+# HEADER a whole field ("Name: value"); FROM "-" for no From field
+mkmsg() {
+	local id=$1 from=$2 h
+	shift 2
+	{
+		for h in "$@"; do printf '%s\r\n' "$h"; done
+		[ "$from" != - ] && printf 'From: %s\r\n' "$from"
+		printf 'To: Rita <rcpt@example.net>\r\n'
+		printf 'Subject: mailseal exim test %s\r\n' "$id"
+		printf 'Date: Tue, 01 Dec 2026 10:00:00 +0000\r\n'
+		printf 'Message-ID: <%s@test.example.org>\r\n' "$id"
+		printf 'X-Test-Id: %s\r\n' "$id"
+		printf '\r\n'
+		printf 'Hello,\r\n\r\nthis is message %s.\r\n-- \r\nthe test\r\n' "$id"
+	} > "msg/$id.eml"
+}
+# signmsg ID DOMAIN SELECTOR...: msg/ID.eml signed by those keys, in place
+signmsg() {
+	local id=$1 d=$2 s args=()
+	shift 2
+	for s in "$@"; do args+=(-d "$d" -s "$s" -k "keys/$d/$s.private"); done
+	if "$M" -c cli.conf sign "${args[@]}" "msg/$id.eml" > "msg/$id.signed"; then
+		mv "msg/$id.signed" "msg/$id.eml"
+	else
+		nok "test setup: mailseal sign $id ($d $*)"
+	fi
+}
+# code NAME ERE: the last reply to the final dot (EXIM_REPLY) matches ERE
+code() {
+	if printf '%s\n' "$EXIM_REPLY" | grep -qE "$2"; then ok "$1 ($EXIM_REPLY)"
+	else nok "$1 - wanted /$2/, got \"$EXIM_REPLY\"; $(grep -E '^(<|.{1,3}>)' "$EXIM_TRANSCRIPT" | tail -4 | tr '\n' '|')"; fi
+}
+# delivered DAEMON ID: wait for the message with X-Test-Id ID; sets D
+delivered() {
+	D=$(exim_wait_find "$1" "X-Test-Id: $2" 10 | head -1)
+	[ -n "$D" ]
+}
+our_ar() { hdr "$1" Authentication-Results | grep -iE "^$AUTHSERV_RE( +[0-9]+)? *;"; }
+sigs() { hdr "$1" DKIM-Signature; }
+nsigs() { sigs "$1" | grep -c .; }
+oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
+# ar_is NAME FILE ERE: FILE has exactly one A-R of ours, and it matches ERE
+ar_is() {
+	local got n
+	got=$(our_ar "$2")
+	n=$(printf '%s' "$got" | grep -c .)
+	if [ "$n" = 1 ] && printf '%s\n' "$got" | grep -qE "$3"; then ok "$1"
+	else nok "$1 - $n A-R field(s) of ours: $(printf '%s' "$got" | oneline)"; fi
+}
+# cli_verify FILE: mailseal's own verdicts on FILE, keys from the nsd
+cli_verify() { "$M" -c cli.conf verify "$1" 2>&1 | cut -f2- | cut -d' ' -f1-4; }
+# mainlog_since NAME MARK: main log lines after line MARK
+mainlog_since() { tail -n +"$(($2 + 1))" "$(exim_log "$1")"; }
+mainlog_lines() { wc -l < "$(exim_log "$1")"; }
+
+# --- the harness, with Exim alone -----------------------------------------
+mkdir msg
+exim_tls_init || { nok "test CA and certificates made with openssl"; exit 1; }
+if ! exim_start plain; then
+	nok "a private Exim daemon without the module starts"
+	exit 1
+fi
+ok "a private Exim daemon without the module listens on 127.0.0.1:$EXIM_PORT_plain"
+mkmsg h-auth 'Alice <alice@example.com>'
+exim_send plain msg/h-auth.eml -a -r bob@remote.example
+code "plain Exim: TLS + AUTH PLAIN submission to a remote domain is accepted" '^250 '
+grep -q '^<~  250-AUTH PLAIN LOGIN' "$EXIM_TRANSCRIPT" && ok "plain Exim: AUTH PLAIN LOGIN advertised after STARTTLS" \
+	|| nok "plain Exim: AUTH not advertised over TLS"
+grep -q 'TLS peer DN=.*CN=mx.example.com' "$EXIM_TRANSCRIPT" && ok "plain Exim: the server certificate verifies against the test CA" \
+	|| nok "plain Exim: server certificate - $(grep 'TLS' "$EXIM_TRANSCRIPT" | oneline)"
+delivered plain h-auth && ok "plain Exim: the submission is delivered to the maildir" || nok "plain Exim: submission not delivered"
+[ -n "${D:-}" ] && hdr "$D" Received | grep -q 'esmtpsa' && ok "plain Exim: received as esmtpsa" || nok "plain Exim: not esmtpsa"
+[ -n "${D:-}" ] && [ "$(exim_nth plain 1)" = "$D" ] && ok "plain Exim: it is the first message in the maildir" \
+	|| nok "plain Exim: exim_nth 1 is $(exim_nth plain 1), not ${D:-}"
+mkmsg h-login 'Alice <alice@example.com>'
+exim_send plain msg/h-login.eml -l -c -r bob@remote.example
+code "plain Exim: TLS + client certificate + AUTH LOGIN is accepted" '^250 '
+exim_log_grep plain "$EXIM_ID.*CV=yes DN=\"O=Org,CN=client1\" A=login:$EXIM_USER" > /dev/null \
+	&& ok "plain Exim: the client certificate verified and AUTH LOGIN logged" || nok "plain Exim: client cert / LOGIN not in the log"
+mkmsg h-in 'Olga <olga@other.example>'
+exim_send plain msg/h-in.eml
+code "plain Exim: inbound without TLS or AUTH to a local domain is accepted" '^250 '
+delivered plain h-in && ok "plain Exim: the inbound message is delivered" || nok "plain Exim: inbound not delivered"
+mkmsg h-relay 'Olga <olga@other.example>'
+exim_send plain msg/h-relay.eml -r bob@remote.example
+grep -q '^<\*\* 550 relay not permitted' "$EXIM_TRANSCRIPT" && ok "plain Exim: relay without AUTH is refused at RCPT" \
+	|| nok "plain Exim: relay without AUTH - $(grep -E '^<' "$EXIM_TRANSCRIPT" | tail -2 | oneline)"
+exim_send plain msg/h-auth.eml -r bob@remote.example -- --auth PLAIN --auth-user "$EXIM_USER" --auth-password "$EXIM_PASS"
+if grep -q '^<-  250.AUTH' "$EXIM_TRANSCRIPT" || grep -q '^<.  235' "$EXIM_TRANSCRIPT"; then
+	nok "plain Exim: AUTH offered or done without TLS - $(grep -E '^<' "$EXIM_TRANSCRIPT" | oneline)"
+else
+	ok "plain Exim: no AUTH offered without TLS"
+fi
+auth_raw=$("$PY" - "$EXIM_PORT_plain" "$EXIM_USER" "$EXIM_PASS" <<'PY' 2>&1
+import base64, smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example.org")
+code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(
+    ("\0%s\0%s" % (sys.argv[2], sys.argv[3])).encode()).decode())
+print(code, text.decode())
+s.close()
+PY
+)
+case $auth_raw in
+503*) ok "plain Exim: AUTH sent anyway without TLS: $auth_raw" ;;
+*) nok "plain Exim: AUTH without TLS answered \"$auth_raw\"" ;;
+esac
+exim_send plain msg/h-auth.eml -r bob@remote.example -- --tls --auth PLAIN --auth-user "$EXIM_USER" --auth-password wrong
+grep -q '^<~\* 535' "$EXIM_TRANSCRIPT" && ok "plain Exim: a wrong password gets 535" \
+	|| nok "plain Exim: wrong password - $(grep -E '^<' "$EXIM_TRANSCRIPT" | tail -2 | oneline)"
+exim_wait_idle plain && ok "plain Exim: the queue drains" || nok "plain Exim: queue not empty: $(exim_queue plain | oneline)"
+[ "$(exim_count plain)" = 3 ] && ok "plain Exim: exactly the 3 accepted messages delivered" || nok "plain Exim: $(exim_count plain) delivered, wanted 3"
+
+# --- the module -----------------------------------------------------------
+if [ "$MOD" = static ]; then
+	ok "the static Exim: $EXIM_BIN"
+elif [ ! -f "$MOD" ]; then
+	nok "the Exim module is built - $MOD does not exist"
+	exit 1
+else
+	ok "the Exim module exists: $MOD"
+fi
+
+# keys, DNS, Redis
+mkdir keys
+for spec in example.com:ms-rsa:rsa example.com:ms-ed:ed25519 \
+	bank.example:b-rsa:rsa bank.example:b-slow:rsa \
+	other.example:o-rsa:rsa other.example:o-ed:ed25519; do
+	d=${spec%%:*} rest=${spec#*:}
+	mkdir -p "keys/$d"
+	"$M" keygen -d "$d" -s "${rest%%:*}" -t "${rest#*:}" -o "keys/$d" > /dev/null \
+		|| { nok "keygen $spec"; exit 1; }
+done
+for d in example.com bank.example other.example; do
+	{
+		echo "\$ORIGIN $d."
+		echo '$TTL 300'
+		echo "@ IN SOA ns.$d. hostmaster.$d. 1 3600 600 86400 60"
+		echo "@ IN NS ns.$d."
+		echo 'ns IN A 127.0.0.1'
+		cat "keys/$d"/*.txt
+	} > "$d.zone"
+done
+nsd_start "$T" example.com bank.example other.example || { nok "nsd starts"; exit 1; }
+redis_start main || { nok "redis-server starts"; exit 1; }
+ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example), redis-server on $REDIS_PORT_main"
+printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
+
+# the module's files, readable by Debian-exim only where it needs them
+chown Debian-exim keys/example.com/*.private
+printf 'example.com ms-rsa %s\nexample.com ms-ed %s\n' \
+	"$T/keys/example.com/ms-rsa.private" "$T/keys/example.com/ms-ed.private" > signing.table
+common() {
+	printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT"
+	printf 'signing_table = %s\n' "$1"
+	printf 'require_signed = bank.example .bank.example\n'
+	printf 'authserv_id = %s\n' "$AUTHSERV"
+}
+{ common "$T/signing.table"; printf 'redis_url = redis://127.0.0.1:%s\non_signature_fail = tag\n' "$REDIS_PORT_main"; } > ms.conf
+{ common "$T/signing.table"; printf 'redis_url = redis://127.0.0.1:%s\non_signature_fail = reject\n' "$REDIS_PORT_main"; } > reject.conf
+{ common "$T/signing.table"; printf 'dns_timeout = 300ms\ndns_message_budget = 1s\non_temperror = tempfail\n'; } > fast.conf
+mkdir brk
+cp keys/example.com/*.private brk/
+chown Debian-exim brk/*.private
+printf 'example.com ms-rsa %s\nexample.com ms-ed %s\n' "$T/brk/ms-rsa.private" "$T/brk/ms-ed.private" > brk.table
+{ common "$T/brk.table"; printf 'redis_url = redis://127.0.0.1:%s\n' "$REDIS_PORT_main"; } > brk.conf
+for c in ms reject fast brk; do
+	if "$M" -c "$c.conf" config check > cc.out 2>&1; then ok "mailseal config check accepts $c.conf"
+	else nok "mailseal config check accepts $c.conf - $(oneline < cc.out)"; fi
+done
+
+for n in main:ms reject:reject fast:fast brk:brk; do
+	exim_start "${n%%:*}" "$MOD" "$T/${n#*:}.conf" || { nok "Exim with the module starts (${n%%:*})"; exit 1; }
+done
+ok "Exim daemons with the module: main $EXIM_PORT_main, reject $EXIM_PORT_reject, fast $EXIM_PORT_fast, brk $EXIM_PORT_brk"
+
+# --- 1. authenticated submission is signed ----------------------------------
+# scen1 TAG DAEMON ID: submit msg/ID.eml with AUTH; two signatures that
+# mailseal verify passes, no A-R of ours; sets D (the delivered file)
+scen1() {
+	local tag=$1 daemon=$2 id=$3 v
+	mkmsg "$id" 'Alice <alice@example.com>'
+	exim_send "$daemon" "msg/$id.eml" -a -r bob@remote.example
+	code "$tag: TLS + AUTH submission from example.com accepted" '^250 '
+	if ! delivered "$daemon" "$id"; then nok "$tag: the submission is delivered"; return; fi
+	if [ "$(nsigs "$D")" = 2 ] && sigs "$D" | grep -q 'a=rsa-sha256' && sigs "$D" | grep -q 'a=ed25519-sha256' \
+		&& [ "$(sigs "$D" | grep -c 'd=example.com;')" = 2 ]; then
+		ok "$tag: delivered with an RSA and an Ed25519 DKIM-Signature of example.com"
+	else
+		nok "$tag: signatures - $(sigs "$D" | cut -c1-80 | oneline)"
+	fi
+	v=$(cli_verify "$D" | sort | oneline)
+	case $v in
+	*"dkim=pass header.d=example.com header.s=ms-ed"*"dkim=pass header.d=example.com header.s=ms-rsa"*)
+		ok "$tag: mailseal verify (keys from nsd): both pass" ;;
+	*) nok "$tag: mailseal verify - $v" ;;
+	esac
+	[ -z "$(our_ar "$D")" ] && ok "$tag: no Authentication-Results of ours on the signing path" \
+		|| nok "$tag: A-R added on the signing path: $(our_ar "$D" | oneline)"
+}
+scen1 "1" main s1-sub
+S1=$D S1_ID=$EXIM_ID
+v=$("$PY" "$HERE/dkimpy_verify.py" "$NSD_PORT" "$S1" 2>&1 | oneline)
+case $v in
+*"d=example.com s=ms-rsa a=rsa-sha256 pass"*) ok "1: dkimpy (keys from nsd): the RSA signature passes" ;;
+*) nok "1: dkimpy RSA - $v" ;;
+esac
+case $v in
+*"d=example.com s=ms-ed a=ed25519-sha256 pass"*) ok "1: dkimpy (keys from nsd): the Ed25519 signature passes" ;;
+*) nok "1: dkimpy Ed25519 - $v" ;;
+esac
+echo "# Mail::DKIM 1.20230212 (Debian 12) has no Ed25519: only the RSA signature is checked with it"
+v=$(perl "$HERE/maildkim_verify.pl" "$NSD_PORT" "$S1" 2>&1 | oneline)
+case $v in
+*"d=example.com s=ms-rsa a=rsa-sha256 pass"*) ok "1: Mail::DKIM (Net::DNS to nsd): the RSA signature passes" ;;
+*) nok "1: Mail::DKIM RSA - $v" ;;
+esac
+top=$(awk '{ sub(/\r$/, "") } /^$/ { exit } /^[^ \t]/ { print $0 }' "$S1" |
+	grep -viE '^(Return-path|Envelope-to):' | head -1)
+case $top in
+DKIM-Signature:*) ok "1: the signatures are at the top, above Exim's Received" ;;
+*) nok "1: the first field is not a DKIM-Signature: $top" ;;
+esac
+mkmsg s1-login2 'Alice <alice@example.com>'
+exim_send main msg/s1-login2.eml -l -r bob@remote.example
+code "1: AUTH LOGIN submission accepted" '^250 '
+delivered main s1-login2 && [ "$(nsigs "$D")" = 2 ] && ok "1: AUTH LOGIN submission signed too" \
+	|| nok "1: AUTH LOGIN submission: $(nsigs "${D:-/dev/null}") signatures"
+exim_log_grep main "$S1_ID.*mailseal:.*sign.*accept" > /dev/null \
+	&& ok "1: the module's log line for the submission (id, sign, accept)" \
+	|| nok "1: no 'mailseal:' log line with $S1_ID, sign, accept: $(exim_log_grep main 'mailseal:' | tail -2 | oneline)"
+
+# --- 2. inbound, validly signed ----------------------------------------------
+mkmsg s2-in 'Olga <olga@other.example>'
+signmsg s2-in other.example o-rsa
+exim_send main msg/s2-in.eml
+code "2: inbound message signed by other.example, no AUTH: accepted" '^250 '
+S2_ID=$EXIM_ID
+if delivered main s2-in; then
+	ar_is "2: delivered with dkim=pass header.d=other.example in one A-R naming $AUTHSERV" "$D" \
+		'dkim=pass.*header\.d=other\.example'
+	[ "$(nsigs "$D")" = 1 ] && ok "2: no signature added to inbound mail" || nok "2: $(nsigs "$D") signatures"
+	top=$(awk '{ sub(/\r$/, "") } /^$/ { exit } /^[^ \t]/ { print $0 }' "$D" | grep -viE '^(Return-path|Envelope-to):' | head -1)
+	case $top in
+	Authentication-Results:*) ok "2: the A-R field is at the top" ;;
+	*) nok "2: the first field is not A-R: $top" ;;
+	esac
+else
+	nok "2: the inbound message is delivered"
+fi
+mkmsg s2-ed 'Olga <olga@other.example>'
+signmsg s2-ed other.example o-ed o-rsa
+exim_send main msg/s2-ed.eml
+code "2: inbound signed with Ed25519 and RSA: accepted" '^250 '
+delivered main s2-ed && ar_is "2: dkim=pass for both signatures in one A-R" "$D" \
+	'dkim=pass.*dkim=pass' || nok "2: Ed25519+RSA inbound not delivered"
+mkmsg s2-bank 'Bank <service@bank.example>'
+signmsg s2-bank bank.example b-rsa
+exim_send main msg/s2-bank.eml
+code "2: require_signed domain with its own valid signature: accepted" '^250 '
+delivered main s2-bank && ar_is "2: bank.example's message: dkim=pass header.d=bank.example" "$D" \
+	'dkim=pass.*header\.d=bank\.example' || nok "2: bank.example's message not delivered"
+mkmsg s2-sub 'Bank <alerts@mail.bank.example>'
+signmsg s2-sub bank.example b-rsa
+exim_send main msg/s2-sub.eml
+code "2: From mail.bank.example signed by the parent bank.example: accepted" '^250 '
+delivered main s2-sub && ar_is "2: ... with dkim=pass header.d=bank.example" "$D" 'dkim=pass.*header\.d=bank\.example' \
+	|| nok "2: mail.bank.example's message not delivered"
+exim_log_grep main "$S2_ID.*mailseal:.*verify.*pass.*accept" > /dev/null \
+	&& ok "2: the module's log line for the inbound message (id, verify, pass, accept)" \
+	|| nok "2: no 'mailseal:' log line with $S2_ID, verify, pass, accept"
+[ -n "$(rcli "$REDIS_PORT_main" --scan --pattern 'mailseal:*' | head -1)" ] \
+	&& ok "2: the module keeps keys in the farm's Redis ($(rcli "$REDIS_PORT_main" DBSIZE) entries)" \
+	|| nok "2: nothing in Redis"
+exim_log_grep main 'DKIM: ' > /dev/null && nok "2: Exim verified DKIM itself too (dkim_disable_verify)" \
+	|| ok "2: Exim's own DKIM verification is off (no 'DKIM:' log lines)"
+
+# --- 3. forged From of a require_signed domain -------------------------------
+# rejected DAEMON TAG ID ERE [SEND-ARGS]: sent, ERE at the dot, never delivered
+rejected() {
+	local daemon=$1 tag=$2 id=$3 re=$4 before
+	shift 4
+	before=$(exim_count "$daemon")
+	exim_send "$daemon" "msg/$id.eml" "$@"
+	code "$tag" "$re"
+	exim_wait_idle "$daemon" 5
+	if [ -z "$(exim_find "$daemon" "X-Test-Id: $id")" ] && [ "$(exim_count "$daemon")" = "$before" ]; then
+		ok "$tag: nothing delivered"
+	else
+		nok "$tag: delivered anyway"
+	fi
+}
+mkmsg s3-unsigned 'CEO <ceo@bank.example>'
+rejected main "3: unsigned From bank.example: 550 5.7.20 at the dot" s3-unsigned '^550 5\.7\.20'
+printf '%s\n' "$EXIM_REPLY" | grep -q 'bank\.example' && ok "3: the reply names the domain" || nok "3: the reply does not name bank.example"
+mkmsg s3-other 'CEO <ceo@bank.example>'
+signmsg s3-other other.example o-rsa
+rejected main "3: From bank.example signed only by other.example: 550 5.7.22" s3-other '^550 5\.7\.22'
+mkmsg s3-sub 'CEO <ceo@mail.bank.example>'
+rejected main "3: unsigned From mail.bank.example (.bank.example): 550 5.7.20" s3-sub '^550 5\.7\.20'
+mkmsg s3-tls 'CEO <ceo@bank.example>'
+rejected main "3: the same over TLS with a client certificate, no AUTH: 550 5.7.20" s3-tls '^550 5\.7\.20' -c
+exim_log_grep main 'rejected by local_scan\(\)' > /dev/null && exim_log_grep main 'mailseal:.*bank\.example.*reject' > /dev/null \
+	&& ok "3: the main log has the rejections (Exim's 'rejected by local_scan()' and the module's line)" \
+	|| nok "3: no 'rejected by local_scan()' / 'mailseal: ... reject' in the main log"
+
+# --- 4. tampered -----------------------------------------------------------
+mkmsg s4-tamper 'Olga <olga@other.example>'
+signmsg s4-tamper other.example o-rsa
+sed -i 's/^this is message s4-tamper\./this is message s4-tamper, CHANGED./' msg/s4-tamper.eml
+grep -q CHANGED msg/s4-tamper.eml || { nok "test setup: tampering"; exit 1; }
+case $(cli_verify msg/s4-tamper.eml) in *dkim=fail*) ;; *) nok "test setup: the tampered message does not fail in mailseal verify";; esac
+exim_send main msg/s4-tamper.eml
+code "4: tampered message, on_signature_fail = tag: accepted" '^250 '
+delivered main s4-tamper && ar_is "4: delivered with dkim=fail header.d=other.example" "$D" \
+	'dkim=fail.*header\.d=other\.example' || nok "4: tampered message not delivered"
+rejected reject "4: tampered message, on_signature_fail = reject: 550 5.7.20" s4-tamper '^550 5\.7\.20'
+mkmsg s4-good 'Olga <olga@other.example>'
+signmsg s4-good other.example o-rsa
+exim_send reject msg/s4-good.eml
+code "4: on_signature_fail = reject still accepts a valid signature" '^250 '
+mkmsg s4-none 'Olga <olga@other.example>'
+exim_send reject msg/s4-none.eml
+code "4: on_signature_fail = reject accepts unsigned mail of an ordinary domain" '^250 '
+
+# --- 5. DNS times out ------------------------------------------------------
+mkmsg s5-slow 'Bank <service@bank.example>'
+signmsg s5-slow bank.example b-slow      # a key nobody has fetched yet
+nsd_freeze
+t0=$(date +%s%N)
+before=$(exim_count fast)
+exim_send fast msg/s5-slow.eml
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+nsd_thaw
+code "5: DNS not answering (dns_timeout 300ms, budget 1s): 451 4.4.3 after $took ms" '^451 4\.4\.3'
+exim_wait_idle fast 5
+[ "$(exim_count fast)" = "$before" ] && ok "5: nothing delivered while DNS was down" || nok "5: delivered while DNS was down"
+exim_send fast msg/s5-slow.eml
+code "5: DNS back: the same message is accepted" '^250 '
+delivered fast s5-slow && ar_is "5: ... with dkim=pass header.d=bank.example" "$D" 'dkim=pass.*header\.d=bank\.example' \
+	|| nok "5: not delivered after the DNS came back"
+# a temperror that decides the verdict is a 451 for any domain
+# (docs/policy.md): DNS trouble never turns into an unverified accept
+mkmsg s5-other 'Olga <olga@other.example>'
+"$M" keygen -d other.example -s o-late -o keys/other.example > /dev/null
+signmsg s5-other other.example o-late         # never published: NXDOMAIN is not at issue, a frozen server is
+nsd_freeze
+exim_send fast msg/s5-other.eml
+nsd_thaw
+code "5: temperror for a domain not in require_signed: 451 4.4.3 too" '^451 4\.4\.3 .*other\.example'
+
+
+# --- 6. Redis stopped ------------------------------------------------------
+redis_stop main
+scen1 "6 (Redis down)" main s6-sub
+mkmsg s6-in 'Olga <olga@other.example>'
+signmsg s6-in other.example o-rsa
+exim_send main msg/s6-in.eml
+code "6 (Redis down): inbound signed by other.example accepted" '^250 '
+delivered main s6-in && ar_is "6 (Redis down): dkim=pass header.d=other.example" "$D" 'dkim=pass.*header\.d=other\.example' \
+	|| nok "6: inbound not delivered"
+mkmsg s6-bank 'Bank <service@bank.example>'
+signmsg s6-bank bank.example b-rsa
+exim_send main msg/s6-bank.eml
+code "6 (Redis down): bank.example with its own valid signature accepted" '^250 '
+delivered main s6-bank && ar_is "6 (Redis down): dkim=pass header.d=bank.example" "$D" 'dkim=pass.*header\.d=bank\.example' \
+	|| nok "6: bank.example's message not delivered"
+mkmsg s6-forged 'CEO <ceo@bank.example>'
+rejected main "6 (Redis down): unsigned From bank.example: 550 5.7.20" s6-forged '^550 5\.7\.20'
+mkmsg s6-other 'CEO <ceo@bank.example>'
+signmsg s6-other other.example o-rsa
+rejected main "6 (Redis down): From bank.example signed by other.example: 550 5.7.22" s6-other '^550 5\.7\.22'
+redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main" || nok "6: redis-server restarts"
+
+# --- 7. broken config, unreadable key -----------------------------------------
+mkmsg s7-base 'Alice <alice@example.com>'
+exim_send brk msg/s7-base.eml -a -r bob@remote.example
+code "7: baseline on the daemon whose files get broken: accepted" '^250 '
+cp brk.conf brk.conf.good
+# broken DESC ID FILE-ERE [SEND-ARGS]: 451 4.3, a new log line naming FILE, Exim alive
+broken() {
+	local desc=$1 id=$2 re=$3 mark
+	shift 3
+	mark=$(mainlog_lines brk)
+	mkmsg "$id" 'Alice <alice@example.com>'
+	exim_send brk "msg/$id.eml" "$@"
+	code "7: $desc: 451 4.3.x" '^451 4\.3\.'
+	sleep 0.2
+	if mainlog_since brk "$mark" | grep -E -- "$re" > /dev/null; then
+		ok "7: $desc: Exim's main log names the file ($(mainlog_since brk "$mark" | grep -E -- "$re" | head -1 | cut -d' ' -f3- | cut -c1-160))"
+	else
+		nok "7: $desc: no main log line naming the file - $(mainlog_since brk "$mark" | oneline 600)"
+	fi
+	exim_running brk && ok "7: $desc: Exim keeps running" || nok "7: $desc: Exim died"
+}
+echo 'this line is not a setting' >> brk.conf
+broken "syntax error in mailseal.conf (submission)" s7-syn1 'brk\.conf' -a -r bob@remote.example
+broken "syntax error in mailseal.conf (inbound)" s7-syn2 'brk\.conf'
+cp brk.conf.good brk.conf
+mkmsg s7-fixed 'Alice <alice@example.com>'
+exim_send brk msg/s7-fixed.eml -a -r bob@remote.example
+code "7: config fixed: the next message is accepted" '^250 '
+delivered brk s7-fixed && [ "$(nsigs "$D")" = 2 ] && ok "7: ... and signed" || nok "7: after the fix: not delivered/signed"
+chown root:root brk/ms-rsa.private
+chmod 600 brk/ms-rsa.private
+broken "key file unreadable by Debian-exim (root, 0600)" s7-key 'ms-rsa\.private' -a -r bob@remote.example
+chown Debian-exim brk/ms-rsa.private
+mkmsg s7-keyok 'Alice <alice@example.com>'
+exim_send brk msg/s7-keyok.eml -a -r bob@remote.example
+code "7: key readable again: accepted" '^250 '
+delivered brk s7-keyok && [ "$(nsigs "$D")" = 2 ] && ok "7: ... and signed with both keys" || nok "7: key fixed: not delivered/signed"
+mv brk.conf brk.conf.away
+broken "MAILSEAL_CONFIG names a missing file" s7-gone 'brk\.conf' -a -r bob@remote.example
+mv brk.conf.away brk.conf
+mkmsg s7-back 'Alice <alice@example.com>'
+exim_send brk msg/s7-back.eml -a -r bob@remote.example
+code "7: config file back: accepted" '^250 '
+
+# --- 8. Authentication-Results claiming our authserv-id ------------------------
+# ar_case ID DESC FIELD...: an unsigned inbound message with those A-R fields
+ar_case() {
+	local id=$1 desc=$2
+	shift 2
+	mkmsg "$id" 'Otto <otto@ordinary.example>' "$@"
+	exim_send main "msg/$id.eml"
+	code "8: $desc: accepted" '^250 '
+	if delivered main "$id"; then
+		ar_is "8: $desc: exactly one A-R of ours, the module's (dkim=none)" "$D" 'dkim=none'
+		hdr "$D" Authentication-Results | grep -q 'header\.s=forged' \
+			&& nok "8: $desc: the forged field is still there" || ok "8: $desc: the forged field is gone"
+	else
+		nok "8: $desc: delivered"
+	fi
+}
+ar_case s8-exact "a field with our id" \
+	"Authentication-Results: $AUTHSERV; dkim=pass header.d=ordinary.example header.s=forged1" \
+	"Authentication-Results: other-mx.example.net; dkim=pass header.d=ordinary.example header.s=kept1"
+[ -n "${D:-}" ] && [ "$(hdr "$D" Authentication-Results | grep -c '^other-mx\.example\.net; .*header\.s=kept1')" = 1 ] \
+	&& ok "8: the field of another authserv-id is kept" || nok "8: the other authserv-id's field is gone"
+ar_case s8-folded "a folded field with our id" \
+	$'Authentication-Results:\r\n\t'"$AUTHSERV"$';\r\n\tdkim=pass header.d=ordinary.example header.s=forged2'
+ar_case s8-case "our id in capitals (authserv-ids compare as domain names)" \
+	"Authentication-Results: $(echo "$AUTHSERV" | tr a-z A-Z); dkim=pass header.s=forged3"
+ar_case s8-version "our id with a version (id 1;)" \
+	"Authentication-Results: $AUTHSERV 1; dkim=pass header.s=forged4"
+
+# --- several From, no From, skip, sign, no signing without AUTH --------------
+mkmsg x-2from 'Olga <olga@other.example>' 'From: Boss <boss@other.example>'
+rejected main "several From fields: 550 5.7.1" x-2from '^550 5\.7\.1( |$)'
+mkmsg x-nofrom -
+rejected main "no From field: 550 5.7.1" x-nofrom '^550 5\.7\.1( |$)'
+mkmsg x-skip 'CEO <ceo@bank.example>'
+exim_send main msg/x-skip.eml -r skip+x@example.net
+code "skip (rcpt skip+x@, acl_m_mailseal = skip): a forged bank.example message passes untouched" '^250 '
+X_SKIP_ID=$EXIM_ID
+if delivered main x-skip; then
+	[ -z "$(our_ar "$D")" ] && [ "$(nsigs "$D")" = 0 ] && ok "skip: no A-R, no signature" \
+		|| nok "skip: A-R $(our_ar "$D" | oneline), $(nsigs "$D") signatures"
+else
+	nok "skip: not delivered"
+fi
+exim_log_grep main "$X_SKIP_ID.*mailseal:.*skip" > /dev/null \
+	&& ok "skip: the module's log line says skip" || nok "skip: no 'mailseal:' log line with $X_SKIP_ID and skip"
+mkmsg x-skiphdr 'Alice <alice@example.com>' 'X-Test-Mailseal: skip'
+exim_send main msg/x-skiphdr.eml -a -r bob@remote.example
+code "skip (set in the DATA ACL from a header): authenticated submission accepted" '^250 '
+delivered main x-skiphdr && [ "$(nsigs "$D")" = 0 ] && [ -z "$(our_ar "$D")" ] \
+	&& ok "skip: the submission is not signed" || nok "skip: submission signed/tagged anyway"
+mkmsg x-plain 'Alice <alice@example.com>'
+exim_send main msg/x-plain.eml
+code "no AUTH, From example.com (in the signing table), plain SMTP: accepted" '^250 '
+delivered main x-plain && [ "$(nsigs "$D")" = 0 ] && ar_is "no AUTH: not signed, verified instead (dkim=none)" "$D" 'dkim=none' \
+	|| nok "no AUTH, plain SMTP: signed ($(nsigs "${D:-/dev/null}") signatures) or not delivered"
+mkmsg x-cert 'Alice <alice@example.com>'
+exim_send main msg/x-cert.eml -c
+code "no AUTH, TLS with a verified client certificate: accepted" '^250 '
+delivered main x-cert && [ "$(nsigs "$D")" = 0 ] && ar_is "no AUTH over TLS with a client certificate: not signed, verified instead (dkim=none)" "$D" 'dkim=none' \
+	|| nok "no AUTH, TLS + client cert: signed ($(nsigs "${D:-/dev/null}") signatures) or not delivered"
+mkmsg x-sign 'Alice <alice@example.com>'
+exim_send main msg/x-sign.eml -r sign+x@example.net
+code "sign (rcpt sign+x@, acl_m_mailseal = sign) without AUTH: accepted" '^250 '
+if delivered main x-sign; then
+	v=$(cli_verify "$D" | sort | oneline)
+	case $v in
+	*"dkim=pass header.d=example.com header.s=ms-ed"*"dkim=pass header.d=example.com header.s=ms-rsa"*)
+		ok "sign override: signed with both keys, both pass" ;;
+	*) nok "sign override: $(nsigs "$D") signatures; mailseal verify: $v" ;;
+	esac
+else
+	nok "sign override: not delivered"
+fi
+
+# --- 9. 50 sessions at once ---------------------------------------------------
+mkdir burst
+declare -A WANT
+for i in $(seq 1 50); do
+	id=$(printf 'b%02d' "$i")
+	case $((i % 3)) in
+	0) mkmsg "$id" "Olga <olga$i@other.example>"
+	   if [ $((i % 2)) = 0 ]; then signmsg "$id" other.example o-ed; else signmsg "$id" other.example o-rsa; fi
+	   WANT[$id]=pass ;;
+	1) mkmsg "$id" "CEO <ceo$i@bank.example>"; WANT[$id]=forged ;;
+	2) mkmsg "$id" "Otto <otto$i@ordinary.example>"; WANT[$id]=none ;;
+	esac
+	mv "msg/$id.eml" burst/
+done
+before=$(exim_count main)
+t0=$(date +%s%N)
+timeout 120 "$PY" "$HERE/smtp_burst.py" "$EXIM_PORT_main" rcpt@example.net burst/*.eml > burst.out 2>&1
+rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc = 0 ] && ok "9: 50 sessions at once, every one got a reply to its dot ($took ms)" \
+	|| nok "9: burst exit $rc: $(grep -v ' [245][0-9][0-9] ' burst.out | head -3 | oneline)"
+bad=""
+for id in "${!WANT[@]}"; do
+	r=$(sed -n "s|^burst/$id.eml ||p" burst.out)
+	case ${WANT[$id]} in
+	forged) printf '%s\n' "$r" | grep -qE '^550 5\.7\.20' || bad="$bad $id:$r;" ;;
+	*) printf '%s\n' "$r" | grep -qE '^250 ' || bad="$bad $id:$r;" ;;
+	esac
+done
+[ -z "$bad" ] && ok "9: every reply code right (250 for signed and ordinary, 550 5.7.20 for forged)" \
+	|| nok "9: wrong codes:$(echo "$bad" | cut -c1-600)"
+exim_wait_count main $((before + 33)) 60
+exim_wait_idle main 30
+bad=""
+for id in "${!WANT[@]}"; do
+	f=$(exim_find main "X-Test-Id: $id")
+	case ${WANT[$id]} in
+	forged) [ -z "$f" ] || bad="$bad $id:delivered;" ;;
+	pass) [ -n "$f" ] && [ "$(our_ar "$f" | grep -c .)" = 1 ] && our_ar "$f" | grep -q 'dkim=pass.*header\.d=other\.example' \
+		|| bad="$bad $id:$(our_ar "${f:-/dev/null}" | oneline 100);" ;;
+	none) [ -n "$f" ] && [ "$(our_ar "$f" | grep -c .)" = 1 ] && our_ar "$f" | grep -q 'dkim=none' \
+		|| bad="$bad $id:$(our_ar "${f:-/dev/null}" | oneline 100);" ;;
+	esac
+done
+[ -z "$bad" ] && ok "9: every delivered message has the right A-R (pass / none), no forged one delivered" \
+	|| nok "9: wrong deliveries:$(echo "$bad" | cut -c1-600)"
+[ "$(exim_count main)" = $((before + 33)) ] && ok "9: exactly 33 of the 50 delivered" \
+	|| nok "9: $(( $(exim_count main) - before )) delivered, wanted 33"
+
+# --- at the end, on every daemon ----------------------------------------------
+for n in $EXIM_NAMES; do
+	exim_wait_idle "$n" 10 || nok "$n: the queue does not drain: $(exim_queue "$n" | oneline)"
+	b=$(exim_bounces "$n")
+	[ -z "$b" ] && ok "$n: nothing bounced (no <> in the queue or the maildir)" || nok "$n: bounces: $(echo "$b" | oneline)"
+	p=$(exim_panics "$n")
+	if [ -z "$p" ]; then
+		ok "$n: the paniclog has only '$EXIM_PANIC_OK'"
+	elif [ "$n" = brk ]; then
+		echo "# brk's paniclog has more (the broken files of 7):"
+		printf '%s\n' "$p" | sort | uniq -c | sed 's/^/#   /' | head -10
+	else
+		nok "$n: paniclog: $(echo "$p" | sort -u | oneline 600)"
+	fi
+	exim_running "$n" && ok "$n: Exim still running" || nok "$n: Exim is not running"
+done
+echo "# t-exim.sh took $(( $(date +%s) - START )) s"
+[ $fails = 0 ]
