@@ -31,9 +31,14 @@
 
 #define POLICY_HOST_MAX 256
 
-struct policy {
+struct policy_tables {
 	struct signtable *signtable;    /* NULL: never sign */
 	struct domainlist *require;     /* NULL: nothing required */
+};
+
+struct policy {
+	const struct policy_tables *tables;
+	struct policy_tables *own_tables;       /* when not shared */
 	struct keychain chain;
 	struct dkim_verifier *verifier;
 	char *authserv_id;              /* NULL: the front end's host name */
@@ -84,24 +89,55 @@ int policy_mode_parse(const char *s)
 	return -1;
 }
 
-/* policy_build - the engine, with keys from ks or from the chain */
+/* policy_tables_load - the files the configuration names */
+struct policy_tables *policy_tables_load(const struct ms_config *cfg,
+					 struct ms_error *err)
+{
+	struct policy_tables *t = xcalloc(1, sizeof(*t));
+
+	if (*cfg->signing_table) {
+		t->signtable = signtable_load(cfg->signing_table, err);
+		if (!t->signtable)
+			goto fail;
+	}
+	if (*cfg->require_signed) {
+		t->require = domainlist_load(cfg->require_signed,
+					     "require_signed", err);
+		if (!t->require)
+			goto fail;
+	}
+	return t;
+fail:
+	policy_tables_free(t);
+	return NULL;
+}
+
+/* policy_tables_free - release them (NULL is fine) */
+void policy_tables_free(struct policy_tables *t)
+{
+	if (!t)
+		return;
+	signtable_free(t->signtable);
+	domainlist_free(t->require);
+	free(t);
+}
+
+/* policy_build - the engine over tables t (or its own, when t is NULL),
+ * with keys from ks or from the chain */
 static struct policy *policy_build(const struct ms_config *cfg,
+				   const struct policy_tables *t,
 				   struct keysource *ks, struct ms_error *err)
 {
 	struct policy *p = xcalloc(1, sizeof(*p));
 	struct dkim_verifier_opts vo = { 0 };
 
-	if (*cfg->signing_table) {
-		p->signtable = signtable_load(cfg->signing_table, err);
-		if (!p->signtable)
+	if (!t) {
+		p->own_tables = policy_tables_load(cfg, err);
+		if (!p->own_tables)
 			goto fail;
+		t = p->own_tables;
 	}
-	if (*cfg->require_signed) {
-		p->require = domainlist_load(cfg->require_signed,
-					     "require_signed", err);
-		if (!p->require)
-			goto fail;
-	}
+	p->tables = t;
 	if (ks) {
 		vo.max_sigs = cfg->max_signatures;
 		vo.dns_budget_ms = cfg->dns_message_budget_ms;
@@ -129,7 +165,15 @@ fail:
 /* policy_new - the engine the configuration describes */
 struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err)
 {
-	return policy_build(cfg, NULL, err);
+	return policy_build(cfg, NULL, NULL, err);
+}
+
+/* policy_new_shared - an engine over tables loaded once */
+struct policy *policy_new_shared(const struct ms_config *cfg,
+				 const struct policy_tables *t,
+				 struct ms_error *err)
+{
+	return policy_build(cfg, t, NULL, err);
 }
 
 /* policy_new_with_keys - the same with keys from ks */
@@ -137,7 +181,7 @@ struct policy *policy_new_with_keys(const struct ms_config *cfg,
 				    struct keysource *ks,
 				    struct ms_error *err)
 {
-	return policy_build(cfg, ks, err);
+	return policy_build(cfg, NULL, ks, err);
 }
 
 /* policy_free - release it all */
@@ -148,8 +192,7 @@ void policy_free(struct policy *p)
 	dkim_verifier_free(p->verifier);
 	if (p->chain.ks)
 		keychain_close(&p->chain);
-	signtable_free(p->signtable);
-	domainlist_free(p->require);
+	policy_tables_free(p->own_tables);
 	free(p->authserv_id);
 	free(p);
 }
@@ -274,7 +317,7 @@ static struct dkim_signer *msg_make_signer(struct policy_msg *m)
 	size_t i, k, nseen = 0;
 	struct ms_error err;
 
-	if (!m->p->signtable) {
+	if (!m->p->tables->signtable) {
 		m->sign_note = "no signing_table is configured";
 		return NULL;
 	}
@@ -284,7 +327,7 @@ static struct dkim_signer *msg_make_signer(struct policy_msg *m)
 
 		if (from_has_domain(&m->from, i, m->from.domain[i]))
 			continue;
-		n = signtable_lookup(m->p->signtable, m->from.domain[i], &e);
+		n = signtable_lookup(m->p->tables->signtable, m->from.domain[i], &e);
 		for (k = 0; k < nseen; k++)
 			dup |= seen[k] == e;
 		if (n == 0 || dup)
@@ -474,8 +517,8 @@ static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	for (i = 0; i < m->from.n; i++) {
 		if (from_has_domain(&m->from, i, m->from.domain[i]))
 			continue;
-		if (m->p->require &&
-		    domainlist_match(m->p->require, m->from.domain[i]) &&
+		if (m->p->tables->require &&
+		    domainlist_match(m->p->tables->require, m->from.domain[i]) &&
 		    judge_required(m, m->from.domain[i], oc, v))
 			return;
 	}

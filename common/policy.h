@@ -106,11 +106,24 @@ struct policy_verdict {
 
 struct policy;
 struct policy_msg;
+struct policy_tables;
 
 /* policy_new - the engine the configuration describes: loads the
  * signing table (every key), the require_signed list, and sets up the
  * key lookup chain; errors name the file and line */
 struct policy *policy_new(const struct ms_config *cfg, struct ms_error *err);
+/* policy_tables_load - the files the configuration names (the signing
+ * table with every key, require_signed), read-only once loaded: one
+ * copy may serve the engines of several threads */
+struct policy_tables *policy_tables_load(const struct ms_config *cfg,
+					 struct ms_error *err);
+/* policy_tables_free - release them (NULL is fine) */
+void policy_tables_free(struct policy_tables *t);
+/* policy_new_shared - an engine over tables t (borrowed: they must
+ * outlive it) with its own key lookup chain; one per thread */
+struct policy *policy_new_shared(const struct ms_config *cfg,
+				 const struct policy_tables *t,
+				 struct ms_error *err);
 /* policy_new_with_keys - the same with keys from ks (borrowed: a key
  * file, for the CLI and the tests) instead of DNS and Redis */
 struct policy *policy_new_with_keys(const struct ms_config *cfg,
