@@ -43,10 +43,16 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB        := $(BUILD)/libmailseal.a
 CLI        := $(BUILD)/mailseal
 EXIM_SO    := $(BUILD)/mailseal_exim.so
+# mailseal-policyd: the protocol codecs (fuzzed) in their own archive
+PF_PROTO   := postfix-policy/policyproto.c postfix-policy/milterproto.c
+PF_SRC     := $(sort $(wildcard postfix-policy/*.c))
+PF_OBJ     := $(PF_SRC:%.c=$(BUILD)/obj/%.o)
+PF_LIB     := $(BUILD)/libmspostfix.a
+POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
 
 .PHONY: all check unit fuzz fuzz-build bench demo install clean exim exim-static
-all: $(LIB) $(CLI) $(EXIM_SO)
+all: $(LIB) $(CLI) $(EXIM_SO) $(PF_LIB) $(POLICYD)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,6 +66,14 @@ $(LIB): $(COMMON_OBJ)
 
 $(CLI): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(PF_LIB): $(PF_PROTO:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(POLICYD): $(PF_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -pthread -o $@ $(PF_OBJ) $(LIB) $(LIBS)
 
 # the Exim module: local_scan.h from exim4-dev; only the entry points
 # are exported (exim/exports.map), so Exim's own symbols never replace
@@ -104,9 +118,9 @@ check: all $(UNIT_BIN) exim-static
 # libFuzzer targets: always clang, always ASan+UBSan, separate objects.
 FUZZ_CC     := clang
 FUZZ_BUILD  := build/fuzz
-FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -Wno-unused-function -Icommon \
+FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -Wno-unused-function -Icommon -Ipostfix-policy \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(PF_PROTO:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 20
 
@@ -134,11 +148,14 @@ demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)
 
 LIBDIR  ?= $(PREFIX)/lib
+SBINDIR ?= $(PREFIX)/sbin
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/mailseal
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mailseal
 	install -m 0644 $(EXIM_SO) $(DESTDIR)$(LIBDIR)/mailseal/mailseal_exim.so
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(POLICYD) $(DESTDIR)$(SBINDIR)/mailseal-policyd
 	install -m 0644 docs/mailseal.1 $(DESTDIR)$(MANDIR)/man1/mailseal.1
 
 clean:

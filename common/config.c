@@ -22,6 +22,7 @@ enum setting_type {
 	SET_SECONDS,                    /* a duration stored in seconds */
 	SET_COUNT,
 	SET_CHOICE,                     /* one word of choices, stored as its index */
+	SET_MODE,                       /* file mode, octal */
 };
 
 struct setting {
@@ -66,6 +67,15 @@ static const struct setting settings[] = {
 	C(on_temperror, "tempfail", temperror_words),
 	C(on_signature_fail, "tag", sigfail_words),
 	C(on_bad_from, "reject", badfrom_words),
+	S(require_tls, SET_STRING, "", 0, 0),
+	S(tls_pins, SET_STRING, "", 0, 0),
+	S(policy_listen, SET_STRING, "", 0, 0),
+	S(milter_listen, SET_STRING, "", 0, 0),
+	S(pid_file, SET_STRING, "/run/mailseal/mailseal-policyd.pid", 0, 0),
+	S(socket_mode, SET_MODE, "0660", 0, 0777),
+	S(socket_group, SET_STRING, "", 0, 0),
+	S(max_connections, SET_COUNT, "256", 1, 4096),
+	S(request_timeout_ms, SET_DURATION_MS, "5m", 1000, 86400000),
 };
 #undef S
 #undef C
@@ -181,6 +191,18 @@ static enum ms_status setting_apply(struct ms_config *cfg,
 			goto bad;
 		v = num;
 		break;
+	case SET_MODE: {
+		size_t i, n = strlen(value);
+
+		if (n == 0 || n > 4)
+			goto bad;
+		for (i = 0; i < n; i++) {
+			if (value[i] < '0' || value[i] > '7')
+				goto bad;
+			v = v * 8 + (unsigned)(value[i] - '0');
+		}
+		break;
+	}
 	case SET_CHOICE:
 		for (v = 0; s->choices[v]; v++)
 			if (strcmp(s->choices[v], value) == 0)
@@ -195,6 +217,10 @@ static enum ms_status setting_apply(struct ms_config *cfg,
 	*(unsigned *)field = (unsigned)v;
 	return MS_OK;
 bad:
+	if (s->type == SET_MODE)
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s:%u: %s takes an octal file mode such as 0660, not \"%s\"",
+				    origin, line, s->name, value);
 	if (s->type == SET_COUNT)
 		return ms_error_set(err, MS_ERR_USAGE,
 				    "%s:%u: %.*s takes a number from %llu to %llu, not \"%s\"",
@@ -399,6 +425,9 @@ void config_print(const struct ms_config *cfg, FILE *out, int all)
 			break;
 		case SET_CHOICE:
 			fputs(s->choices[*(const unsigned *)field], out);
+			break;
+		case SET_MODE:
+			fprintf(out, "%04o", *(const unsigned *)field);
 			break;
 		}
 		fputc('\n', out);

@@ -46,8 +46,18 @@ struct ms_config {
 	unsigned on_temperror;          /* enum ms_on_temperror */
 	unsigned on_signature_fail;     /* enum ms_on_signature_fail */
 	unsigned on_bad_from;           /* enum ms_on_bad_from */
+	char *require_tls;              /* sender domains, or /file */
+	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
+	/* mailseal-policyd */
+	char *policy_listen;            /* "unix:/path inet:HOST:PORT" */
+	char *milter_listen;
+	char *pid_file;
+	unsigned socket_mode;           /* of unix sockets, octal */
+	char *socket_group;             /* "" = the daemon's own */
+	unsigned max_connections;       /* served at once */
+	unsigned request_timeout_ms;    /* idle client connection */
 	/* where each setting came from, for messages: index = setting */
-	unsigned char set[32];
+	unsigned char set[64];
 };
 
 enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };

@@ -133,22 +133,30 @@ size_t domainlist_size(const struct domainlist *dl)
 	return dl ? dl->n : 0;
 }
 
+/* domain_match_weight - how specific a match pattern is for domain:
+ * 0 for none; an exact entry outweighs any subdomain entry, a longer
+ * subdomain entry a shorter one */
+size_t domain_match_weight(const char *pattern, const char *domain)
+{
+	if (!domain_match(pattern, domain))
+		return 0;
+	return dl_len(pattern) + (pattern[0] == '.' ? 0 : 1000);
+}
+
 /* domainlist_match - the most specific matching entry, or NULL */
 const char *domainlist_match(const struct domainlist *dl, const char *domain)
 {
 	const char *best = NULL;
-	size_t i, best_len = 0;
+	size_t i, best_weight = 0;
 
 	if (!dl)
 		return NULL;
 	for (i = 0; i < dl->n; i++) {
-		const char *e = dl->entries[i];
-		/* an exact entry beats any subdomain entry */
-		size_t weight = dl_len(e) + (e[0] == '.' ? 0 : 1000);
+		size_t w = domain_match_weight(dl->entries[i], domain);
 
-		if (domain_match(e, domain) && (!best || weight > best_len)) {
-			best = e;
-			best_len = weight;
+		if (w > best_weight) {
+			best = dl->entries[i];
+			best_weight = w;
 		}
 	}
 	return best;

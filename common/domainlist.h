@@ -32,5 +32,9 @@ size_t domainlist_size(const struct domainlist *dl);
 const char *domainlist_match(const struct domainlist *dl, const char *domain);
 /* domain_match - does domain match the one entry pattern? */
 int domain_match(const char *pattern, const char *domain);
+/* domain_match_weight - 0 when pattern does not match domain, else a
+ * weight: the most specific pattern has the largest (an exact entry
+ * beats every subdomain entry) */
+size_t domain_match_weight(const char *pattern, const char *domain);
 
 #endif

@@ -27,6 +27,7 @@
 #include "msgreader.h"
 #include "policy.h"
 #include "signtable.h"
+#include "tlspins.h"
 #include "xalloc.h"
 
 #define POLICY_HOST_MAX 256
@@ -34,6 +35,8 @@
 struct policy_tables {
 	struct signtable *signtable;    /* NULL: never sign */
 	struct domainlist *require;     /* NULL: nothing required */
+	struct domainlist *require_tls; /* NULL: no TLS requirement */
+	struct tlspins *pins;           /* NULL: no pins */
 };
 
 struct policy {
@@ -106,6 +109,17 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 		if (!t->require)
 			goto fail;
 	}
+	if (*cfg->require_tls) {
+		t->require_tls = domainlist_load(cfg->require_tls,
+						 "require_tls", err);
+		if (!t->require_tls)
+			goto fail;
+	}
+	if (*cfg->tls_pins) {
+		t->pins = tlspins_load(cfg->tls_pins, err);
+		if (!t->pins)
+			goto fail;
+	}
 	return t;
 fail:
 	policy_tables_free(t);
@@ -119,6 +133,8 @@ void policy_tables_free(struct policy_tables *t)
 		return;
 	signtable_free(t->signtable);
 	domainlist_free(t->require);
+	domainlist_free(t->require_tls);
+	tlspins_free(t->pins);
 	free(t);
 }
 
@@ -786,6 +802,58 @@ void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 		   v->dsn);
 	put_safe(&b, why);
 	buf_putc(&b, '"');
+	copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+}
+
+/* policy_check_sender - the envelope-stage rule for mail from sender */
+void policy_check_sender(const struct policy *p, const char *sender,
+			 const struct policy_tls *tls, struct policy_verdict *v)
+{
+	const struct policy_tables *t = p->tables;
+	const char *at = sender ? strrchr(sender, '@') : NULL;
+	const char *verified = tls->verified_subject;
+	char dom[MS_MAX_DOMAIN + 2];
+	const char *why = NULL;
+	struct buf b;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	verdict_set(v, POLICY_ACCEPT, 250, "2.0.0", "ok");
+	v->role = POLICY_ROLE_VERIFY;
+	dom[0] = 0;
+	if (at && strlen(at + 1) <= MS_MAX_DOMAIN) {
+		for (i = 0; at[i + 1]; i++)
+			dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
+					? at[i + 1] - 'A' + 'a' : at[i + 1]);
+		dom[i] = 0;
+	}
+	if (dom[0] && t->require_tls && domainlist_match(t->require_tls, dom)) {
+		if (!tls->encrypted)
+			why = "this session is not encrypted";
+		else if (!verified || !*verified)
+			why = "no client certificate that verifies was presented";
+		else if (tlspins_for(t->pins, dom) &&
+			 !tlspins_match(t->pins, dom, tls->cert_fp,
+					tls->pubkey_fp))
+			why = "the client certificate is not one pinned for that domain";
+		if (why)
+			verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+				    "mail from %s must arrive over TLS with a "
+				    "verified client certificate; %s", dom, why);
+	}
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_puts(&b, "stage=sender sender_domain=");
+	put_safe(&b, dom[0] ? dom : "(none)");
+	buf_printf(&b, " tls=%s cert=%s", tls->encrypted ? "yes" : "no",
+		   verified && *verified ? "verified" :
+		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none");
+	buf_printf(&b, " action=%s", action_str(v->action));
+	if (v->action != POLICY_ACCEPT) {
+		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
+		put_safe(&b, v->text);
+		buf_putc(&b, '"');
+	}
 	copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
 }

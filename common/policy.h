@@ -159,6 +159,26 @@ enum policy_error {
 void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 			  const char *why);
 
+/* what the MTA knows of the TLS session when the envelope arrives */
+struct policy_tls {
+	int encrypted;                  /* the session is under TLS */
+	const char *verified_subject;   /* of a client certificate that
+					 * verified; NULL or "": none did */
+	const char *cert_fp;            /* SHA-256 of the certificate
+					 * presented, hex, verified or not */
+	const char *pubkey_fp;          /* SHA-256 of its public key */
+};
+
+/* policy_check_sender - the envelope-stage rule for mail from the
+ * envelope sender (an address; "" for the null sender): a domain of
+ * require_tls must come over TLS with a client certificate that
+ * verified and, when tls_pins has a line for it, one of its pins;
+ * otherwise 550 5.7.1 naming what is missing.  Fills text, codes and
+ * the log line; adds no header. */
+void policy_check_sender(const struct policy *p, const char *sender,
+			 const struct policy_tls *tls,
+			 struct policy_verdict *v);
+
 /* policy_mode_parse - "sign", "verify", "skip", or "" / NULL for
  * POLICY_AUTO; -1 for anything else */
 int policy_mode_parse(const char *s);

@@ -148,20 +148,17 @@ size_t signtable_lookup(const struct signtable *st, const char *domain,
 			const struct signtable_entry **first)
 {
 	size_t i, best = 0, weight = 0, n = 0;
-	int found = 0;
 
 	*first = NULL;
 	for (i = 0; i < st->n; i++) {
-		const char *p = st->e[i].pattern;
-		size_t w = strlen(p) + (p[0] == '.' ? 0 : 1000);
+		size_t w = domain_match_weight(st->e[i].pattern, domain);
 
-		if (domain_match(p, domain) && (!found || w > weight)) {
-			found = 1;
+		if (w > weight) {
 			best = i;
 			weight = w;
 		}
 	}
-	if (!found)
+	if (weight == 0)
 		return 0;
 	/* every line of that pattern (they are adjacent after sorting) */
 	while (best > 0 && strcasecmp(st->e[best - 1].pattern, st->e[best].pattern) == 0)

@@ -1,0 +1,168 @@
+/*
+ * engine.c - configuration generations, the workers' engines, logging.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "mslog.h"
+#include "policyd.h"
+#include "xalloc.h"
+
+static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct generation *gen_now;
+static unsigned long gen_next_id = 1;
+static volatile sig_atomic_t stopping;
+static int log_stderr;
+
+int daemon_stopping(void)
+{
+	return stopping;
+}
+
+void daemon_set_stopping(void)
+{
+	stopping = 1;
+}
+
+/* dlog_sink - the library's own messages */
+static void dlog_sink(enum ms_log_level level, const char *msg)
+{
+	dlog(level == MS_LOG_ERR ? LOG_ERR
+	     : level == MS_LOG_WARN ? LOG_WARNING : LOG_INFO, "%s", msg);
+}
+
+void dlog_init(int to_stderr)
+{
+	log_stderr = to_stderr;
+	if (!to_stderr)
+		openlog("mailseal-policyd", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	ms_log_set_sink(dlog_sink);
+}
+
+/* dlog - one line */
+void dlog(int prio, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_stderr) {
+		static const char *const lv[] = {
+			"emerg", "alert", "crit", "error", "warning",
+			"notice", "info", "debug"
+		};
+
+		fprintf(stderr, "mailseal-policyd[%ld]: %s: %s\n",
+			(long)getpid(), lv[prio & 7], line);
+	} else {
+		syslog(prio, "%s", line);
+	}
+}
+
+static void gen_free(struct generation *g)
+{
+	policy_tables_free(g->tables);
+	config_free(&g->cfg);
+	free(g);
+}
+
+/* gen_load - a generation from the configuration file */
+struct generation *gen_load(const char *path, struct ms_error *err)
+{
+	struct generation *g = xcalloc(1, sizeof(*g));
+	struct policy *probe;
+
+	config_init(&g->cfg);
+	if (config_load(&g->cfg, path, err) != MS_OK)
+		goto fail;
+	g->tables = policy_tables_load(&g->cfg, err);
+	if (!g->tables)
+		goto fail;
+	/* every setting an engine reads is checked now, not per thread */
+	probe = policy_new_shared(&g->cfg, g->tables, err);
+	if (!probe)
+		goto fail;
+	policy_free(probe);
+	return g;
+fail:
+	gen_free(g);
+	return NULL;
+}
+
+/* gen_install - make g current */
+void gen_install(struct generation *g)
+{
+	struct generation *old;
+
+	pthread_mutex_lock(&gen_lock);
+	g->id = gen_next_id++;
+	g->refs = 1;                    /* the daemon's own reference */
+	old = gen_now;
+	gen_now = g;
+	if (old && --old->refs == 0)
+		gen_free(old);
+	pthread_mutex_unlock(&gen_lock);
+}
+
+struct generation *gen_hold(void)
+{
+	struct generation *g;
+
+	pthread_mutex_lock(&gen_lock);
+	g = gen_now;
+	if (g)
+		g->refs++;
+	pthread_mutex_unlock(&gen_lock);
+	return g;
+}
+
+void gen_release(struct generation *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&gen_lock);
+	if (--g->refs == 0)
+		gen_free(g);
+	pthread_mutex_unlock(&gen_lock);
+}
+
+/* worker_engine - the engine for the current generation */
+struct policy *worker_engine(struct worker *w)
+{
+	struct generation *g;
+	struct ms_error err;
+	int same;
+
+	pthread_mutex_lock(&gen_lock);
+	same = w->gen && w->gen == gen_now && w->engine;
+	pthread_mutex_unlock(&gen_lock);
+	if (same)
+		return w->engine;
+	worker_done(w);
+	g = gen_hold();
+	if (!g)
+		return NULL;
+	w->engine = policy_new_shared(&g->cfg, g->tables, &err);
+	if (!w->engine) {
+		dlog(LOG_ERR, "cannot build an engine: %s", err.msg);
+		gen_release(g);
+		return NULL;
+	}
+	w->gen = g;
+	return w->engine;
+}
+
+/* worker_done - release the worker's engine and generation */
+void worker_done(struct worker *w)
+{
+	policy_free(w->engine);
+	gen_release(w->gen);
+	w->engine = NULL;
+	w->gen = NULL;
+}

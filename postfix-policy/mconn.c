@@ -1,0 +1,397 @@
+/*
+ * mconn.c - one milter client (a Postfix smtpd or cleanup process):
+ * negotiation, macros, envelope, headers, body chunks, end of message.
+ *
+ * The message goes to the engine as it arrives: each header field is
+ * rebuilt as "Name:" + value + CRLF (the value with its leading space,
+ * SMFIP_HDR_LEADSPC, and its folds), the end of headers as CRLF, body
+ * chunks as they come.  At the end of the message the engine's verdict
+ * becomes header changes (removals first, by rank among fields of the
+ * name as received; then insertions at the top), a reply code for a
+ * rejection or a temporary failure, and one log line under the queue
+ * id.  Everything the engine needs from Postfix arrives in macros:
+ * {auth_authen} (SASL login: sign), i (queue id), j (host name: the
+ * default authserv-id), {daemon_name}.
+ *
+ * Negotiation asks Postfix not to send HELO, RCPT, DATA and unknown
+ * commands, and not to wait for replies to anything but the end of the
+ * message, when it offers that (version 6): one round trip per message.
+ * A protocol error closes the connection; Postfix then applies
+ * milter_default_action.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "milterproto.h"
+#include "policyd.h"
+#include "xalloc.h"
+
+#define MC_MACROS 32
+#define MC_MACRO_LEN 512
+
+/* what we ask Postfix not to send, and not to wait for */
+#define MC_NOSEND (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+#define MC_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
+		    SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | \
+		    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+
+struct mc_macro {
+	char name[64];
+	char value[MC_MACRO_LEN];
+};
+
+struct mconn {
+	struct worker *w;
+	struct conn *c;
+	uint32_t proto;                 /* what was agreed */
+	int negotiated;
+	struct mc_macro macros[MC_MACROS];
+	size_t nmacros;
+	char family;                    /* of the SMTP client, from CONNECT */
+	char client_addr[64];
+	struct policy_msg *msg;         /* the message being received */
+	struct policy *msg_engine;      /* the engine it was begun on */
+	struct buf line;                /* one rebuilt header field */
+	struct buf out;                 /* replies */
+};
+
+/* ---- macros ---- */
+
+static struct mc_macro *mc_macro_slot(struct mconn *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nmacros; i++)
+		if (strcmp(m->macros[i].name, name) == 0)
+			return &m->macros[i];
+	if (m->nmacros == MC_MACROS)
+		return NULL;
+	return &m->macros[m->nmacros++];
+}
+
+static const char *mc_macro(const struct mconn *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nmacros; i++)
+		if (strcmp(m->macros[i].name, name) == 0)
+			return m->macros[i].value;
+	return "";
+}
+
+/* mc_set_macro - names may come with or without braces: keep both
+ * spellings reachable by storing the bare one */
+static void mc_set_macro(struct mconn *m, const char *name, const char *value)
+{
+	char bare[64];
+	size_t n = strlen(name);
+	struct mc_macro *s;
+
+	if (n >= 2 && name[0] == '{' && name[n - 1] == '}') {
+		snprintf(bare, sizeof(bare), "%.*s", (int)(n - 2), name + 1);
+		name = bare;
+	}
+	if (strlen(name) >= sizeof(s->name))
+		return;
+	s = mc_macro_slot(m, name);
+	if (!s)
+		return;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->value, sizeof(s->value), "%s", value);
+}
+
+/* mc_forget - macros of the message stages, at a new message */
+static void mc_forget_message_macros(struct mconn *m)
+{
+	static const char *const names[] = {
+		"i", "auth_authen", "auth_type", "auth_author", "mail_addr",
+	};
+	size_t i, k;
+
+	for (i = 0; i < m->nmacros; i++)
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strcmp(m->macros[i].name, names[k]) == 0)
+				m->macros[i].value[0] = 0;
+}
+
+/* ---- replies ---- */
+
+static int mc_flush(struct mconn *m)
+{
+	int r = 0;
+
+	if (m->out.len)
+		r = conn_write(m->c, m->out.data, m->out.len);
+	buf_reset(&m->out);
+	return r;
+}
+
+/* mc_continue - SMFIR_CONTINUE unless the agreed protocol says that
+ * command gets no reply */
+static int mc_continue(struct mconn *m, uint32_t noreply_flag)
+{
+	if (noreply_flag && (m->proto & noreply_flag))
+		return 0;
+	milter_put(&m->out, SMFIR_CONTINUE, NULL, 0);
+	return mc_flush(m);
+}
+
+/* ---- the message ---- */
+
+static void mc_end_message(struct mconn *m)
+{
+	policy_msg_free(m->msg);
+	m->msg = NULL;
+	m->msg_engine = NULL;
+}
+
+/* mc_begin_message - the engine context, at the first header field;
+ * 0, or -1 when there is no engine */
+static int mc_begin_message(struct mconn *m)
+{
+	struct policy_facts f = { 0 };
+	struct policy *p;
+	char user[256];
+	const char *qid = mc_macro(m, "i");
+	const char *auth = mc_macro(m, "auth_authen");
+
+	p = worker_engine(m->w);
+	if (!p)
+		return -1;
+	if (!*auth && txtable_get(qid, user, sizeof(user)))
+		auth = user;            /* learned by the policy side */
+	f.txid = *qid ? qid : NULL;
+	f.auth_user = auth;
+	/* mail submitted on this host reaches non_smtpd_milters through
+	 * pickup or a local socket, not over TCP */
+	f.local_submission = m->family == 'L' ||
+			     strcmp(mc_macro(m, "daemon_name"), "pickup") == 0;
+	f.hostname = mc_macro(m, "j");
+	f.mode = POLICY_AUTO;
+	m->msg = policy_begin(p, &f);
+	m->msg_engine = p;
+	return 0;
+}
+
+/* mc_header - one header field to the engine */
+static void mc_header(struct mconn *m, const char *name, const char *value)
+{
+	const char *v;
+
+	buf_reset(&m->line);
+	buf_puts(&m->line, name);
+	buf_putc(&m->line, ':');
+	if (!(m->proto & SMFIP_HDR_LEADSPC))
+		buf_putc(&m->line, ' ');
+	for (v = value; *v; v++) {
+		if (*v == '\n' && (v == value || v[-1] != '\r'))
+			buf_putc(&m->line, '\r');
+		buf_putc(&m->line, (unsigned char)*v);
+	}
+	buf_puts(&m->line, "\r\n");
+	policy_feed(m->msg, m->line.data, m->line.len);
+}
+
+/* mc_end_of_message - the verdict as milter replies */
+static int mc_end_of_message(struct mconn *m)
+{
+	struct policy_verdict v;
+	const char *qid;
+	size_t i;
+
+	if (!m->msg) {
+		/* a message without header fields */
+		if (mc_begin_message(m) != 0)
+			goto tempfail;
+	}
+	qid = mc_macro(m, "i");
+	policy_finish(m->msg, &v);
+	dlog(LOG_INFO, "%s: mailseal: %s", *qid ? qid : "NOQUEUE", v.log);
+	if (v.action == POLICY_ACCEPT) {
+		for (i = 0; i < v.nremove; i++)
+			milter_put_header(&m->out, SMFIR_CHGHEADER,
+					  (uint32_t)v.remove[i].nth,
+					  v.remove[i].name, "");
+		/* each insertion at 0 goes above the last: last first */
+		for (i = v.nadd; i-- > 0;) {
+			buf_reset(&m->line);
+			if (m->proto & SMFIP_HDR_LEADSPC)
+				buf_putc(&m->line, ' ');
+			buf_puts(&m->line, v.add[i].value);
+			milter_put_header(&m->out, SMFIR_INSHEADER, 0,
+					  v.add[i].name, buf_str(&m->line));
+		}
+		milter_put(&m->out, SMFIR_CONTINUE, NULL, 0);
+	} else {
+		milter_put_reply(&m->out, v.code, v.dsn, v.text);
+	}
+	mc_end_message(m);
+	return mc_flush(m);
+tempfail:
+	{
+		struct policy_verdict e;
+
+		policy_error_verdict(&e, POLICY_ERR_CONFIG, "no engine");
+		dlog(LOG_ERR, "%s: mailseal: %s", mc_macro(m, "i"), e.log);
+		milter_put_reply(&m->out, e.code, e.dsn, e.text);
+		return mc_flush(m);
+	}
+}
+
+/* ---- packets ---- */
+
+/* mc_optneg - agree on version, actions and what not to send */
+static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
+{
+	uint32_t version, actions, proto, want;
+
+	if (milter_optneg(pkt, &version, &actions, &proto) != MS_OK ||
+	    version < 2) {
+		dlog(LOG_WARNING, "milter client: bad negotiation packet; closing");
+		return -1;
+	}
+	if (!(actions & SMFIF_ADDHDRS) || !(actions & SMFIF_CHGHDRS)) {
+		dlog(LOG_WARNING, "milter client: the MTA does not let a milter add and change header fields; closing");
+		return -1;
+	}
+	want = (MC_NOSEND | MC_NOREPLY | SMFIP_HDR_LEADSPC) & proto;
+	m->proto = want;
+	m->negotiated = 1;
+	milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
+			  SMFIF_ADDHDRS | SMFIF_CHGHDRS, want);
+	return mc_flush(m);
+}
+
+/* mc_packet - one packet; 0 to go on, 1 the client quit, -1 an error */
+static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
+{
+	const char *s[MILTER_MAX_ARGS];
+	const char *name, *value, *host, *addr;
+	size_t n, i;
+	unsigned port;
+	char stage;
+
+	if (!m->negotiated && pkt->cmd != SMFIC_OPTNEG) {
+		dlog(LOG_WARNING, "milter client: command '%c' before negotiation; closing",
+		     pkt->cmd >= 32 && pkt->cmd < 127 ? pkt->cmd : '?');
+		return -1;
+	}
+	switch (pkt->cmd) {
+	case SMFIC_OPTNEG:
+		return mc_optneg(m, pkt);
+	case SMFIC_MACRO:
+		if (milter_macros(pkt, &stage, s, MILTER_MAX_ARGS, &n) != MS_OK)
+			goto bad;
+		if (stage == SMFIC_MAIL)
+			mc_forget_message_macros(m);
+		for (i = 0; i + 1 < n; i += 2)
+			mc_set_macro(m, s[i], s[i + 1]);
+		return 0;               /* macros get no reply */
+	case SMFIC_CONNECT:
+		if (milter_connect(pkt, &host, &m->family, &port, &addr) != MS_OK)
+			goto bad;
+		snprintf(m->client_addr, sizeof(m->client_addr), "%s", addr);
+		return mc_continue(m, SMFIP_NR_CONN);
+	case SMFIC_HELO:
+		return mc_continue(m, SMFIP_NR_HELO);
+	case SMFIC_MAIL:
+		if (milter_strings(pkt, s, MILTER_MAX_ARGS) < 1)
+			goto bad;
+		mc_end_message(m);      /* a new transaction */
+		return mc_continue(m, SMFIP_NR_MAIL);
+	case SMFIC_RCPT:
+		return mc_continue(m, SMFIP_NR_RCPT);
+	case SMFIC_DATA:
+		return mc_continue(m, SMFIP_NR_DATA);
+	case SMFIC_UNKNOWN:
+		return mc_continue(m, SMFIP_NR_UNKN);
+	case SMFIC_HEADER:
+		if (milter_header(pkt, &name, &value) != MS_OK)
+			goto bad;
+		if (!m->msg && mc_begin_message(m) != 0)
+			return -1;
+		mc_header(m, name, value);
+		return mc_continue(m, SMFIP_NR_HDR);
+	case SMFIC_EOH:
+		if (!m->msg && mc_begin_message(m) != 0)
+			return -1;
+		policy_feed(m->msg, (const unsigned char *)"\r\n", 2);
+		return mc_continue(m, SMFIP_NR_EOH);
+	case SMFIC_BODY:
+		if (!m->msg && mc_begin_message(m) != 0)
+			return -1;
+		policy_feed(m->msg, pkt->data, pkt->len);
+		return mc_continue(m, SMFIP_NR_BODY);
+	case SMFIC_BODYEOB:
+		if (pkt->len) {         /* a last chunk with the end */
+			if (!m->msg && mc_begin_message(m) != 0)
+				return -1;
+			policy_feed(m->msg, pkt->data, pkt->len);
+		}
+		return mc_end_of_message(m);
+	case SMFIC_ABORT:
+		mc_end_message(m);
+		return 0;               /* no reply */
+	case SMFIC_QUIT:
+		return 1;
+	case SMFIC_QUIT_NC:
+		mc_end_message(m);
+		m->nmacros = 0;
+		m->family = 0;
+		m->client_addr[0] = 0;
+		return 0;
+	default:
+		dlog(LOG_WARNING, "milter client: unknown command 0x%02x; closing",
+		     pkt->cmd);
+		return -1;
+	}
+bad:
+	dlog(LOG_WARNING, "milter client: malformed '%c' packet (%zu bytes); closing",
+	     pkt->cmd, pkt->len);
+	return -1;
+}
+
+/* milter_serve - one milter client until it closes */
+void milter_serve(struct worker *w, struct conn *c)
+{
+	struct mconn *m = xcalloc(1, sizeof(*m));
+
+	m->w = w;
+	m->c = c;
+	buf_init(&m->line, MILTER_MAX_PACKET * 2 + 16);
+	buf_init(&m->out, MILTER_MAX_PACKET * 4);
+	for (;;) {
+		struct milter_packet pkt;
+		long used = milter_frame(c->rbuf.data + c->rpos,
+					 c->rbuf.len - c->rpos, &pkt);
+		int r;
+
+		if (used < 0) {
+			dlog(LOG_WARNING, "milter client: packet length 0 or over %d bytes; closing",
+			     MILTER_MAX_PACKET);
+			break;
+		}
+		if (used == 0) {
+			/* between messages a shutdown may close us */
+			c->idle_ok = m->msg == NULL && c->rpos == c->rbuf.len;
+			r = conn_fill(c);
+			if (r <= 0) {
+				if (m->msg)
+					dlog(LOG_WARNING, "%s: milter client went away within a message",
+					     mc_macro(m, "i"));
+				break;
+			}
+			continue;
+		}
+		r = mc_packet(m, &pkt);
+		conn_consume(c, (size_t)used);
+		if (r != 0)
+			break;
+	}
+	mc_end_message(m);
+	buf_free(&m->line);
+	buf_free(&m->out);
+	free(m);
+}

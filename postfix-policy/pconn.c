@@ -1,0 +1,122 @@
+/*
+ * pconn.c - one client of the policy delegation protocol: read a
+ * request, answer with exactly one action, until the client closes.
+ *
+ * What this stage decides (docs/postfix.md):
+ *  - an authenticated transaction (sasl_username) is noted under its
+ *    queue id for the milter side, which signs it;
+ *  - mail from a require_tls domain must come over TLS with a client
+ *    certificate that verified (a non-empty ccert_subject: Postfix
+ *    sends the fingerprints for any certificate, the subject only for
+ *    one that verified) and, when pinned, one of the pins; otherwise
+ *    "550 5.7.1 ..." is the action;
+ *  - everything else is DUNNO, so the rest of the restriction list
+ *    decides.
+ * On trouble (a malformed request, no engine) there is no reply: the
+ * connection is closed and logged, and Postfix applies its default
+ * action, as the protocol prescribes.
+ */
+#include <string.h>
+#include <syslog.h>
+
+#include "policyd.h"
+#include "policyproto.h"
+
+/* pc_decide - the action for one request, into action */
+static int pc_decide(struct worker *w, const struct pp_request *rq,
+		     char *action, size_t size)
+{
+	const char *qid = pp_get_or(rq, "queue_id");
+	const char *user = pp_get_or(rq, "sasl_username");
+	const char *sender = pp_get_or(rq, "sender");
+	struct policy_verdict v;
+	struct policy_tls tls = { 0 };
+	struct buf subject;
+	struct policy *p;
+	int rc = 0;
+
+	p = worker_engine(w);
+	if (!p)
+		return -1;
+	if (strcmp(pp_get_or(rq, "request"), "smtpd_access_policy") != 0) {
+		dlog(LOG_WARNING, "policy request type \"%.60s\" is not smtpd_access_policy: DUNNO",
+		     pp_get_or(rq, "request"));
+		snprintf(action, size, "DUNNO");
+		return 0;
+	}
+	if (*user && *qid)
+		txtable_put(qid, user);
+	buf_init(&subject, 4096);
+	tls.encrypted = *pp_get_or(rq, "encryption_protocol") != 0;
+	if (pp_xtext_decode(pp_get_or(rq, "ccert_subject"), &subject) != MS_OK) {
+		dlog(LOG_WARNING, "%s: ccert_subject is not xtext; taken as no verified certificate",
+		     *qid ? qid : "NOQUEUE");
+		buf_reset(&subject);
+	}
+	tls.verified_subject = buf_str(&subject);
+	tls.cert_fp = pp_get_or(rq, "ccert_fingerprint");
+	tls.pubkey_fp = pp_get_or(rq, "ccert_pubkey_fingerprint");
+	policy_check_sender(p, sender, &tls, &v);
+	if (v.action == POLICY_ACCEPT) {
+		snprintf(action, size, "DUNNO");
+	} else {
+		snprintf(action, size, "%u %s %s", v.code, v.dsn, v.text);
+		dlog(LOG_INFO, "%s: mailseal: %s client=%.100s[%.60s] state=%.20s",
+		     *qid ? qid : "NOQUEUE", v.log,
+		     pp_get_or(rq, "client_name"),
+		     pp_get_or(rq, "client_address"),
+		     pp_get_or(rq, "protocol_state"));
+	}
+	buf_free(&subject);
+	return rc;
+}
+
+/* policy_serve - one policy client until it closes */
+void policy_serve(struct worker *w, struct conn *c)
+{
+	struct pp_request rq;
+	struct ms_error err;
+	struct buf out;
+	char action[600];
+
+	buf_init(&out, 4096);
+	for (;;) {
+		const unsigned char *p = c->rbuf.data + c->rpos;
+		size_t avail = c->rbuf.len - c->rpos;
+		size_t end = avail ? pp_request_end(p, avail) : 0;
+		int r;
+
+		if (end == 0) {
+			if (avail > PP_MAX_REQUEST) {
+				dlog(LOG_WARNING, "policy client: request longer than %d bytes; closing",
+				     PP_MAX_REQUEST);
+				break;
+			}
+			c->idle_ok = avail == 0;
+			r = conn_fill(c);
+			if (r == 0 && avail)
+				dlog(LOG_WARNING, "policy client: closed within a request");
+			if (r <= 0)
+				break;
+			continue;
+		}
+		if (pp_parse(p, end, &rq, &err) != MS_OK) {
+			dlog(LOG_WARNING, "policy client: malformed request (%s); closing",
+			     err.msg);
+			pp_free(&rq);
+			break;
+		}
+		if (pc_decide(w, &rq, action, sizeof(action)) != 0) {
+			dlog(LOG_ERR, "policy client: no engine; closing without a reply");
+			pp_free(&rq);
+			break;
+		}
+		pp_free(&rq);
+		conn_consume(c, end);
+		buf_reset(&out);
+		if (pp_reply(&out, action) != MS_OK ||
+		    conn_write(c, out.data, out.len) != 0)
+			break;
+	}
+	buf_free(&out);
+}

@@ -1,0 +1,96 @@
+/*
+ * policyd.h - mailseal-policyd: the shared pieces of the daemon that
+ * serves Postfix's policy delegation protocol and the milter protocol
+ * from one process over one engine (common/policy.h).
+ *
+ * Threads: the main thread accepts connections and handles signals;
+ * each connection is served whole by one worker thread of a pool that
+ * grows to max_connections, so a slow DNS answer holds up only its own
+ * message.  Each worker owns an engine (its own key cache front, Redis
+ * connection and resolver) built over the read-only tables of the
+ * current configuration generation; a reload (SIGHUP) makes a new
+ * generation, and each worker moves to it at its next request or
+ * message, without dropping connections.
+ */
+#ifndef MAILSEAL_POLICYD_H
+#define MAILSEAL_POLICYD_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include "buf.h"
+#include "config.h"
+#include "policy.h"
+
+struct generation {
+	unsigned long id;
+	struct ms_config cfg;
+	struct policy_tables *tables;
+	unsigned refs;                  /* under daemon.lock */
+};
+
+struct worker {
+	struct generation *gen;         /* what engine was built from */
+	struct policy *engine;
+};
+
+/* a client connection: buffered reads with the idle timeout */
+struct conn {
+	int in, out;
+	struct buf rbuf;
+	size_t rpos;                    /* bytes of rbuf already used */
+	unsigned timeout_ms;
+	int idle_ok;                    /* may be closed for a shutdown */
+};
+
+/* ---- engine.c ---- */
+
+/* dlog - one line to syslog (or stderr in the foreground) */
+void dlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dlog_init - where dlog writes */
+void dlog_init(int to_stderr);
+/* gen_load - a generation from the configuration file */
+struct generation *gen_load(const char *path, struct ms_error *err);
+/* gen_install - make g current (the old one goes when unused) */
+void gen_install(struct generation *g);
+/* gen_current_cfg - a copy of the current generation's settings the
+ * daemon itself reads (listen, pid file, sockets, limits) */
+struct generation *gen_hold(void);
+void gen_release(struct generation *g);
+/* worker_engine - the worker's engine for the current generation,
+ * rebuilt when it changed; NULL (logged) when none can be built */
+struct policy *worker_engine(struct worker *w);
+/* worker_done - release the worker's engine and generation */
+void worker_done(struct worker *w);
+/* daemon_stopping - has a shutdown been asked for? */
+int daemon_stopping(void);
+void daemon_set_stopping(void);
+
+/* ---- conn.c ---- */
+
+void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
+	       size_t max);
+void conn_free(struct conn *c);
+/* conn_fill - read more bytes: 1 got some, 0 end of file, -1 error,
+ * timeout or (when idle_ok) a shutdown */
+int conn_fill(struct conn *c);
+/* conn_consume - drop n used bytes from the front */
+void conn_consume(struct conn *c, size_t n);
+/* conn_write - all of p; -1 on error */
+int conn_write(struct conn *c, const void *p, size_t len);
+
+/* ---- txtable.c: what the policy side learned, for the milter side ---- */
+
+/* txtable_put - queue id qid was authenticated as user (SASL) */
+void txtable_put(const char *qid, const char *user);
+/* txtable_get - the user of qid into user (size n); 0 when unknown */
+int txtable_get(const char *qid, char *user, size_t n);
+
+/* ---- pconn.c, mconn.c ---- */
+
+/* policy_serve - one policy client until it closes */
+void policy_serve(struct worker *w, struct conn *c);
+/* milter_serve - one milter client until it closes */
+void milter_serve(struct worker *w, struct conn *c);
+
+#endif
