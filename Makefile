@@ -43,10 +43,12 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB        := $(BUILD)/libmailseal.a
 CLI        := $(BUILD)/mailseal
 EXIM_SO    := $(BUILD)/mailseal_exim.so
-# mailseal-policyd: the protocol codecs (fuzzed) in their own archive
-PF_PROTO   := postfix-policy/policyproto.c postfix-policy/milterproto.c
-PF_SRC     := $(sort $(wildcard postfix-policy/*.c))
-PF_OBJ     := $(PF_SRC:%.c=$(BUILD)/obj/%.o)
+# mailseal-policyd: everything but main() in its own archive, which the
+# unit tests and fuzz targets (the protocol codecs, a whole milter
+# session) link too
+PF_MAIN    := postfix-policy/daemon.c
+PF_PROTO   := $(filter-out $(PF_MAIN),$(sort $(wildcard postfix-policy/*.c)))
+PF_OBJ     := $(PF_PROTO:%.c=$(BUILD)/obj/%.o)
 PF_LIB     := $(BUILD)/libmspostfix.a
 POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
@@ -72,8 +74,8 @@ $(PF_LIB): $(PF_PROTO:%.c=$(BUILD)/obj/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-$(POLICYD): $(PF_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -pthread -o $@ $(PF_OBJ) $(LIB) $(LIBS)
+$(POLICYD): $(BUILD)/obj/$(PF_MAIN:.c=.o) $(PF_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -pthread -o $@ $(BUILD)/obj/$(PF_MAIN:.c=.o) $(PF_LIB) $(LIB) $(LIBS)
 
 # the Exim module: local_scan.h from exim4-dev; only the entry points
 # are exported (exim/exports.map), so Exim's own symbols never replace
@@ -98,14 +100,14 @@ exim-static:
 	scripts/build-exim-static.sh $(EXIM_STATIC_DIR) $(CURDIR)/exim/mailseal_exim.c \
 		"-I$(CURDIR)/common" "$(CURDIR)/build/libmailseal.a $(LIBS)"
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(LIB) $(PF_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/obj/tests/unit/unit.o $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/obj/tests/unit/unit.o $(PF_LIB) $(LIB) $(LIBS)
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -c -o $@ $<
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -Ipostfix-policy -MMD -MP -c -o $@ $<
 
 unit: $(UNIT_BIN)
 
@@ -133,7 +135,7 @@ comma := ,
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	@echo "  LD-FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(LIBS)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -pthread -o $@ $< $(FUZZ_COMMON) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -22,6 +22,7 @@ void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
 	c->rpos = 0;
 	c->idle_ok = 1;
 	buf_init(&c->rbuf, max + CONN_READ);
+	(void)buf_reserve(&c->rbuf, CONN_READ);  /* data is never NULL */
 }
 
 void conn_free(struct conn *c)

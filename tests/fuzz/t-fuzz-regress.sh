@@ -29,7 +29,7 @@ fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I common -O1 -g)
+cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I common -I postfix-policy -O1 -g)
 case "${BUILD%/}" in
 *san) cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=all
 	       -fno-omit-frame-pointer) ;;
@@ -37,6 +37,8 @@ esac
 # the libraries the Makefile links the library's users with (-lcrypto;
 # the DNS and Redis modules of the archive need the other two)
 libs=(-lcrypto -lunbound -lhiredis)
+# the Postfix daemon's protocol codecs have their own archive, before it
+PFLIB="$BUILD/libmspostfix.a"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
@@ -52,7 +54,7 @@ for src in tests/fuzz/fuzz_*.c; do
 		continue
 	fi
 	if ! "$CC" "${cflags[@]}" -o "$T/$name" "$src" tests/fuzz/replay_main.c \
-		"$LIB" "${libs[@]}" 2> "$T/$name.cc"; then
+		"$PFLIB" "$LIB" "${libs[@]}" 2> "$T/$name.cc"; then
 		echo "not ok replay $name - does not build: $(head -c 400 "$T/$name.cc" | tr '\n' ' ')"
 		fails=$((fails + 1))
 		continue

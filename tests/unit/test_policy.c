@@ -584,6 +584,87 @@ static void check_config_errors(void)
 	      policy_mode_parse("Sign") == -1, "override values parse strictly");
 }
 
+/* check_sender - require_tls and tls_pins at the envelope stage */
+static void check_sender(void)
+{
+	static const char fp_ok[] =
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	static const char fp_other[] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	static const struct {
+		const char *name, *sender;
+		int encrypted;
+		const char *subject, *cert_fp, *pubkey_fp;
+		enum policy_action action;
+		const char *text_has;
+	} t[] = {
+		{ "require_tls domain over plain SMTP: 550 5.7.1", "a@bank.example",
+		  0, NULL, NULL, NULL, POLICY_REJECT, "not encrypted" },
+		{ "require_tls domain over TLS, no certificate: 550 5.7.1",
+		  "a@bank.example", 1, NULL, NULL, NULL, POLICY_REJECT,
+		  "no client certificate that verifies" },
+		{ "require_tls domain, certificate that did not verify: 550 5.7.1",
+		  "a@bank.example", 1, "", fp_ok, NULL, POLICY_REJECT,
+		  "no client certificate that verifies" },
+		{ "require_tls domain, verified certificate, unpinned domain: accepted",
+		  "A@Bank.Example", 1, "client1", fp_other, NULL, POLICY_ACCEPT, NULL },
+		{ "pinned domain, the pinned certificate: accepted", "a@pin.example",
+		  1, "client1", fp_ok, NULL, POLICY_ACCEPT, NULL },
+		{ "pinned domain, the pinned public key: accepted", "a@pin.example",
+		  1, "client1", fp_other, fp_ok, POLICY_ACCEPT, NULL },
+		{ "pinned domain, another certificate: 550 5.7.1", "a@sub.pin.example",
+		  1, "client1", fp_other, fp_other, POLICY_REJECT, "not one pinned" },
+		{ "a domain without the requirement, plain SMTP: accepted",
+		  "a@other.example", 0, NULL, NULL, NULL, POLICY_ACCEPT, NULL },
+		{ "the null sender: accepted", "", 0, NULL, NULL, NULL, POLICY_ACCEPT,
+		  NULL },
+	};
+	struct ms_config cfg;
+	struct ms_error err;
+	struct policy *p;
+	char pins[300];
+	FILE *f;
+	size_t i;
+
+	snprintf(pins, sizeof(pins), "%s/pins", dir);
+	f = fopen(pins, "w");
+	fprintf(f, "# pins\npin.example %s\n.pin.example %s\n", fp_ok, fp_ok);
+	fclose(f);
+	config_init(&cfg);
+	config_set(&cfg, "require_tls", "bank.example pin.example .pin.example",
+		   "t", 1, &err);
+	config_set(&cfg, "tls_pins", pins, "t", 2, &err);
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	CHECK(p != NULL, "an engine with require_tls and tls_pins (%s)", p ? "" : err.msg);
+	for (i = 0; p && i < sizeof(t) / sizeof(t[0]); i++) {
+		struct policy_tls tls = { t[i].encrypted, t[i].subject, t[i].cert_fp,
+					  t[i].pubkey_fp };
+		struct policy_verdict v;
+
+		policy_check_sender(p, t[i].sender, &tls, &v);
+		CHECK(v.action == t[i].action &&
+		      (v.action == POLICY_ACCEPT ||
+		       (v.code == 550 && !strcmp(v.dsn, "5.7.1") &&
+			strstr(v.text, t[i].text_has) &&
+			strstr(v.text, "must arrive over TLS with a verified client certificate"))) &&
+		      strstr(v.log, "stage=sender"),
+		      "%s (%s)", t[i].name, v.action == POLICY_ACCEPT ? "accept" : v.text);
+	}
+	policy_free(p);
+	config_free(&cfg);
+	f = fopen(pins, "w");
+	fprintf(f, "pin.example ABCD\n");
+	fclose(f);
+	config_init(&cfg);
+	config_set(&cfg, "tls_pins", pins, "t", 1, &err);
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	CHECK(!p && strstr(err.msg, ":1:") && strstr(err.msg, "64 hex digits"),
+	      "a bad pin is an error naming the file and line (%s)", p ? "" : err.msg);
+	policy_free(p);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	size_t i;
@@ -597,6 +678,7 @@ int main(void)
 	check_round_trip();
 	check_limits();
 	check_config_errors();
+	check_sender();
 	{
 		char cmd[300];
 
