@@ -27,18 +27,6 @@
 #include "msgreader.h"
 #include "policy.h"
 
-static const char *action_name(enum policy_action a)
-{
-	return a == POLICY_ACCEPT ? "accept"
-	       : a == POLICY_REJECT ? "reject" : "tempfail";
-}
-
-static const char *role_name(enum policy_role r)
-{
-	return r == POLICY_ROLE_SIGN ? "sign"
-	       : r == POLICY_ROLE_VERIFY ? "verify" : "skip";
-}
-
 /* print_escaped - s with CR and LF shown as \r and \n */
 static void print_escaped(FILE *out, const char *s)
 {
@@ -56,8 +44,8 @@ static void print_verdict(FILE *out, const struct policy_verdict *v)
 {
 	size_t i;
 
-	fprintf(out, "action=%s code=%u dsn=%s role=%s", action_name(v->action),
-		v->code, v->dsn, role_name(v->role));
+	fprintf(out, "action=%s code=%u dsn=%s role=%s", policy_action_str(v->action),
+		v->code, v->dsn, policy_role_str(v->role));
 	if (v->action != POLICY_ACCEPT)
 		fprintf(out, " text=\"%s\"", v->text);
 	fputc('\n', out);

@@ -621,13 +621,15 @@ static void msg_find_claims(struct policy_msg *m)
 	buf_free(&id);
 }
 
-static const char *role_str(enum policy_role r)
+/* policy_role_str - "sign", "verify", "skip" */
+const char *policy_role_str(enum policy_role r)
 {
 	return r == POLICY_ROLE_SIGN ? "sign"
 	       : r == POLICY_ROLE_VERIFY ? "verify" : "skip";
 }
 
-static const char *action_str(enum policy_action a)
+/* policy_action_str - "accept", "reject", "tempfail" */
+const char *policy_action_str(enum policy_action a)
 {
 	return a == POLICY_ACCEPT ? "accept"
 	       : a == POLICY_REJECT ? "reject" : "tempfail";
@@ -641,7 +643,7 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	size_t i;
 
 	buf_init(&b, POLICY_LOG_MAX * 2);
-	buf_printf(&b, "role=%s", role_str(v->role));
+	buf_printf(&b, "role=%s", policy_role_str(v->role));
 	if (m->auth_user) {
 		buf_puts(&b, " auth=\"");
 		put_safe(&b, m->auth_user);
@@ -688,7 +690,7 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	}
 	if (m->nremove)
 		buf_printf(&b, " removed_ar=%zu", m->nremove);
-	buf_printf(&b, " action=%s", action_str(v->action));
+	buf_printf(&b, " action=%s", policy_action_str(v->action));
 	if (v->action != POLICY_ACCEPT) {
 		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
 		put_safe(&b, v->text);
@@ -848,7 +850,7 @@ void policy_check_sender(const struct policy *p, const char *sender,
 	buf_printf(&b, " tls=%s cert=%s", tls->encrypted ? "yes" : "no",
 		   verified && *verified ? "verified" :
 		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none");
-	buf_printf(&b, " action=%s", action_str(v->action));
+	buf_printf(&b, " action=%s", policy_action_str(v->action));
 	if (v->action != POLICY_ACCEPT) {
 		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
 		put_safe(&b, v->text);

@@ -179,6 +179,11 @@ void policy_check_sender(const struct policy *p, const char *sender,
 			 const struct policy_tls *tls,
 			 struct policy_verdict *v);
 
+/* policy_role_str - "sign", "verify", "skip" */
+const char *policy_role_str(enum policy_role r);
+/* policy_action_str - "accept", "reject", "tempfail" */
+const char *policy_action_str(enum policy_action a);
+
 /* policy_mode_parse - "sign", "verify", "skip", or "" / NULL for
  * POLICY_AUTO; -1 for anything else */
 int policy_mode_parse(const char *s);

@@ -21,10 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "config.h"
-#include "crypto.h"
+#include "fuzz_table.h"
 #include "golden_keys.h"
 #include "keyfile.h"
 #include "policy.h"
@@ -35,16 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct policy *engines[NVARIANTS];
 static struct keysource *ks;
-static char dir[] = "/tmp/fuzz_policy.XXXXXX";
-static char key[128], table[128];
-
-/* cleanup - the temporary key and table go when the process ends */
-static void cleanup(void)
-{
-	unlink(key);
-	unlink(table);
-	rmdir(dir);
-}
 
 static int printable_line(const char *s)
 {
@@ -57,26 +46,14 @@ static int printable_line(const char *s)
 static void setup(void)
 {
 	struct ms_error err;
-	EVP_PKEY *pkey;
-	FILE *f;
+	const char *table;
 	int i;
 
 	ks = keyfile_parse((const unsigned char *)keys, sizeof(keys) - 1,
 			   "fuzz-keys", &err);
-	if (!ks || !mkdtemp(dir))
+	if (!ks)
 		__builtin_trap();
-	atexit(cleanup);
-	snprintf(key, sizeof(key), "%s/ed.pem", dir);
-	snprintf(table, sizeof(table), "%s/signing.table", dir);
-	if (crypto_keygen(DKIM_ALG_ED25519_SHA256, 0, &pkey, &err) != MS_OK ||
-	    crypto_write_private_pem(pkey, key, &err) != MS_OK)
-		__builtin_trap();
-	crypto_pkey_free(pkey);
-	f = fopen(table, "w");
-	if (!f)
-		__builtin_trap();
-	fprintf(f, "example.com fuzz %s\n", key);
-	fclose(f);
+	table = fuzz_table_make(NULL);
 	for (i = 0; i < NVARIANTS; i++) {
 		struct ms_config cfg;
 

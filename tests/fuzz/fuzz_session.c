@@ -21,49 +21,32 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "crypto.h"
+#include "fuzz_table.h"
 #include "milterproto.h"
 #include "policyproto.h"
 #include "policyd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/tmp/fuzz_milter.XXXXXX";
-static char key[128], table[128], conf[128], input[128];
+static char conf[128], input[128];
 static int out_fd = -1;
 
-static void cleanup(void)
+static void remove_conf(void)
 {
-	unlink(key);
-	unlink(table);
 	unlink(conf);
-	unlink(input);
-	rmdir(dir);
 }
 
 static void setup(void)
 {
 	struct ms_error err;
 	struct generation *g;
-	EVP_PKEY *pkey;
+	const char *table = fuzz_table_make("input");
 	FILE *f;
 
-	if (!mkdtemp(dir))
-		__builtin_trap();
-	atexit(cleanup);
-	snprintf(key, sizeof(key), "%s/ed.pem", dir);
-	snprintf(table, sizeof(table), "%s/signing.table", dir);
-	snprintf(conf, sizeof(conf), "%s/ms.conf", dir);
-	snprintf(input, sizeof(input), "%s/input", dir);
-	if (crypto_keygen(DKIM_ALG_ED25519_SHA256, 0, &pkey, &err) != MS_OK ||
-	    crypto_write_private_pem(pkey, key, &err) != MS_OK)
-		__builtin_trap();
-	crypto_pkey_free(pkey);
-	f = fopen(table, "w");
-	if (!f)
-		__builtin_trap();
-	fprintf(f, "example.com fuzz %s\n", key);
-	fclose(f);
+	/* the configuration goes next to the table; input is the extra */
+	snprintf(conf, sizeof(conf), "%s.conf", table);
+	snprintf(input, sizeof(input), "%s", fuzz_extra);
+	atexit(remove_conf);
 	f = fopen(conf, "w");
 	if (!f)
 		__builtin_trap();
