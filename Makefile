@@ -5,7 +5,7 @@
 #   make SAN=1 check   the same under ASan+UBSan (output under build/san/)
 #   make fuzz       build the libFuzzer targets and run each briefly
 #   make bench      run the benchmarks (not part of check)
-#   make demo       the main job: keygen, sign, verify, tamper, fail
+#   make demo       the main job: Exim signs, Postfix verifies and refuses forgeries
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc

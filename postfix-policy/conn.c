@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "msclock.h"
@@ -16,6 +18,12 @@
 void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
 	       size_t max)
 {
+	struct timeval tick = { 0, CONN_TICK_MS * 1000 };
+
+	/* on a socket a read waits at most a tick by itself: one system
+	 * call per read instead of poll and read */
+	c->timed_reads = setsockopt(in, SOL_SOCKET, SO_RCVTIMEO, &tick,
+				    sizeof(tick)) == 0;
 	c->in = in;
 	c->out = out;
 	c->timeout_ms = timeout_ms;
@@ -71,19 +79,22 @@ int conn_fill(struct conn *c)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		wait = deadline - now > CONN_TICK_MS ? CONN_TICK_MS
-						      : (int)(deadline - now);
-		r = poll(&pfd, 1, wait);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			continue;
+		if (!c->timed_reads) {
+			wait = deadline - now > CONN_TICK_MS ? CONN_TICK_MS
+							      : (int)(deadline - now);
+			r = poll(&pfd, 1, wait);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				continue;
+		}
 		n = read(c->in, c->rbuf.data + c->rbuf.len,
 			 c->rbuf.cap - c->rbuf.len - 1);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN ||
+			      errno == EWOULDBLOCK))
+			continue;       /* a tick went by, or a signal */
 		if (n < 0)
 			return -1;
 		if (n == 0)

@@ -67,7 +67,7 @@ static pthread_cond_t pool_gone = PTHREAD_COND_INITIALIZER;
 static struct job *queue;
 static size_t q_head, q_len, q_cap;
 static unsigned n_threads, n_idle, max_threads;
-static unsigned request_timeout_ms;
+unsigned policyd_request_timeout_ms;    /* read by ploop.c */
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -207,7 +207,7 @@ static void serve_job(struct worker *w, const struct job *j)
 {
 	struct conn c;
 
-	conn_init(&c, j->fd, j->fd, request_timeout_ms,
+	conn_init(&c, j->fd, j->fd, policyd_request_timeout_ms,
 		  j->kind == JOB_POLICY ? PP_MAX_REQUEST : MILTER_MAX_PACKET + 8);
 	if (j->kind == JOB_POLICY)
 		policy_serve(w, &c);
@@ -364,7 +364,7 @@ static int serve_stdio(void)
 	struct worker w = { 0 };
 	struct conn c;
 
-	conn_init(&c, 0, 1, request_timeout_ms, PP_MAX_REQUEST);
+	conn_init(&c, 0, 1, policyd_request_timeout_ms, PP_MAX_REQUEST);
 	policy_serve(&w, &c);
 	conn_free(&c);
 	worker_done(&w);
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 		gen_release(g);
 		return 0;
 	}
-	request_timeout_ms = g->cfg.request_timeout_ms;
+	policyd_request_timeout_ms = g->cfg.request_timeout_ms;
 	max_threads = g->cfg.max_connections;
 	gen_install(g);
 	signal(SIGPIPE, SIG_IGN);
@@ -446,6 +446,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (*g->cfg.policy_listen && ploop_start() != 0)
+		return 1;
 	for (i = 0; i < nls; i++)
 		dlog(LOG_INFO, "listening for %s clients on %s",
 		     ls[i].kind == JOB_POLICY ? "policy" : "milter", ls[i].spec);
@@ -501,7 +503,10 @@ int main(int argc, char **argv)
 			if (!ls[i].path[0])     /* TCP: no Nagle stalls */
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 					   sizeof(one));
-			pool_add(fd, ls[i].kind);
+			if (ls[i].kind == JOB_POLICY)
+				ploop_add(fd);
+			else
+				pool_add(fd, ls[i].kind);
 		}
 	}
 	for (i = 0; i < nls; i++) {
@@ -509,6 +514,7 @@ int main(int argc, char **argv)
 		if (ls[i].path[0])
 			unlink(ls[i].path);
 	}
+	ploop_stop();
 	pool_stop();
 	if (pid_file[0])
 		unlink(pid_file);

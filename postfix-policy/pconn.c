@@ -71,27 +71,58 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 	return rc;
 }
 
-/* policy_serve - one policy client until it closes */
-void policy_serve(struct worker *w, struct conn *c)
+/* policy_answer - the first complete request of p[0..len) answered
+ * into out: the bytes it took, 0 when it is not complete yet, -1 when
+ * the connection must be closed without a reply (logged) */
+long policy_answer(struct worker *w, const unsigned char *p, size_t len,
+		   struct buf *out)
 {
 	struct pp_request rq;
 	struct ms_error err;
-	struct buf out;
+	size_t end = len ? pp_request_end(p, len) : 0;
 	char action[600];
+	int rc;
+
+	if (end == 0) {
+		if (len > PP_MAX_REQUEST) {
+			dlog(LOG_WARNING, "policy client: request longer than %d bytes; closing",
+			     PP_MAX_REQUEST);
+			return -1;
+		}
+		return 0;
+	}
+	if (pp_parse(p, end, &rq, &err) != MS_OK) {
+		dlog(LOG_WARNING, "policy client: malformed request (%s); closing",
+		     err.msg);
+		pp_free(&rq);
+		return -1;
+	}
+	rc = pc_decide(w, &rq, action, sizeof(action));
+	pp_free(&rq);
+	if (rc != 0) {
+		dlog(LOG_ERR, "policy client: no engine; closing without a reply");
+		return -1;
+	}
+	if (pp_reply(out, action) != MS_OK)
+		return -1;
+	return (long)end;
+}
+
+/* policy_serve - one policy client until it closes (blocking reads:
+ * the spawn(8) mode) */
+void policy_serve(struct worker *w, struct conn *c)
+{
+	struct buf out;
 
 	buf_init(&out, 4096);
 	for (;;) {
-		const unsigned char *p = c->rbuf.data + c->rpos;
 		size_t avail = c->rbuf.len - c->rpos;
-		size_t end = avail ? pp_request_end(p, avail) : 0;
+		long used = policy_answer(w, c->rbuf.data + c->rpos, avail, &out);
 		int r;
 
-		if (end == 0) {
-			if (avail > PP_MAX_REQUEST) {
-				dlog(LOG_WARNING, "policy client: request longer than %d bytes; closing",
-				     PP_MAX_REQUEST);
-				break;
-			}
+		if (used < 0)
+			break;
+		if (used == 0) {
 			c->idle_ok = avail == 0;
 			r = conn_fill(c);
 			if (r == 0 && avail)
@@ -100,23 +131,10 @@ void policy_serve(struct worker *w, struct conn *c)
 				break;
 			continue;
 		}
-		if (pp_parse(p, end, &rq, &err) != MS_OK) {
-			dlog(LOG_WARNING, "policy client: malformed request (%s); closing",
-			     err.msg);
-			pp_free(&rq);
+		conn_consume(c, (size_t)used);
+		if (conn_write(c, out.data, out.len) != 0)
 			break;
-		}
-		if (pc_decide(w, &rq, action, sizeof(action)) != 0) {
-			dlog(LOG_ERR, "policy client: no engine; closing without a reply");
-			pp_free(&rq);
-			break;
-		}
-		pp_free(&rq);
-		conn_consume(c, end);
 		buf_reset(&out);
-		if (pp_reply(&out, action) != MS_OK ||
-		    conn_write(c, out.data, out.len) != 0)
-			break;
 	}
 	buf_free(&out);
 }

@@ -41,7 +41,12 @@ struct conn {
 	size_t rpos;                    /* bytes of rbuf already used */
 	unsigned timeout_ms;
 	int idle_ok;                    /* may be closed for a shutdown */
+	int timed_reads;                /* in is a socket with SO_RCVTIMEO */
 };
+
+/* the idle timeout of client connections (request_timeout), read once
+ * at start (daemon.c) */
+extern unsigned policyd_request_timeout_ms;
 
 /* ---- engine.c ---- */
 
@@ -86,10 +91,21 @@ void txtable_put(const char *qid, const char *user);
 /* txtable_get - the user of qid into user (size n); 0 when unknown */
 int txtable_get(const char *qid, char *user, size_t n);
 
-/* ---- pconn.c, mconn.c ---- */
+/* ---- pconn.c, ploop.c, mconn.c ---- */
 
-/* policy_serve - one policy client until it closes */
+/* policy_answer - the first complete request of p[0..len) answered
+ * into out: bytes taken, 0 when incomplete, -1 to close (logged) */
+long policy_answer(struct worker *w, const unsigned char *p, size_t len,
+		   struct buf *out);
+/* policy_serve - one policy client until it closes (blocking) */
 void policy_serve(struct worker *w, struct conn *c);
+/* ploop_start - the thread that serves every policy client connection
+ * (epoll, non-blocking: a policy decision never waits); 0 or -1 */
+int ploop_start(void);
+/* ploop_add - hand it an accepted connection */
+void ploop_add(int fd);
+/* ploop_stop - close its connections, end the thread */
+void ploop_stop(void);
 /* milter_serve - one milter client until it closes */
 void milter_serve(struct worker *w, struct conn *c);
 

@@ -12,7 +12,8 @@ libmail-dkim-perl libcryptx-perl
 opendkim-tools libopendkim-dev
 libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-tools
 time
-exim4-daemon-heavy exim4-dev swaks
+exim4-daemon-heavy exim4-dev swaks libnet-ssleay-perl libio-socket-ssl-perl
+procps sasl2-bin libsasl2-modules libsasl2-modules-db libicu72 libnsl2 libdb5.3
 "
 
 missing=""

@@ -592,8 +592,7 @@ postfix_cleanup() {
 	done
 	PF_BG_PIDS=""
 	for d in $PF_INSTANCES; do postfix_stop "$d"; done
-	PF_CACHE_FORMAT=3       # bump when the unpacked tree is prepared differently
-PF_INSTANCES=""
+	PF_INSTANCES=""
 	for d in $PF_TMPDIRS; do rm -rf "$d"; done
 	PF_TMPDIRS=""
 }
