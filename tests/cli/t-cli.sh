@@ -160,6 +160,34 @@ printf 'garbage line\n"unterminated\n' > badkeys
 status_is "bad key file: exit 2 with file:line" 2 "$M" verify --key-file badkeys m1.eml
 grep -q 'badkeys:2' err.txt && ok "key file error names file:line" || nok "key file error names file:line - $(cat err.txt)"
 
+# --- policy: the MTA front ends' engine on a file --------------------
+printf 'example.com rsa1 %s\nexample.com ed1 %s\n' "$T/keys/rsa1.private" "$T/keys/ed1.private" > signing.table
+printf 'signing_table = %s\nrequire_signed = example.com\nauthserv_id = mx.test\n' "$T/signing.table" > pol.conf
+msg sub.eml
+"$M" -c pol.conf policy --key-file keyfile sub.eml > p.txt 2> err.txt
+grep -q '^action=reject code=550 dsn=5.7.20 role=verify text="mail from example.com must carry a valid DKIM signature of example.com: the message is not signed"$' p.txt \
+	&& ok "policy: unsigned mail of a require_signed domain: 550 5.7.20" || nok "policy: unsigned forgery - $(head -3 p.txt)"
+status_is "policy --auth --message: exit 0" 0 "$M" -c pol.conf policy --auth alice --key-file keyfile --message sub.eml
+mv out.txt signed-sub.eml
+[ "$(grep -c '^DKIM-Signature:' signed-sub.eml)" = 2 ] && ok "policy --auth: signed with both keys of the table" || nok "policy --auth: $(grep -c '^DKIM-Signature:' signed-sub.eml) signatures"
+[ "$("$M" verify --key-file keyfile signed-sub.eml | grep -c 'dkim=pass')" = 2 ] && ok "policy --auth: both signatures verify" || nok "policy --auth: signatures do not verify"
+"$M" -c pol.conf policy --key-file keyfile signed-sub.eml > p.txt
+grep -q '^action=accept code=250 dsn=2.0.0 role=verify$' p.txt && grep -q '^add=Authentication-Results: mx.test;.*dkim=pass' p.txt \
+	&& ok "policy: the signed message passes inbound, with A-R" || nok "policy: signed inbound - $(head -3 p.txt | tr '\n' '|')"
+{ printf 'Authentication-Results: mx.test; dkim=pass\r\n'; cat sub.eml; } > claim.eml
+"$M" policy --mode skip claim.eml > p.txt
+grep -q '^action=accept code=250 dsn=2.0.0 role=skip$' p.txt && ! grep -q '^add=\|^remove=' p.txt \
+	&& ok "policy --mode skip: nothing changes" || nok "policy --mode skip - $(head -3 p.txt | tr '\n' '|')"
+printf 'signing_table = %s\nauthserv_id = mx.test\n' "$T/signing.table" > pol2.conf
+"$M" -c pol2.conf policy --key-file keyfile claim.eml > p.txt
+grep -q '^remove=Authentication-Results#1$' p.txt && ok "policy: an A-R claiming our authserv-id is removed" || nok "policy: A-R claim - $(head -3 p.txt | tr '\n' '|')"
+status_is "policy --mode with a bad value: exit 2" 2 "$M" policy --mode sometimes sub.eml
+status_is "policy without a file: exit 2" 2 "$M" policy
+printf 'signing_table = %s/missing.table\n' "$T" > pol3.conf
+status_is "policy with an unreadable signing table: exit 2, named" 2 "$M" -c pol3.conf policy sub.eml
+grep -q 'missing.table' err.txt && ok "the missing signing table is named" || nok "missing table not named: $(cat err.txt)"
+status_is "config check loads the signing table: exit 1" 1 "$M" -c pol3.conf config check
+
 # --- memory does not grow with message size --------------------------
 rss() {         # rss SIZE_MB: peak RSS (KB) of verifying a SIZE_MB message
 	{ cat out/m1.eml; head -c $(($1 * 1024 * 1024)) /dev/zero | tr '\0' 'x' | fold -w 76 | sed 's/$/\r/'; } > big.eml
