@@ -560,6 +560,35 @@ else
 	nok "sign override: not delivered"
 fi
 
+# --- no thread outlives local_scan ----------------------------------------------
+# a message signed with a selector nobody has looked up (not published:
+# no cache has it) makes the module ask DNS, on the resolver's worker
+# thread; once Exim has answered the dot, and while the session is
+# still open, every process of the daemon has one thread
+mkmsg th1 'Olga <olga@other.example>'
+"$M" keygen -d other.example -s o-thr -o keys/other.example > /dev/null
+signmsg th1 other.example o-thr
+coproc HOLD { "$PY" "$HERE/hold_session.py" "$EXIM_PORT_main" rcpt@example.net msg/th1.eml 2>&1; }
+read -r -t 20 held <&"${HOLD[0]}"
+threads=""
+for p in $(exim_children "$(exim_pid main)"); do
+	n=$(awk '/^Threads:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+	[ -n "$n" ] && threads="$threads $p:$n"
+done
+echo >&"${HOLD[1]}"
+wait "$HOLD_PID" 2>/dev/null
+case $held in
+250*) case $threads in
+	*:[02-9]*|*:1[0-9]*) nok "no thread outlives local_scan: processes of the open session:$threads" ;;
+	"") nok "no thread outlives local_scan: no receiving process found" ;;
+	*) ok "no thread outlives local_scan: one thread in each process of the open session ($threads)" ;;
+	esac ;;
+*) nok "no thread outlives local_scan: the message got \"$held\"" ;;
+esac
+exim_log_grep main 'mailseal: .*dkim=permerror/other\.example/o-thr' > /dev/null \
+	&& ok "... and that message did ask DNS for its key (permerror: not published)" \
+	|| nok "the thread check's message did not reach the resolver: $(exim_log_grep main o-thr | tail -1)"
+
 # --- 9. 50 sessions at once ---------------------------------------------------
 mkdir burst
 declare -A WANT
