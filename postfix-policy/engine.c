@@ -78,6 +78,7 @@ struct generation *gen_load(const char *path, struct ms_error *err)
 	struct generation *g = xcalloc(1, sizeof(*g));
 	struct policy *probe;
 
+	g->refs = 1;                    /* the caller's */
 	config_init(&g->cfg);
 	if (config_load(&g->cfg, path, err) != MS_OK)
 		goto fail;
@@ -95,14 +96,14 @@ fail:
 	return NULL;
 }
 
-/* gen_install - make g current */
+/* gen_install - make g current (the caller's reference becomes the
+ * daemon's) */
 void gen_install(struct generation *g)
 {
 	struct generation *old;
 
 	pthread_mutex_lock(&gen_lock);
 	g->id = gen_next_id++;
-	g->refs = 1;                    /* the daemon's own reference */
 	old = gen_now;
 	gen_now = g;
 	if (old && --old->refs == 0)

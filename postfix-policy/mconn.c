@@ -50,7 +50,9 @@ struct mconn {
 	struct mc_macro macros[MC_MACROS];
 	size_t nmacros;
 	char family;                    /* of the SMTP client, from CONNECT */
+	unsigned client_port;
 	char client_addr[64];
+	char client_host[256];
 	struct policy_msg *msg;         /* the message being received */
 	struct policy *msg_engine;      /* the engine it was begun on */
 	struct buf line;                /* one rebuilt header field */
@@ -147,6 +149,21 @@ static void mc_end_message(struct mconn *m)
 	m->msg_engine = NULL;
 }
 
+/* mc_is_local - was the message submitted on this host?  Postfix's
+ * cleanup hands mail from sendmail(1)/pickup to non_smtpd_milters with
+ * a made-up connection from "localhost" 127.0.0.1 port 0, which no TCP
+ * client can have; a unix-socket client (family 'L') and a
+ * milter_macro_daemon_name of "pickup" are local too */
+static int mc_is_local(const struct mconn *m)
+{
+	if (m->family == 'L' || strcmp(mc_macro(m, "daemon_name"), "pickup") == 0)
+		return 1;
+	return (m->family == '4' || m->family == '6') && m->client_port == 0 &&
+	       strcmp(m->client_host, "localhost") == 0 &&
+	       (strcmp(m->client_addr, "127.0.0.1") == 0 ||
+		strcmp(m->client_addr, "::1") == 0);
+}
+
 /* mc_begin_message - the engine context, at the first header field;
  * 0, or -1 when there is no engine */
 static int mc_begin_message(struct mconn *m)
@@ -164,10 +181,7 @@ static int mc_begin_message(struct mconn *m)
 		auth = user;            /* learned by the policy side */
 	f.txid = *qid ? qid : NULL;
 	f.auth_user = auth;
-	/* mail submitted on this host reaches non_smtpd_milters through
-	 * pickup or a local socket, not over TCP */
-	f.local_submission = m->family == 'L' ||
-			     strcmp(mc_macro(m, "daemon_name"), "pickup") == 0;
+	f.local_submission = mc_is_local(m);
 	f.hostname = mc_macro(m, "j");
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);
@@ -293,6 +307,8 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		if (milter_connect(pkt, &host, &m->family, &port, &addr) != MS_OK)
 			goto bad;
 		snprintf(m->client_addr, sizeof(m->client_addr), "%s", addr);
+		snprintf(m->client_host, sizeof(m->client_host), "%s", host);
+		m->client_port = port;
 		return mc_continue(m, SMFIP_NR_CONN);
 	case SMFIC_HELO:
 		return mc_continue(m, SMFIP_NR_HELO);
@@ -340,7 +356,9 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		mc_end_message(m);
 		m->nmacros = 0;
 		m->family = 0;
+		m->client_port = 0;
 		m->client_addr[0] = 0;
+		m->client_host[0] = 0;
 		return 0;
 	default:
 		dlog(LOG_WARNING, "milter client: unknown command 0x%02x; closing",

@@ -54,7 +54,9 @@ extern unsigned policyd_request_timeout_ms;
 void dlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dlog_init - where dlog writes */
 void dlog_init(int to_stderr);
-/* gen_load - a generation from the configuration file */
+/* gen_load - a generation from the configuration file, with one
+ * reference for the caller (gen_install takes it over; else
+ * gen_release) */
 struct generation *gen_load(const char *path, struct ms_error *err);
 /* gen_install - make g current (the old one goes when unused) */
 void gen_install(struct generation *g);
