@@ -243,6 +243,15 @@ static void copy_out(char *dst, size_t size, const struct buf *b)
 	dst[n] = 0;
 }
 
+/* verdict_accept - the plain accept every verdict starts from */
+static void verdict_accept(struct policy_verdict *v)
+{
+	v->action = POLICY_ACCEPT;
+	v->code = 250;
+	memcpy(v->dsn, "2.0.0", 6);
+	memcpy(v->text, "ok", 3);
+}
+
 /* verdict_set - action, code, enhanced code and formatted text */
 static void verdict_set(struct policy_verdict *v, enum policy_action action,
 			unsigned code, const char *dsn, const char *fmt, ...)
@@ -714,7 +723,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	size_t start;
 
 	memset(v, 0, sizeof(*v));
-	verdict_set(v, POLICY_ACCEPT, 250, "2.0.0", "ok");
+	verdict_accept(v);
 	v->role = m->role;
 	if (m->mode == POLICY_SKIP)
 		goto out;
@@ -808,7 +817,8 @@ void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 	buf_free(&b);
 }
 
-/* policy_check_sender - the envelope-stage rule for mail from sender */
+/* policy_check_sender - the envelope-stage rule for mail from sender;
+ * an accept (the common case, at every RCPT) formats nothing */
 void policy_check_sender(const struct policy *p, const char *sender,
 			 const struct policy_tls *tls, struct policy_verdict *v)
 {
@@ -820,42 +830,45 @@ void policy_check_sender(const struct policy *p, const char *sender,
 	struct buf b;
 	size_t i;
 
-	memset(v, 0, sizeof(*v));
-	verdict_set(v, POLICY_ACCEPT, 250, "2.0.0", "ok");
+	v->action = POLICY_ACCEPT;
 	v->role = POLICY_ROLE_VERIFY;
-	dom[0] = 0;
-	if (at && strlen(at + 1) <= MS_MAX_DOMAIN) {
-		for (i = 0; at[i + 1]; i++)
-			dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
-					? at[i + 1] - 'A' + 'a' : at[i + 1]);
-		dom[i] = 0;
-	}
-	if (dom[0] && t->require_tls && domainlist_match(t->require_tls, dom)) {
-		if (!tls->encrypted)
-			why = "this session is not encrypted";
-		else if (!verified || !*verified)
-			why = "no client certificate that verifies was presented";
-		else if (tlspins_for(t->pins, dom) &&
-			 !tlspins_match(t->pins, dom, tls->cert_fp,
-					tls->pubkey_fp))
-			why = "the client certificate is not one pinned for that domain";
-		if (why)
-			verdict_set(v, POLICY_REJECT, 550, "5.7.1",
-				    "mail from %s must arrive over TLS with a "
-				    "verified client certificate; %s", dom, why);
-	}
+	v->nadd = v->nremove = 0;
+	v->add = NULL;
+	v->remove = NULL;
+	if (!t->require_tls || !at || strlen(at + 1) > MS_MAX_DOMAIN)
+		goto accept;
+	for (i = 0; at[i + 1]; i++)
+		dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
+				? at[i + 1] - 'A' + 'a' : at[i + 1]);
+	dom[i] = 0;
+	if (!dom[0] || !domainlist_match(t->require_tls, dom))
+		goto accept;
+	if (!tls->encrypted)
+		why = "this session is not encrypted";
+	else if (!verified || !*verified)
+		why = "no client certificate that verifies was presented";
+	else if (tlspins_for(t->pins, dom) &&
+		 !tlspins_match(t->pins, dom, tls->cert_fp, tls->pubkey_fp))
+		why = "the client certificate is not one pinned for that domain";
+	if (!why)
+		goto accept;
+	verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+		    "mail from %s must arrive over TLS with a verified client "
+		    "certificate; %s", dom, why);
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_puts(&b, "stage=sender sender_domain=");
-	put_safe(&b, dom[0] ? dom : "(none)");
-	buf_printf(&b, " tls=%s cert=%s", tls->encrypted ? "yes" : "no",
+	put_safe(&b, dom);
+	buf_printf(&b, " tls=%s cert=%s action=reject code=%u dsn=%s text=\"",
+		   tls->encrypted ? "yes" : "no",
 		   verified && *verified ? "verified" :
-		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none");
-	buf_printf(&b, " action=%s", policy_action_str(v->action));
-	if (v->action != POLICY_ACCEPT) {
-		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
-		put_safe(&b, v->text);
-		buf_putc(&b, '"');
-	}
+		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none",
+		   v->code, v->dsn);
+	put_safe(&b, v->text);
+	buf_putc(&b, '"');
 	copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
+	return;
+accept:
+	verdict_accept(v);
+	memcpy(v->log, "stage=sender action=accept", 27);
 }
