@@ -22,17 +22,25 @@
 #include "ms_limits.h"
 
 static EVP_MD *crypto_sha256_md;
-static pthread_once_t crypto_sha256_once = PTHREAD_ONCE_INIT;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 
-static void crypto_sha256_fetch(void)
+/* crypto_start - OpenSSL without its configuration file: mailseal uses
+ * the default provider's SHA-256, RSA and Ed25519 and nothing that file
+ * sets, and reading it is about a third of OpenSSL's start-up, paid in
+ * every process Exim forks for an SMTP session.  (When OpenSSL started
+ * already, in a program that uses it for more, this changes nothing.) */
+static void crypto_start(void)
 {
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	crypto_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
+
+#define CRYPTO_READY() pthread_once(&crypto_once, crypto_start)
 
 /* crypto_sha256 - the fetched SHA-256 method */
 const EVP_MD *crypto_sha256(void)
 {
-	pthread_once(&crypto_sha256_once, crypto_sha256_fetch);
+	CRYPTO_READY();
 	return crypto_sha256_md ? crypto_sha256_md : EVP_sha256();
 }
 
@@ -143,6 +151,8 @@ enum ms_status crypto_load_private_pem(const char *path, EVP_PKEY **out,
 	BIO *bio;
 	FILE *f;
 
+	CRYPTO_READY();
+
 	f = fopen(path, "r");
 	if (!f)
 		return ms_error_set(err, MS_ERR_IO, "%s: %s", path,
@@ -165,6 +175,8 @@ enum ms_status crypto_load_private_mem(const unsigned char *p, size_t len,
 	enum ms_status st;
 	BIO *bio;
 
+	CRYPTO_READY();
+
 	if (len > 1024 * 1024)
 		return ms_error_set(err, MS_ERR_LIMIT, "%s: too large", what);
 	bio = BIO_new_mem_buf(p, (int)len);
@@ -182,6 +194,8 @@ enum ms_status crypto_pubkey_rsa(const unsigned char *der, size_t len,
 	const unsigned char *q = der;
 	EVP_PKEY *pkey;
 	unsigned bits;
+
+	CRYPTO_READY();
 
 	if (len > MS_MAX_KEY_RECORD)
 		return ms_error_set(err, MS_ERR_LIMIT, "public key too long");
@@ -220,6 +234,8 @@ enum ms_status crypto_pubkey_ed25519(const unsigned char *raw, size_t len,
 				     EVP_PKEY **out, struct ms_error *err)
 {
 	EVP_PKEY *pkey;
+
+	CRYPTO_READY();
 
 	if (len != 32)
 		return ms_error_set(err, MS_ERR_SYNTAX,
@@ -381,6 +397,8 @@ enum ms_status crypto_keygen(enum dkim_alg alg, unsigned bits,
 	char detail[160];
 	EVP_PKEY *pkey = NULL;
 
+	CRYPTO_READY();
+
 	switch (alg) {
 	case DKIM_ALG_RSA_SHA256:
 		if (bits < MS_MIN_RSA_BITS || bits > MS_MAX_RSA_BITS)
@@ -439,6 +457,8 @@ enum ms_status crypto_hmac_sha256(const unsigned char *key, size_t key_len,
 				  unsigned char *out)
 {
 	size_t out_len = 0;
+
+	CRYPTO_READY();
 
 	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, key_len, data,
 		       len, out, CRYPTO_SHA256_LEN, &out_len) ||
