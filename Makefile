@@ -22,7 +22,7 @@ CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     := -O2 -g
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -Icommon \
              -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
-LIBS    := -lcrypto -lunbound -lhiredis
+LIBS    := -lcrypto -lunbound -lhiredis -lresolv
 
 ifeq ($(SAN),1)
 BUILD   := build/san

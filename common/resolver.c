@@ -1,6 +1,7 @@
 /*
- * resolver.c - TXT lookups through libunbound's asynchronous interface,
- * polled until an answer or our deadline.
+ * resolver.c - TXT lookups: through our stub (dnsstub.c) when no trust
+ * anchor is configured, else through libunbound's asynchronous
+ * interface, polled until an answer or our deadline.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include <unbound.h>
 
+#include "dnsstub.h"
 #include "msclock.h"
 #include "resolver.h"
 #include "xalloc.h"
@@ -21,7 +23,8 @@
 #define DNS_RCODE_SERVFAIL 2
 
 struct resolver {
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;             /* with a trust anchor: libunbound */
+	struct dnsstub *stub;           /* without: our stub, no thread */
 };
 
 /* the state of one lookup, filled by the callback */
@@ -31,48 +34,17 @@ struct lookup {
 	struct dns_txt *out;
 };
 
-/* res_add_server - "IP", "IP:PORT", "[IPv6]:PORT" or "IPv6" */
+/* res_add_server - one forwarder for libunbound ("IP@PORT") */
 static enum ms_status res_add_server(struct ub_ctx *ctx, const char *s,
 				     size_t n, struct ms_error *err)
 {
-	char host[80], spec[96];
-	const char *port = NULL;
-	size_t hl = n;
+	char host[80], port[8], spec[96];
 	int rc;
 
-	if (n == 0 || n >= sizeof(host))
+	if (dns_server_split(s, n, host, sizeof(host), port, sizeof(port)) != 0)
 		return ms_error_set(err, MS_ERR_USAGE, "bad DNS server \"%.*s\"",
 				    (int)n, s);
-	if (s[0] == '[') {
-		const char *close = memchr(s, ']', n);
-
-		if (!close)
-			return ms_error_set(err, MS_ERR_USAGE,
-					    "bad DNS server \"%.*s\"", (int)n, s);
-		hl = (size_t)(close - s - 1);
-		memcpy(host, s + 1, hl);
-		if (close + 1 < s + n) {
-			if (close[1] != ':')
-				return ms_error_set(err, MS_ERR_USAGE,
-						    "bad DNS server \"%.*s\"", (int)n, s);
-			port = close + 2;
-		}
-	} else {
-		const char *colon = memchr(s, ':', n);
-
-		/* one colon: IPv4 with a port; more: a bare IPv6 address */
-		if (colon && !memchr(colon + 1, ':', (size_t)(s + n - colon - 1))) {
-			hl = (size_t)(colon - s);
-			port = colon + 1;
-		}
-		memcpy(host, s, hl);
-	}
-	host[hl] = 0;
-	if (port)
-		snprintf(spec, sizeof(spec), "%s@%.*s", host,
-			 (int)(s + n - port), port);
-	else
-		snprintf(spec, sizeof(spec), "%s", host);
+	snprintf(spec, sizeof(spec), "%s%s%s", host, port[0] ? "@" : "", port);
 	rc = ub_ctx_set_fwd(ctx, spec);
 	if (rc != 0)
 		return ms_error_set(err, MS_ERR_USAGE, "DNS server \"%.*s\": %s",
@@ -80,7 +52,31 @@ static enum ms_status res_add_server(struct ub_ctx *ctx, const char *s,
 	return MS_OK;
 }
 
-/* resolver_new - a context with its own worker thread */
+/* res_new_stub - the stub resolver: no DNSSEC, no thread */
+static struct resolver *res_new_stub(struct resolver *r, const char *p,
+				     struct ms_error *err)
+{
+	r->stub = xcalloc(1, sizeof(*r->stub));
+	while (*p) {
+		size_t n = strcspn(p, " \t,");
+
+		if (n && dnsstub_add_server(r->stub, p, n, err) != MS_OK)
+			goto fail;
+		p += n;
+		p += strspn(p, " \t,");
+	}
+	if (r->stub->nservers == 0 &&
+	    dnsstub_resolv_conf(r->stub, "/etc/resolv.conf", err) != MS_OK)
+		goto fail;
+	return r;
+fail:
+	free(r->stub);
+	free(r);
+	return NULL;
+}
+
+/* resolver_new - the stub without a trust anchor; with one, a
+ * libunbound context with its own worker thread, which validates */
 struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 			      struct ms_error *err)
 {
@@ -88,6 +84,8 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 	const char *p = servers ? servers : "";
 	int rc, have = 0;
 
+	if (!trust_anchor || !*trust_anchor)
+		return res_new_stub(r, p, err);
 	r->ctx = ub_ctx_create();
 	if (!r->ctx) {
 		free(r);
@@ -147,7 +145,9 @@ void resolver_free(struct resolver *r)
 {
 	if (!r)
 		return;
-	ub_ctx_delete(r->ctx);
+	if (r->ctx)
+		ub_ctx_delete(r->ctx);
+	free(r->stub);
 	free(r);
 }
 
@@ -251,6 +251,10 @@ void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
 	uint64_t deadline = ms_clock_ms() + timeout_ms;
 	int rc, id = 0;
 
+	if (r->stub) {
+		dnsstub_txt(r->stub, name, timeout_ms, arena, out);
+		return;
+	}
 	memset(out, 0, sizeof(*out));
 	rc = ub_resolve_async(r->ctx, name, DNS_TYPE_TXT, DNS_CLASS_IN, &lk,
 			      res_callback, &id);

@@ -1,12 +1,15 @@
 /*
- * resolver.h - DNS TXT lookups through libunbound, with our own deadline.
+ * resolver.h - DNS TXT lookups with our own deadline.
  *
- * libunbound's blocking call has no deadline of its own, so every lookup
- * goes through its asynchronous interface (a worker thread of the
- * context) and is cancelled when the caller's time is up.  Create the
- * resolver lazily in the process that uses it (after any fork) and free
- * it before that process must be free of threads: inside Exim, at the
- * end of each local_scan call.
+ * Without a DNSSEC trust anchor the resolver is a stub (dnsstub.h): one
+ * query to the configured servers (or those of /etc/resolv.conf) in the
+ * calling thread, nothing to set up, no thread.  With a trust anchor it
+ * is libunbound, which validates: its blocking call has no deadline of
+ * its own, so every lookup goes through its asynchronous interface (a
+ * worker thread of the context) and is cancelled when the caller's time
+ * is up.  Create the resolver lazily in the process that uses it (after
+ * any fork) and free it before that process must be free of threads:
+ * inside Exim, at the end of each local_scan call.
  *
  * Answers are copied into the caller's arena: each TXT record with its
  * strings concatenated, the TTL, and the DNSSEC verdict.  Timeouts,

@@ -67,7 +67,7 @@ static pthread_cond_t pool_gone = PTHREAD_COND_INITIALIZER;
 static struct job *queue;
 static size_t q_head, q_len, q_cap;
 static unsigned n_threads, n_idle, max_threads;
-unsigned policyd_request_timeout_ms;    /* read by ploop.c */
+
 
 static int sig_pipe[2] = { -1, -1 };
 

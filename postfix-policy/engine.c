@@ -17,6 +17,7 @@ static struct generation *gen_now;
 static unsigned long gen_next_id = 1;
 static volatile sig_atomic_t stopping;
 static int log_stderr;
+unsigned policyd_request_timeout_ms = 300000;   /* set at start */
 
 int daemon_stopping(void)
 {

@@ -117,4 +117,17 @@ expect "DNSSEC validation failure (wrong anchor): temperror, never pass" $'^sec.
 printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = /nonexistent/anchor\n' "$NSD_PORT" > ta.conf
 "$M" -c ta.conf verify rsa1.eml > v.txt
 expect "an unreadable trust anchor: temperror naming it" 'temperror.*nonexistent/anchor' v.txt
+
+# a server whose UDP answers stop at 512 bytes: the 4096-bit key's
+# answer comes truncated and the stub asks again over TCP
+nsd_stop
+NSD_EXTRA="ipv4-edns-size: 512" nsd_start "$T" example.com signed.test || nok "nsd with 512-byte answers starts"
+printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > small.conf
+"$M" -c small.conf verify big.eml rsa1.eml > v.txt 2> e.txt
+expect "a truncated UDP answer is asked again over TCP: the 4096-bit key passes" $'^big.eml\tdkim=pass' v.txt
+expect "... and a small answer still comes over UDP" $'^rsa1.eml\tdkim=pass' v.txt
+# the second server is asked when the first one refuses to answer at all
+printf 'dns_resolver = 127.0.0.1:%s 127.0.0.1:%s\n' "$(free_port)" "$NSD_PORT" > two.conf
+"$M" -c two.conf verify rsa1.eml > v.txt 2> e.txt
+expect "the first server unreachable: the second one answers" $'^rsa1.eml\tdkim=pass' v.txt
 [ $fails = 0 ]

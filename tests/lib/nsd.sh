@@ -1,6 +1,7 @@
 # lib/nsd.sh - a real authoritative DNS server (Debian's nsd) on a high
 # loopback port, for tests.  Source it, then:
-#   nsd_start DIR ZONE...   (each ZONE a name with DIR/NAME.zone present)
+#   nsd_start DIR ZONE...   (each ZONE a name with DIR/NAME.zone present;
+#                            NSD_EXTRA: more "server:" lines)
 #   NSD_PORT                the port it listens on (UDP and TCP)
 #   nsd_freeze / nsd_thaw   stop answering (every nsd process) / resume
 #   nsd_stop                stop it (also on the caller's EXIT trap)
@@ -38,6 +39,7 @@ nsd_start() {
 		echo "  server-count: 1"
 		echo "  verbosity: 1"
 		echo "  rrl-ratelimit: 0"
+		[ -n "${NSD_EXTRA:-}" ] && printf '  %s\n' "$NSD_EXTRA"
 		echo "remote-control:"
 		echo "  control-enable: no"
 		for z in "$@"; do
