@@ -29,7 +29,8 @@ static size_t answer(unsigned char *out, unsigned id, unsigned flags,
 	out[7] = (unsigned char)nan;
 	out[10] = out[11] = 0;
 	memcpy(out + 12, q + 12, qd);
-	memcpy(out + 12 + qd, an, anlen);
+	if (anlen)
+		memcpy(out + 12 + qd, an, anlen);
 	return 12 + qd + anlen;
 }
 
