@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -51,6 +52,7 @@ struct farmcache {
 	unsigned backoff_ms;
 	char *secret;
 	redisContext *c;
+	pid_t c_pid;                    /* the process c was opened in */
 	uint64_t down_until;            /* ms_clock_ms: skip Redis until */
 	char last_error[160];
 	struct farmcache_stats stats;
@@ -322,6 +324,11 @@ static redisContext *fc_ready(struct farmcache *fc)
 	struct fc_endpoint master = { 0 };
 	const struct fc_endpoint *e = &fc->direct;
 
+	if (fc->c && fc->c_pid != getpid()) {
+		/* inherited over a fork: the parent's, not ours to use */
+		redisFree(fc->c);
+		fc->c = NULL;
+	}
 	if (fc->c)
 		return fc->c;
 	if (fc->down_until && ms_clock_ms() < fc->down_until) {
@@ -336,6 +343,7 @@ static redisContext *fc_ready(struct farmcache *fc)
 		e = &master;
 	}
 	fc->c = fc_connect_to(fc, e);
+	fc->c_pid = getpid();
 	fc_endpoint_free(&master);
 	if (!fc->c || fc->c->err) {
 		char what[160];

@@ -7,7 +7,8 @@
  * The key schema is in redis/SCHEMA.md.
  *
  * Redis is a cache, never a requirement: the connection is opened
- * lazily (after any fork), every command has a short timeout, and a
+ * lazily (after any fork; one inherited over a fork is dropped and
+ * opened anew in the child), every command has a short timeout, and a
  * failure makes the node skip Redis for a back-off interval, during
  * which calls return FARM_ERROR at once.  With Sentinel, the master is
  * discovered on each (re)connect, so a failover is followed.  Commands

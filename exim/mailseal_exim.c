@@ -11,11 +11,21 @@
  *
  * Exim calls local_scan in the process that receives the message (one
  * per SMTP connection, forked from the daemon).  The engine is built
- * there on first use, kept for the later messages of the connection,
- * and rebuilt after a fork; a configuration that fails to load is
- * retried with the next message.  At the end of every call the
- * resolver's worker thread is stopped, so that no thread outlives
- * local_scan.  Nothing here calls exit().
+ * there on first use and kept for the later messages of the
+ * connection; a configuration that fails to load is retried with the
+ * next message.  At the end of every call the resolver's worker thread
+ * (there is one only with a DNSSEC trust anchor) is stopped, so that no
+ * thread outlives local_scan.  Nothing here calls exit().
+ *
+ * mailseal_prewarm, a ${dlfunc} entry point, lets the daemon build the
+ * engine before it forks (docs/exim.md: smtp_accept_max_per_host is
+ * expanded in the daemon for every connection): each session process
+ * then inherits a started OpenSSL, the loaded configuration and keys,
+ * instead of paying for them itself.  An engine opens nothing on the
+ * network until a message needs it, and a Redis connection inherited
+ * over a fork is dropped and opened anew, so inheriting it is safe.
+ * The daemon checks the configuration file's time and identity at each
+ * call and builds the engine again when it changed.
  */
 #ifndef LOCAL_SCAN                      /* Exim's own build defines it */
 #define LOCAL_SCAN
@@ -24,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "local_scan.h"
@@ -35,9 +46,13 @@
 
 #define MSE_CHUNK (64 * 1024)
 
-/* per receiving process; rebuilt when the pid changes (a fork) */
+/* per process; built in the daemon by mailseal_prewarm, or in the
+ * session process by its first message */
 static struct policy *mse_policy;
-static pid_t mse_pid;
+static struct stat mse_conf_st;         /* of the file it was built from */
+static int mse_conf_absent;
+
+int mailseal_prewarm(uschar **yield, int argc, uschar *argv[]);
 
 int local_scan_version_major(void);
 int local_scan_version_minor(void);
@@ -72,25 +87,42 @@ static const char *mse_expand(const char *var)
 	return v ? CS v : "";
 }
 
-/* mse_engine - the engine of this process, built on first use; NULL
- * with why filled when the configuration cannot be loaded */
-static struct policy *mse_engine(char *why, size_t whylen)
+/* mse_config_path - MAILSEAL_CONFIG, or the built-in default */
+static const char *mse_config_path(int *explicit)
+{
+	const char *path = getenv("MAILSEAL_CONFIG");
+
+	*explicit = path && *path;
+	return *explicit ? path : MAILSEAL_DEFAULT_CONFIG;
+}
+
+/* mse_config_changed - is the file not the one the engine was built
+ * from (another inode, size or modification time, or it came or went)? */
+static int mse_config_changed(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return !mse_conf_absent;
+	return mse_conf_absent || st.st_ino != mse_conf_st.st_ino ||
+	       st.st_dev != mse_conf_st.st_dev ||
+	       st.st_size != mse_conf_st.st_size ||
+	       st.st_mtim.tv_sec != mse_conf_st.st_mtim.tv_sec ||
+	       st.st_mtim.tv_nsec != mse_conf_st.st_mtim.tv_nsec;
+}
+
+/* mse_build - the engine from the configuration file; NULL with why
+ * filled when it cannot be loaded */
+static struct policy *mse_build(char *why, size_t whylen)
 {
 	struct ms_config cfg;
 	struct ms_error err;
-	const char *path = getenv("MAILSEAL_CONFIG");
-	int explicit = path && *path;
+	int explicit;
+	const char *path = mse_config_path(&explicit);
+	struct policy *p;
 
-	if (mse_policy && mse_pid == getpid())
-		return mse_policy;
-	if (mse_policy) {
-		/* inherited over a fork: the connections are the parent's */
-		policy_free(mse_policy);
-		mse_policy = NULL;
-	}
 	ms_log_set_sink(mse_log_sink);
-	if (!explicit)
-		path = MAILSEAL_DEFAULT_CONFIG;
+	mse_conf_absent = stat(path, &mse_conf_st) != 0;
 	config_init(&cfg);
 	/* an absent default file means the defaults; a named one must exist */
 	if ((explicit || access(path, F_OK) == 0) &&
@@ -99,14 +131,47 @@ static struct policy *mse_engine(char *why, size_t whylen)
 		config_free(&cfg);
 		return NULL;
 	}
-	mse_policy = policy_new(&cfg, &err);
+	p = policy_new(&cfg, &err);
 	config_free(&cfg);
-	if (!mse_policy) {
+	if (!p)
 		snprintf(why, whylen, "%s: %s", path, err.msg);
-		return NULL;
-	}
-	mse_pid = getpid();
+	return p;
+}
+
+/* mse_engine - the engine of this process: inherited from the daemon,
+ * or built on first use */
+static struct policy *mse_engine(char *why, size_t whylen)
+{
+	if (!mse_policy)
+		mse_policy = mse_build(why, whylen);
 	return mse_policy;
+}
+
+/* mailseal_prewarm - ${dlfunc{.../mailseal_exim.so}{mailseal_prewarm}{N}}:
+ * build (or, when its file changed, rebuild) the engine in the calling
+ * process and expand to N (or ""), so that it can stand where Exim
+ * expands a number in the daemon.  A configuration that does not load
+ * is logged once per change; each session then tries for itself and
+ * answers 451 as always. */
+int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
+{
+	static int failed;
+	char why[MS_ERRMSG_MAX + 64];
+	int explicit;
+
+	*yield = argc > 0 ? argv[0] : US"";
+	if (mse_policy && !mse_config_changed(mse_config_path(&explicit)))
+		return OK;
+	if (!mse_policy && failed &&
+	    !mse_config_changed(mse_config_path(&explicit)))
+		return OK;              /* still broken: said so already */
+	policy_free(mse_policy);
+	mse_policy = mse_build(why, sizeof(why));
+	failed = mse_policy == NULL;
+	if (failed)
+		log_write(0, LOG_MAIN, "mailseal: pre-warming in the daemon failed: %s",
+			  why);
+	return OK;
 }
 
 /* mse_feed_message - header_list, the empty line, then the body from

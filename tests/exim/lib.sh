@@ -15,7 +15,8 @@
 #                               MODULE "static": EXIM_BIN has the module
 #                               compiled in (LOCAL_SCAN_SOURCE), so no
 #                               local_scan_path.  Without: the same
-#                               config, no module.
+#                               config, no module.  EXIM_EXTRA_MAIN:
+#                               more lines for the main section.
 #   exim_stop NAME, exim_stop_all (the caller's EXIT trap)
 #   exim_running NAME           the daemon is alive and answers with 220
 #   exim_send NAME FILE [-a|-l] [-t] [-c] [-f FROM] [-r RCPT] [-- SWAKS-ARGS]
@@ -122,6 +123,7 @@ tls_verify_certificates = $tls/ca.crt
 tls_try_verify_hosts = *
 acl_smtp_rcpt = acl_rcpt
 acl_smtp_data = acl_data
+${EXIM_EXTRA_MAIN:-}
 EOF
 	if [ "$module" = static ]; then
 		cat >> "$d/exim.conf" <<EOF

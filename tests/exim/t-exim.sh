@@ -486,6 +486,50 @@ mkmsg s7-back 'Alice <alice@example.com>'
 exim_send brk msg/s7-back.eml -a -r bob@remote.example
 code "7: config file back: accepted" '^250 '
 
+# --- the engine pre-warmed in the daemon (mailseal_prewarm) ----------------------
+# smtp_accept_max_per_host is expanded in the daemon for each connection;
+# ${dlfunc} there builds the engine before the session's fork
+if [ "$MOD" != static ]; then
+	{ common "$T/signing.table"; } > warm.conf
+	EXIM_EXTRA_MAIN="smtp_accept_max_per_host = \${dlfunc{$MOD}{mailseal_prewarm}{50}}" \
+		exim_start warm "$MOD" "$T/warm.conf" || nok "warm: the daemon with mailseal_prewarm starts"
+	mkmsg w1 'Alice <alice@example.com>'
+	exim_send warm msg/w1.eml -a -r bob@remote.example
+	code "warm: an authenticated submission is accepted" '^250 '
+	delivered warm w1 && [ "$(nsigs "$D")" = 2 ] && ok "warm: ... and signed with both keys" \
+		|| nok "warm: not delivered or not signed"
+	grep -q mailseal_exim.so "/proc/$(exim_pid warm)/maps" \
+		&& ok "warm: the daemon itself has the module loaded (the engine is built before the fork)" \
+		|| nok "warm: the daemon did not load the module"
+	mkmsg w2 'CEO <ceo@bank.example>'
+	exim_send warm msg/w2.eml
+	code "warm: a forgery is refused" '^550 5\.7\.20'
+	mkmsg w3 'Otto <otto@ordinary.example>'
+	exim_send warm msg/w3.eml
+	code "warm: unsigned mail of a domain with no requirement is accepted" '^250 '
+	# a changed configuration is built again in the daemon
+	sleep 1
+	{ common "$T/signing.table"; printf 'require_signed = ordinary.example\n'; } | \
+		grep -v '^require_signed = bank' > warm.conf.new
+	mv warm.conf.new warm.conf
+	mkmsg w4 'Otto <otto@ordinary.example>'
+	exim_send warm msg/w4.eml
+	code "warm: after a configuration change the daemon's engine has the new require_signed" '^550 5\.7\.20 .*ordinary\.example'
+	mark=$(mainlog_lines warm)
+	echo 'not a setting' >> warm.conf
+	mkmsg w5 'Otto <otto@other.example>'
+	exim_send warm msg/w5.eml
+	code "warm: a broken configuration: 451 4.3.5" '^451 4\.3\.5'
+	mainlog_since warm "$mark" | grep -q 'pre-warming in the daemon failed: .*warm\.conf' \
+		&& ok "warm: the daemon logs that its configuration does not load, naming the file" \
+		|| nok "warm: no log line of the daemon's failure - $(mainlog_since warm "$mark" | oneline 400)"
+	exim_running warm && ok "warm: Exim keeps running" || nok "warm: Exim died"
+	{ common "$T/signing.table"; } > warm.conf
+	mkmsg w6 'Otto <otto@other.example>'
+	exim_send warm msg/w6.eml
+	code "warm: configuration fixed: accepted again" '^250 '
+fi
+
 # --- 8. Authentication-Results claiming our authserv-id ------------------------
 # ar_case ID DESC FIELD...: an unsigned inbound message with those A-R fields
 ar_case() {
