@@ -145,6 +145,7 @@ fuzz: fuzz-build
 bench: all
 	bench/run.sh $(BUILD)
 	bench/farm.sh $(BUILD)
+	bench/exim.sh $(BUILD)
 
 demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)
