@@ -258,7 +258,7 @@ rejected() {
 # --- keys, DNS, Redis -------------------------------------------------------
 mkdir msg keys crlf d1 d2 d3 burst load
 for spec in example.com:ms-rsa:rsa example.com:ms-ed:ed25519 \
-	bank.example:b-rsa:rsa bank.example:b-slow:rsa bank.example:b-six:rsa \
+	bank.example:b-rsa:rsa bank.example:b-slow:rsa bank.example:b-wait:rsa bank.example:b-six:rsa \
 	other.example:o-rsa:rsa other.example:o-ed:ed25519 other.example:o-six:rsa; do
 	d=${spec%%:*} rest=${spec#*:}
 	mkdir -p "keys/$d"
@@ -716,6 +716,34 @@ send s5-other plain s5-other
 nsd_thaw
 code "5: temperror for a domain not in require_signed: 451 4.4.3 too" \
 	'^451 4\.4\.3 the DKIM signature of other\.example could not be verified now \(.*\); try again later$'
+
+# a slow DNS answer holds up only its own message: while one message waits
+# for a key that cannot be fetched (a 4 s budget), another one, on its own
+# SMTP session, is answered
+{ common d2; printf 'dns_timeout = 4s\ndns_message_budget = 4s\non_temperror = tempfail\n'; } > d2-slow.conf
+cp d2-slow.conf d2.conf
+pd_hup d2 || nok "5: d2 reload (4 s DNS budget)"
+mkmsg s5-wait 'Bank <service@bank.example>'
+signmsg s5-wait bank.example b-wait
+mkmsg s5-quick 'Otto <otto@ordinary.example>'
+nsd_freeze
+( send s5-wait plain s5-wait; printf '%s\n' "$PF_DATA_REPLY" > "$T/s5-wait.reply" ) &
+wpid=$!
+sleep 0.5
+send s5-quick plain s5-quick
+quick=$PF_DATA_REPLY
+waiting=no
+kill -0 "$wpid" 2> /dev/null && [ ! -s "$T/s5-wait.reply" ] && waiting=yes
+wait "$wpid"
+nsd_thaw
+case $waiting:$quick in
+yes:250*) ok "5: a message waiting for DNS does not hold up another session's message ($quick)" ;;
+*) nok "5: the other session - waiting=$waiting, its reply \"$quick\"" ;;
+esac
+grep -qE '^451 4\.4\.3' "$T/s5-wait.reply" && ok "5: ... and the waiting one ends in 451 4.4.3" \
+	|| nok "5: the waiting message got \"$(cat "$T/s5-wait.reply")\""
+cp d2-fast.conf d2.conf
+pd_hup d2 || nok "5: d2 reload back"
 
 lap "5. DNS times out"
 # --- 7. broken configuration, unreadable key, daemon down ----------------------
