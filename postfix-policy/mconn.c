@@ -88,20 +88,25 @@ static const char *mc_macro(const struct mconn *m, const char *name)
 static void mc_set_macro(struct mconn *m, const char *name, const char *value)
 {
 	char bare[64];
-	size_t n = strlen(name);
+	size_t n = strlen(name), vl = strlen(value);
 	struct mc_macro *s;
 
 	if (n >= 2 && name[0] == '{' && name[n - 1] == '}') {
-		snprintf(bare, sizeof(bare), "%.*s", (int)(n - 2), name + 1);
-		name = bare;
+		name++;
+		n -= 2;
 	}
-	if (strlen(name) >= sizeof(s->name))
+	if (n >= sizeof(bare))
 		return;
-	s = mc_macro_slot(m, name);
+	memcpy(bare, name, n);
+	bare[n] = 0;
+	s = mc_macro_slot(m, bare);
 	if (!s)
 		return;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	snprintf(s->value, sizeof(s->value), "%s", value);
+	memcpy(s->name, bare, n + 1);
+	if (vl >= sizeof(s->value))
+		vl = sizeof(s->value) - 1;
+	memcpy(s->value, value, vl);
+	s->value[vl] = 0;
 }
 
 /* mc_forget - macros of the message stages, at a new message */
@@ -189,22 +194,28 @@ static int mc_begin_message(struct mconn *m)
 	return 0;
 }
 
-/* mc_header - one header field to the engine */
+/* mc_header - one header field to the engine: "Name:" value CRLF,
+ * each LF of a fold made CRLF (the spans between them copied whole) */
 static void mc_header(struct mconn *m, const char *name, const char *value)
 {
-	const char *v;
+	const char *v = value, *nl;
 
 	buf_reset(&m->line);
 	buf_puts(&m->line, name);
 	buf_putc(&m->line, ':');
 	if (!(m->proto & SMFIP_HDR_LEADSPC))
 		buf_putc(&m->line, ' ');
-	for (v = value; *v; v++) {
-		if (*v == '\n' && (v == value || v[-1] != '\r'))
-			buf_putc(&m->line, '\r');
-		buf_putc(&m->line, (unsigned char)*v);
+	while ((nl = strchr(v, '\n')) != NULL) {
+		size_t n = (size_t)(nl - v);
+
+		if (n && nl[-1] == '\r')
+			n--;            /* already CRLF */
+		buf_append(&m->line, v, n);
+		buf_append(&m->line, "\r\n", 2);
+		v = nl + 1;
 	}
-	buf_puts(&m->line, "\r\n");
+	buf_puts(&m->line, v);
+	buf_append(&m->line, "\r\n", 2);
 	policy_feed(m->msg, m->line.data, m->line.len);
 }
 
@@ -256,6 +267,17 @@ tempfail:
 
 /* ---- packets ---- */
 
+/* the macros asked for: the host name and daemon name at connect, the
+ * queue id and SASL login at MAIL, the queue id again with the header
+ * fields (Postfix may assign it only after the first RCPT) and at the
+ * end of the message */
+static const struct milter_symlist mc_symlists[] = {
+	{ SMFIM_CONNECT, "j {daemon_name}" },
+	{ SMFIM_ENVFROM, "i {auth_authen}" },
+	{ SMFIM_EOH, "i" },
+	{ SMFIM_EOM, "i" },
+};
+
 /* mc_optneg - agree on version, actions and what not to send */
 static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 {
@@ -273,8 +295,16 @@ static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 	want = (MC_NOSEND | MC_NOREPLY | SMFIP_HDR_LEADSPC) & proto;
 	m->proto = want;
 	m->negotiated = 1;
-	milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
-			  SMFIF_ADDHDRS | SMFIF_CHGHDRS, want);
+	/* only the macros the engine reads, when the MTA lets us say so:
+	 * fewer bytes for Postfix to expand and send per message */
+	if (actions & SMFIF_SETSYMLIST)
+		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
+				  SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+				  want, mc_symlists,
+				  sizeof(mc_symlists) / sizeof(mc_symlists[0]));
+	else
+		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
+				  SMFIF_ADDHDRS | SMFIF_CHGHDRS, want, NULL, 0);
 	return mc_flush(m);
 }
 

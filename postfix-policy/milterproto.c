@@ -148,13 +148,29 @@ enum ms_status milter_put(struct buf *out, unsigned char cmd,
 	return st;
 }
 
-/* milter_put_optneg - the negotiation reply */
+/* milter_put_optneg - the negotiation reply, macro lists after it */
 enum ms_status milter_put_optneg(struct buf *out, uint32_t version,
-				 uint32_t actions, uint32_t protocol)
+				 uint32_t actions, uint32_t protocol,
+				 const struct milter_symlist *lists, size_t n)
 {
 	uint32_t v[3] = { htonl(version), htonl(actions), htonl(protocol) };
+	enum ms_status st;
+	struct buf b;
+	size_t i;
 
-	return milter_put(out, SMFIC_OPTNEG, v, sizeof(v));
+	buf_init(&b, 4096);
+	st = buf_append(&b, v, sizeof(v));
+	for (i = 0; i < n && st == MS_OK; i++) {
+		uint32_t stage = htonl(lists[i].stage);
+
+		st = buf_append(&b, &stage, 4);
+		if (st == MS_OK)
+			st = buf_append(&b, lists[i].names, strlen(lists[i].names) + 1);
+	}
+	if (st == MS_OK)
+		st = milter_put(out, SMFIC_OPTNEG, b.data, b.len);
+	buf_free(&b);
+	return st;
 }
 
 /* milter_put_reply - "CODE DSN TEXT", '%' doubled */

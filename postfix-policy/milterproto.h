@@ -51,6 +51,13 @@
 /* what the filter may do (actions) */
 #define SMFIF_ADDHDRS   0x01u
 #define SMFIF_CHGHDRS   0x10u
+#define SMFIF_SETSYMLIST 0x100u
+
+/* the stages a filter may name the macros it wants for */
+#define SMFIM_CONNECT   0
+#define SMFIM_ENVFROM   2
+#define SMFIM_EOM       5
+#define SMFIM_EOH       6
 
 /* what the MTA need not send, need not wait for (protocol) */
 #define SMFIP_NOCONNECT   0x000001u
@@ -111,9 +118,16 @@ enum ms_status milter_header(const struct milter_packet *pkt,
 /* milter_put - a packet: command and data, appended to out */
 enum ms_status milter_put(struct buf *out, unsigned char cmd,
 			  const void *data, size_t len);
-/* milter_put_optneg - the reply to SMFIC_OPTNEG */
+/* milter_put_optneg - the reply to SMFIC_OPTNEG; with lists (n pairs
+ * of stage and space-separated macro names, actions must include
+ * SMFIF_SETSYMLIST) the MTA sends those macros and no others */
+struct milter_symlist {
+	uint32_t stage;
+	const char *names;
+};
 enum ms_status milter_put_optneg(struct buf *out, uint32_t version,
-				 uint32_t actions, uint32_t protocol);
+				 uint32_t actions, uint32_t protocol,
+				 const struct milter_symlist *lists, size_t n);
 /* milter_put_reply - SMFIR_REPLYCODE "CODE DSN TEXT" ('%' doubled, as
  * the MTA reads it; CR and LF dropped) */
 enum ms_status milter_put_reply(struct buf *out, unsigned code,

@@ -3,9 +3,10 @@
  * connection in one thread, with epoll and non-blocking sockets.
  *
  * Deciding a policy request never waits (no DNS, no Redis: the sender
- * stage reads loaded tables only), so one thread can answer all of
- * them: no thread switch per request, and latency stays flat however
- * many smtpd processes keep connections open.  A connection's bytes
+ * stage reads loaded tables only), so a few threads can answer all of
+ * them: one loop per core (at most PL_MAX_LOOPS), connections handed
+ * out in turn; no thread switch per request, and latency stays flat
+ * however many smtpd processes keep connections open.  A connection's bytes
  * are read until the socket has no more; every complete request in
  * them is answered in order; replies go out at once, or when the
  * socket takes them.  Idle connections are closed after
@@ -29,32 +30,39 @@
 #define PL_READ 16384
 #define PL_EVENTS 64
 #define PL_TICK_MS 1000
+#define PL_MAX_LOOPS 4
 
 struct pl_conn {
 	int fd;
+	int want_out;                   /* EPOLLOUT is armed */
 	struct buf in, out;
 	size_t in_pos, out_pos;
 	uint64_t last;                  /* ms_clock_ms of the last activity */
 	struct pl_conn *prev, *next;
 };
 
-static int pl_epoll = -1;
-static int pl_wake[2] = { -1, -1 };
-static pthread_t pl_thread;
-static pthread_mutex_t pl_lock = PTHREAD_MUTEX_INITIALIZER;
-static int *pl_new;                     /* handed over, not yet watched */
-static size_t pl_nnew, pl_capnew;
-static struct pl_conn *pl_conns;
+struct pl_loop {
+	int epoll;
+	int wake[2];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int *new_fds;                   /* handed over, not yet watched */
+	size_t nnew, capnew;
+	struct pl_conn *conns;
+};
+
+static struct pl_loop pl_loops[PL_MAX_LOOPS];
+static unsigned pl_nloops, pl_turn;
 static unsigned pl_timeout_ms;
 
-static void pl_close(struct pl_conn *c)
+static void pl_close(struct pl_loop *lp, struct pl_conn *c)
 {
-	epoll_ctl(pl_epoll, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(lp->epoll, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		pl_conns = c->next;
+		lp->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	buf_free(&c->in);
@@ -62,7 +70,7 @@ static void pl_close(struct pl_conn *c)
 	free(c);
 }
 
-static void pl_watch(int fd)
+static void pl_watch(struct pl_loop *lp, int fd)
 {
 	struct pl_conn *c = xcalloc(1, sizeof(*c));
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
@@ -80,7 +88,7 @@ static void pl_watch(int fd)
 	buf_init(&c->out, 1 << 20);
 	c->last = ms_clock_ms();
 	ev.data.ptr = c;
-	if (epoll_ctl(pl_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+	if (epoll_ctl(lp->epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		dlog(LOG_WARNING, "policy client: epoll: %s", strerror(errno));
 		close(fd);
 		buf_free(&c->in);
@@ -88,15 +96,15 @@ static void pl_watch(int fd)
 		free(c);
 		return;
 	}
-	c->next = pl_conns;
-	if (pl_conns)
-		pl_conns->prev = c;
-	pl_conns = c;
+	c->next = lp->conns;
+	if (lp->conns)
+		lp->conns->prev = c;
+	lp->conns = c;
 }
 
-/* pl_flush - write what is pending; 0 all out, 1 the socket is full,
- * -1 an error */
-static int pl_flush(struct pl_conn *c)
+/* pl_flush - write what is pending; 0 all out, 1 the socket is full
+ * (EPOLLOUT armed until it takes the rest), -1 an error */
+static int pl_flush(struct pl_loop *lp, struct pl_conn *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
 
@@ -107,26 +115,30 @@ static int pl_flush(struct pl_conn *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-			epoll_ctl(pl_epoll, EPOLL_CTL_MOD, c->fd, &ev);
+			if (!c->want_out) {
+				ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
+				epoll_ctl(lp->epoll, EPOLL_CTL_MOD, c->fd, &ev);
+				c->want_out = 1;
+			}
 			return 1;
 		}
 		if (n <= 0)
 			return -1;
 		c->out_pos += (size_t)n;
 	}
-	if (c->out_pos) {
-		buf_reset(&c->out);
-		c->out_pos = 0;
+	buf_reset(&c->out);
+	c->out_pos = 0;
+	if (c->want_out) {
 		ev.events = EPOLLIN | EPOLLRDHUP;
-		epoll_ctl(pl_epoll, EPOLL_CTL_MOD, c->fd, &ev);
+		epoll_ctl(lp->epoll, EPOLL_CTL_MOD, c->fd, &ev);
+		c->want_out = 0;
 	}
 	return 0;
 }
 
 /* pl_input - read what there is, answer every complete request; -1 to
  * close the connection */
-static int pl_input(struct worker *w, struct pl_conn *c)
+static int pl_input(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
 {
 	int eof = 0;
 
@@ -171,7 +183,7 @@ static int pl_input(struct worker *w, struct pl_conn *c)
 		buf_truncate(&c->in, left);
 		c->in_pos = 0;
 	}
-	if (pl_flush(c) < 0)
+	if (pl_flush(lp, c) < 0)
 		return -1;
 	if (eof) {
 		if (c->in.len)
@@ -183,13 +195,13 @@ static int pl_input(struct worker *w, struct pl_conn *c)
 
 static void *pl_main(void *arg)
 {
+	struct pl_loop *lp = arg;
 	struct epoll_event ev[PL_EVENTS];
 	struct worker w = { 0 };
 	uint64_t next_sweep = ms_clock_ms() + PL_TICK_MS;
 
-	(void)arg;
 	while (!daemon_stopping()) {
-		int n = epoll_wait(pl_epoll, ev, PL_EVENTS, PL_TICK_MS), i;
+		int n = epoll_wait(lp->epoll, ev, PL_EVENTS, PL_TICK_MS), i;
 		uint64_t now;
 
 		if (n < 0 && errno != EINTR) {
@@ -203,83 +215,102 @@ static void *pl_main(void *arg)
 				char b[64];
 				size_t k;
 
-				while (read(pl_wake[0], b, sizeof(b)) > 0)
+				while (read(lp->wake[0], b, sizeof(b)) > 0)
 					;
-				pthread_mutex_lock(&pl_lock);
-				for (k = 0; k < pl_nnew; k++)
-					pl_watch(pl_new[k]);
-				pl_nnew = 0;
-				pthread_mutex_unlock(&pl_lock);
+				pthread_mutex_lock(&lp->lock);
+				for (k = 0; k < lp->nnew; k++)
+					pl_watch(lp, lp->new_fds[k]);
+				lp->nnew = 0;
+				pthread_mutex_unlock(&lp->lock);
 				continue;
 			}
-			if ((ev[i].events & EPOLLOUT) && pl_flush(c) < 0) {
-				pl_close(c);
+			if ((ev[i].events & EPOLLOUT) && pl_flush(lp, c) < 0) {
+				pl_close(lp, c);
 				continue;
 			}
 			if ((ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
-			    pl_input(&w, c) != 0)
-				pl_close(c);
+			    pl_input(lp, &w, c) != 0)
+				pl_close(lp, c);
 		}
 		now = ms_clock_ms();
 		if (now >= next_sweep) {
-			struct pl_conn *c = pl_conns, *nx;
+			struct pl_conn *c = lp->conns, *nx;
 
 			for (; c; c = nx) {
 				nx = c->next;
 				if (now - c->last > pl_timeout_ms)
-					pl_close(c);
+					pl_close(lp, c);
 			}
 			next_sweep = now + PL_TICK_MS;
 		}
 	}
-	while (pl_conns)
-		pl_close(pl_conns);
+	while (lp->conns)
+		pl_close(lp, lp->conns);
 	worker_done(&w);
 	return NULL;
 }
 
-/* ploop_start - the thread that serves every policy connection */
+/* ploop_start - the threads that serve every policy connection: one
+ * per core, at most PL_MAX_LOOPS */
 int ploop_start(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned i;
 
 	pl_timeout_ms = policyd_request_timeout_ms;
-	pl_epoll = epoll_create1(EPOLL_CLOEXEC);
-	if (pl_epoll < 0 || pipe(pl_wake) != 0 ||
-	    fcntl(pl_wake[0], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(pl_wake[1], F_SETFL, O_NONBLOCK) != 0 ||
-	    epoll_ctl(pl_epoll, EPOLL_CTL_ADD, pl_wake[0], &ev) != 0 ||
-	    pthread_create(&pl_thread, NULL, pl_main, NULL) != 0) {
-		dlog(LOG_ERR, "policy loop: %s", strerror(errno));
-		return -1;
+	pl_nloops = ncpu < 1 ? 1 : ncpu > PL_MAX_LOOPS ? PL_MAX_LOOPS
+						      : (unsigned)ncpu;
+	for (i = 0; i < pl_nloops; i++) {
+		struct pl_loop *lp = &pl_loops[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		pthread_mutex_init(&lp->lock, NULL);
+		lp->epoll = epoll_create1(EPOLL_CLOEXEC);
+		if (lp->epoll < 0 || pipe(lp->wake) != 0 ||
+		    fcntl(lp->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+		    fcntl(lp->wake[1], F_SETFL, O_NONBLOCK) != 0 ||
+		    epoll_ctl(lp->epoll, EPOLL_CTL_ADD, lp->wake[0], &ev) != 0 ||
+		    pthread_create(&lp->thread, NULL, pl_main, lp) != 0) {
+			dlog(LOG_ERR, "policy loop: %s", strerror(errno));
+			pl_nloops = i;
+			return -1;
+		}
 	}
 	return 0;
 }
 
-/* ploop_add - hand it an accepted connection */
+/* ploop_add - hand an accepted connection to the next loop */
 void ploop_add(int fd)
 {
-	pthread_mutex_lock(&pl_lock);
-	if (pl_nnew == pl_capnew) {
-		pl_capnew = pl_capnew ? pl_capnew * 2 : 64;
-		pl_new = xrealloc(pl_new, pl_capnew * sizeof(*pl_new));
+	struct pl_loop *lp = &pl_loops[pl_turn++ % pl_nloops];
+
+	pthread_mutex_lock(&lp->lock);
+	if (lp->nnew == lp->capnew) {
+		lp->capnew = lp->capnew ? lp->capnew * 2 : 64;
+		lp->new_fds = xrealloc(lp->new_fds, lp->capnew * sizeof(int));
 	}
-	pl_new[pl_nnew++] = fd;
-	pthread_mutex_unlock(&pl_lock);
-	if (write(pl_wake[1], "", 1) < 0) {
+	lp->new_fds[lp->nnew++] = fd;
+	pthread_mutex_unlock(&lp->lock);
+	if (write(lp->wake[1], "", 1) < 0) {
 		/* full: a wake-up is pending already */
 	}
 }
 
-/* ploop_stop - close its connections, end the thread */
+/* ploop_stop - close the connections, end the threads */
 void ploop_stop(void)
 {
-	if (pl_epoll < 0)
-		return;
-	if (write(pl_wake[1], "", 1) < 0) {
-		/* full: it wakes anyway */
+	unsigned i;
+
+	for (i = 0; i < pl_nloops; i++)
+		if (write(pl_loops[i].wake[1], "", 1) < 0) {
+			/* full: it wakes anyway */
+		}
+	for (i = 0; i < pl_nloops; i++) {
+		pthread_join(pl_loops[i].thread, NULL);
+		close(pl_loops[i].epoll);
+		close(pl_loops[i].wake[0]);
+		close(pl_loops[i].wake[1]);
+		free(pl_loops[i].new_fds);
 	}
-	pthread_join(pl_thread, NULL);
-	close(pl_epoll);
-	pl_epoll = -1;
+	pl_nloops = 0;
 }

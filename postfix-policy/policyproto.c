@@ -64,11 +64,12 @@ enum ms_status pp_parse(const unsigned char *p, size_t len,
 			return ms_error_set(err, MS_ERR_LIMIT,
 					    "more than %d attributes", PP_MAX_ATTRS);
 		for (k = 0; k < rq->n; k++)
-			if (strlen(rq->a[k].name) == eq &&
+			if (rq->a[k].name_len == eq &&
 			    memcmp(rq->a[k].name, p + i, eq) == 0)
 				return ms_error_set(err, MS_ERR_SYNTAX,
 						    "attribute %.*s given twice",
 						    (int)eq, (const char *)p + i);
+		rq->a[rq->n].name_len = eq;
 		rq->a[rq->n].name = arena_memdup(&rq->arena, p + i, eq);
 		rq->a[rq->n].value = arena_memdup(&rq->arena, p + i + eq + 1,
 						  n - eq - 1);
@@ -90,10 +91,10 @@ void pp_free(struct pp_request *rq)
 /* pp_get - the value of name, or NULL */
 const char *pp_get(const struct pp_request *rq, const char *name)
 {
-	size_t i;
+	size_t i, n = strlen(name);
 
 	for (i = 0; i < rq->n; i++)
-		if (strcmp(rq->a[i].name, name) == 0)
+		if (rq->a[i].name_len == n && memcmp(rq->a[i].name, name, n) == 0)
 			return rq->a[i].value;
 	return NULL;
 }

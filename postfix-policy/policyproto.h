@@ -25,6 +25,7 @@
 struct pp_attr {
 	const char *name;
 	const char *value;
+	size_t name_len;
 };
 
 struct pp_request {

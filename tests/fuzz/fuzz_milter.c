@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (pkt.cmd) {
 		case SMFIC_OPTNEG:
 			if (milter_optneg(&pkt, &v, &ac, &pr) == MS_OK)
-				milter_put_optneg(&out, v, ac, pr);
+				milter_put_optneg(&out, v, ac, pr, NULL, 0);
 			break;
 		case SMFIC_MACRO:
 			if (milter_macros(&pkt, &c, s, MILTER_MAX_ARGS, &n) == MS_OK)

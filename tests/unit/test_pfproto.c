@@ -218,6 +218,16 @@ static void test_milter(void)
 	      "milter: HEADER without the final NUL is refused");
 
 	buf_init(&out, 1 << 20);
+	{
+		static const struct milter_symlist l[] = { { 2, "i {auth_authen}" } };
+
+		milter_put_optneg(&out, 6, 0x111, 0x80, l, 1);
+		CHECK(out.len == 5 + 12 + 4 + 16 && out.data[4] == 'O' &&
+		      !memcmp(out.data + 17, "\0\0\0\2i {auth_authen}\0", 20),
+		      "milter: OPTNEG reply with a macro list for MAIL (%s)",
+		      esc(out.data, out.len));
+		buf_reset(&out);
+	}
 	milter_put_reply(&out, 550, "5.7.20", "100% forged\r\n");
 	CHECK(out.len == 5 + 24 && out.data[4] == 'y' &&
 	      !memcmp(out.data + 5, "550 5.7.20 100%% forged\0", 24),
