@@ -24,6 +24,11 @@ typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 /* crypto_sha256 - the fetched SHA-256 method */
 const EVP_MD *crypto_sha256(void);
+/* crypto_init - start OpenSSL now (every entry point does it when it
+ * has not been done) and run the verification paths once, so that
+ * what OpenSSL looks up on first use is cached; a process about to
+ * fork calls it so that its children inherit all that */
+void crypto_init(void);
 /* crypto_sha256_ctx - a new digest context, initialised */
 EVP_MD_CTX *crypto_sha256_ctx(void);
 

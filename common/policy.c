@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "authres.h"
 #include "buf.h"
+#include "crypto.h"
 #include "dkim_sign.h"
 #include "dkim_verify.h"
 #include "dnskeys.h"
@@ -211,6 +212,13 @@ void policy_free(struct policy *p)
 	policy_tables_free(p->own_tables);
 	free(p->authserv_id);
 	free(p);
+}
+
+/* policy_prepare - what a forked child can inherit, done now */
+void policy_prepare(struct policy *p)
+{
+	(void)p;
+	crypto_init();
 }
 
 /* policy_idle - drop the resolver's worker thread until the next use */

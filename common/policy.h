@@ -131,6 +131,10 @@ struct policy *policy_new_with_keys(const struct ms_config *cfg,
 				    struct ms_error *err);
 /* policy_free - release it all (NULL is fine) */
 void policy_free(struct policy *p);
+/* policy_prepare - do now what the first message would do and a
+ * forked child can inherit (start OpenSSL); for a parent about to fork
+ * the processes that use the engine */
+void policy_prepare(struct policy *p);
 /* policy_idle - drop what must not outlive a message in an embedding
  * process (the resolver's worker thread); the next message makes it
  * again.  The Exim module calls it at the end of every local_scan. */

@@ -168,6 +168,8 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	policy_free(mse_policy);
 	mse_policy = mse_build(why, sizeof(why));
 	failed = mse_policy == NULL;
+	if (mse_policy)
+		policy_prepare(mse_policy);
 	if (failed)
 		log_write(0, LOG_MAIN, "mailseal: pre-warming in the daemon failed: %s",
 			  why);
