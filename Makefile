@@ -86,7 +86,7 @@ $(BUILD)/obj/exim/%.o: exim/%.c
 	@$(CC) $(CFLAGS_ALL) -isystem $(EXIM_INC) -MMD -MP -c -o $@ $<
 
 $(EXIM_SO): $(BUILD)/obj/exim/mailseal_exim.o $(LIB) exim/exports.map
-	$(CC) $(LDFLAGS) -shared -Wl,--version-script=exim/exports.map \
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=exim/exports.map -Wl,-z,now -Wl,-z,relro \
 		-Wl,-Bsymbolic -o $@ $(BUILD)/obj/exim/mailseal_exim.o $(LIB) $(LIBS)
 
 exim: $(EXIM_SO)

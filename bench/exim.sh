@@ -13,13 +13,15 @@
 #   ms-verify  BUILD_DIR/mailseal_exim.so verifying, Exim's own off
 #   ms-sign    the module signing (acl_m_mailseal = sign), Exim's own off
 #
-# They run in a network namespace of their own, with nsd answering on
-# 127.0.0.1:53 and /etc/netns/NS/resolv.conf naming it, because Exim's
-# resolver knows /etc/resolv.conf and port 53 only.  bench/smtpload.c
-# (compiled here) keeps 20 SMTP sessions busy with a corpus of 3-30 KB
-# messages signed beforehand (RSA-2048, `mailseal sign`) by a domain
-# whose key nsd publishes.  Rounds interleave the configurations (the
-# order rotates); medians are reported with each one's ratio to plain.
+# They run in a network namespace of their own (the script runs itself
+# again inside it), with nsd answering on 127.0.0.1:53 and
+# /etc/netns/NS/resolv.conf naming it, because Exim's resolver knows
+# /etc/resolv.conf and port 53 only.  bench/smtpload.c (compiled here)
+# keeps 20 SMTP sessions busy with a corpus of 3-30 KB messages
+# (bench/gencorpus.py --sized) signed beforehand (RSA-2048, `mailseal
+# sign`) by a domain whose key nsd publishes.  Rounds interleave the
+# configurations (the order rotates); medians are reported with each
+# one's ratio to plain.
 # Every run is checked: every message got 250, and each daemon's log
 # shows the work was really done (a DKIM pass per message for exim and
 # ms-verify, a signature per message for ms-sign, no DKIM at all for
@@ -27,7 +29,9 @@
 #
 # Must run as root (ip netns).  The namespace, /etc/netns/NS and the temp
 # directories are removed at the end.  Writes docs/benchmarks-exim.md;
-# raw lines in bench/out/exim/.
+# raw lines in bench/out/exim/.  What the three receive and policy
+# benchmarks share is in bench/lib.sh (and bench/reportlib.py for the
+# report).
 #
 # Knobs (environment): BENCH_EXIM_ROUNDS (5), BENCH_EXIM_MSGS (5000
 # messages per run), BENCH_EXIM_SESSIONS (20), BENCH_EXIM_PER (10
@@ -35,6 +39,8 @@
 # one message per session; 0 skips it), BENCH_EXIM_CONN_MSGS (2000),
 # BENCH_EXIM_CORPUS (200 messages), BENCH_SEED (20261122),
 # BENCH_EXIM_SPOOL (tmpfs: spool and logs on /dev/shm; disk: under /tmp),
+# BENCH_EXIM_PREWARM (1: the module's engine built in the daemon by
+# mailseal_prewarm; 0: by each session),
 # BENCH_EXIM_CONFIGS ("plain exim ms-verify ms-sign"), BENCH_EXIM_DOC
 # (docs/benchmarks-exim.md), BENCH_EXIM_KEEP (set: keep the temp
 # directories, for a look at the daemons' logs and spools).
@@ -55,164 +61,69 @@ SPOOL=${BENCH_EXIM_SPOOL:-tmpfs}
 read -r -a CONFIGS <<< "${BENCH_EXIM_CONFIGS:-plain exim ms-verify ms-sign}"
 DOC=${BENCH_EXIM_DOC:-docs/benchmarks-exim.md}
 WARMUP=500
-PY=/usr/bin/python3
 OUT=bench/out/exim
 HOST=mx.bench.example.org               # the daemons' primary_hostname
 DOMAIN=sender.example.org               # From domain of every message
 SENDER=bench@client.example.org
 RCPT=postmaster@bench.example.org
-T0=$(date +%s)
-LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
-
-say() { printf 'bench-exim: %s\n' "$*" >&2; }
-die() { say "$*"; exit 2; }
-
-# -- prerequisites ---------------------------------------------------------
-[ "$(id -u)" = 0 ] || die "must run as root (network namespace, Exim's -C)"
-[ -x "$BUILD/mailseal" ] || die "$BUILD/mailseal missing: run make first"
-miss=""
-command -v exim4 > /dev/null || miss="$miss exim4-daemon-heavy"
-command -v nsd > /dev/null || miss="$miss nsd"
-command -v drill > /dev/null || miss="$miss ldnsutils"
-command -v ip > /dev/null || miss="$miss iproute2"
-command -v cc > /dev/null || miss="$miss gcc"
-[ -z "$miss" ] || die "missing:$miss"
-id Debian-exim > /dev/null 2>&1 || die "no user Debian-exim (exim4-base)"
 MODULE_SRC=$BUILD/mailseal_exim.so
-for c in "${CONFIGS[@]}"; do
-	case $c in
-	plain | exim) ;;
-	ms-verify | ms-sign)
-		[ -f "$MODULE_SRC" ] || die "$MODULE_SRC missing (needed by $c): run make first"
-		if nm -D "$MODULE_SRC" 2>/dev/null | grep __asan_init > /dev/null; then
-			die "$MODULE_SRC is a sanitizer build: Exim cannot load it without LD_PRELOAD"
-		fi ;;
-	*) die "unknown configuration $c" ;;
-	esac
-done
-[ "${CONFIGS[0]}" = plain ] || die "the first configuration must be plain (the ratios' base)"
+BENCH_NAME=bench-exim
+. "$ROOT/bench/lib.sh"
+
+# -- outside: prerequisites, then the namespace and this script again in it
+if [ -z "${BENCH_NS:-}" ]; then
+	[ "$(id -u)" = 0 ] || die "must run as root (network namespace, Exim's -C)"
+	[ -x "$BUILD/mailseal" ] || die "$BUILD/mailseal missing: run make first"
+	miss=""
+	command -v exim4 > /dev/null || miss="$miss exim4-daemon-heavy"
+	command -v nsd > /dev/null || miss="$miss nsd"
+	command -v drill > /dev/null || miss="$miss ldnsutils"
+	command -v ip > /dev/null || miss="$miss iproute2"
+	command -v cc > /dev/null || miss="$miss gcc"
+	[ -z "$miss" ] || die "missing:$miss"
+	id Debian-exim > /dev/null 2>&1 || die "no user Debian-exim (exim4-base)"
+	for c in "${CONFIGS[@]}"; do
+		case $c in
+		plain | exim) ;;
+		ms-verify | ms-sign)
+			[ -f "$MODULE_SRC" ] || die "$MODULE_SRC missing (needed by $c): run make first"
+			if nm -D "$MODULE_SRC" 2>/dev/null | grep __asan_init > /dev/null; then
+				die "$MODULE_SRC is a sanitizer build: Exim cannot load it without LD_PRELOAD"
+			fi ;;
+		*) die "unknown configuration $c" ;;
+		esac
+	done
+	[ "${CONFIGS[0]}" = plain ] || die "the first configuration must be plain (the ratios' base)"
+	bench_netns msbench "$ROOT/bench/exim.sh" "$BUILD"
+fi
 
 # -- places ----------------------------------------------------------------
-NS=msbench$$
-T=$(mktemp -d /tmp/mailseal-exim-bench.XXXXXX)
-case $SPOOL in
-tmpfs) RUN=$(mktemp -d /dev/shm/mailseal-exim-bench.XXXXXX) ;;
-disk) RUN=$T/run; mkdir "$RUN" ;;
-*) die "BENCH_EXIM_SPOOL is tmpfs or disk, not $SPOOL" ;;
-esac
-chmod 755 "$T" "$RUN"                   # Exim runs as Debian-exim
+bench_places exim "$SPOOL" BENCH_EXIM_SPOOL  # T, RUN; Exim runs as Debian-exim
 declare -A PORT EXIM_PID
-NSD_PID=""
 
 cleanup() {
 	set +e
 	local p
 	for p in "${EXIM_PID[@]}"; do kill "$p" 2>/dev/null; done
-	[ -n "$NSD_PID" ] && kill "$NSD_PID" 2>/dev/null
+	nsd_stop
 	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "/etc/netns/$NS"
-	if [ -n "${BENCH_EXIM_KEEP:-}" ]; then
-		say "kept $T and $RUN"
-	else
-		rm -rf "$T" "$RUN"
-	fi
+	bench_remove "${BENCH_EXIM_KEEP:-}" "$T" "$RUN"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$OUT"
-RES=$OUT/results.txt
-: > "$RES"
+bench_trap cleanup
+bench_results "$OUT"
 
 # -- the load generator ----------------------------------------------------
-say "compiling bench/smtpload.c"
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings \
-	-o "$T/smtpload" bench/smtpload.c
+bench_cc bench/smtpload.c "$T/smtpload"
 
 # -- keys and corpus -------------------------------------------------------
 say "making keys and a corpus of $NCORPUS messages (seed $SEED)"
-mkdir "$T/keys" "$T/corpus" "$T/signed"
-"$BUILD/mailseal" keygen -d "$DOMAIN" -s sel -o "$T/keys" > /dev/null
-"$BUILD/mailseal" keygen -d "$DOMAIN" -s out -o "$T/keys" > /dev/null
-PYTHONDONTWRITEBYTECODE=1 $PY - "$ROOT/bench" "$T/corpus" "$SEED" "$NCORPUS" "$DOMAIN" <<'PY'
-# sizes spread evenly over 3-30 KB once signed (the signature adds ~560
-# bytes); bench/gencorpus.py's realistic headers and bodies; From domain
-# rewritten to the signing domain
-import os, re, sys
-sys.path.insert(0, sys.argv[1])
-from gencorpus import Gen
-out, seed, n, domain = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-g = Gen(seed)
-sizes = [3000 + 27000 * i // max(n - 1, 1) for i in range(n)]
-g.r.shuffle(sizes)
-for i, size in enumerate(sizes):
-    kind = g.r.choices(["plain", "alt", "mixed"], [5, 3, 2])[0]
-    want = size - 560
-    t = want
-    for _ in range(8):      # the generator's sizes are approximate
-        m = g.message(i, t, kind)
-        if abs(len(m) - want) <= max(100, want // 50):
-            break
-        t += want - len(m)
-    m = re.sub(rb"(?m)^From: (.*)<([^@>]*)@[^>]*>",
-               rb"From: \1<\2@" + domain.encode() + rb">", m, count=1)
-    with open(os.path.join(out, "msg-%04d.eml" % i), "wb") as f:
-        f.write(m)
-PY
-"$BUILD/mailseal" sign -d "$DOMAIN" -s sel -k "$T/keys/sel.private" \
-	--out-dir "$T/signed" "$T"/corpus/*.eml
-CORPUS_STATS=$(stat -c %s "$T"/signed/*.eml | sort -n | awk '
-	{ s[NR] = $1; t += $1 }
-	END { printf "n=%d bytes=%d min=%d median=%d max=%d", NR, t, s[1], s[int((NR + 1) / 2)], s[NR] }')
-say "corpus: $CORPUS_STATS"
+bench_corpus "$T" "$NCORPUS" "$SEED" "$DOMAIN" sel out
 
-# -- DNS in a namespace of its own -----------------------------------------
-say "network namespace $NS, nsd on 127.0.0.1:53"
-ip netns add "$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
-echo "nameserver 127.0.0.1" > "/etc/netns/$NS/resolv.conf"
-mkdir "$T/dns"
-{
-	echo '$ORIGIN example.org.'
-	echo '$TTL 3600'
-	echo '@ IN SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 60'
-	echo '@ IN NS ns.example.org.'
-	echo 'ns IN A 127.0.0.1'
-	cat "$T/keys/sel.txt" "$T/keys/out.txt"
-} > "$T/dns/example.org.zone"
-cat > "$T/dns/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1@53
-  username: ""
-  chroot: ""
-  zonesdir: "$T/dns"
-  database: ""
-  pidfile: "$T/dns/nsd.pid"
-  logfile: "$T/dns/nsd.log"
-  xfrdfile: "$T/dns/xfrd.state"
-  zonelistfile: "$T/dns/zone.list"
-  server-count: 1
-  verbosity: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: example.org
-  zonefile: example.org.zone
-EOF
-ip netns exec "$NS" nsd -c "$T/dns/nsd.conf" -d > "$T/dns/nsd.out" 2>&1 &
-NSD_PID=$!
-for _ in $(seq 1 50); do
-	grep -q 'nsd started' "$T/dns/nsd.log" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q 'nsd started' "$T/dns/nsd.log" 2>/dev/null ||
-	die "nsd did not start: $(cat "$T/dns/nsd.log" "$T/dns/nsd.out" 2>/dev/null)"
+# -- DNS in the namespace ----------------------------------------------------
+say "network namespace $BENCH_NS, nsd on 127.0.0.1:53"
+bench_dns "$T/dns" "$T/keys/sel.txt" "$T/keys/out.txt"
 # through /etc/resolv.conf, as Exim will ask
-ans=$(ip netns exec "$NS" drill TXT "sel._domainkey.$DOMAIN" 2>&1 || true)
+ans=$(drill TXT "sel._domainkey.$DOMAIN" 2>&1 || true)
 [[ $ans == *v=DKIM1* ]] || die "the key of $DOMAIN does not resolve inside the namespace: $ans"
 
 # -- the daemons -------------------------------------------------------------
@@ -260,8 +171,9 @@ EOF
 	      echo "local_scan_path = $RUN/mailseal_exim.so"
 	      # the engine built in the daemon, inherited by every session
 	      # (docs/exim.md); BENCH_EXIM_PREWARM=0 leaves it to each session
-	      [ "${BENCH_EXIM_PREWARM:-1}" = 1 ] &&
-		echo "smtp_accept_max_per_host = \${dlfunc{$RUN/mailseal_exim.so}{mailseal_prewarm}}" ;;
+	      if [ "${BENCH_EXIM_PREWARM:-1}" = 1 ]; then
+		echo "smtp_accept_max_per_host = \${dlfunc{$RUN/mailseal_exim.so}{mailseal_prewarm}}"
+	      fi ;;
 	*) echo "keep_environment =" ;;
 	esac
 	echo
@@ -286,7 +198,7 @@ EOF
 }
 
 smtp_banner() {         # smtp_banner PORT: the first 3 bytes the daemon says
-	ip netns exec "$NS" timeout 3 bash -c \
+	timeout 3 bash -c \
 		"exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 3 <&3 && printf 'QUIT\r\n' >&3" 2>/dev/null
 }
 
@@ -299,7 +211,7 @@ for c in "${CONFIGS[@]}"; do
 	chmod 644 "$d/exim.conf"
 	PORT[$c]=$port
 	port=$((port + 1))
-	ip netns exec "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		MAILSEAL_CONFIG="$RUN/mailseal.conf" \
 		exim4 -C "$d/exim.conf" -bdf -oX "${PORT[$c]}" -oP "$d/exim.pid" \
 		> "$d/daemon.out" 2>&1 &
@@ -318,13 +230,13 @@ say "daemons: $(for c in "${CONFIGS[@]}"; do printf '%s=127.0.0.1:%s ' "$c" "${P
 # children_cpu PID: CPU seconds (user + system) of the daemon's reaped
 # children, i.e. of the SMTP sessions it forked (cutime + cstime)
 children_cpu() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($14 + $15) / hz }' "/proc/$1/stat"
+	awk -v hz="$TICK" '{ sub(/^.*\) /, ""); print ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
 # udp_counters: the namespace's UDP InDatagrams NoPorts InErrors
 # RcvbufErrors (lost DNS packets show here)
 udp_counters() {
-	ip netns exec "$NS" awk '/^Udp: [0-9]/ { print $2, $3, $4, $6; exit }' /proc/net/snmp
+	awk '/^Udp: [0-9]/ { print $2, $3, $4, $6; exit }' /proc/net/snmp
 }
 
 # sessions_gone PID: wait until the daemon has no children (the sessions
@@ -387,16 +299,17 @@ check_run() {
 	echo "${bad:- ok}" | sed 's/^ //; s/ /,/g'
 }
 
-# run_one NAME N PER TABLE ROUND: one load run, checked; a RUN line in $RES
+# run_one N PER TABLE NAME ROUND: one load run, checked; a RUN line in
+# $RES; prints msgs/s
 run_one() {
-	local name=$1 n=$2 per=$3 table=$4 round=$5 d=$RUN/$1 pid=${EXIM_PID[$1]}
+	local n=$1 per=$2 table=$3 name=$4 round=$5 d=$RUN/$4 pid=${EXIM_PID[$4]}
 	local out rc c0 c1 chk u0 u1 u2 u3 v0 v1 v2 v3
 	sessions_gone "$pid" || say "warning: $name still has sessions from the last run"
 	: > "$d/log/mainlog"
 	c0=$(children_cpu "$pid")
 	read -r u0 u1 u2 u3 <<< "$(udp_counters)"
 	rc=0
-	out=$(ip netns exec "$NS" "$T/smtpload" -p "${PORT[$name]}" -c "$SESSIONS" \
+	out=$("$T/smtpload" -p "${PORT[$name]}" -c "$SESSIONS" \
 		-n "$n" -m "$per" -f "$SENDER" -r "$RCPT" "$T/signed" 2> "$d/smtpload.err") || rc=$?
 	sessions_gone "$pid" || true
 	c1=$(children_cpu "$pid")
@@ -421,13 +334,13 @@ E2E=""
 for c in "${CONFIGS[@]}"; do
 	d=$RUN/$c
 	: > "$d/log/mainlog"
-	ip netns exec "$NS" "$T/smtpload" -p "${PORT[$c]}" -c "$SESSIONS" -n "$WARMUP" \
+	"$T/smtpload" -p "${PORT[$c]}" -c "$SESSIONS" -n "$WARMUP" \
 		-m "$PER" -f "$SENDER" -r "$RCPT" "$T/signed" > "$d/warmup.out" 2>&1 || true
 	chk=$(check_run "$c" "$WARMUP" "$(cat "$d/warmup.out")")
 	[ "$chk" = ok ] || die "warm-up of $c failed: $chk; $(head -3 "$d/warmup.out")"
 	id=$(ls "$d/spool/input" | sed -n 's/-H$//p' | sed -n 1p)
 	exim4 -C "$d/exim.conf" -Mvc "$id" > "$T/e2e-$c.eml" 2>/dev/null || die "exim -Mvc $id ($c) failed"
-	res=$(ip netns exec "$NS" "$BUILD/mailseal" -c "$RUN/mailseal.conf" verify "$T/e2e-$c.eml" |
+	res=$("$BUILD/mailseal" -c "$RUN/mailseal.conf" verify "$T/e2e-$c.eml" |
 		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(dkim|header\.s)=/) { printf "%s%s", sep, $i; sep = " " } sep = "; " }')
 	# the first Authentication-Results field, unfolded
 	ar=$(awk '{ sub(/\r$/, "") } /^$/ { exit }
@@ -444,62 +357,32 @@ done
 echo "$E2E" | sed '/^$/d' >> "$RES"
 
 # -- the rounds --------------------------------------------------------------
-NC=${#CONFIGS[@]}
-for r in $(seq 1 "$ROUNDS"); do
-	line="round $r/$ROUNDS:"
-	for k in $(seq 0 $((NC - 1))); do
-		c=${CONFIGS[$(( (k + r - 1) % NC ))]}
-		line="$line $c=$(run_one "$c" "$MSGS" "$PER" main "$r")"
-	done
-	say "$line msgs/s"
-done
-for r in $(seq 1 "$CONN_ROUNDS"); do
-	line="one message per session, round $r/$CONN_ROUNDS:"
-	for k in $(seq 0 $((NC - 1))); do
-		c=${CONFIGS[$(( (k + r - 1) % NC ))]}
-		line="$line $c=$(run_one "$c" "$CONN_MSGS" 1 conn "$r")"
-	done
-	say "$line msgs/s"
-done
+bench_rounds "$ROUNDS" CONFIGS round msgs/s run_one "$MSGS" "$PER" main
+bench_rounds "$CONN_ROUNDS" CONFIGS "one message per session, round" msgs/s \
+	run_one "$CONN_MSGS" 1 conn
 
 # -- the report --------------------------------------------------------------
 {
-	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-	echo "nproc=$(nproc)"
-	echo "kernel=$(uname -sr)"
-	# shellcheck disable=SC1091
-	echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
-	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_machine
 	echo "exim=$(exim4 -C "$RUN/plain/exim.conf" -bV 2>/dev/null | sed -n 1p) (Debian exim4-daemon-heavy $(dpkg-query -W -f='${Version}' exim4-daemon-heavy))"
-	echo "nsd=$(dpkg-query -W -f='${Version}' nsd)"
-	echo "openssl=$(openssl version)"
-	echo "mailseal=$(git log -1 --format='%h %cd' --date=short 2>/dev/null || echo unknown)$(git --no-optional-locks status --porcelain common exim 2>/dev/null | grep . > /dev/null && echo ' (+ uncommitted changes in common/ or exim/)')"
+	echo "mailseal=$(bench_commit common exim)"
 	echo "module=$(stat -c '%s bytes, built %y' "$MODULE_SRC" 2>/dev/null | cut -d. -f1)"
 	echo "corpus=$CORPUS_STATS"
 	echo "spool=$SPOOL ($(df -T "$RUN" | awk 'NR == 2 { print $2 }'))"
-	echo "load_at_start=$LOAD0"
 	echo "load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "elapsed=$(( $(date +%s) - T0 ))"
 } > "$OUT/machine.txt"
 
-mkdir -p "$(dirname "$DOC")"
 rc=0
-$PY - "$RES" "$OUT/machine.txt" "$ROUNDS" "$MSGS" "$SESSIONS" "$PER" \
-	"$CONN_ROUNDS" "$CONN_MSGS" "$SEED" "${CONFIGS[*]}" > "$DOC.tmp" <<'PY' || rc=$?
-import re, statistics, sys
+bench_py - "$RES" "$OUT/machine.txt" "$ROUNDS" "$MSGS" "$SESSIONS" "$PER" \
+	"$CONN_ROUNDS" "$CONN_MSGS" "$SEED" "${CONFIGS[*]}" > "$OUT/report.md" <<'PY' || rc=$?
+import os, re, sys
+from reportlib import check_cell, code_block, machine, machine_table, med, num, results, summary
 
-res, machine, rounds, msgs, sessions, per, crounds, cmsgs, seed, cfgs = sys.argv[1:]
+res, mfile, rounds, msgs, sessions, per, crounds, cmsgs, seed, cfgs = sys.argv[1:]
 cfgs = cfgs.split()
-M = dict(l.rstrip("\n").split("=", 1) for l in open(machine) if "=" in l)
-runs, details, e2e = [], [], []
-for line in open(res):
-    kv = dict(re.findall(r"(\w+)=(\S+)", line))
-    if line.startswith("RUN "):
-        runs.append(kv)
-    elif line.startswith("DETAIL "):
-        details.append(line.split(" ", 1)[1].strip())
-    elif line.startswith("E2E "):
-        e2e.append(line.split(" ", 1)[1].strip())
+M = machine(mfile)
+runs, other = results(res)
+details, e2e = other.get("DETAIL", []), other.get("E2E", [])
 
 LABEL = {
     "plain": "a) plain: no module, Exim's DKIM verification off",
@@ -510,10 +393,6 @@ LABEL = {
 bad = False
 
 
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
-
-
 def table(name, title):
     global bad
     rs = [r for r in runs if r["table"] == name]
@@ -522,14 +401,8 @@ def table(name, title):
     rows = {}
     for c in cfgs:
         x = [r for r in rs if r["cfg"] == c]
-        ok = [r for r in x if r["check"] == "ok"]
         rows[c] = dict(
-            n=len(x), ok=len(ok), checks=sorted({r["check"] for r in x} - {"ok"}),
-            rate=med([float(r["msgs_per_s"]) for r in x]),
-            lo=min(float(r["msgs_per_s"]) for r in x),
-            hi=max(float(r["msgs_per_s"]) for r in x),
-            p50=med([float(r["lat_p50_ms"]) for r in x]),
-            p99=med([float(r["lat_p99_ms"]) for r in x]),
+            summary(x, "msgs_per_s"),
             ecpu=med([float(r["exim_cpu_s"]) * 1e6 / int(r["n"]) for r in x]),
             gcpu=med([float(r["cpu_s"]) * 1e6 / int(r["n"]) for r in x]),
             dns=med([int(r["udp_in"]) / 2 / int(r["n"]) for r in x]),
@@ -543,14 +416,10 @@ def table(name, title):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for c in cfgs:
         w = rows[c]
-        if w["ok"] == w["n"]:
-            check = "%d/%d runs: every message 250, work seen in the log" % (w["ok"], w["n"])
-        else:
-            bad = True
-            check = "**INVALID**: %d/%d runs failed (%s)" % (w["n"] - w["ok"], w["n"], "; ".join(w["checks"]))
+        check, invalid = check_cell(w, "every message 250, work seen in the log")
+        bad = bad or invalid
         print("| %s | %s | %s-%s | %.2f | %.2f / %.2f | %.0f | %.2f | %.2f | %s |" % (
-            LABEL[c], format(round(w["rate"]), ","), format(round(w["lo"]), ","),
-            format(round(w["hi"]), ","), w["rate"] / base["rate"], w["p50"], w["p99"],
+            LABEL[c], num(w["rate"]), num(w["lo"]), num(w["hi"]), w["rate"] / base["rate"], w["p50"], w["p99"],
             w["ecpu"], w["ecpu"] / base["ecpu"], w["dns"], check))
     print()
     drops = sum(rows[c]["drops"] for c in cfgs)
@@ -570,15 +439,11 @@ print("Generated by `bench/exim.sh` (part of `make bench`); do not edit by hand,
 print()
 print("## Machine")
 print()
-print("| | |")
-print("|---|---|")
-for k, lab in [("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("os", "OS"),
-               ("kernel", "kernel"), ("exim", "Exim"), ("nsd", "nsd"), ("openssl", "OpenSSL"),
-               ("mailseal", "mailseal commit"), ("module", "build/mailseal_exim.so"),
-               ("spool", "spool and logs"), ("load_at_start", "load average at start"),
-               ("load_at_end", "load average at end")]:
-    print("| %s | %s |" % (lab, M.get(k, "")))
-print()
+machine_table(M, [("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("os", "OS"),
+                  ("kernel", "kernel"), ("exim", "Exim"), ("nsd", "nsd"), ("openssl", "OpenSSL"),
+                  ("mailseal", "mailseal commit"), ("module", "build/mailseal_exim.so"),
+                  ("spool", "spool and logs"), ("load_at_start", "load average at start"),
+                  ("load_at_end", "load average at end")])
 c = dict(re.findall(r"(\w+)=(\d+)", M.get("corpus", "")))
 print("## Method")
 print()
@@ -591,11 +456,14 @@ print("""- Four private daemons of Debian's Exim (`exim4 -C CONF -bdf -oX PORT`,
   the verdict, as the module does; (c) `local_scan_path` = the module, verifying (its one
   `mailseal:` log line and `Authentication-Results` field per message), Exim's own off; (d)
   the module signing, `acl_m_mailseal = sign` set in the RCPT ACL, one RSA-2048 key in the
-  `signing_table` for the From domain, Exim's own verification off. The module's
-  `mailseal.conf`: `dns_resolver = 127.0.0.1:53`, the signing table, nothing else (no Redis).
+  `signing_table` for the From domain, Exim's own verification off. In (c) and (d) the
+  daemon builds the module's engine before it forks (`smtp_accept_max_per_host =
+  ${dlfunc{...}{mailseal_prewarm}}`, as docs/exim.md recommends; `BENCH_EXIM_PREWARM=0`
+  leaves it to each session). The module's `mailseal.conf`: `dns_resolver = 127.0.0.1:53`,
+  the signing table, nothing else (no Redis).
 - DNS: a network namespace of its own holds the daemons, the load generator and `nsd`
   (authoritative for the test zone, on 127.0.0.1:53, rate limiting off); the namespace's
-  `/etc/resolv.conf` names it, so Exim's resolver and the module's libunbound both ask it.
+  `/etc/resolv.conf` names it for Exim's resolver; the module asks it as its `dns_resolver`.
   Each SMTP session is a new Exim process: the module caches the key in it and asks DNS once
   per session; Exim's own verification asks for every message (the *DNS lookups/msg*
   column).""")
@@ -612,8 +480,8 @@ print("- Corpus: %s messages (seed %s; `bench/gencorpus.py`'s headers and bodies
       "multipart/alternative and multipart/mixed with base64 attachments), sizes spread evenly "
       "over 3-30 KB: %s to %s bytes, median %s, each signed beforehand by `mailseal sign` "
       "(rsa-sha256, RSA-2048, relaxed/relaxed) for a domain whose key the namespace's nsd "
-      "publishes." % (c.get("n"), seed, format(int(c.get("min", 0)), ","),
-                      format(int(c.get("max", 0)), ","), format(int(c.get("median", 0)), ",")))
+      "publishes." % (c.get("n"), seed, num(int(c.get("min", 0))), num(int(c.get("max", 0))),
+                      num(int(c.get("median", 0)))))
 print("- Rounds: %s, each running every configuration once (the order rotates by one per round); "
       "**medians** quoted, min-max of the runs beside them; the ratios are of the medians. A "
       "warm-up run of 500 messages per daemon comes first (not counted)." % rounds)
@@ -657,13 +525,21 @@ if main and conn:
         print("| %s | %.0f | %+.0f | %.0f | %+.0f |" % (LABEL[c], sess[c], sess[c] - sess[cfgs[0]],
                                                      msg[c], msg[c] - msg[cfgs[0]]))
     print()
-    print("Debian's Exim forks one process per SMTP session and its `local_scan_path` loader "
-          "`dlopen()`s the module in that process when the first message arrives; the module "
-          "builds its engine (configuration, signing table keys, OpenSSL, the libunbound "
-          "resolver) on first use in each process, so everything it sets up is paid once per "
-          "session. Exim's own verification has next to no per-session set-up. The first message "
-          "of each session waits for that set-up, which is what the p99 latencies of (c) and (d) "
-          "show with %s messages per session." % per)
+    warm = os.environ.get("BENCH_EXIM_PREWARM", "1") == "1"
+    print("Debian's Exim forks one process per SMTP session. "
+          + ("The module's engine (configuration, signing table keys, a started OpenSSL with its "
+             "algorithm lookups done) is built in the daemon by `mailseal_prewarm` "
+             "(`smtp_accept_max_per_host = ${dlfunc{...}{mailseal_prewarm}}`, docs/exim.md) and "
+             "inherited by every session; what a session still pays is its own: the key lookup "
+             "(DNS here, no Redis), decoding the key, and the memory it touches for the first "
+             "time (copy-on-write after the fork). " if warm else
+             "Without `mailseal_prewarm` (BENCH_EXIM_PREWARM=0) the module builds its engine "
+             "(configuration, signing table keys, OpenSSL) in each session at its first "
+             "message. ")
+          + "Exim's own verification has next to no per-session set-up (GnuTLS is started in the "
+          "daemon), but asks DNS for every message. The first message of each session waits for "
+          "the module's per-session work, which is what its p99 latency shows with %s messages "
+          "per session." % per)
     print()
 if main and "exim" in main and "ms-verify" in main:
     b, cv, a = main["exim"], main["ms-verify"], main["plain"]
@@ -687,16 +563,10 @@ if main and "exim" in main and "ms-verify" in main:
 if details:
     print("## Replies other than expected, transport errors")
     print()
-    print("```")
-    print("\n".join(details))
-    print("```")
-    print()
+    code_block(details)
 print("## End-to-end check (one spooled message per daemon, `mailseal verify`)")
 print()
-print("```")
-print("\n".join(e2e))
-print("```")
-print()
+code_block(e2e)
 print("## Reproduce")
 print()
 print("    make && sudo bench/exim.sh build      # or: make bench (runs it after bench/run.sh)")
@@ -704,10 +574,4 @@ print()
 print("Run time of `bench/exim.sh` for this report: %s s." % M.get("elapsed", "?"))
 sys.exit(1 if bad else 0)
 PY
-mv "$DOC.tmp" "$DOC"
-cat "$DOC"
-say "wrote $DOC in $(( $(date +%s) - T0 )) s; raw results in $RES"
-if [ $rc != 0 ]; then
-	say "some numbers are INVALID (see the check column)"
-	exit 1
-fi
+bench_finish "$DOC" - "$OUT/report.md" "$rc"

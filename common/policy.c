@@ -1,10 +1,13 @@
 /*
  * policy.c - the policy engine: role, verdict, header changes, log line.
  *
- * The message goes through a reader of our own first: the role can
- * only be decided once the From field is known, and the header block
- * is then handed whole to the signer or the verifier, followed by the
- * body as it streams.
+ * A message that may be signed (authenticated, local, or told to) goes
+ * through a reader of our own first: the role can only be decided once
+ * the From field is known, and the header block is then handed whole to
+ * the signer or the verifier, followed by the body as it streams.  Any
+ * other message can only be verified: it goes to the verifier as it
+ * comes, and the verifier's reader holds the header block the rules
+ * read (one parse of it, not two, on the inbound path).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,7 +58,9 @@ struct policy {
 struct policy_msg {
 	struct policy *p;
 	struct arena arena;
-	struct msgreader mr;
+	struct msgreader mr;            /* ours: when the role is open */
+	const struct msgreader *hdrs;   /* whichever holds the header block */
+	int direct;                     /* fed to the verifier as it comes */
 	enum policy_mode mode;
 	int may_sign;                   /* authenticated, local or told to */
 	const char *txid;
@@ -293,17 +298,17 @@ static void msg_read_from(struct policy_msg *m)
 	struct addr_list one;
 	struct ms_error err;
 	const char *unreadable = NULL;
-	size_t i, k, nf = msgreader_nfields(&m->mr);
+	size_t i, k, nf = msgreader_nfields(m->hdrs);
 	char *why;
 
 	for (i = 0; i < nf; i++) {
 		const unsigned char *v;
 		size_t vlen;
 
-		if (!msgreader_field_is(&m->mr, i, "from", 4))
+		if (!msgreader_field_is(m->hdrs, i, "from", 4))
 			continue;
 		m->nfrom_fields++;
-		v = msgreader_field_value(&m->mr, i, &vlen);
+		v = msgreader_field_value(m->hdrs, i, &vlen);
 		if (addr_parse_list(v, vlen, &m->arena, &one, &err) != MS_OK) {
 			if (!unreadable)
 				unreadable = arena_strdup(&m->arena, err.msg);
@@ -455,15 +460,26 @@ struct policy_msg *policy_begin(struct policy *p,
 		      (f->mode == POLICY_AUTO &&
 		       (m->auth_user || f->local_submission));
 	buf_init(&m->fields, MS_MAX_HEADER_BYTES);
-	msgreader_init(&m->mr, mr_headers, mr_body, m);
 	m->role = f->mode == POLICY_SKIP ? POLICY_ROLE_SKIP : POLICY_ROLE_VERIFY;
+	if (f->mode != POLICY_SKIP && !m->may_sign) {
+		m->direct = 1;
+		m->verify = dkim_verify_begin(p->verifier);
+		if (m->txid)
+			dkim_verify_set_txid(m->verify, m->txid);
+		m->hdrs = dkim_verify_reader(m->verify);
+	} else {
+		msgreader_init(&m->mr, mr_headers, mr_body, m);
+		m->hdrs = &m->mr;
+	}
 	return m;
 }
 
 /* policy_feed - the next chunk of the message */
 void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
 {
-	if (m->mode != POLICY_SKIP)
+	if (m->direct)
+		dkim_verify_feed(m->verify, p, len);
+	else if (m->mode != POLICY_SKIP)
 		(void)msgreader_feed(&m->mr, p, len);
 }
 
@@ -613,7 +629,7 @@ static void msg_add_fields(struct policy_msg *m, size_t from)
  * authserv-id */
 static void msg_find_claims(struct policy_msg *m)
 {
-	size_t i, nf = msgreader_nfields(&m->mr), nth = 0;
+	size_t i, nf = msgreader_nfields(m->hdrs), nth = 0;
 	struct buf id;
 
 	buf_init(&id, 1024);
@@ -621,10 +637,10 @@ static void msg_find_claims(struct policy_msg *m)
 		const unsigned char *v;
 		size_t vlen;
 
-		if (!msgreader_field_is(&m->mr, i, "authentication-results", 22))
+		if (!msgreader_field_is(m->hdrs, i, "authentication-results", 22))
 			continue;
 		nth++;
-		v = msgreader_field_value(&m->mr, i, &vlen);
+		v = msgreader_field_value(m->hdrs, i, &vlen);
 		if (authres_parse_id(v, vlen, &id) != MS_OK ||
 		    !authres_id_eq(buf_str(&id), m->authserv_id))
 			continue;
@@ -728,6 +744,8 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	struct dkim_verify_outcome oc = { 0 }, *ocp = NULL;
 	struct ms_error err;
 	const char *why = NULL;
+	enum ms_status vst = MS_OK;
+	int verified = 0;
 	size_t start;
 
 	memset(v, 0, sizeof(*v));
@@ -735,12 +753,21 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	v->role = m->role;
 	if (m->mode == POLICY_SKIP)
 		goto out;
-	if (msgreader_finish(&m->mr) != MS_OK || m->mr.state == MR_ERROR) {
+	if (m->direct) {
+		/* the verifier reads the header block to its end here */
+		vst = dkim_verify_finish(m->verify, &oc, &err);
+		verified = 1;
+	} else {
+		(void)msgreader_finish(&m->mr);
+	}
+	if (m->hdrs->state == MR_ERROR) {
 		verdict_set(v, POLICY_REJECT, 550, "5.6.0",
 			    "the message header cannot be processed (%s)",
-			    m->mr.err.msg);
+			    m->hdrs->err.msg);
 		goto out;
 	}
+	if (m->direct)
+		msg_read_from(m);
 	v->role = m->role;
 	msg_find_claims(m);
 	if (m->from_bad && m->p->on_bad_from == MS_BADFROM_REJECT) {
@@ -760,7 +787,9 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		msg_add_fields(m, start);
 		goto out;
 	}
-	if (dkim_verify_finish(m->verify, &oc, &err) != MS_OK) {
+	if (!verified)
+		vst = dkim_verify_finish(m->verify, &oc, &err);
+	if (vst != MS_OK) {
 		why = arena_strdup(&m->arena, err.msg);
 		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "the message could not be verified now; try again later");
@@ -795,7 +824,8 @@ void policy_msg_free(struct policy_msg *m)
 	dkim_sign_free(m->sign);
 	dkim_signer_free(m->signer);
 	dkim_verify_free(m->verify);
-	msgreader_free(&m->mr);
+	if (!m->direct)
+		msgreader_free(&m->mr);
 	buf_free(&m->fields);
 	arena_free(&m->arena);
 	free(m);
