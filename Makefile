@@ -146,6 +146,8 @@ bench: all
 	bench/run.sh $(BUILD)
 	bench/farm.sh $(BUILD)
 	bench/exim.sh $(BUILD)
+	bench/policy.sh $(BUILD)
+	bench/postfix.sh $(BUILD)
 
 demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)

@@ -4,6 +4,9 @@
     gencorpus.py --seed N --out DIR            the mixed corpus (DIR/msg-NNNN.eml
                                                and DIR/list.txt, one path a line)
     gencorpus.py --seed N --big MB --out FILE  one message of about MB megabytes
+    gencorpus.py --seed N --sized N --domain D --out DIR
+                                               N messages DIR/msg-NNNN.eml of
+                                               3-30 KB once signed, From D
 
 Messages are CRLF (wire form), with a realistic header block (Received
 chains, folded fields), bodies of prose with normal word spacing wrapped at
@@ -12,11 +15,19 @@ and multipart/mixed messages with base64 attachments (76-column lines).
 
 The mix (the defaults): 120 messages of about 3 KB, 60 of about 30 KB and
 20 of about 300 KB.  Same seed, same bytes.
+
+--sized is the corpus of the receive benchmarks (bench/exim.sh and
+bench/postfix.sh, through bench/lib.sh's bench_corpus): sizes spread evenly
+over 3-30 KB once the messages are DKIM-signed (the signature adds about
+560 bytes), plain, multipart/alternative and multipart/mixed 5:3:2 in a
+shuffled order, the From address's domain rewritten to D (the signing
+domain).  No list.txt, nothing said.
 """
 import argparse
 import base64
 import os
 import random
+import re
 import sys
 
 CRLF = "\r\n"
@@ -249,6 +260,27 @@ def corpus(seed, out, n_small, n_mid, n_large):
                          % (k, stats[k][0], stats[k][1]))
 
 
+def sized(seed, out, n, domain):
+    """n messages of 3-30 KB once signed, From the signing domain"""
+    g = Gen(seed)
+    os.makedirs(out, exist_ok=True)
+    sizes = [3000 + 27000 * i // max(n - 1, 1) for i in range(n)]
+    g.r.shuffle(sizes)
+    for i, size in enumerate(sizes):
+        kind = g.r.choices(["plain", "alt", "mixed"], [5, 3, 2])[0]
+        want = size - 560
+        t = want
+        for _ in range(8):      # the generator's sizes are approximate
+            m = g.message(i, t, kind)
+            if abs(len(m) - want) <= max(100, want // 50):
+                break
+            t += want - len(m)
+        m = re.sub(rb"(?m)^From: (.*)<([^@>]*)@[^>]*>",
+                   rb"From: \1<\2@" + domain.encode() + rb">", m, count=1)
+        with open(os.path.join(out, "msg-%04d.eml" % i), "wb") as f:
+            f.write(m)
+
+
 def big(seed, out, mb):
     """one message of about mb MB: text, HTML, then base64 attachments"""
     g = Gen(seed)
@@ -291,8 +323,15 @@ def main():
     ap.add_argument("--large", type=int, default=20)
     ap.add_argument("--big", type=int, default=0,
                     help="write one message of this many MB to --out")
+    ap.add_argument("--sized", type=int, default=0,
+                    help="this many messages of 3-30 KB once signed")
+    ap.add_argument("--domain", help="with --sized: the From domain")
     a = ap.parse_args()
-    if a.big:
+    if a.sized:
+        if not a.domain:
+            ap.error("--sized needs --domain")
+        sized(a.seed, a.out, a.sized, a.domain)
+    elif a.big:
         big(a.seed, a.out, a.big)
     else:
         corpus(a.seed, a.out, a.small, a.mid, a.large)

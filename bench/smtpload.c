@@ -50,23 +50,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
+
+#define BENCH_PROG "smtpload"
+#include "benchcli.h"     /* die, xrealloc, now, parse_num, cpu_seconds */
 
 #define REPLY_MAX       65536   /* bytes of one reply, all its lines */
 #define MAX_SESSION_ERRORS 100
@@ -153,32 +152,6 @@ static struct msg *msgs;
 static size_t nmsgs;
 static int stopping;
 
-/* die - a set-up error: say it, exit 2 */
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("smtpload: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-/* xrealloc - realloc, or exit on out of memory */
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q)
-		die("out of memory");
-	return q;
-}
-
 /* buf_reserve - room for n more bytes; 0 past max */
 static int buf_reserve(struct buf *b, size_t n, size_t max)
 {
@@ -203,37 +176,6 @@ static void buf_add(struct buf *b, const void *p, size_t n)
 		die("message too large");
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
-}
-
-/* now - seconds on the monotonic clock */
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* parse_num - a decimal in [min, max]: no sign, no space, no junk */
-static int parse_num(const char *s, unsigned long min, unsigned long max,
-		     unsigned long *out)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s)
-		return 0;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		if (v > (ULONG_MAX - (unsigned long)(*p - '0')) / 10)
-			return 0;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v < min || v > max)
-		return 0;
-	*out = v;
-	return 1;
 }
 
 /* wire_form - a message file's bytes as DATA sends them */
@@ -618,14 +560,9 @@ static void report(void)
 {
 	double el = tally.t_last > tally.t_start ?
 		    tally.t_last - tally.t_start : 0;
-	struct rusage ru;
-	double cpu = 0;
+	double cpu = cpu_seconds();
 	int s, k;
 
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		      ((double)ru.ru_utime.tv_usec +
-		       (double)ru.ru_stime.tv_usec) / 1e6;
 	qsort(tally.lat, tally.nlat, sizeof(double), dbl_cmp);
 	printf("sent=%lu accepted=%lu failed=%lu unsent=%lu sessions=%lu "
 	       "session_errors=%lu bytes=%llu elapsed_s=%.3f msgs_per_s=%.1f "

@@ -14,6 +14,7 @@ libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-to
 time
 exim4-daemon-heavy exim4-dev swaks libnet-ssleay-perl libio-socket-ssl-perl
 procps sasl2-bin libsasl2-modules libsasl2-modules-db libicu72 libnsl2 libdb5.3
+opendkim python3-spf-engine iproute2
 "
 
 missing=""
