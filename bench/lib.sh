@@ -120,14 +120,7 @@ bench_dns() {
 	local dir=$1
 	shift
 	mkdir -p "$dir"
-	{
-		echo '$ORIGIN example.org.'
-		echo '$TTL 3600'
-		echo '@ IN SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 60'
-		echo '@ IN NS ns.example.org.'
-		echo 'ns IN A 127.0.0.1'
-		cat "$@"
-	} > "$dir/example.org.zone"
+	nsd_zone example.org 3600 "$@" > "$dir/example.org.zone"
 	NSD_EXTRA=${BENCH_NS:+ip-address: 127.0.0.1@53} nsd_start "$dir" example.org >&2 ||
 		die "nsd did not start"
 }

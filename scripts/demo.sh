@@ -177,14 +177,7 @@ check "both fail once the body is changed" test "$(grep -c 'dkim=fail' v-tampere
 # ============================================================================
 step "1. start on loopback: nsd, redis-server, Postfix (example.net) + mailseal-policyd, Exim (example.com) + the module"
 for d in example.com example.org; do
-	{
-		echo "\$ORIGIN $d."
-		echo '$TTL 3600'
-		echo "@ IN SOA ns.$d. hostmaster.$d. 1 3600 600 86400 60"
-		echo "@ IN NS ns.$d."
-		echo 'ns IN A 127.0.0.1'
-		cat "keys/$d"/*.txt
-	} > "$d.zone"
+	nsd_zone "$d" 3600 "keys/$d"/*.txt > "$d.zone"
 done
 mkdir nsd
 mv example.com.zone example.org.zone nsd/

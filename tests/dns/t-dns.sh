@@ -23,26 +23,14 @@ done
 "$M" keygen -d example.com -s big -b 4096 -o keys > /dev/null
 "$M" keygen -d example.com -s twin2 -o keys > /dev/null
 {
-	echo '$ORIGIN example.com.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns.example.com. hostmaster.example.com. 1 3600 600 86400 60'
-	echo '@ IN NS ns.example.com.'
-	echo 'ns IN A 127.0.0.1'
-	cat keys/rsa1.txt keys/ed1.txt keys/big.txt keys/twin.txt
+	nsd_zone example.com 300 keys/rsa1.txt keys/ed1.txt keys/big.txt keys/twin.txt
 	sed 's/^twin2\./twin./' keys/twin2.txt          # a second record at twin
 	echo 'old._domainkey IN TXT "v=DKIM1; k=rsa; p="'
 	echo 'nodata._domainkey IN A 127.0.0.1'
 } > example.com.zone
 # a DNSSEC-signed zone (ldns-signzone), its trust anchor, and a wrong one
 "$M" keygen -d signed.test -s sec -o keys > /dev/null
-{
-	echo '$ORIGIN signed.test.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns.signed.test. hostmaster.signed.test. 1 3600 600 86400 60'
-	echo '@ IN NS ns.signed.test.'
-	echo 'ns IN A 127.0.0.1'
-	cat keys/sec.txt
-} > signed.test.unsigned
+nsd_zone signed.test 300 keys/sec.txt > signed.test.unsigned
 ksk=$(ldns-keygen -a ECDSAP256SHA256 -k signed.test)
 zsk=$(ldns-keygen -a ECDSAP256SHA256 signed.test)
 ldns-signzone -f signed.test.zone signed.test.unsigned "$ksk" "$zsk"

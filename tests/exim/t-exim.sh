@@ -202,14 +202,7 @@ for spec in example.com:ms-rsa:rsa example.com:ms-ed:ed25519 \
 		|| { nok "keygen $spec"; exit 1; }
 done
 for d in example.com bank.example other.example; do
-	{
-		echo "\$ORIGIN $d."
-		echo '$TTL 300'
-		echo "@ IN SOA ns.$d. hostmaster.$d. 1 3600 600 86400 60"
-		echo "@ IN NS ns.$d."
-		echo 'ns IN A 127.0.0.1'
-		cat "keys/$d"/*.txt
-	} > "$d.zone"
+	nsd_zone "$d" 300 "keys/$d"/*.txt > "$d.zone"
 done
 nsd_start "$T" example.com bank.example other.example || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
@@ -531,32 +524,11 @@ if [ "$MOD" != static ]; then
 fi
 
 # --- 8. Authentication-Results claiming our authserv-id ------------------------
-# ar_case ID DESC FIELD...: an unsigned inbound message with those A-R fields
-ar_case() {
-	local id=$1 desc=$2
-	shift 2
-	mkmsg "$id" 'Otto <otto@ordinary.example>' "$@"
-	exim_send main "msg/$id.eml"
-	code "8: $desc: accepted" '^250 '
-	if delivered main "$id"; then
-		ar_is "8: $desc: exactly one A-R of ours, the module's (dkim=none)" "$D" 'dkim=none'
-		hdr "$D" Authentication-Results | grep -q 'header\.s=forged' \
-			&& nok "8: $desc: the forged field is still there" || ok "8: $desc: the forged field is gone"
-	else
-		nok "8: $desc: delivered"
-	fi
-}
-ar_case s8-exact "a field with our id" \
-	"Authentication-Results: $AUTHSERV; dkim=pass header.d=ordinary.example header.s=forged1" \
-	"Authentication-Results: other-mx.example.net; dkim=pass header.d=ordinary.example header.s=kept1"
-[ -n "${D:-}" ] && [ "$(hdr "$D" Authentication-Results | grep -c '^other-mx\.example\.net; .*header\.s=kept1')" = 1 ] \
-	&& ok "8: the field of another authserv-id is kept" || nok "8: the other authserv-id's field is gone"
-ar_case s8-folded "a folded field with our id" \
-	$'Authentication-Results:\r\n\t'"$AUTHSERV"$';\r\n\tdkim=pass header.d=ordinary.example header.s=forged2'
-ar_case s8-case "our id in capitals (authserv-ids compare as domain names)" \
-	"Authentication-Results: $(echo "$AUTHSERV" | tr a-z A-Z); dkim=pass header.s=forged3"
-ar_case s8-version "our id with a version (id 1;)" \
-	"Authentication-Results: $AUTHSERV 1; dkim=pass header.s=forged4"
+. "$ROOT/tests/lib/arclaims.sh"
+WHO=module
+inbound_send() { exim_send main "msg/$1.eml"; }
+inbound_delivered() { delivered main "$1"; }
+ar_claims_cases
 
 # --- several From, no From, skip, sign, no signing without AUTH --------------
 mkmsg x-2from 'Olga <olga@other.example>' 'From: Boss <boss@other.example>'

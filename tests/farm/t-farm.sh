@@ -40,13 +40,7 @@ midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 # --- a corpus signed by 20 domains, keys in a real DNS server -------------
 NDOM=20
 mkdir keys corpus
-{
-	echo '$ORIGIN example.org.'
-	echo '$TTL 300'
-	echo '@ IN SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 60'
-	echo '@ IN NS ns.example.org.'
-	echo 'ns IN A 127.0.0.1'
-} > example.org.zone
+nsd_zone example.org 300 > example.org.zone
 for d in $(seq 1 $NDOM); do
 	"$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null 2>&1 || { mkdir -p "keys/d$d"; "$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null; }
 	cat "keys/d$d/sel.txt" >> example.org.zone

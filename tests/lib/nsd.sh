@@ -5,6 +5,8 @@
 #   NSD_PORT                the port it listens on (UDP and TCP)
 #   nsd_freeze / nsd_thaw   stop answering (every nsd process) / resume
 #   nsd_stop                stop it (also on the caller's EXIT trap)
+#   nsd_zone DOMAIN TTL FILE...   a zone on stdout: SOA, NS, ns A
+#                            127.0.0.1, then the records in FILE...
 
 free_port() {   # an unused TCP and UDP port on 127.0.0.1
 	/usr/bin/python3 - <<'PY'
@@ -18,6 +20,17 @@ while True:
         s.close(); continue
     s.close(); u.close(); print(p); break
 PY
+}
+
+nsd_zone() {
+	local d=$1 ttl=$2
+	shift 2
+	echo "\$ORIGIN $d."
+	echo "\$TTL $ttl"
+	echo "@ IN SOA ns.$d. hostmaster.$d. 1 3600 600 86400 60"
+	echo "@ IN NS ns.$d."
+	echo 'ns IN A 127.0.0.1'
+	[ $# -eq 0 ] || cat "$@"
 }
 
 nsd_start() {
