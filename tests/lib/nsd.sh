@@ -61,6 +61,7 @@ nsd_start() {
 			echo "  zonefile: $z.zone"
 		done
 	} > "$dir/nsd.conf"
+	: > "$dir/nsd.log"      # a restart must not see the last start's line
 	nsd -c "$dir/nsd.conf" -d > "$dir/nsd.out" 2>&1 &
 	NSD_PID=$!
 	for i in $(seq 1 50); do
