@@ -62,6 +62,12 @@ static const unsigned char crypto_warm_ed25519[32] = {
 	0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 };
 
+/* crypto_thread_done - OpenSSL's state of the calling thread, released */
+void crypto_thread_done(void)
+{
+	OPENSSL_thread_stop();
+}
+
 /* crypto_init - start OpenSSL now, and run each verification path once
  * (on keys of no account; the signatures fail) so that the algorithm
  * lookups OpenSSL does on first use are done and cached too */

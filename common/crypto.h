@@ -24,6 +24,10 @@ typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 /* crypto_sha256 - the fetched SHA-256 method */
 const EVP_MD *crypto_sha256(void);
+/* crypto_thread_done - release what OpenSSL keeps for the calling
+ * thread (its random generator, once it signed); a thread that used
+ * the library calls it before it ends */
+void crypto_thread_done(void);
 /* crypto_init - start OpenSSL now (every entry point does it when it
  * has not been done) and run the verification paths once, so that
  * what OpenSSL looks up on first use is cached; a process about to

@@ -239,11 +239,15 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&pool_lock);
 		n_idle++;
 	}
-	n_threads--;
 	n_idle--;
+	pthread_mutex_unlock(&pool_lock);
+	/* counted out only once its engine and OpenSSL's state are gone,
+	 * so that a stopping daemon does not exit under it */
+	worker_exit(&w);
+	pthread_mutex_lock(&pool_lock);
+	n_threads--;
 	pthread_cond_broadcast(&pool_gone);
 	pthread_mutex_unlock(&pool_lock);
-	worker_done(&w);
 	return NULL;
 }
 

@@ -8,6 +8,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "mslog.h"
 #include "policyd.h"
 #include "xalloc.h"
@@ -167,4 +168,12 @@ void worker_done(struct worker *w)
 	gen_release(w->gen);
 	w->engine = NULL;
 	w->gen = NULL;
+}
+
+/* worker_exit - the end of a worker thread: its engine, and what
+ * OpenSSL keeps per thread */
+void worker_exit(struct worker *w)
+{
+	worker_done(w);
+	crypto_thread_done();
 }

@@ -249,7 +249,7 @@ static void *pl_main(void *arg)
 	}
 	while (lp->conns)
 		pl_close(lp, lp->conns);
-	worker_done(&w);
+	worker_exit(&w);
 	return NULL;
 }
 

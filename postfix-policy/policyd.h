@@ -69,6 +69,9 @@ void gen_release(struct generation *g);
 struct policy *worker_engine(struct worker *w);
 /* worker_done - release the worker's engine and generation */
 void worker_done(struct worker *w);
+/* worker_exit - worker_done, and OpenSSL's state of the thread: the
+ * last call of a thread that served clients */
+void worker_exit(struct worker *w);
 /* daemon_stopping - has a shutdown been asked for? */
 int daemon_stopping(void);
 void daemon_set_stopping(void);
