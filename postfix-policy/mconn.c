@@ -235,7 +235,8 @@ static int mc_end_of_message(struct mconn *m)
 	policy_finish(m->msg, &v);
 	dlog(LOG_INFO, "%s: mailseal: %s", *qid ? qid : "NOQUEUE", v.log);
 	if (v.action == POLICY_ACCEPT) {
-		for (i = 0; i < v.nremove; i++)
+		/* the last first: removing one never renumbers those left */
+		for (i = v.nremove; i-- > 0;)
 			milter_put_header(&m->out, SMFIR_CHGHEADER,
 					  (uint32_t)v.remove[i].nth,
 					  v.remove[i].name, "");
