@@ -41,4 +41,11 @@ ar_claims_cases() {
 		"Authentication-Results: $(echo "$AUTHSERV" | tr a-z A-Z); dkim=pass header.s=forged3"
 	ar_case s8-version "our id with a version (id 1;)" \
 		"Authentication-Results: $AUTHSERV 1; dkim=pass header.s=forged4"
+	ar_case s8-two "two fields with our id, another between them" \
+		"Authentication-Results: $AUTHSERV; dkim=pass header.s=forged5" \
+		"Authentication-Results: other-mx.example.net; dkim=pass header.s=kept2" \
+		"Authentication-Results: $AUTHSERV; dkim=pass header.s=forged6"
+	[ -n "${D:-}" ] && [ "$(hdr "$D" Authentication-Results | grep -c 'header\.s=kept2')" = 1 ] \
+		&& ok "8: ... and the other server's field between them is kept" \
+		|| nok "8: the other server's field between ours is gone"
 }
