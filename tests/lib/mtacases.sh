@@ -5,6 +5,10 @@
 #                     claiming our id are gone (exact, folded, in
 #                     capitals, with a version, two of them), and another
 #                     server's field is kept;
+#   signed_checks TAG  the delivered submission D carries an RSA and an
+#                     Ed25519 signature of example.com (selectors ms-rsa,
+#                     ms-ed) that mailseal verify passes, and no A-R of
+#                     ours (the suite defines nsigs, sigs, cli_verify);
 #   burst_cases PORT FORGED_ERE
 #                     50 SMTP sessions at once (signed, forged and
 #                     ordinary mail): every reply right, every delivered
@@ -110,4 +114,23 @@ burst_cases() {
 		|| nok "9: wrong deliveries:$(echo "$bad" | cut -c1-600)"
 	[ "$(delivered_count)" = $((before + 33)) ] && ok "9: exactly 33 of the 50 delivered" \
 		|| nok "9: $(( $(delivered_count) - before )) delivered, wanted 33"
+}
+
+# signed_checks TAG - the delivered submission D is signed as it should be
+signed_checks() {
+	local tag=$1 v
+	if [ "$(nsigs "$D")" = 2 ] && sigs "$D" | grep -q 'a=rsa-sha256' && sigs "$D" | grep -q 'a=ed25519-sha256' \
+		&& [ "$(sigs "$D" | grep -c 'd=example.com;')" = 2 ]; then
+		ok "$tag: delivered with an RSA and an Ed25519 DKIM-Signature of example.com"
+	else
+		nok "$tag: signatures - $(sigs "$D" | cut -c1-80 | oneline)"
+	fi
+	v=$(cli_verify "$D" | sort | oneline)
+	case $v in
+	*"dkim=pass header.d=example.com header.s=ms-ed"*"dkim=pass header.d=example.com header.s=ms-rsa"*)
+		ok "$tag: mailseal verify (keys from nsd): both pass" ;;
+	*) nok "$tag: mailseal verify - $v" ;;
+	esac
+	[ -z "$(our_ar "$D")" ] && ok "$tag: no Authentication-Results of ours on the signing path" \
+		|| nok "$tag: A-R added on the signing path: $(our_ar "$D" | oneline)"
 }
