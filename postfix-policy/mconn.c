@@ -54,7 +54,6 @@ struct mconn {
 	char client_addr[64];
 	char client_host[256];
 	struct policy_msg *msg;         /* the message being received */
-	struct policy *msg_engine;      /* the engine it was begun on */
 	struct buf line;                /* one rebuilt header field */
 	struct buf out;                 /* replies */
 };
@@ -151,7 +150,6 @@ static void mc_end_message(struct mconn *m)
 {
 	policy_msg_free(m->msg);
 	m->msg = NULL;
-	m->msg_engine = NULL;
 }
 
 /* mc_is_local - was the message submitted on this host?  Postfix's
@@ -190,7 +188,6 @@ static int mc_begin_message(struct mconn *m)
 	f.hostname = mc_macro(m, "j");
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);
-	m->msg_engine = p;
 	return 0;
 }
 

@@ -33,7 +33,6 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 	struct policy_tls tls = { 0 };
 	struct buf subject;
 	struct policy *p;
-	int rc = 0;
 
 	p = worker_engine(w);
 	if (!p)
@@ -68,7 +67,7 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 		     pp_get_or(rq, "protocol_state"));
 	}
 	buf_free(&subject);
-	return rc;
+	return 0;
 }
 
 /* policy_answer - the first complete request of p[0..len) answered
