@@ -20,7 +20,11 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 SYSCONFDIR ?= /etc/mailseal
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     := -O2 -g
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC -Icommon \
+# common/ has one folder per layer (util mail dns farm dkim tls policy:
+# ../shared/DESIGN.md); every folder is on the include path
+COMMON_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard common/*/*.c common/*/*.h))))
+COMMON_INC  := $(COMMON_DIRS:%=-I%)
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC $(COMMON_INC) \
              -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 LIBS    := -lcrypto -lunbound -lhiredis -lresolv
 
@@ -32,7 +36,7 @@ CFLAGS_ALL += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_SRC := $(sort $(wildcard common/*/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -98,7 +102,7 @@ EXIM_STATIC_DIR := build/exim-static
 exim-static:
 	$(MAKE) SAN= build/libmailseal.a
 	scripts/build-exim-static.sh $(EXIM_STATIC_DIR) $(CURDIR)/exim/mailseal_exim.c \
-		"-I$(CURDIR)/common" "$(CURDIR)/build/libmailseal.a $(LIBS)"
+		"$(COMMON_DIRS:%=-I$(CURDIR)/%)" "$(CURDIR)/build/libmailseal.a $(LIBS)"
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(LIB) $(PF_LIB)
 	@mkdir -p $(dir $@)
@@ -120,7 +124,7 @@ check: all $(UNIT_BIN) exim-static
 # libFuzzer targets: always clang, always ASan+UBSan, separate objects.
 FUZZ_CC     := clang
 FUZZ_BUILD  := build/fuzz
-FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -Wno-unused-function -Icommon -Ipostfix-policy \
+FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -Wno-unused-function $(COMMON_INC) -Ipostfix-policy \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_COMMON := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(PF_PROTO:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)

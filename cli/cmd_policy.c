@@ -1,6 +1,6 @@
 /*
  * cmd_policy.c - mailseal policy: what the MTA front ends would do with
- * a message, from the same engine (common/policy.h), for dry runs and
+ * a message, from the same engine (common/policy/policy.h), for dry runs and
  * tests.
  *
  *   mailseal policy [--auth USER] [--local] [--mode sign|verify|skip]

@@ -7,7 +7,7 @@
  * id, sender host, $acl_m_mailseal, the message id); the message from
  * header_list and the spool file descriptor; the verdict of the policy
  * engine goes back as header changes and a local_scan return code with
- * return_text.  Every rule lives in common/policy.c.
+ * return_text.  Every rule lives in common/policy/policy.c.
  *
  * Exim calls local_scan in the process that receives the message (one
  * per SMTP connection, forked from the daemon).  The engine is built

@@ -1,7 +1,7 @@
 /*
  * policyd.h - mailseal-policyd: the shared pieces of the daemon that
  * serves Postfix's policy delegation protocol and the milter protocol
- * from one process over one engine (common/policy.h).
+ * from one process over one engine (common/policy/policy.h).
  *
  * Threads: the main thread accepts connections and handles signals;
  * each connection is served whole by one worker thread of a pool that

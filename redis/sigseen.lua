@@ -3,7 +3,7 @@
 -- KEYS[2] mailseal:sigtx:<id>  HyperLogLog of transaction ids
 -- ARGV[1] transaction id, ARGV[2] now (unix), ARGV[3] ttl (seconds)
 -- Returns { distinct transactions, first seen }.
--- The same script is embedded in common/farmcache.c.
+-- The same script is embedded in common/farm/farmcache.c.
 redis.call('PFADD', KEYS[2], ARGV[1])
 redis.call('HSETNX', KEYS[1], 'first', ARGV[2])
 redis.call('HSET', KEYS[1], 'last', ARGV[2])

@@ -13,7 +13,7 @@
 #                      Exim's own header. Quoted includes next to the file
 #                      work too.
 #   EXTRA_CFLAGS       extra compiler flags for that one file only (e.g.
-#                      "-I/work/main/common"); also taken from $EXTRA_CFLAGS.
+#                      "-I/src/common/util -I/src/common/policy"); also taken from $EXTRA_CFLAGS.
 #   EXTRA_LIBS         extra link arguments for the exim binary (Exim's
 #                      EXTRALIBS_EXIM), e.g.
 #                      "/work/main/build/libmailseal.a -lcrypto -lunbound -lhiredis";
