@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "config.h"
@@ -289,6 +290,21 @@ static int cfg_is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* cfg_comment_at - where a comment starts in one line of n bytes (n
+ * when none): a '#' at its start or after white space.  A comment
+ * after a value is cut off, not made part of the value: the value
+ * "127.0.0.1:5353 # local" would otherwise pass as a setting and fail
+ * only when used. */
+static size_t cfg_comment_at(const unsigned char *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i] == '#' && (i == 0 || cfg_is_blank(l[i - 1])))
+			return i;
+	return n;
+}
+
 /* config_entry - the collected "name = value" of one entry */
 static enum ms_status config_entry(struct ms_config *cfg, struct buf *entry,
 				   const char *origin, unsigned line,
@@ -331,6 +347,7 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 
 		line++;
 		pos = nl ? end + 1 : len;
+		e = s + cfg_comment_at(p + s, e - s);
 		while (e > s && cfg_is_blank(p[e - 1]))
 			e--;
 		if (memchr(p + s, 0, e - s)) {
@@ -388,6 +405,21 @@ enum ms_status config_load(struct ms_config *cfg, const char *path,
 				  data.len, path, err);
 	buf_free(&data);
 	return st;
+}
+
+/* config_load_opt - path, or nothing when optional and absent */
+enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
+			       int optional, int *absent,
+			       struct ms_error *err)
+{
+	struct stat st;
+
+	*absent = 0;
+	if (optional && stat(path, &st) != 0 && errno == ENOENT) {
+		*absent = 1;
+		return MS_OK;
+	}
+	return config_load(cfg, path, err);
 }
 
 /* config_print - "name = value" lines */

@@ -3,7 +3,8 @@
  * the Exim module and the Postfix daemon.
  *
  * Format, like Postfix's main.cf: "name = value" lines; '#' at the start
- * of a line (after optional whitespace) starts a comment; a line that
+ * of a line or after white space starts a comment that runs to the end
+ * of the line (so a value cannot hold " #"); a line that
  * begins with whitespace continues the previous value (joined with one
  * space); blank lines are ignored.  Unknown names, a name given twice,
  * and values of the wrong form are errors that name the file and line.
@@ -71,6 +72,15 @@ void config_free(struct ms_config *cfg);
 /* config_load - read path over the current settings */
 enum ms_status config_load(struct ms_config *cfg, const char *path,
 			   struct ms_error *err);
+/* config_load_opt - path over the current settings; when optional and
+ * the file does not exist (ENOENT, nothing else), the settings stay as
+ * they are and *absent is set.  Any other failure to read it (EACCES
+ * on the file or a directory above it, EIO...) is an error naming the
+ * file: a configuration that cannot be read is never taken as absent,
+ * or every rule it holds would silently be off. */
+enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
+			       int optional, int *absent,
+			       struct ms_error *err);
 /* config_parse - the same from bytes; origin names them in errors */
 enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 			    size_t len, const char *origin,
