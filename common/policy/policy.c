@@ -346,6 +346,60 @@ static int from_has_domain(const struct addr_list *a, size_t n, const char *d)
 
 /* ---- role ---- */
 
+/* aligned - may a signature of d stand for mail from author domain a?
+ * (the same domain or a parent of it, never a bare top-level label) */
+static int aligned(const char *d, const char *a)
+{
+	size_t dl = strlen(d), al = strlen(a);
+
+	if (!strchr(d, '.'))
+		return 0;
+	if (dl == al)
+		return strcasecmp(d, a) == 0;
+	return al > dl && a[al - dl - 1] == '.' &&
+	       strcasecmp(a + al - dl, d) == 0;
+}
+
+
+/* keys_cover - does one of the keys the message is signed with stand
+ * for author domain a? */
+static int keys_cover(const struct policy_msg *m, const char *a)
+{
+	size_t k;
+
+	for (k = 0; k < m->nkeys; k++)
+		if (aligned(m->keys[k]->domain, a))
+			return 1;
+	return 0;
+}
+
+/* msg_uncovered_required - a From mailbox of a require_signed domain
+ * that none of our keys stands for (alice@example.com, ceo@bank.example)
+ * must not ride on our signature: drop the signer (s), so that the
+ * message is verified, and refused, like any other forgery of that
+ * domain */
+static int msg_uncovered_required(struct policy_msg *m, struct dkim_signer *s)
+{
+	const struct domainlist *req = m->p->tables->require;
+	size_t i;
+
+	for (i = 0; req && i < m->from.n; i++) {
+		const char *a = m->from.domain[i];
+		char *note;
+
+		if (!domainlist_match(req, a) || keys_cover(m, a))
+			continue;
+		note = arena_alloc(&m->arena, 320);
+		snprintf(note, 320, "From domain %s requires its own signature "
+			 "and the signing table has no key of it", a);
+		m->sign_note = note;
+		dkim_signer_free(s);
+		m->nkeys = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* msg_make_signer - a signer with the table's keys for the From
  * domains; NULL (and sign_note) when there is none */
 static struct dkim_signer *msg_make_signer(struct policy_msg *m)
@@ -398,7 +452,10 @@ static struct dkim_signer *msg_make_signer(struct policy_msg *m)
 		snprintf(note, 320, "From domain %s is not in the signing table",
 			 m->from.n ? m->from.domain[0] : "(none)");
 		m->sign_note = note;
+		return NULL;
 	}
+	if (msg_uncovered_required(m, s))
+		return NULL;
 	return s;
 }
 
@@ -409,6 +466,8 @@ static void mr_headers(void *arg)
 	struct policy_msg *m = arg;
 	static const unsigned char crlf[2] = { '\r', '\n' };
 
+	if (m->mode == POLICY_SKIP)
+		return;         /* only its claims are looked at */
 	msg_read_from(m);
 	if (m->may_sign && !m->from_bad) {
 		m->signer = msg_make_signer(m);
@@ -474,30 +533,17 @@ struct policy_msg *policy_begin(struct policy *p,
 	return m;
 }
 
-/* policy_feed - the next chunk of the message */
+/* policy_feed - the next chunk of the message (in skip mode too: its
+ * header block is read for Authentication-Results claiming our id) */
 void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
 {
 	if (m->direct)
 		dkim_verify_feed(m->verify, p, len);
-	else if (m->mode != POLICY_SKIP)
+	else if (m->mode != POLICY_SKIP || m->mr.state != MR_BODY)
 		(void)msgreader_feed(&m->mr, p, len);
 }
 
 /* ---- the verdict ---- */
-
-/* aligned - may a signature of d stand for mail from author domain a?
- * (the same domain or a parent of it, never a bare top-level label) */
-static int aligned(const char *d, const char *a)
-{
-	size_t dl = strlen(d), al = strlen(a);
-
-	if (!strchr(d, '.'))
-		return 0;
-	if (dl == al)
-		return strcasecmp(d, a) == 0;
-	return al > dl && a[al - dl - 1] == '.' &&
-	       strcasecmp(a + al - dl, d) == 0;
-}
 
 static const char *res_reason(const struct dkim_sig_result *r)
 {
@@ -641,8 +687,7 @@ static void msg_find_claims(struct policy_msg *m)
 			continue;
 		nth++;
 		v = msgreader_field_value(m->hdrs, i, &vlen);
-		if (authres_parse_id(v, vlen, &id) != MS_OK ||
-		    !authres_id_eq(buf_str(&id), m->authserv_id))
+		if (!authres_claims_id(v, vlen, m->authserv_id, &id))
 			continue;
 		if (!m->remove)
 			m->remove = arena_alloc(&m->arena,
@@ -751,8 +796,6 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	memset(v, 0, sizeof(*v));
 	verdict_accept(v);
 	v->role = m->role;
-	if (m->mode == POLICY_SKIP)
-		goto out;
 	if (m->direct) {
 		/* the verifier reads the header block to its end here */
 		vst = dkim_verify_finish(m->verify, &oc, &err);
@@ -766,10 +809,12 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 			    m->hdrs->err.msg);
 		goto out;
 	}
+	msg_find_claims(m);
+	if (m->mode == POLICY_SKIP)
+		goto out;       /* nothing else: no signature, no verdict */
 	if (m->direct)
 		msg_read_from(m);
 	v->role = m->role;
-	msg_find_claims(m);
 	if (m->from_bad && m->p->on_bad_from == MS_BADFROM_REJECT) {
 		verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 			    "%s; exactly one From field with readable addresses is required",
