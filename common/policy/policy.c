@@ -53,6 +53,7 @@ struct policy {
 	unsigned on_temperror;
 	unsigned on_signature_fail;
 	unsigned on_bad_from;
+	unsigned max_signatures;
 };
 
 struct policy_msg {
@@ -71,6 +72,7 @@ struct policy_msg {
 	struct dkim_sign *sign;
 	struct dkim_verify *verify;
 	/* the author, from every From field */
+	int from_read;                  /* msg_read_from has run */
 	size_t nfrom_fields;
 	struct addr_list from;
 	const char *from_bad;           /* why the From cannot be used */
@@ -178,6 +180,7 @@ static struct policy *policy_build(const struct ms_config *cfg,
 	p->on_temperror = cfg->on_temperror;
 	p->on_signature_fail = cfg->on_signature_fail;
 	p->on_bad_from = cfg->on_bad_from;
+	p->max_signatures = cfg->max_signatures;
 	return p;
 fail:
 	policy_free(p);
@@ -301,6 +304,9 @@ static void msg_read_from(struct policy_msg *m)
 	size_t i, k, nf = msgreader_nfields(m->hdrs);
 	char *why;
 
+	if (m->from_read)
+		return;
+	m->from_read = 1;
 	for (i = 0; i < nf; i++) {
 		const unsigned char *v;
 		size_t vlen;
@@ -360,6 +366,32 @@ static int aligned(const char *d, const char *a)
 	       strcasecmp(a + al - dl, d) == 0;
 }
 
+
+/* msg_rank_sig - which signatures matter most when a message has more
+ * than max_signatures: those that may stand for an author domain (2),
+ * then those of require_signed domains (1); the others are verified
+ * only as room is left */
+static int msg_rank_sig(void *arg, const char *d)
+{
+	struct policy_msg *m = arg;
+	const struct domainlist *req = m->p->tables->require;
+	size_t i;
+
+	msg_read_from(m);       /* the header block is complete now */
+	for (i = 0; i < m->from.n; i++)
+		if (aligned(d, m->from.domain[i]))
+			return 2;
+	return req && domainlist_match(req, d) ? 1 : 0;
+}
+
+/* msg_verify_begin - the verifier's context for this message */
+static void msg_verify_begin(struct policy_msg *m)
+{
+	m->verify = dkim_verify_begin(m->p->verifier);
+	if (m->txid)
+		dkim_verify_set_txid(m->verify, m->txid);
+	dkim_verify_set_rank(m->verify, msg_rank_sig, m);
+}
 
 /* keys_cover - does one of the keys the message is signed with stand
  * for author domain a? */
@@ -482,9 +514,7 @@ static void mr_headers(void *arg)
 		m->sign_note = m->from_bad;
 	}
 	m->role = POLICY_ROLE_VERIFY;
-	m->verify = dkim_verify_begin(m->p->verifier);
-	if (m->txid)
-		dkim_verify_set_txid(m->verify, m->txid);
+	msg_verify_begin(m);
 	dkim_verify_feed(m->verify, m->mr.hdr.data, m->mr.hdr.len);
 	dkim_verify_feed(m->verify, crlf, 2);
 }
@@ -522,9 +552,7 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->role = f->mode == POLICY_SKIP ? POLICY_ROLE_SKIP : POLICY_ROLE_VERIFY;
 	if (f->mode != POLICY_SKIP && !m->may_sign) {
 		m->direct = 1;
-		m->verify = dkim_verify_begin(p->verifier);
-		if (m->txid)
-			dkim_verify_set_txid(m->verify, m->txid);
+		msg_verify_begin(m);
 		m->hdrs = dkim_verify_reader(m->verify);
 	} else {
 		msgreader_init(&m->mr, mr_headers, mr_body, m);
@@ -548,6 +576,20 @@ void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
 static const char *res_reason(const struct dkim_sig_result *r)
 {
 	return r->reason ? r->reason : dkim_result_str(r->result);
+}
+
+/* verdict_skipped - signatures that may be the author's were left
+ * unchecked by max_signatures: not "none verified" (that would be a
+ * lie, and permanent), but a temporary failure that says why */
+static void verdict_skipped(struct policy_msg *m, struct policy_verdict *v,
+			    const char *a,
+			    const struct dkim_verify_outcome *oc)
+{
+	verdict_set(v, POLICY_TEMPFAIL, 451, "4.7.0",
+		    "the message has more DKIM signatures than this server "
+		    "checks (max_signatures %u): %zu that may be of %s were "
+		    "not verified; try again later", m->p->max_signatures,
+		    oc->skipped_relevant, a);
 }
 
 /* judge_required - the verdict for author domain a of require_signed */
@@ -580,6 +622,10 @@ static int judge_required(struct policy_msg *m, const char *a,
 			    "the DKIM signature of %s required for mail from %s "
 			    "could not be verified now (%s); try again later",
 			    temp->domain, a, res_reason(temp));
+		return 1;
+	}
+	if (oc->skipped_relevant) {
+		verdict_skipped(m, v, a, oc);
 		return 1;
 	}
 	if (bad)
@@ -633,6 +679,10 @@ static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 			    "(%s); try again later",
 			    temp->domain ? temp->domain : "the message",
 			    res_reason(temp));
+	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT &&
+		 oc->skipped_relevant)
+		verdict_skipped(m, v, m->from.n ? m->from.domain[0]
+					       : "the author", oc);
 	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT)
 		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
 			    "the DKIM signature of %s did not verify (%s)",
@@ -755,6 +805,8 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_puts(&b, " dkim=none");
 	if (oc && oc->skipped)
 		buf_printf(&b, " skipped=%zu", oc->skipped);
+	if (oc && oc->skipped_relevant)
+		buf_printf(&b, " skipped_author=%zu", oc->skipped_relevant);
 	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
 		buf_puts(&b, i ? "," : " signed=");
 		put_safe(&b, m->keys[i]->domain);
