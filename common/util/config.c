@@ -244,6 +244,7 @@ void config_init(struct ms_config *cfg)
 		setting_apply(cfg, &settings[i], settings[i].def, "default", 0,
 			      NULL);
 	memset(cfg->set, 0, sizeof(cfg->set));
+	memset(cfg->line, 0, sizeof(cfg->line));
 }
 
 /* config_free - release the strings */
@@ -280,8 +281,10 @@ enum ms_status config_set(struct ms_config *cfg, const char *name,
 				    "%s:%u: \"%s\" is set twice", origin, line,
 				    name);
 	st = setting_apply(cfg, s, value, origin, line, err);
-	if (st == MS_OK)
+	if (st == MS_OK) {
 		cfg->set[idx] = 1;
+		cfg->line[idx] = line;
+	}
 	return st;
 }
 
@@ -398,6 +401,7 @@ enum ms_status config_load(struct ms_config *cfg, const char *path,
 	struct buf data;
 	enum ms_status st;
 
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	buf_init(&data, CONFIG_MAX_FILE);
 	st = buf_load_file(&data, path, err);
 	if (st == MS_OK)
@@ -420,6 +424,21 @@ enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
 		return MS_OK;
 	}
 	return config_load(cfg, path, err);
+}
+
+/* config_where - "FILE:LINE: name", or "name (default)" */
+const char *config_where(const struct ms_config *cfg, const char *name,
+			 char *buf, size_t size)
+{
+	const struct setting *s = setting_find(name, strlen(name));
+	size_t idx = s ? (size_t)(s - settings) : 0;
+
+	if (s && cfg->set[idx] && cfg->line[idx] && cfg->path[0])
+		snprintf(buf, size, "%s:%u: %s", cfg->path, cfg->line[idx],
+			 name);
+	else
+		snprintf(buf, size, "%s (default)", name);
+	return buf;
 }
 
 /* config_print - "name = value" lines */

@@ -59,6 +59,8 @@ struct ms_config {
 	unsigned request_timeout_ms;    /* idle client connection */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[64];
+	unsigned line[64];              /* its line in path; 0: not read */
+	char path[256];                 /* the file read last, "" none */
 };
 
 enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
@@ -89,6 +91,11 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 enum ms_status config_set(struct ms_config *cfg, const char *name,
 			  const char *value, const char *origin,
 			  unsigned line, struct ms_error *err);
+/* config_where - where setting name was set, for an error about its
+ * value that only a later layer can find: "FILE:LINE: name", or
+ * "name (default)" when no file set it; into buf, which it returns */
+const char *config_where(const struct ms_config *cfg, const char *name,
+			 char *buf, size_t size);
 /* config_print - "name = value" for every setting; all = 0 prints only
  * those that differ from the defaults.  Secrets are masked. */
 void config_print(const struct ms_config *cfg, FILE *out, int all);

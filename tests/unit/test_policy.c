@@ -632,6 +632,33 @@ static void check_config_errors(void)
 	policy_free(p);
 	config_free(&cfg);
 
+	/* a resolver written wrong is found when the engine is built,
+	 * naming the file and line, not at the first lookup */
+	snprintf(path, sizeof(path), "%s/resolver.conf", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "# test\ndns_resolver = 127.0.0.1:5353 127.0.0.1@53531\n");
+		fclose(f);
+	}
+	config_init(&cfg);
+	CHECK(config_load(&cfg, path, &err) == MS_OK, "resolver.conf loads");
+	p = policy_new(&cfg, &err);
+	CHECK(!p && strstr(err.msg, "resolver.conf:2: dns_resolver") &&
+	      strstr(err.msg, "127.0.0.1@53531"),
+	      "a malformed dns_resolver is an error naming file, line and server (%s)",
+	      err.msg);
+	policy_free(p);
+	config_free(&cfg);
+	config_init(&cfg);
+	config_set(&cfg, "dns_resolver", "127.0.0.1:5353, [::1]:53 ::1", "t", 1,
+		   &err);
+	p = policy_new(&cfg, &err);
+	CHECK(p != NULL, "dns_resolver with IPv4:port, [IPv6]:port and IPv6 is fine (%s)",
+	      p ? "" : err.msg);
+	policy_free(p);
+	config_free(&cfg);
+
 	config_init(&cfg);
 	CHECK(config_set(&cfg, "on_temperror", "bounce", "t", 4, &err) != MS_OK &&
 	      strstr(err.msg, "tempfail or accept"),
