@@ -7,9 +7,11 @@
 #ifndef MAILSEAL_CLI_H
 #define MAILSEAL_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
+#include "status.h"
 
 #define CLI_OK 0
 #define CLI_IO 1
@@ -17,6 +19,38 @@
 
 /* cli_error - "mailseal: ..." on stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A message that must be read twice but comes on a pipe is spooled to
+ * a file; this much by default (above the message size limits of
+ * Exim, 50 MB, and Postfix, 10 MB), more with --max-spool. */
+#define CLI_SPOOL_MAX_DEFAULT ((uint64_t)64 << 20)
+
+/* what cli_read_message saw */
+enum cli_read {
+	CLI_READ_END = 0,               /* the whole input was fed */
+	CLI_READ_HEADER_LIMIT,          /* the header block broke a limit:
+					 * the rest was not read */
+	CLI_READ_SPOOL_FULL,            /* more than spool_max bytes */
+	CLI_READ_ERROR,                 /* reading or spooling failed */
+};
+
+/* cli_feed_fn - hands the next chunk of a message to an engine */
+typedef void (*cli_feed_fn)(void *arg, const unsigned char *p, size_t len);
+
+/* cli_read_message - feed the message in `in` to feed(arg) chunk by
+ * chunk, to its end or until its header block breaks a limit of
+ * ms_limits.h (the engines ignore the rest, and /dev/zero never ends).
+ * With spool, every byte read is copied there too, at most spool_max,
+ * and the spool is rewound at the end.  nread (may be NULL) gets the
+ * bytes fed; err says why on anything but CLI_READ_END. */
+enum cli_read cli_read_message(FILE *in, cli_feed_fn feed, void *arg,
+			       FILE *spool, uint64_t spool_max,
+			       uint64_t *nread, struct ms_error *err);
+/* cli_spool_open - an anonymous read-write file in $TMPDIR or /tmp */
+FILE *cli_spool_open(struct ms_error *err);
+/* cli_parse_size - "N", "Nk", "NM", "NG" (powers of 1024), above 0;
+ * -1 for anything else */
+int cli_parse_size(const char *s, uint64_t *out);
 
 /* each command gets the loaded configuration */
 int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);

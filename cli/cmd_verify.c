@@ -47,25 +47,29 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 	putchar('\n');
 }
 
+/* verify_feed - one chunk to the verifier */
+static void verify_feed(void *arg, const unsigned char *p, size_t len)
+{
+	dkim_verify_feed(arg, p, len);
+}
+
 /* verify_one - verify the message in `in`, print its lines */
-static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
-		      unsigned char *chunk)
+static int verify_one(struct dkim_verifier *v, FILE *in, const char *name)
 {
 	struct dkim_verify *m = dkim_verify_begin(v);
+	struct dkim_verify_outcome oc;
+	struct ms_error err, rerr;
+	enum cli_read r;
 	char path[PATH_MAX];
+	size_t i;
+	int rc = CLI_OK;
 
 	/* the CLI's transaction is the file */
 	dkim_verify_set_txid(m, strcmp(name, "-") != 0 && realpath(name, path)
 			     ? path : name);
-	struct dkim_verify_outcome oc;
-	struct ms_error err;
-	size_t n, i;
-	int rc = CLI_OK;
-
-	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
-		dkim_verify_feed(m, chunk, n);
-	if (ferror(in)) {
-		cli_error("%s: %s", name, strerror(errno));
+	r = cli_read_message(in, verify_feed, m, NULL, 0, NULL, &rerr);
+	if (r != CLI_READ_END && r != CLI_READ_HEADER_LIMIT) {
+		cli_error("%s: %s", name, rerr.msg);
 		rc = CLI_IO;
 		goto out;
 	}
@@ -82,6 +86,12 @@ static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
 		printf("%s\tdkim=policy reason=\"not evaluated: more than %zu signatures\"\n",
 		       name, oc.nresults);
 	fflush(stdout);         /* each message's verdict as soon as it is known */
+	/* the verdict says it too; the status tells a script that this
+	 * input was not read as a message */
+	if (r == CLI_READ_HEADER_LIMIT) {
+		cli_error("%s: %s; the rest was not read", name, rerr.msg);
+		rc = CLI_IO;
+	}
 out:
 	dkim_verify_free(m);
 	return rc;
@@ -95,7 +105,6 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	struct keychain chain = { 0 };
 	const char *key_file = NULL;
 	int stats = 0;
-	unsigned char *chunk = NULL;
 	struct ms_error err;
 	uint64_t max = cfg->max_signatures;
 	int i, rc = CLI_OK;
@@ -147,21 +156,15 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	}
 	opts.max_sigs = (size_t)max;
 	v = dkim_verifier_new(&opts, ks);
-	chunk = malloc(MS_IO_CHUNK);
-	if (!chunk) {
-		cli_error("out of memory");
-		rc = CLI_IO;
-		goto out;
-	}
 	if (i == argc) {
-		rc = verify_one(v, stdin, "-", chunk);
+		rc = verify_one(v, stdin, "-");
 		goto out;
 	}
 	for (; i < argc; i++) {
 		FILE *in;
 
 		if (strcmp(argv[i], "-") == 0) {
-			if (verify_one(v, stdin, "-", chunk) != CLI_OK)
+			if (verify_one(v, stdin, "-") != CLI_OK)
 				rc = CLI_IO;
 			continue;
 		}
@@ -171,7 +174,7 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			rc = CLI_IO;
 			continue;
 		}
-		if (verify_one(v, in, argv[i], chunk) != CLI_OK)
+		if (verify_one(v, in, argv[i]) != CLI_OK)
 			rc = CLI_IO;
 		fclose(in);
 	}
@@ -185,7 +188,6 @@ out:
 		       kst.dns_queries, kst.local_hits, kst.redis_hits,
 		       kst.redis_errors);
 	}
-	free(chunk);
 	dkim_verifier_free(v);
 	if (chain.ks)
 		keychain_close(&chain);
