@@ -52,7 +52,20 @@ FILE *cli_spool_open(struct ms_error *err);
  * -1 for anything else */
 int cli_parse_size(const char *s, uint64_t *out);
 
-/* each command gets the loaded configuration */
+/* what a command takes from the configuration file: a command that
+ * needs no setting must work whatever state the file is in */
+enum cli_config_need {
+	CLI_CONFIG_NONE = 0,            /* not read: the defaults */
+	CLI_CONFIG_OPTIONAL,            /* read; one that does not load is a
+					 * warning, and the defaults serve */
+	CLI_CONFIG_REQUIRED,            /* one that does not load stops it */
+};
+
+/* verify_config_need - what `verify ARGS` takes from it */
+enum cli_config_need verify_config_need(int argc, char **argv);
+
+/* each command gets the loaded configuration (the defaults when it
+ * needs none) */
 int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);
 int cmd_sign(const struct ms_config *cfg, int argc, char **argv);
 int cmd_verify(const struct ms_config *cfg, int argc, char **argv);

@@ -97,18 +97,23 @@ out:
 	return rc;
 }
 
-int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
-{
-	struct dkim_verifier_opts opts = { 0 };
-	struct dkim_verifier *v = NULL;
-	struct keysource *ks = NULL;
-	struct keychain chain = { 0 };
-	const char *key_file = NULL;
-	int stats = 0;
-	struct ms_error err;
-	uint64_t max = cfg->max_signatures;
-	int i, rc = CLI_OK;
+/* what the command line of verify says */
+struct verify_args {
+	const char *key_file;
+	int stats;
+	int have_max;                   /* --max-signatures was given */
+	uint64_t max;
+	int first_file;
+};
 
+/* verify_parse - the options; quiet: no message on a usage error (the
+ * command itself says it later) */
+static int verify_parse(int argc, char **argv, struct verify_args *a,
+			int quiet)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *o = argv[i];
 
@@ -117,29 +122,71 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			break;
 		}
 		if (strcmp(o, "--stats") == 0) {
-			stats = 1;
+			a->stats = 1;
 			continue;
 		}
 		if (i + 1 >= argc) {
-			cli_error("verify: option %s needs a value", o);
+			if (!quiet)
+				cli_error("verify: option %s needs a value", o);
 			return CLI_USAGE;
 		}
 		if (strcmp(o, "--key-file") == 0)
-			key_file = argv[++i];
+			a->key_file = argv[++i];
 		else if (strcmp(o, "--max-signatures") == 0) {
 			const char *val = argv[++i];
 
 			if (num_parse_u64((const unsigned char *)val, strlen(val),
-					  MS_MAX_SIGS, &max) != MS_OK || max == 0) {
-				cli_error("verify: --max-signatures takes 1 to %d",
-					  MS_MAX_SIGS);
+					  MS_MAX_SIGS, &a->max) != MS_OK ||
+			    a->max == 0) {
+				if (!quiet)
+					cli_error("verify: --max-signatures takes 1 to %d",
+						  MS_MAX_SIGS);
 				return CLI_USAGE;
 			}
+			a->have_max = 1;
 		} else {
-			cli_error("verify: unknown option %s", o);
+			if (!quiet)
+				cli_error("verify: unknown option %s", o);
 			return CLI_USAGE;
 		}
 	}
+	a->first_file = i;
+	return CLI_OK;
+}
+
+/* verify_config_need - with --key-file, verify takes one setting,
+ * max_signatures, and none when --max-signatures is given; a usage
+ * error is reported before any configuration is read */
+enum cli_config_need verify_config_need(int argc, char **argv)
+{
+	struct verify_args a;
+
+	if (verify_parse(argc, argv, &a, 1) != CLI_OK)
+		return CLI_CONFIG_NONE;
+	if (!a.key_file)
+		return CLI_CONFIG_REQUIRED;
+	return a.have_max ? CLI_CONFIG_NONE : CLI_CONFIG_OPTIONAL;
+}
+
+int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
+{
+	struct dkim_verifier_opts opts = { 0 };
+	struct dkim_verifier *v = NULL;
+	struct keysource *ks = NULL;
+	struct keychain chain = { 0 };
+	struct verify_args a;
+	const char *key_file;
+	struct ms_error err;
+	uint64_t max;
+	int i, stats, rc;
+
+	rc = verify_parse(argc, argv, &a, 0);
+	if (rc != CLI_OK)
+		return rc;
+	key_file = a.key_file;
+	stats = a.stats;
+	max = a.have_max ? a.max : cfg->max_signatures;
+	i = a.first_file;
 	if (key_file) {
 		ks = keyfile_open(key_file, &err);
 		if (!ks) {

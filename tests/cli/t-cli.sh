@@ -135,7 +135,26 @@ status_is "config check of a good file" 0 "$M" -c ok.conf config check
 printf 'max_signatures = 2\n\nfrobnicate = yes\n' > bad.conf
 status_is "config check of a bad file: exit 1" 1 "$M" -c bad.conf config check
 grep -q '^bad.conf:3: unknown setting "frobnicate"' err.txt && ok "config error names file:line" || nok "config error names file:line - $(cat err.txt)"
-status_is "a bad config stops verify: exit 2" 2 "$M" -c bad.conf verify --key-file keyfile m1.eml
+status_is "a bad config stops verify with DNS: exit 2" 2 "$M" -c bad.conf verify m1.eml
+grep -q '^mailseal: bad.conf:3: unknown setting "frobnicate"$' err.txt && ok "verify names the bad config line" || nok "verify names the bad config line - $(cat err.txt)"
+status_is "a bad config stops policy: exit 2" 2 "$M" -c bad.conf policy --key-file keyfile m1.eml
+# a command that needs no setting works whatever the file is
+mkdir keys-badconf
+status_is "keygen ignores a bad config" 0 "$M" -c bad.conf keygen -d example.com -s kb -t ed25519 -o keys-badconf
+[ ! -s err.txt ] && [ -s keys-badconf/kb.private ] && ok "keygen with a bad config: key written, nothing said" || nok "keygen with a bad config - $(cat err.txt)"
+status_is "keygen ignores a missing named config" 0 "$M" -c missing.conf keygen -d example.com -s km -t ed25519 -o keys-badconf
+status_is "sign ignores a bad config" 0 "$M" -c bad.conf sign -d example.com -s ed1 -k keys/ed1.private m1.eml
+grep -q '^DKIM-Signature:' out.txt && [ ! -s err.txt ] && ok "sign with a bad config: signed, nothing said" || nok "sign with a bad config - $(cat err.txt)"
+status_is "verify --key-file --max-signatures ignores a bad config" 0 "$M" -c bad.conf verify --key-file keyfile --max-signatures 3 many.eml
+[ "$(grep -c 'dkim=pass' out.txt)" = 3 ] && [ ! -s err.txt ] && ok "verify --key-file --max-signatures: config not read" || nok "verify --max-signatures with a bad config - $(cat err.txt)"
+status_is "verify --key-file goes on past a bad config" 0 "$M" -c bad.conf verify --key-file keyfile many.eml
+[ "$(grep -c 'dkim=pass' out.txt)" = 5 ] && grep -q '^mailseal: warning: bad.conf:3: unknown setting "frobnicate"; verify goes on with the default settings$' err.txt \
+	&& ok "verify --key-file with a bad config: warned, default max_signatures" || nok "verify --key-file with a bad config - $(cat out.txt err.txt)"
+status_is "an unknown command is named, not the bad config" 2 "$M" -c bad.conf frobnicate
+grep -q 'unknown command "frobnicate"' err.txt && ! grep -q frobnicate.*setting err.txt && ok "unknown command named first" || nok "unknown command with a bad config - $(cat err.txt)"
+status_is "a usage error of verify comes before the bad config" 2 "$M" -c bad.conf verify --frob x
+grep -q 'unknown option --frob' err.txt && ok "verify usage error named first" || nok "verify usage error with a bad config - $(cat err.txt)"
+status_is "help ignores a bad config" 0 "$M" -c bad.conf --help
 status_is "a named config that is missing: exit 1" 1 "$M" -c missing.conf config check
 
 # --- odd input never crashes -----------------------------------------
