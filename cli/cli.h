@@ -64,6 +64,11 @@ enum cli_config_need {
 /* verify_config_need - what `verify ARGS` takes from it */
 enum cli_config_need verify_config_need(int argc, char **argv);
 
+/* config_warn_exim - `config check`: warn on stderr when
+ * dns_message_budget is not below Exim's local_scan_timeout (asks
+ * exim4 -bP when it is on PATH); never fails */
+void config_warn_exim(const struct ms_config *cfg, const char *path);
+
 /* each command gets the loaded configuration (the defaults when it
  * needs none) */
 int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);

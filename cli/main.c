@@ -181,6 +181,7 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 			}
 			policy_free(p);
 		}
+		config_warn_exim(cfg, path);
 		printf("%s: ok\n", access(path, F_OK) == 0 ? path
 		       : "(no configuration file: defaults)");
 		return CLI_OK;

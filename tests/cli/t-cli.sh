@@ -157,6 +157,37 @@ grep -q 'unknown option --frob' err.txt && ok "verify usage error named first" |
 status_is "help ignores a bad config" 0 "$M" -c bad.conf --help
 status_is "a named config that is missing: exit 1" 1 "$M" -c missing.conf config check
 
+# config check warns when dns_message_budget reaches Exim's
+# local_scan_timeout (Exim's default 5m, or what exim4 -bP says when it
+# is on PATH), and never fails for it; a fake exim4 stands in for Exim
+mkdir fake-exim no-exim
+fake_exim() {   # fake_exim SCRIPT-BODY: fake-exim/exim4 runs it
+	printf '#!/bin/sh\n%s\n' "$1" > fake-exim/exim4; chmod +x fake-exim/exim4
+}
+printf 'dns_message_budget = 300s\n' > budget300.conf
+printf 'dns_message_budget = 20s\n' > budget20.conf
+status_is "config check: budget 300s without exim4: exit 0" 0 env PATH=$T/no-exim "$M" -c budget300.conf config check
+grep -q "^budget300.conf: warning: dns_message_budget = 300s is not below Exim's local_scan_timeout (300s, Exim's default): .*421 local verification problem" err.txt \
+	&& grep -q '^budget300.conf: ok$' out.txt && ok "config check warns: budget at Exim's default local_scan_timeout" || nok "config check budget 300s - $(cat err.txt)"
+status_is "config check: budget 20s without exim4: exit 0" 0 env PATH=$T/no-exim "$M" -c budget20.conf config check
+[ ! -s err.txt ] && ok "config check: a budget under 5m says nothing" || nok "config check budget 20s - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 10s"'
+status_is "config check: budget 20s, exim4 says 10s: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget20.conf config check
+grep -q "dns_message_budget = 20s is not below Exim's local_scan_timeout (10s, from exim4 -bP)" err.txt \
+	&& ok "config check compares with exim4 -bP local_scan_timeout" || nok "config check with exim4 10s - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 1h2m"'
+status_is "config check: budget 300s, exim4 says 1h2m: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+[ ! -s err.txt ] && ok "config check: exim4's longer local_scan_timeout says nothing" || nok "config check with exim4 1h2m - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 0s"'
+status_is "config check: exim4 says 0s (no limit): exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+[ ! -s err.txt ] && ok "config check: no local_scan_timeout, no warning" || nok "config check with exim4 0s - $(cat err.txt)"
+fake_exim 'echo "exim: unknown option"; exit 1'
+status_is "config check: a failing exim4: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+grep -q "(300s, Exim's default)" err.txt && ok "config check: a failing exim4 means Exim's default" || nok "config check with a failing exim4 - $(cat err.txt)"
+fake_exim 'exec /bin/sleep 60'
+timeout 20 env PATH=$T/fake-exim "$M" -c budget300.conf config check > out.txt 2> err.txt; rc=$?
+[ $rc = 0 ] && grep -q "(300s, Exim's default)" err.txt && ok "config check: an exim4 that hangs is not waited for" || nok "config check with a hanging exim4: exit $rc $(cat err.txt)"
+
 # --- odd input never crashes -----------------------------------------
 : > empty.eml
 head -c 200000 /dev/urandom > random.bin
