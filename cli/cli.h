@@ -2,7 +2,8 @@
  * cli.h - the mailseal command: shared pieces of the subcommands.
  *
  * Exit status of every subcommand: 0 done (whatever the verdicts),
- * 1 an input or output failed (named on stderr), 2 usage error.
+ * 1 an input or output failed, or a message's header block broke a
+ * limit and was read no further (named on stderr), 2 usage error.
  */
 #ifndef MAILSEAL_CLI_H
 #define MAILSEAL_CLI_H
