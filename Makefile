@@ -26,7 +26,7 @@ COMMON_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard common/*/*.c common/*/*.h
 COMMON_INC  := $(COMMON_DIRS:%=-I%)
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC $(COMMON_INC) \
              -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
-LIBS    := -lcrypto -lunbound -lhiredis -lresolv
+LIBS    := -lcrypto -lunbound -lhiredis -lcares -lresolv
 
 ifeq ($(SAN),1)
 BUILD   := build/san

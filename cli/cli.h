@@ -76,6 +76,7 @@ int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);
 int cmd_sign(const struct ms_config *cfg, int argc, char **argv);
 int cmd_verify(const struct ms_config *cfg, int argc, char **argv);
 int cmd_policy(const struct ms_config *cfg, int argc, char **argv);
+int cmd_spf(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

@@ -22,6 +22,8 @@ static const char cli_usage[] =
 	"  policy [--auth USER] [--local] [--mode sign|verify|skip]\n"
 	"         [--key-file KEYS] [--txid ID] [--hostname NAME]\n"
 	"         [--message [--max-spool SIZE]] FILE\n"
+	"  spf    --ip IP [--helo NAME] [--mail-from ADDR] [--receiver NAME]\n"
+	"         [--dns-file ZONEFILE]\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -47,6 +49,18 @@ static enum cli_config_need cli_config_none(int argc, char **argv)
 }
 
 /* need NULL: the command needs the configuration */
+/* spf_config_need - `spf --dns-file` takes nothing from the file; with
+ * DNS it needs the resolver settings */
+static enum cli_config_need spf_config_need(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--dns-file") == 0)
+			return CLI_CONFIG_NONE;
+	return CLI_CONFIG_REQUIRED;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct ms_config *cfg, int argc, char **argv);
@@ -56,6 +70,7 @@ static const struct {
 	{ "sign", cmd_sign, cli_config_none },
 	{ "verify", cmd_verify, verify_config_need },
 	{ "policy", cmd_policy, NULL },
+	{ "spf", cmd_spf, spf_config_need },
 };
 
 /* cli_config_need - what the command line's command takes from the
