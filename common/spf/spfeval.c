@@ -166,29 +166,53 @@ static void se_reverse_name(const struct spf_eval *e, char *out, size_t n)
 	snprintf(out + off, n - off, "ip6.arpa");
 }
 
-/* se_has_addr - does name have the client's address (A or AAAA)?
- * -1 on a DNS error */
-static int se_has_addr(struct spf_eval *e, const char *name, unsigned cidr4,
-		       unsigned cidr6, int count_void, struct dnsq_answer *ans)
+/* se_ask - look name up for a term: 1 with records, 0 without (a void
+ * lookup, counted when count_void), -1 with *err set: temperror on a
+ * DNS failure, permerror past the void limit */
+static int se_ask(struct spf_eval *e, const char *name, enum dnsq_type t,
+		  int count_void, struct dnsq_answer *ans, enum spf_result *err)
 {
-	size_t i;
-
-	se_lookup(e, name, e->v4 ? DNSQ_A : DNSQ_AAAA, ans);
-	if (ans->status == DNSQ_TEMPFAIL)
+	se_lookup(e, name, t, ans);
+	if (ans->status == DNSQ_TEMPFAIL) {
+		se_why(e, "%s lookup of %s: %s", dnsq_type_str(t), name,
+		       ans->reason ? ans->reason : "DNS failed");
+		*err = SPF_TEMPERROR;
 		return -1;
-	if (ans->status != DNSQ_OK)
-		return count_void && se_void(e, name) ? -2 : 0;
-	for (i = 0; i < ans->n; i++)
-		if (se_in_net(e, ans->rr[i].addr, e->v4, e->v4 ? cidr4 : cidr6))
-			return 1;
+	}
+	if (ans->status == DNSQ_OK)
+		return 1;
+	if (count_void && se_void(e, name)) {
+		*err = SPF_PERMERROR;
+		return -1;
+	}
 	return 0;
+}
+
+/* se_has_addr - does name have the client's address (A or AAAA) in
+ * the network of cidr4/cidr6 bits?  As se_ask for errors. */
+static enum spf_match se_has_addr(struct spf_eval *e, const char *name,
+				  unsigned cidr4, unsigned cidr6,
+				  int count_void, enum spf_result *err)
+{
+	struct dnsq_answer ans;
+	size_t i;
+	int r = se_ask(e, name, e->v4 ? DNSQ_A : DNSQ_AAAA, count_void, &ans,
+		       err);
+
+	if (r <= 0)
+		return r < 0 ? M_ERROR : M_NO;
+	for (i = 0; i < ans.n; i++)
+		if (se_in_net(e, ans.rr[i].addr, e->v4, e->v4 ? cidr4 : cidr6))
+			return M_YES;
+	return M_NO;
 }
 
 /* se_ptr_names - the client's validated names (PTR, then forward), at
  * most SPF_MAX_PTR PTR names looked at; DNS errors skip a name */
 static void se_ptr_names(struct spf_eval *e, int count_void, int *toomany)
 {
-	struct dnsq_answer ptr, fwd;
+	struct dnsq_answer ptr;
+	enum spf_result ignored;
 	char rev[80];
 	size_t i;
 
@@ -203,7 +227,7 @@ static void se_ptr_names(struct spf_eval *e, int count_void, int *toomany)
 	for (i = 0; i < ptr.n && i < SPF_MAX_PTR; i++) {
 		if (!ptr.rr[i].name || !spf_domain_usable(ptr.rr[i].name))
 			continue;
-		if (se_has_addr(e, ptr.rr[i].name, 32, 128, 0, &fwd) == 1)
+		if (se_has_addr(e, ptr.rr[i].name, 32, 128, 0, &ignored) == M_YES)
 			e->ptr_names[e->nptr++] = ptr.rr[i].name;
 	}
 }
@@ -317,23 +341,13 @@ static enum spf_match mech_include(struct spf_eval *e, const char *target,
 static enum spf_match mech_mx(struct spf_eval *e, const struct spf_term *t,
 			      const char *target, enum spf_result *err)
 {
-	struct dnsq_answer mx, addr;
+	struct dnsq_answer mx;
+	enum spf_match m;
 	size_t i;
-	int r;
+	int r = se_ask(e, target, DNSQ_MX, 1, &mx, err);
 
-	se_lookup(e, target, DNSQ_MX, &mx);
-	if (mx.status == DNSQ_TEMPFAIL) {
-		se_why(e, "MX lookup of %s: %s", target, mx.reason ? mx.reason : "failed");
-		*err = SPF_TEMPERROR;
-		return M_ERROR;
-	}
-	if (mx.status != DNSQ_OK) {
-		if (se_void(e, target)) {
-			*err = SPF_PERMERROR;
-			return M_ERROR;
-		}
-		return M_NO;
-	}
+	if (r <= 0)
+		return r < 0 ? M_ERROR : M_NO;
 	if (mx.n + mx.dropped > SPF_MAX_MX) {
 		se_why(e, "%s has more than %d MX names", target, SPF_MAX_MX);
 		*err = SPF_PERMERROR;
@@ -342,19 +356,9 @@ static enum spf_match mech_mx(struct spf_eval *e, const struct spf_term *t,
 	for (i = 0; i < mx.n; i++) {
 		if (!mx.rr[i].name || !spf_domain_usable(mx.rr[i].name))
 			continue;       /* a null MX (".") has no address */
-		r = se_has_addr(e, mx.rr[i].name, t->cidr4, t->cidr6, 1, &addr);
-		if (r == 1)
-			return M_YES;
-		if (r == -1) {
-			se_why(e, "address lookup of %s: %s", mx.rr[i].name,
-			       addr.reason ? addr.reason : "failed");
-			*err = SPF_TEMPERROR;
-			return M_ERROR;
-		}
-		if (r == -2) {
-			*err = SPF_PERMERROR;
-			return M_ERROR;
-		}
+		m = se_has_addr(e, mx.rr[i].name, t->cidr4, t->cidr6, 1, err);
+		if (m != M_NO)
+			return m;
 	}
 	return M_NO;
 }
@@ -390,18 +394,7 @@ static enum spf_match mech_eval(struct spf_eval *e, const struct spf_term *t,
 	case SPF_M_INCLUDE:
 		return mech_include(e, target, sender, depth, err);
 	case SPF_M_A:
-		r = se_has_addr(e, target, t->cidr4, t->cidr6, 1, &ans);
-		if (r == -1) {
-			se_why(e, "address lookup of %s: %s", target,
-			       ans.reason ? ans.reason : "failed");
-			*err = SPF_TEMPERROR;
-			return M_ERROR;
-		}
-		if (r == -2) {
-			*err = SPF_PERMERROR;
-			return M_ERROR;
-		}
-		return r == 1 ? M_YES : M_NO;
+		return se_has_addr(e, target, t->cidr4, t->cidr6, 1, err);
 	case SPF_M_MX:
 		return mech_mx(e, t, target, err);
 	case SPF_M_PTR:
@@ -415,22 +408,9 @@ static enum spf_match mech_eval(struct spf_eval *e, const struct spf_term *t,
 			if (name_within(e->ptr_names[i], target))
 				return M_YES;
 		return M_NO;
-	case SPF_M_EXISTS:
-		se_lookup(e, target, DNSQ_A, &ans);
-		if (ans.status == DNSQ_TEMPFAIL) {
-			se_why(e, "exists:%s: %s", target,
-			       ans.reason ? ans.reason : "DNS failed");
-			*err = SPF_TEMPERROR;
-			return M_ERROR;
-		}
-		if (ans.status != DNSQ_OK) {
-			if (se_void(e, target)) {
-				*err = SPF_PERMERROR;
-				return M_ERROR;
-			}
-			return M_NO;
-		}
-		return M_YES;
+	case SPF_M_EXISTS:      /* always A, whatever the client */
+		r = se_ask(e, target, DNSQ_A, 1, &ans, err);
+		return r < 0 ? M_ERROR : r ? M_YES : M_NO;
 	default:
 		return M_NO;
 	}
@@ -646,6 +626,15 @@ static void spf_run(struct dnsq *dns, const struct spf_request *rq,
 	out->queries = dns->queries - q0;
 }
 
+/* postmaster_of - "postmaster@DOMAIN" in the arena */
+static const char *postmaster_of(struct arena *a, const char *domain)
+{
+	char *s = arena_alloc(a, strlen(domain) + 12);
+
+	sprintf(s, "postmaster@%s", domain);
+	return s;
+}
+
 /* spf_check_mailfrom - the MAIL FROM identity */
 void spf_check_mailfrom(struct dnsq *dns, const struct spf_request *rq,
 			struct arena *a, struct spf_outcome *out)
@@ -653,23 +642,14 @@ void spf_check_mailfrom(struct dnsq *dns, const struct spf_request *rq,
 	const char *from = rq->mail_from ? rq->mail_from : "";
 	const char *at = strrchr(from, '@');
 	const char *helo = rq->helo ? rq->helo : "";
-	char *sender;
 
-	if (!*from) {           /* the null sender: the HELO's postmaster */
-		sender = arena_alloc(a, strlen(helo) + 12);
-		sprintf(sender, "postmaster@%s", helo);
-		spf_run(dns, rq, a, "mailfrom", helo, sender, out);
-		return;
-	}
-	if (!at || at == from) {        /* no local part: postmaster's */
-		const char *d = at ? at + 1 : from;
-
-		sender = arena_alloc(a, strlen(d) + 12);
-		sprintf(sender, "postmaster@%s", d);
-		spf_run(dns, rq, a, "mailfrom", d, sender, out);
-		return;
-	}
-	spf_run(dns, rq, a, "mailfrom", at + 1, from, out);
+	if (!*from)             /* the null sender: the HELO's postmaster */
+		spf_run(dns, rq, a, "mailfrom", helo, postmaster_of(a, helo), out);
+	else if (!at || at == from)     /* no local part: postmaster's */
+		spf_run(dns, rq, a, "mailfrom", at ? at + 1 : from,
+			postmaster_of(a, at ? at + 1 : from), out);
+	else
+		spf_run(dns, rq, a, "mailfrom", at + 1, from, out);
 }
 
 /* spf_check_helo - the HELO identity */
@@ -677,7 +657,6 @@ void spf_check_helo(struct dnsq *dns, const struct spf_request *rq,
 		    struct arena *a, struct spf_outcome *out)
 {
 	const char *helo = rq->helo ? rq->helo : "";
-	char *sender;
 
 	if (!spf_domain_usable(helo) || helo[0] == '[' ||
 	    isdigit((unsigned char)helo[strlen(helo) - 1])) {
@@ -688,7 +667,5 @@ void spf_check_helo(struct dnsq *dns, const struct spf_request *rq,
 		out->reason = "the HELO name is not a domain name";
 		return;
 	}
-	sender = arena_alloc(a, strlen(helo) + 12);
-	sprintf(sender, "postmaster@%s", helo);
-	spf_run(dns, rq, a, "helo", helo, sender, out);
+	spf_run(dns, rq, a, "helo", helo, postmaster_of(a, helo), out);
 }
