@@ -7,7 +7,9 @@
  * is libunbound, which validates: its blocking call has no deadline of
  * its own, so every lookup goes through its asynchronous interface (a
  * worker thread of the context) and is cancelled when the caller's time
- * is up.  Create the resolver lazily in the process that uses it (after
+ * is up.  No descriptor of either is inherited over exec (libunbound
+ * opens its own without the flag: the resolver sets it).  Create the
+ * resolver lazily in the process that uses it (after
  * any fork) and free it before that process must be free of threads:
  * inside Exim, at the end of each local_scan call.
  *

@@ -3,6 +3,7 @@
  * (lazy, timeouts, back-off, Sentinel) and the few commands we send.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,13 @@ static struct timeval fc_tv(unsigned ms)
 	return tv;
 }
 
+/* fc_connect_to - a blocking connection with our timeouts, closed on
+ * exec: an MTA runs deliveries and pipe commands (a .forward's
+ * "|program") from the process that received the message, and an
+ * inherited descriptor would be an open, authenticated Redis session
+ * for them.  hiredis 0.14 cannot ask for SOCK_CLOEXEC; the flag is set
+ * right after the connect, in the calling thread, and no front end
+ * runs a program from another thread meanwhile. */
 static redisContext *fc_connect_to(const struct farmcache *fc,
 				   const struct fc_endpoint *e)
 {
@@ -239,7 +247,8 @@ static redisContext *fc_connect_to(const struct farmcache *fc,
 	redisContext *c = e->path ? redisConnectUnixWithTimeout(e->path, tv)
 				  : redisConnectWithTimeout(e->host, e->port, tv);
 
-	if (c && !c->err && redisSetTimeout(c, tv) != REDIS_OK) {
+	if (c && !c->err && (redisSetTimeout(c, tv) != REDIS_OK ||
+			     fcntl(c->fd, F_SETFD, FD_CLOEXEC) != 0)) {
 		redisFree(c);
 		return NULL;
 	}

@@ -13,7 +13,8 @@
  * which calls return FARM_ERROR at once.  With Sentinel, the master is
  * discovered on each (re)connect, so a failover is followed.  Commands
  * are sent with explicit lengths (redisCommandArgv); no untrusted text
- * is ever formatted into a command.
+ * is ever formatted into a command.  Every connection (Sentinel's too)
+ * is closed on exec: the programs an MTA runs never inherit it.
  *
  * With a secret, every cached key answer carries an HMAC-SHA256 over
  * its name and value; a value whose HMAC does not check is reported as

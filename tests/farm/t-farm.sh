@@ -1,8 +1,9 @@
 #!/bin/bash
 # t-farm.sh - the farm cache with real servers on loopback: two nodes
 # sharing Redis, Redis stopped and restarted in the middle of a run, a
-# Sentinel failover in the middle of a run, and a key planted in Redis
-# by hand (cache_secret makes it harmless).
+# Sentinel failover in the middle of a run, no descriptor left to the
+# programs an MTA runs, and a key planted in Redis by hand (cache_secret
+# makes it harmless).
 set -u
 ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 M=${MAILSEAL:-$ROOT/build/mailseal}
@@ -56,7 +57,24 @@ done
 for i in $(seq 10 10 120); do sed -i 's/^body /BODY /' "corpus/m$i.eml"; done
 files=$(ls corpus/*.eml | sort -V)
 
-nsd_start "$T" example.org || { nok "nsd starts"; exit 1; }
+# a DNSSEC-signed zone (ldns-signzone) and its trust anchor: at sec a
+# genuine key; at evil a key that was signed, then swapped for an
+# attacker's after signing (what a spoofed answer looks like: whoever
+# validates sees it bogus, whoever does not sees a key)
+mkdir -p dnssec/attacker
+for s in sec evil; do "$M" keygen -d signed.test -s $s -o dnssec > /dev/null; done
+"$M" keygen -d signed.test -s evil -o dnssec/attacker > /dev/null
+nsd_zone signed.test 300 dnssec/sec.txt dnssec/evil.txt > signed.test.unsigned
+ksk=$(cd dnssec && ldns-keygen -a ECDSAP256SHA256 -k signed.test)
+zsk=$(cd dnssec && ldns-keygen -a ECDSAP256SHA256 signed.test)
+ldns-signzone -f signed.test.zone signed.test.unsigned "dnssec/$ksk" "dnssec/$zsk"
+cp "dnssec/$ksk.ds" anchor.ds
+evil_rr=$(grep -o '"[^"]*"' dnssec/attacker/evil.txt | tr '\n' ' ')
+sed -i "s|^\(evil\._domainkey\.signed\.test\.[[:space:]].*IN[[:space:]]TXT[[:space:]]\).*|\1$evil_rr|" signed.test.zone
+grep -qF "$(grep -o '"[^"]*"' dnssec/attacker/evil.txt | tail -1)" signed.test.zone \
+	|| { nok "the key at evil swapped after signing"; exit 1; }
+
+nsd_start "$T" example.org signed.test || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis starts"; exit 1; }
 ok "nsd and redis-server running"
 printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\n' "$NSD_PORT" "$REDIS_PORT_main" > node.conf
@@ -143,6 +161,33 @@ printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://:wrong@127.0.0.1:%s\n' 
 "$M" -c badauth.conf verify --stats $files > a3.txt 2> /dev/null
 [ "$(verdicts a3.txt)" = "$(verdicts base.txt)" ] && [ "$(stat_of redis_errors a3.txt)" -gt 0 ] \
 	&& ok "a wrong password: Redis skipped, the same verdicts" || nok "wrong password: $(grep stats a3.txt)"
+
+# --- nothing of ours reaches a program the MTA runs ----------------------
+# Exim runs deliveries and pipe commands (a .forward's "|program") from
+# the process that received the message: a descriptor left open on exec
+# is, for them, the farm's Redis session, authenticated.  fdexec looks
+# keys up through the chain (DNS, Redis written and read, a signature
+# recorded), then runs a program that lists what it inherited.
+FDX="$ROOT/${MAILSEAL_BUILD:-build}/tests/farm/fdexec"
+fdcheck() {     # fdcheck NAME CONF KEYNAME: the child holds nothing but 0 1 2
+	local rc
+	"$FDX" "$2" "$3" > fd.txt 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q "^lookup $3 found" fd.txt && grep -q '^seen [1-9]' fd.txt; then
+		ok "$1: a program run afterwards inherits nothing"
+	else
+		nok "$1 - status $rc: $(tr '\n' '|' < fd.txt)"
+	fi
+}
+if [ -x "$FDX" ]; then
+	fdcheck "Redis with a password, DNS through the stub" auth.conf sel._domainkey.d3.example.org
+	fdcheck "Redis found through Sentinel" sentinel.conf sel._domainkey.d4.example.org
+	printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\nredis_url = redis://:s3cret-pw@127.0.0.1:%s\n' \
+		"$NSD_PORT" "$T/anchor.ds" "$REDIS_PORT_locked" > fdsec.conf
+	fdcheck "a validating resolver (libunbound)" fdsec.conf sec._domainkey.signed.test
+else
+	nok "the test helper $FDX is not built (make unit)"
+fi
 
 # --- poisoning ------------------------------------------------------------
 mkdir evil
