@@ -31,6 +31,7 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 		.local_size = cfg->local_cache_size,
 		.max_ttl = cfg->key_cache_max_ttl,
 		.neg_ttl = cfg->negative_cache_ttl,
+		.require_validated = *cfg->dns_trust_anchor != 0,
 	};
 
 	memset(kc, 0, sizeof(*kc));

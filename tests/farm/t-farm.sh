@@ -2,8 +2,9 @@
 # t-farm.sh - the farm cache with real servers on loopback: two nodes
 # sharing Redis, Redis stopped and restarted in the middle of a run, a
 # Sentinel failover in the middle of a run, no descriptor left to the
-# programs an MTA runs, and a key planted in Redis by hand (cache_secret
-# makes it harmless).
+# programs an MTA runs, a key planted in Redis by hand (cache_secret
+# makes it harmless), and a validating node that must not take what a
+# node without DNSSEC validation cached.
 set -u
 ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 M=${MAILSEAL:-$ROOT/build/mailseal}
@@ -222,4 +223,57 @@ grep -q 'dkim=pass' p3.txt && ok "control: without cache_secret the planted key 
 plant "$REDIS_PORT_main" 0
 "$M" -c secret.conf verify forged.eml > p4.txt 2>/dev/null
 grep -q 'dkim=fail' p4.txt && ok "with cache_secret a plant without any HMAC fails too" || nok "plant without HMAC: $(cat p4.txt)"
+# --- DNSSEC: a validating node and one that does not, one Redis ----------
+# The key at evil._domainkey.signed.test is bogus to a validator (swapped
+# after signing) and a plain key to a node that does not validate: the
+# latter must not be able to hand it to the former through the farm.
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+printf 'From: ceo@signed.test\r\nTo: x@example.net\r\nSubject: pay\r\n\r\nnow\r\n' > s.eml
+"$M" sign -d signed.test -s evil -k dnssec/attacker/evil.private s.eml > sforged.eml
+"$M" sign -d signed.test -s sec -k dnssec/sec.private s.eml > sgenuine.eml
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\ndns_trust_anchor = %s\n' \
+	"$NSD_PORT" "$REDIS_PORT_main" "$T/anchor.ds" > valid.conf
+printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\n' "$NSD_PORT" "$T/anchor.ds" > validnoredis.conf
+dkim_of() {     # dkim_of FILE: the results, one word each
+	grep -v '^stats:' "$1" | sed 's/.*dkim=\([a-z]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//'
+}
+"$M" -c node.conf verify sforged.eml > d1.txt 2>&1
+"$M" -c validnoredis.conf verify sforged.eml > d2.txt 2>&1
+[ "$(dkim_of d1.txt)" = pass ] && grep -q 'temperror.*DNSSEC' d2.txt \
+	&& ok "set-up: the swapped key passes without validation and fails validation fresh from DNS" \
+	|| nok "set-up: $(cat d1.txt d2.txt | tr '\n' '|')"
+[ -n "$(rcli "$REDIS_PORT_main" --raw EXISTS mailseal:key:evil._domainkey.signed.test | grep 1)" ] \
+	&& ok "the node that does not validate cached the swapped key in Redis" || nok "nothing cached by the node that does not validate"
+# twice in one process: neither Redis nor the in-process cache may serve it
+"$M" -c valid.conf verify --stats sforged.eml sforged.eml > d3.txt 2>&1
+if [ "$(dkim_of d3.txt)" = "temperror temperror" ] && [ "$(grep -c 'DNSSEC' d3.txt)" = 2 ]; then
+	ok "the validating node takes no unvalidated key from Redis: DNS, validation fails, temperror (twice)"
+else
+	nok "the validating node used the unvalidated key: $(tr '\n' '|' < d3.txt)"
+fi
+[ "$(stat_of dns_queries d3.txt)" = 2 ] && [ "$(stat_of redis_hits d3.txt)" = 0 ] \
+	&& ok "... asking DNS each time (dns_queries=2, redis_hits=0)" || nok "... $(grep stats d3.txt)"
+# a validated answer serves both kinds of node
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+"$M" -c node.conf verify sgenuine.eml > d4.txt 2>&1
+"$M" -c valid.conf verify --stats sgenuine.eml > d5.txt 2>&1
+grep -q $'dkim=pass.*dnssec=yes' d5.txt && [ "$(stat_of dns_queries d5.txt)" = 1 ] \
+	&& ok "a genuine signed key: the validating node asks DNS itself, pass, dnssec=yes" || nok "genuine key, validating node: $(tr '\n' '|' < d5.txt)"
+[ "$(rcli "$REDIS_PORT_main" --raw GETRANGE mailseal:key:sec._domainkey.signed.test 5 5)" = 1 ] \
+	&& ok "... and its validated answer replaced the unvalidated one in Redis" || nok "the answer in Redis is not marked validated"
+"$M" -c node.conf verify --stats sgenuine.eml > d6.txt 2>&1
+grep -q $'dkim=pass.*dnssec=yes' d6.txt && [ "$(stat_of redis_hits d6.txt)" = 1 ] && [ "$(stat_of dns_queries d6.txt)" = 0 ] \
+	&& ok "the node that does not validate takes the validated answer from Redis" || nok "validated answer for the other node: $(tr '\n' '|' < d6.txt)"
+# unsigned zones: a validating node still shares the farm's work
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+"$M" -c node.conf verify $files > /dev/null
+"$M" -c valid.conf verify --stats $files > v1.txt
+"$M" -c valid.conf verify --stats $files > v2.txt
+"$M" -c node.conf verify --stats $files > v3.txt
+[ "$(verdicts v1.txt)" = "$(verdicts base.txt)" ] && [ "$(verdicts v2.txt)" = "$(verdicts base.txt)" ] \
+	&& ok "unsigned zones, validating node: the baseline verdicts" || nok "unsigned zones, validating node: verdicts differ"
+[ "$(stat_of dns_queries v1.txt)" = $NDOM ] && [ "$(stat_of dns_queries v2.txt)" = 0 ] && [ "$(stat_of redis_hits v2.txt)" = $NDOM ] \
+	&& ok "unsigned zones: validated once by the validating node, then served from Redis" \
+	|| nok "unsigned zones: dns $(stat_of dns_queries v1.txt) then $(stat_of dns_queries v2.txt), redis_hits $(stat_of redis_hits v2.txt)"
+[ "$(stat_of redis_hits v3.txt)" = $NDOM ] && ok "... and to the node that does not validate" || nok "... node A: $(grep stats v3.txt)"
 [ $fails = 0 ]
