@@ -17,6 +17,7 @@
 #include "farmcache.h"
 #include "farmvalue.h"
 #include "msclock.h"
+#include "mslog.h"
 #include "numparse.h"
 #include "xalloc.h"
 
@@ -24,6 +25,9 @@
 #define FC_SIG_PREFIX "mailseal:sig:"
 #define FC_SIGTX_PREFIX "mailseal:sigtx:"
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
+/* at most one outage announced (and its end) per this many ms: a Redis
+ * that comes and goes does not flood the log */
+#define FC_LOG_INTERVAL_MS (60 * 1000)
 
 /* first seen, last seen and distinct transactions, in one round trip */
 static const char fc_sig_script[] =
@@ -57,6 +61,14 @@ struct farmcache {
 	uint64_t down_until;            /* ms_clock_ms: skip Redis until */
 	char last_error[160];
 	struct farmcache_stats stats;
+	/* the outage this node is in, if any (for the log) */
+	int outage;                     /* since the last failure, no reply */
+	int announced;                  /* its start was logged */
+	uint64_t outage_since;          /* ms_clock_ms */
+	unsigned long outage_skipped;   /* stats.skipped when it began */
+	unsigned long outage_errors;    /* stats.errors before it began */
+	uint64_t last_log;              /* ms_clock_ms of the last message */
+	char where[96];                 /* the Redis asked last, for the log */
 };
 
 static void fc_endpoint_free(struct fc_endpoint *e)
@@ -262,12 +274,63 @@ static redisReply *fc_command(redisContext *c, int argc, const char **argv,
 	return redisCommandArgv(c, argc, argv, lens);
 }
 
-static void fc_fail(struct farmcache *fc, const char *what)
+/* fc_fail - a failure: skip Redis for the back-off interval; the first
+ * failure of an outage is logged (at most one per FC_LOG_INTERVAL_MS) */
+static void fc_fail(struct farmcache *fc, const char *what, int timed_out)
 {
+	uint64_t now = ms_clock_ms();
+
 	snprintf(fc->last_error, sizeof(fc->last_error), "%s", what);
 	fc->stats.errors++;
+	if (timed_out)
+		fc->stats.timeouts++;
 	fc_disconnect(fc);
-	fc->down_until = ms_clock_ms() + fc->backoff_ms;
+	fc->down_until = now + fc->backoff_ms;
+	if (!fc->outage) {
+		fc->outage = 1;
+		fc->announced = 0;
+		fc->outage_since = now;
+		fc->outage_skipped = fc->stats.skipped;
+		fc->outage_errors = fc->stats.errors - 1;
+		fc->stats.outages++;
+	}
+	if (!fc->announced &&
+	    (!fc->last_log || now - fc->last_log >= FC_LOG_INTERVAL_MS)) {
+		ms_log(MS_LOG_WARN,
+		       "Redis %s unavailable (%s): skipped, keys come from DNS meanwhile",
+		       fc->where, what);
+		fc->announced = 1;
+		fc->last_log = now;
+	}
+}
+
+/* fc_ok - Redis answered: the end of an outage, logged when its start
+ * was */
+static void fc_ok(struct farmcache *fc)
+{
+	uint64_t now = ms_clock_ms();
+
+	if (!fc->outage)
+		return;
+	fc->outage = 0;
+	if (fc->announced) {
+		ms_log(MS_LOG_WARN,
+		       "Redis %s is back after %llu ms (%lu failures, %lu requests skipped meanwhile)",
+		       fc->where,
+		       (unsigned long long)(now - fc->outage_since),
+		       fc->stats.errors - fc->outage_errors,
+		       fc->stats.skipped - fc->outage_skipped);
+		fc->last_log = now;
+	}
+	fc->announced = 0;
+}
+
+/* fc_timed_out - was a failure with errno err a timeout? (hiredis
+ * reports a socket timeout as an I/O error with errno EAGAIN) */
+static int fc_timed_out(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT ||
+	       err == EINPROGRESS;
 }
 
 /* fc_sentinel_master - ask each sentinel where the master is */
@@ -314,16 +377,21 @@ static int fc_setup(struct farmcache *fc, int argc, const char **argv,
 		    const size_t *lens, const char *what)
 {
 	redisReply *r = fc_command(fc->c, argc, argv, lens);
-	char msg[64];
+	int err = errno;
+	char msg[160];
 
 	if (r && r->type != REDIS_REPLY_ERROR) {
 		freeReplyObject(r);
 		return 1;
 	}
-	if (r)
+	if (r) {
+		snprintf(msg, sizeof(msg), "Redis refused %s", what);
 		freeReplyObject(r);
-	snprintf(msg, sizeof(msg), "Redis refused %s", what);
-	fc_fail(fc, msg);
+		fc_fail(fc, msg, 0);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: %s", what, fc->c->errstr);
+		fc_fail(fc, msg, fc_timed_out(err));
+	}
 	return 0;
 }
 
@@ -341,25 +409,34 @@ static redisContext *fc_ready(struct farmcache *fc)
 	if (fc->c)
 		return fc->c;
 	if (fc->down_until && ms_clock_ms() < fc->down_until) {
-		fc->stats.errors++;
+		fc->stats.skipped++;
 		return NULL;
 	}
 	if (fc->nsentinels) {
 		if (!fc_sentinel_master(fc, &master)) {
-			fc_fail(fc, "no Sentinel knows the master");
+			snprintf(fc->where, sizeof(fc->where), "master %s (Sentinel)",
+				 fc->master_name);
+			fc_fail(fc, "no Sentinel knows the master", 0);
 			return NULL;
 		}
 		e = &master;
 	}
+	if (e->path)
+		snprintf(fc->where, sizeof(fc->where), "%s", e->path);
+	else
+		snprintf(fc->where, sizeof(fc->where), "%s%s%s:%d",
+			 fc->nsentinels ? fc->master_name : "",
+			 fc->nsentinels ? " at " : "", e->host, e->port);
 	fc->c = fc_connect_to(fc, e);
 	fc->c_pid = getpid();
 	fc_endpoint_free(&master);
 	if (!fc->c || fc->c->err) {
+		int err = errno;
 		char what[160];
 
-		snprintf(what, sizeof(what), "cannot connect to Redis: %s",
+		snprintf(what, sizeof(what), "cannot connect: %s",
 			 fc->c ? fc->c->errstr : "out of memory");
-		fc_fail(fc, what);
+		fc_fail(fc, what, fc_timed_out(err));
 		return NULL;
 	}
 	if (fc->password) {
@@ -396,22 +473,24 @@ static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 		return NULL;
 	r = fc_command(c, argc, argv, lens);
 	if (!r) {
+		int err = errno;
 		char what[160];
 
-		snprintf(what, sizeof(what), "Redis: %s",
+		snprintf(what, sizeof(what), "%s",
 			 c->err ? c->errstr : "no reply");
-		fc_fail(fc, what);
+		fc_fail(fc, what, fc_timed_out(err));
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		char what[160];
 
-		snprintf(what, sizeof(what), "Redis: %.*s", (int)r->len,
+		snprintf(what, sizeof(what), "error reply: %.*s", (int)r->len,
 			 r->str ? r->str : "error");
 		freeReplyObject(r);
-		fc_fail(fc, what);
+		fc_fail(fc, what, 0);
 		return NULL;
 	}
+	fc_ok(fc);
 	return r;
 }
 

@@ -10,7 +10,10 @@
  * lazily (after any fork; one inherited over a fork is dropped and
  * opened anew in the child), every command has a short timeout, and a
  * failure makes the node skip Redis for a back-off interval, during
- * which calls return FARM_ERROR at once.  With Sentinel, the master is
+ * which calls return FARM_ERROR at once.  The first failure of an
+ * outage and the first reply after it are logged (ms_log, warnings;
+ * at most one outage a minute, so that a flapping Redis cannot flood
+ * the log); the counters (farmcache_stats) count every one.  With Sentinel, the master is
  * discovered on each (re)connect, so a failover is followed.  Commands
  * are sent with explicit lengths (redisCommandArgv); no untrusted text
  * is ever formatted into a command.  Every connection (Sentinel's too)
@@ -49,7 +52,10 @@ struct farmcache_opts {
 struct farmcache_stats {
 	unsigned long hits;
 	unsigned long misses;
-	unsigned long errors;
+	unsigned long errors;           /* failed connects and commands */
+	unsigned long timeouts;         /* of which: out of time */
+	unsigned long skipped;          /* requests not sent: Redis skipped */
+	unsigned long outages;          /* times the node began skipping it */
 	unsigned long bad;
 };
 

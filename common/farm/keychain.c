@@ -78,8 +78,17 @@ void keychain_stats(const struct keychain *kc, struct keychain_stats *out)
 {
 	const struct keycache_stats *st = keycache_stats(kc->ks);
 
+	memset(out, 0, sizeof(*out));
 	out->dns_queries = dnskeys_stats(keycache_source(kc->ks))->queries;
 	out->local_hits = st->local_hits;
 	out->redis_hits = st->redis_hits;
-	out->redis_errors = kc->farm ? farmcache_stats(kc->farm)->errors : 0;
+	out->redis_unvalidated = st->unvalidated;
+	if (kc->farm) {
+		const struct farmcache_stats *fs = farmcache_stats(kc->farm);
+
+		out->redis_errors = fs->errors;
+		out->redis_timeouts = fs->timeouts;
+		out->redis_skipped = fs->skipped;
+		out->redis_outages = fs->outages;
+	}
 }
