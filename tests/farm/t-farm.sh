@@ -12,7 +12,8 @@ T=$(mktemp -d)
 REDIS_DIR="$T/redis"
 . "$ROOT/tests/lib/nsd.sh"
 . "$ROOT/tests/lib/redis.sh"
-trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
+# (a paused Redis would not stop: it is resumed first)
+trap 'redis_resume main; nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
 cd "$T"
 
 . "$ROOT/tests/lib/check.sh"
@@ -20,14 +21,14 @@ stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
 	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
 }
 verdicts() {    # verdicts FILE: the distinct result lines, no farm counters
-	grep -v -e '^stats:' -e '^pause.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
+	grep -v -e '^stats:' -e '^pause[0-9]*\.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
 }
 midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 	# twice; between the two passes it waits at a FIFO while ACTION runs
 	local i pid
 	rm -f pause.fifo
 	mkfifo pause.fifo
-	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" &
+	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" 2> "$3.err" &
 	pid=$!
 	for i in $(seq 1 400); do
 		[ "$(grep -c 'dkim=' "$3")" -ge 120 ] && break
@@ -38,6 +39,37 @@ midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 	timeout 10 sh -c 'cat corpus/m1.eml > pause.fifo'
 	wait "$pid"
 }
+
+phased() {      # phased CONF OUT ERR ACTION...: one verify run over the
+	# corpus once more than there are ACTIONs; between two passes it
+	# waits at a FIFO while the next ACTION runs; stderr (the library's
+	# log) to ERR
+	local conf=$1 out=$2 err=$3 i pid n=0 args="$files" a
+	shift 3
+	for a in "$@"; do
+		n=$((n + 1))
+		rm -f "pause$n.fifo"
+		mkfifo "pause$n.fifo"
+		args="$args pause$n.fifo $files"
+	done
+	"$M" -c "$conf" verify --stats $args > "$out" 2> "$err" &
+	pid=$!
+	n=0
+	for a in "$@"; do
+		n=$((n + 1))
+		for i in $(seq 1 400); do       # this pass done
+			[ "$(grep -c 'dkim=' "$out")" -ge $((120 * n + n - 1)) ] && break
+			sleep 0.05
+		done
+		eval "$a"
+		timeout 10 sh -c "cat corpus/m1.eml > pause$n.fifo"
+	done
+	wait "$pid"
+}
+redis_pid()    { cat "$REDIS_DIR/$1/redis.pid" 2>/dev/null; }
+redis_pause()  { kill -STOP "$(redis_pid "$1")"; }
+redis_resume() { [ -n "$(redis_pid "$1")" ] && kill -CONT "$(redis_pid "$1")" 2>/dev/null; return 0; }
+redis_restart() { redis-server "$REDIS_DIR/$1/redis.conf" && redis_wait "$(eval echo "\$REDIS_PORT_$1")"; }
 
 # --- a corpus signed by 20 domains, keys in a real DNS server -------------
 NDOM=20
@@ -117,6 +149,41 @@ redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main"
 "$M" -c node.conf verify --stats $files > back2.txt
 [ "$(stat_of redis_hits back2.txt)" = $NDOM ] && [ "$(stat_of dns_queries back2.txt)" = 0 ] \
 	&& ok "Redis back: the cache serves again" || nok "Redis back: redis_hits=$(stat_of redis_hits back2.txt) dns=$(stat_of dns_queries back2.txt)"
+
+# --- an outage is logged once when it begins and once when it ends -------
+# (the run waits 1.2 s before its last pass: past the back-off, so that
+# Redis is asked again)
+outage_check() {        # outage_check NAME OUT ERR
+	local un back
+	un=$(grep -c 'warning: Redis .* unavailable' "$3")
+	back=$(grep -c 'warning: Redis .* is back' "$3")
+	[ "$(verdicts "$2")" = "$(verdicts base.txt)" ] && ok "$1: the same verdicts" \
+		|| nok "$1: verdicts changed"
+	[ "$un" = 1 ] && [ "$back" = 1 ] && ok "$1: one warning when Redis goes, one when it is back" \
+		|| nok "$1: $un unavailable / $back back warnings: $(tr '\n' '|' < "$3")"
+	[ "$(stat_of redis_outages "$2")" = 1 ] && [ "$(stat_of redis_errors "$2")" -ge 1 ] \
+		&& ok "$1: counted (redis_outages=1, redis_errors=$(stat_of redis_errors "$2"), redis_skipped=$(stat_of redis_skipped "$2"))" \
+		|| nok "$1: counters $(grep stats "$2")"
+}
+phased node.conf out1.txt err1.txt "redis_pause main" "redis_resume main; sleep 1.2"
+outage_check "Redis paused (SIGSTOP), then resumed" out1.txt err1.txt
+[ "$(stat_of redis_timeouts out1.txt)" -ge 1 ] && ok "... the pause counted as a timeout" \
+	|| nok "... no timeout counted: $(grep stats out1.txt)"
+phased node.conf out2.txt err2.txt "redis_stop main" "redis_restart main; sleep 1.2"
+outage_check "Redis killed, then restarted" out2.txt err2.txt
+grep -q "Redis 127.0.0.1:$REDIS_PORT_main unavailable ([A-Za-z]" err2.txt \
+	&& ok "... the warning names the Redis and why" || nok "... warning: $(cat err2.txt)"
+# a Redis that comes and goes: the second outage within a minute is
+# counted, not logged
+phased node.conf out3.txt err3.txt "redis_stop main" "redis_restart main; sleep 1.2" \
+	"redis_stop main" "redis_restart main; sleep 1.2"
+[ "$(stat_of redis_outages out3.txt)" = 2 ] && [ "$(grep -c 'unavailable' err3.txt)" = 1 ] \
+	&& [ "$(grep -c 'is back' err3.txt)" = 1 ] && ok "two outages within a minute: both counted, one pair of warnings" \
+	|| nok "two outages: $(grep stats out3.txt) $(tr '\n' '|' < err3.txt)"
+[ "$(verdicts out3.txt)" = "$(verdicts base.txt)" ] && ok "... the same verdicts" || nok "... verdicts changed"
+"$M" -c node.conf verify --stats $files > quiet.txt 2> quiet.err
+[ ! -s quiet.err ] && [ "$(stat_of redis_outages quiet.txt)" = 0 ] && ok "no outage: nothing logged" \
+	|| nok "no outage: $(cat quiet.err) $(grep stats quiet.txt)"
 
 # --- Sentinel: master, replica, failover in the middle of a run ------------
 redis_start m2 && redis_start r2 replicaof "$REDIS_PORT_m2" && sentinel_start s1 "$REDIS_PORT_m2" \
