@@ -4,10 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -39,6 +41,15 @@ static const char fc_sig_script[] =
 	"return {redis.call('PFCOUNT', KEYS[2]),"
 	" redis.call('HGET', KEYS[1], 'first')}\n";
 
+/* what every process and thread of a node shares: whether an outage
+ * was announced (and its end not yet), when, and when the node last
+ * said anything, so that it says it once (fc_node_get) */
+struct fc_node {
+	atomic_int down;
+	_Atomic uint64_t since;         /* ms_clock_ms (CLOCK_MONOTONIC) */
+	_Atomic uint64_t last_log;
+};
+
 struct fc_endpoint {
 	char *host;                     /* NULL: unix socket in path */
 	char *path;
@@ -61,15 +72,40 @@ struct farmcache {
 	uint64_t down_until;            /* ms_clock_ms: skip Redis until */
 	char last_error[160];
 	struct farmcache_stats stats;
-	/* the outage this node is in, if any (for the log) */
 	int outage;                     /* since the last failure, no reply */
-	int announced;                  /* its start was logged */
-	uint64_t outage_since;          /* ms_clock_ms */
-	unsigned long outage_skipped;   /* stats.skipped when it began */
-	unsigned long outage_errors;    /* stats.errors before it began */
-	uint64_t last_log;              /* ms_clock_ms of the last message */
+	struct fc_node *node;           /* the node's, for the log */
 	char where[96];                 /* the Redis asked last, for the log */
 };
+
+/* fc_node_get - the node's shared outage state: one page shared with
+ * every process forked after the first farmcache_new (Exim's daemon
+ * builds the engine before it forks its sessions), and by the threads
+ * of a process (the Postfix daemon's workers).  Only lock-free atomics
+ * live there, so it is fork-safe; it is never unmapped. */
+static struct fc_node *fc_node_get(void)
+{
+	static _Atomic(struct fc_node *) shared;
+	static struct fc_node private;  /* when no shared page can be had */
+	struct fc_node *n = atomic_load(&shared), *none = NULL;
+	void *p;
+
+	if (n)
+		return n;
+	p = mmap(NULL, sizeof(*n), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		p = &private;
+	else if (!atomic_is_lock_free(&((struct fc_node *)p)->last_log)) {
+		munmap(p, sizeof(*n));
+		p = &private;
+	}
+	if (!atomic_compare_exchange_strong(&shared, &none, p)) {
+		if (p != &private)
+			munmap(p, sizeof(*n));
+		return none;
+	}
+	return p;
+}
 
 static void fc_endpoint_free(struct fc_endpoint *e)
 {
@@ -172,6 +208,7 @@ struct farmcache *farmcache_new(const struct farmcache_opts *o,
 	struct farmcache *fc = xcalloc(1, sizeof(*fc));
 	const char *p = o->sentinels ? o->sentinels : "";
 
+	fc->node = fc_node_get();      /* before any fork: shared with it */
 	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
 	fc->backoff_ms = o->backoff_ms ? o->backoff_ms : 1000;
 	fc->secret = xstrdup(o->secret ? o->secret : "");
@@ -275,10 +312,13 @@ static redisReply *fc_command(redisContext *c, int argc, const char **argv,
 }
 
 /* fc_fail - a failure: skip Redis for the back-off interval; the first
- * failure of an outage is logged (at most one per FC_LOG_INTERVAL_MS) */
+ * failure of an outage is logged, once for the node (at most one a
+ * FC_LOG_INTERVAL_MS) */
 static void fc_fail(struct farmcache *fc, const char *what, int timed_out)
 {
-	uint64_t now = ms_clock_ms();
+	struct fc_node *n = fc->node;
+	uint64_t now = ms_clock_ms(), last;
+	int up = 0;
 
 	snprintf(fc->last_error, sizeof(fc->last_error), "%s", what);
 	fc->stats.errors++;
@@ -288,41 +328,35 @@ static void fc_fail(struct farmcache *fc, const char *what, int timed_out)
 	fc->down_until = now + fc->backoff_ms;
 	if (!fc->outage) {
 		fc->outage = 1;
-		fc->announced = 0;
-		fc->outage_since = now;
-		fc->outage_skipped = fc->stats.skipped;
-		fc->outage_errors = fc->stats.errors - 1;
 		fc->stats.outages++;
 	}
-	if (!fc->announced &&
-	    (!fc->last_log || now - fc->last_log >= FC_LOG_INTERVAL_MS)) {
-		ms_log(MS_LOG_WARN,
-		       "Redis %s unavailable (%s): skipped, keys come from DNS meanwhile",
-		       fc->where, what);
-		fc->announced = 1;
-		fc->last_log = now;
-	}
+	last = atomic_load(&n->last_log);
+	if (atomic_load(&n->down) || (last && now - last < FC_LOG_INTERVAL_MS) ||
+	    !atomic_compare_exchange_strong(&n->down, &up, 1))
+		return;                 /* told already, or lately */
+	atomic_store(&n->since, now);
+	atomic_store(&n->last_log, now);
+	ms_log(MS_LOG_WARN,
+	       "Redis %s unavailable (%s): skipped, keys come from DNS meanwhile",
+	       fc->where, what);
 }
 
 /* fc_ok - Redis answered: the end of an outage, logged when its start
- * was */
+ * was (by whichever process of the node sees it first) */
 static void fc_ok(struct farmcache *fc)
 {
-	uint64_t now = ms_clock_ms();
+	struct fc_node *n = fc->node;
+	uint64_t now;
+	int down = 1;
 
-	if (!fc->outage)
-		return;
 	fc->outage = 0;
-	if (fc->announced) {
-		ms_log(MS_LOG_WARN,
-		       "Redis %s is back after %llu ms (%lu failures, %lu requests skipped meanwhile)",
-		       fc->where,
-		       (unsigned long long)(now - fc->outage_since),
-		       fc->stats.errors - fc->outage_errors,
-		       fc->stats.skipped - fc->outage_skipped);
-		fc->last_log = now;
-	}
-	fc->announced = 0;
+	if (!atomic_load(&n->down) ||
+	    !atomic_compare_exchange_strong(&n->down, &down, 0))
+		return;
+	now = ms_clock_ms();
+	atomic_store(&n->last_log, now);
+	ms_log(MS_LOG_WARN, "Redis %s is back after %llu ms", fc->where,
+	       (unsigned long long)(now - atomic_load(&n->since)));
 }
 
 /* fc_timed_out - was a failure with errno err a timeout? (hiredis

@@ -11,9 +11,13 @@
  * opened anew in the child), every command has a short timeout, and a
  * failure makes the node skip Redis for a back-off interval, during
  * which calls return FARM_ERROR at once.  The first failure of an
- * outage and the first reply after it are logged (ms_log, warnings;
- * at most one outage a minute, so that a flapping Redis cannot flood
- * the log); the counters (farmcache_stats) count every one.  With Sentinel, the master is
+ * outage and the first reply after it are logged (ms_log, warnings)
+ * once for the node: the threads of a process and the processes forked
+ * after the first farmcache_new (Exim's sessions of a pre-warmed
+ * daemon) share that state in one page of shared memory; at most one
+ * outage a minute is told, so that a flapping Redis cannot flood the
+ * log.  The counters (farmcache_stats, per farmcache) count every
+ * failure.  With Sentinel, the master is
  * discovered on each (re)connect, so a failover is followed.  Commands
  * are sent with explicit lengths (redisCommandArgv); no untrusted text
  * is ever formatted into a command.  Every connection (Sentinel's too)

@@ -181,6 +181,27 @@ phased node.conf out3.txt err3.txt "redis_stop main" "redis_restart main; sleep 
 	&& [ "$(grep -c 'is back' err3.txt)" = 1 ] && ok "two outages within a minute: both counted, one pair of warnings" \
 	|| nok "two outages: $(grep stats out3.txt) $(tr '\n' '|' < err3.txt)"
 [ "$(verdicts out3.txt)" = "$(verdicts base.txt)" ] && ok "... the same verdicts" || nok "... verdicts changed"
+# many processes of one node (Exim's sessions, forked from a daemon that
+# built the engine): one pair of warnings for the node, not one a process
+FORK="$ROOT/${MAILSEAL_BUILD:-build}/tests/farm/farmfork"
+if [ -x "$FORK" ]; then
+	"$FORK" node.conf 6 5 sel._domainkey.d2.example.org > fork.txt 2> fork.err &
+	fpid=$!
+	sleep 1.5
+	redis_pause main
+	sleep 1
+	redis_resume main
+	wait $fpid
+	frc=$?
+	un=$(grep -c 'warning: Redis .* unavailable' fork.err)
+	back=$(grep -c 'warning: Redis .* is back' fork.err)
+	kids=$(grep -c '^child .* outages=[1-9]' fork.txt)
+	[ $frc = 0 ] && [ "$kids" -ge 2 ] && [ "$un" = 1 ] && [ "$back" = 1 ] \
+		&& ok "6 processes of one node through an outage ($kids saw it): one warning when Redis goes, one when it is back" \
+		|| nok "6 processes (status $frc, $kids saw the outage): $un unavailable / $back back warnings: $(tr '\n' '|' < fork.err)"
+else
+	nok "the test helper $FORK is not built (make unit)"
+fi
 "$M" -c node.conf verify --stats $files > quiet.txt 2> quiet.err
 [ ! -s quiet.err ] && [ "$(stat_of redis_outages quiet.txt)" = 0 ] && ok "no outage: nothing logged" \
 	|| nok "no outage: $(cat quiet.err) $(grep stats quiet.txt)"
