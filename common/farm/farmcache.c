@@ -196,9 +196,11 @@ static enum ms_status fc_parse_url(struct farmcache *fc, const char *url,
 	fc->db = (unsigned)db;
 	return MS_OK;
 bad:
+	/* the message goes to logs: never the password it may hold */
+	at = strrchr(url, '@');
 	return ms_error_set(err, MS_ERR_USAGE,
-			    "redis_url \"%s\" is not redis://[user:password@]host[:port][/db] or unix:/path",
-			    url);
+			    "redis_url \"%s%s\" is not redis://[user:password@]host[:port][/db] or unix:/path",
+			    at ? "...@" : "", at ? at + 1 : url);
 }
 
 /* farmcache_new - check the settings; connects on first use */

@@ -251,6 +251,12 @@ printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://:wrong@127.0.0.1:%s\n' 
 [ "$(verdicts a3.txt)" = "$(verdicts base.txt)" ] && [ "$(stat_of redis_errors a3.txt)" -gt 0 ] \
 	&& ok "a wrong password: Redis skipped, the same verdicts" || nok "wrong password: $(grep stats a3.txt)"
 
+# a malformed redis_url is refused without showing its password
+printf 'redis_url = redis://:pw-in-the-url@127.0.0.1:%s/notadb\n' "$REDIS_PORT_locked" > badurl.conf
+"$M" -c badurl.conf verify corpus/m1.eml > bu.txt 2> bu.err
+grep -q 'is not redis://' bu.err && ! grep -q 'pw-in-the-url' bu.err \
+	&& ok "a malformed redis_url: refused, its password not shown" || nok "malformed redis_url: $(cat bu.err)"
+
 # --- nothing of ours reaches a program the MTA runs ----------------------
 # Exim runs deliveries and pipe commands (a .forward's "|program") from
 # the process that received the message: a descriptor left open on exec
