@@ -70,6 +70,7 @@ static void res_fds(struct fdset *s)
 	closedir(d);
 }
 
+/* res_fdcmp - descriptor order, for qsort and bsearch */
 static int res_fdcmp(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -157,10 +158,11 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 		return res_new_stub(r, p, err);
 	/* an MTA runs programs from the process that looked the key up:
 	 * none of them may inherit the resolver's descriptors; what
-	 * libunbound opens, here and in its worker's set-up, is marked
-	 * once the first answer is in (res_cloexec_new) */
+	 * libunbound opens is marked here, and what its worker opens to
+	 * set itself up once the first answer is in (res_cloexec_new) */
 	res_fds(&r->before);
 	r->ctx = ub_ctx_create();
+	res_cloexec_new(&r->before);
 	if (!r->ctx) {
 		free(r->before.fd);
 		free(r);
