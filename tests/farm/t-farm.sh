@@ -346,7 +346,8 @@ else
 	nok "the validating node used the unvalidated key: $(tr '\n' '|' < d3.txt)"
 fi
 [ "$(stat_of dns_queries d3.txt)" = 2 ] && [ "$(stat_of redis_hits d3.txt)" = 0 ] \
-	&& ok "... asking DNS each time (dns_queries=2, redis_hits=0)" || nok "... $(grep stats d3.txt)"
+	&& [ "$(stat_of redis_unvalidated d3.txt)" = 2 ] \
+	&& ok "... asking DNS each time (dns_queries=2, redis_hits=0, redis_unvalidated=2)" || nok "... $(grep stats d3.txt)"
 # a validated answer serves both kinds of node
 rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
 "$M" -c node.conf verify sgenuine.eml > d4.txt 2>&1
