@@ -231,9 +231,12 @@ out:
 
 		if (chain.ks)
 			keychain_stats(&chain, &kst);
-		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu\n",
+		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu"
+		       " redis_timeouts=%lu redis_skipped=%lu redis_outages=%lu"
+		       " redis_unvalidated=%lu\n",
 		       kst.dns_queries, kst.local_hits, kst.redis_hits,
-		       kst.redis_errors);
+		       kst.redis_errors, kst.redis_timeouts, kst.redis_skipped,
+		       kst.redis_outages, kst.redis_unvalidated);
 	}
 	dkim_verifier_free(v);
 	if (chain.ks)
