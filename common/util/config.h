@@ -54,8 +54,11 @@ struct ms_config {
 	char *pid_file;
 	unsigned socket_mode;           /* of unix sockets, octal */
 	char *socket_group;             /* "" = the daemon's own */
-	unsigned max_connections;       /* served at once */
+	unsigned max_connections;       /* milter clients served at once */
+	unsigned max_policy_connections; /* policy clients held at once */
 	unsigned request_timeout_ms;    /* idle client connection */
+	unsigned packet_timeout_ms;     /* one whole packet or request */
+	unsigned message_timeout_ms;    /* one whole milter transaction */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[64];
 };
