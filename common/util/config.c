@@ -246,6 +246,7 @@ void config_init(struct ms_config *cfg)
 		setting_apply(cfg, &settings[i], settings[i].def, "default", 0,
 			      NULL);
 	memset(cfg->set, 0, sizeof(cfg->set));
+	memset(cfg->line, 0, sizeof(cfg->line));
 }
 
 /* config_free - release the strings */
@@ -282,9 +283,19 @@ enum ms_status config_set(struct ms_config *cfg, const char *name,
 				    "%s:%u: \"%s\" is set twice", origin, line,
 				    name);
 	st = setting_apply(cfg, s, value, origin, line, err);
-	if (st == MS_OK)
+	if (st == MS_OK) {
 		cfg->set[idx] = 1;
+		cfg->line[idx] = line;
+	}
 	return st;
+}
+
+/* config_line - the line that set name, 0 when none */
+unsigned config_line(const struct ms_config *cfg, const char *name)
+{
+	const struct setting *s = setting_find(name, strlen(name));
+
+	return s ? cfg->line[s - settings] : 0;
 }
 
 static int cfg_is_blank(unsigned char c)

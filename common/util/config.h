@@ -61,6 +61,7 @@ struct ms_config {
 	unsigned message_timeout_ms;    /* one whole milter transaction */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[64];
+	unsigned line[64];              /* its line in the file, 0 = none */
 };
 
 enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
@@ -82,6 +83,10 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 enum ms_status config_set(struct ms_config *cfg, const char *name,
 			  const char *value, const char *origin,
 			  unsigned line, struct ms_error *err);
+/* config_line - the line of the file that set name (as written in
+ * the file), 0 when it was not set from a file line; for callers that
+ * check a value further and must name where it came from */
+unsigned config_line(const struct ms_config *cfg, const char *name);
 /* config_print - "name = value" for every setting; all = 0 prints only
  * those that differ from the defaults.  Secrets are masked. */
 void config_print(const struct ms_config *cfg, FILE *out, int all);
