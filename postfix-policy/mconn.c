@@ -47,12 +47,15 @@ struct mconn {
 	struct conn *c;
 	uint32_t proto;                 /* what was agreed */
 	int negotiated;
+	int symlists;                   /* the MTA took our macro lists */
 	struct mc_macro macros[MC_MACROS];
 	size_t nmacros;
 	char family;                    /* of the SMTP client, from CONNECT */
 	unsigned client_port;
 	char client_addr[64];
 	char client_host[256];
+	char sender[TXT_SENDER];        /* of MAIL, without <>; "" for <> */
+	int sender_ok;                  /* sender fits: a note may match */
 	struct policy_msg *msg;         /* the message being received */
 	struct buf line;                /* one rebuilt header field */
 	struct buf out;                 /* replies */
@@ -146,10 +149,61 @@ static int mc_continue(struct mconn *m, uint32_t noreply_flag)
 
 /* ---- the message ---- */
 
+/* mc_tx_key - this transaction as the policy side names it */
+static struct tx_key mc_tx_key(const struct mconn *m)
+{
+	struct tx_key k = { mc_macro(m, "i"), m->client_addr, m->sender };
+
+	return k;
+}
+
+/* mc_end_message - the transaction ends (end of message, abort, a new
+ * MAIL): a note the policy side left for it is used up too */
 static void mc_end_message(struct mconn *m)
 {
+	struct tx_key k = mc_tx_key(m);
+
+	if (m->sender_ok)
+		txtable_drop(&k);
 	policy_msg_free(m->msg);
 	m->msg = NULL;
+}
+
+/* mc_set_sender - the envelope sender of MAIL ("<addr>" and ESMTP
+ * parameters as separate strings), kept bare as the policy side's
+ * sender attribute has it */
+static void mc_set_sender(struct mconn *m, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>') {
+		arg++;
+		n -= 2;
+	}
+	m->sender_ok = n < sizeof(m->sender);
+	if (!m->sender_ok)
+		n = 0;
+	memcpy(m->sender, arg, n);
+	m->sender[n] = 0;
+}
+
+/* mc_auth_user - the SASL login of this transaction into user: the
+ * {auth_authen} macro; when the MTA was not told which macros to send
+ * (no SMFIF_SETSYMLIST) and sent none, what the policy side noted for
+ * this very transaction.  With our macro lists Postfix sends
+ * {auth_authen} whenever there is one: its absence means
+ * unauthenticated, and no note may say otherwise. */
+static const char *mc_auth_user(struct mconn *m, char *user, size_t n)
+{
+	const char *auth = mc_macro(m, "auth_authen");
+	struct tx_key k = mc_tx_key(m);
+	struct tx_note note;
+
+	if (*auth || m->symlists || !m->sender_ok ||
+	    !txtable_take(&k, &note))
+		return auth;
+	snprintf(user, n, "%s", note.user);
+	return user;
 }
 
 /* mc_is_local - was the message submitted on this host?  Postfix's
@@ -173,15 +227,14 @@ static int mc_begin_message(struct mconn *m)
 {
 	struct policy_facts f = { 0 };
 	struct policy *p;
-	char user[256];
+	char user[TXT_USER];
 	const char *qid = mc_macro(m, "i");
-	const char *auth = mc_macro(m, "auth_authen");
+	const char *auth;
 
 	p = worker_engine(m->w);
 	if (!p)
 		return -1;
-	if (!*auth && txtable_get(qid, user, sizeof(user)))
-		auth = user;            /* learned by the policy side */
+	auth = mc_auth_user(m, user, sizeof(user));
 	f.txid = *qid ? qid : NULL;
 	f.auth_user = auth;
 	f.local_submission = mc_is_local(m);
@@ -295,7 +348,8 @@ static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 	m->negotiated = 1;
 	/* only the macros the engine reads, when the MTA lets us say so:
 	 * fewer bytes for Postfix to expand and send per message */
-	if (actions & SMFIF_SETSYMLIST)
+	m->symlists = (actions & SMFIF_SETSYMLIST) != 0;
+	if (m->symlists)
 		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
 				  SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
 				  want, mc_symlists,
@@ -343,7 +397,11 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 	case SMFIC_MAIL:
 		if (milter_strings(pkt, s, MILTER_MAX_ARGS) < 1)
 			goto bad;
-		mc_end_message(m);      /* a new transaction */
+		/* a new transaction: the macros already name it, so what
+		 * is left of an old one is not dropped under its key */
+		m->sender_ok = 0;
+		mc_end_message(m);
+		mc_set_sender(m, s[0]);
 		return mc_continue(m, SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
 		return mc_continue(m, SMFIP_NR_RCPT);
@@ -382,6 +440,7 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		return 1;
 	case SMFIC_QUIT_NC:
 		mc_end_message(m);
+		m->sender_ok = 0;
 		m->nmacros = 0;
 		m->family = 0;
 		m->client_port = 0;

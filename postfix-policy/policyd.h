@@ -91,10 +91,32 @@ int conn_write(struct conn *c, const void *p, size_t len);
 
 /* ---- txtable.c: what the policy side learned, for the milter side ---- */
 
-/* txtable_put - queue id qid was authenticated as user (SASL) */
-void txtable_put(const char *qid, const char *user);
-/* txtable_get - the user of qid into user (size n); 0 when unknown */
-int txtable_get(const char *qid, char *user, size_t n);
+#define TXT_TTL 120                     /* seconds a note waits to be used */
+#define TXT_QID 64
+#define TXT_CLIENT 64
+#define TXT_SENDER 512
+#define TXT_USER 256
+
+/* the transaction a note is for: Postfix's queue id, the SMTP client's
+ * address, the envelope sender (bare, "" for <>) */
+struct tx_key {
+	const char *qid, *client, *sender;
+};
+
+/* what the policy side learned of a transaction (add fields here for
+ * more results: each starts empty, "" = not known) */
+struct tx_note {
+	char user[TXT_USER];            /* SASL login */
+};
+
+/* txtable_put - note n for the transaction k (replacing an older one) */
+void txtable_put(const struct tx_key *k, const struct tx_note *n);
+/* txtable_take - the note of transaction k into n, and removed from
+ * the table: a note serves one message; 0 when none (or expired) */
+int txtable_take(const struct tx_key *k, struct tx_note *n);
+/* txtable_drop - forget the note of transaction k (end of message,
+ * abort) */
+void txtable_drop(const struct tx_key *k);
 
 /* ---- pconn.c, ploop.c, mconn.c ---- */
 
