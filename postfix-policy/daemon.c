@@ -21,8 +21,6 @@
 #define _GNU_SOURCE             /* pipe2, accept4 */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -32,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,17 +39,7 @@
 #include "policyproto.h"
 #include "xalloc.h"
 
-#define MAX_LISTEN 16
 #define SHUTDOWN_GRACE_S 30
-
-enum job_kind { JOB_POLICY, JOB_MILTER };
-
-struct listener {
-	int fd;
-	enum job_kind kind;
-	char spec[256];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];  /* unix */
-};
 
 struct job {
 	int fd;
@@ -80,125 +66,6 @@ static void on_signal(int sig)
 		/* the pipe is full: a signal is pending anyway */
 	}
 	errno = saved;
-}
-
-/* ---- listening ---- */
-
-/* listen_one - bind "unix:/path" or "inet:HOST:PORT" */
-static int listen_one(const char *spec, enum job_kind kind,
-		      const struct ms_config *cfg, struct listener *l)
-{
-	int fd = -1, one = 1;
-
-	memset(l, 0, sizeof(*l));
-	l->kind = kind;
-	snprintf(l->spec, sizeof(l->spec), "%s", spec);
-	if (strncmp(spec, "unix:", 5) == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		const char *path = spec + 5;
-		struct stat st;
-
-		if (strlen(path) >= sizeof(sa.sun_path) || path[0] != '/') {
-			dlog(LOG_ERR, "%s: a unix socket needs an absolute path shorter than %zu bytes",
-			     spec, sizeof(sa.sun_path));
-			return -1;
-		}
-		strcpy(sa.sun_path, path);
-		/* a socket left by a daemon that died goes; anything else stays */
-		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
-			goto fail;
-		}
-		strcpy(l->path, path);
-		if (chmod(path, cfg->socket_mode) != 0) {
-			dlog(LOG_ERR, "%s: chmod: %s", spec, strerror(errno));
-			goto fail;
-		}
-		if (*cfg->socket_group) {
-			struct group *gr = getgrnam(cfg->socket_group);
-
-			if (!gr || chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-				dlog(LOG_ERR, "%s: socket_group %s: %s", spec,
-				     cfg->socket_group,
-				     gr ? strerror(errno) : "no such group");
-				goto fail;
-			}
-		}
-	} else if (strncmp(spec, "inet:", 5) == 0) {
-		char host[200];
-		const char *colon = strrchr(spec + 5, ':');
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-		struct addrinfo *ai = NULL;
-		int e;
-
-		if (!colon || colon == spec + 5 ||
-		    (size_t)(colon - (spec + 5)) >= sizeof(host)) {
-			dlog(LOG_ERR, "%s: expected inet:HOST:PORT", spec);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - (spec + 5)),
-			 spec + 5);
-		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-			memmove(host, host + 1, strlen(host));
-			host[strlen(host) - 1] = 0;
-		}
-		e = getaddrinfo(host, colon + 1, &hints, &ai);
-		if (e != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, gai_strerror(e));
-			return -1;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0)
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
-			freeaddrinfo(ai);
-			goto fail;
-		}
-		freeaddrinfo(ai);
-	} else {
-		dlog(LOG_ERR, "%s: expected unix:/path or inet:HOST:PORT", spec);
-		return -1;
-	}
-	if (listen(fd, 256) != 0) {
-		dlog(LOG_ERR, "%s: listen: %s", spec, strerror(errno));
-		goto fail;
-	}
-	l->fd = fd;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (l->path[0])
-		unlink(l->path);
-	return -1;
-}
-
-/* listen_all - every address of a setting; -1 on the first failure */
-static int listen_all(const char *value, enum job_kind kind,
-		      const struct ms_config *cfg, struct listener *ls,
-		      size_t *n)
-{
-	char *copy = xstrdup(value), *tok, *save = NULL;
-	int rc = 0;
-
-	for (tok = strtok_r(copy, " ,\t", &save); tok && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save)) {
-		if (*n == MAX_LISTEN) {
-			dlog(LOG_ERR, "more than %d listening addresses", MAX_LISTEN);
-			rc = -1;
-		} else if (listen_one(tok, kind, cfg, &ls[*n]) == 0) {
-			(*n)++;
-		} else {
-			rc = -1;
-		}
-	}
-	free(copy);
-	return rc;
 }
 
 /* ---- the pool ---- */
@@ -313,21 +180,6 @@ static void pool_stop(void)
 
 /* ---- the daemon ---- */
 
-static int write_pid_file(const char *path)
-{
-	char tmp[4200];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		dlog(LOG_ERR, "pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static void go_background(void)
 {
 	pid_t pid = fork();
@@ -386,6 +238,7 @@ int main(int argc, char **argv)
 	struct ms_error err;
 	struct sigaction sa;
 	char pid_file[4096] = "";
+	int pid_fd = -1;
 
 	while ((opt = getopt(argc, argv, "c:fsth")) != -1) {
 		switch (opt) {
@@ -408,6 +261,10 @@ int main(int argc, char **argv)
 			return 1;       /* spawn: Postfix sees the connection drop */
 		return 1;
 	}
+	if (listen_check(path, &g->cfg) != 0) {
+		gen_release(g);
+		return 1;
+	}
 	if (test_only) {
 		printf("%s: ok\n", path);
 		gen_release(g);
@@ -424,21 +281,34 @@ int main(int argc, char **argv)
 		dlog(LOG_ERR, "%s: neither policy_listen nor milter_listen is set", path);
 		return 1;
 	}
+	/* a second instance started by mistake must not take the sockets
+	 * over: when it exits, the running one would be unreachable */
+	if (*g->cfg.pid_file) {
+		snprintf(pid_file, sizeof(pid_file), "%s", g->cfg.pid_file);
+		pid_fd = pidfile_lock(pid_file);
+		if (pid_fd == -2)
+			return 1;
+		if (pid_fd < 0)
+			pid_file[0] = 0;        /* logged; the sockets still tell */
+	}
+	if (listen_in_use(g->cfg.policy_listen) || listen_in_use(g->cfg.milter_listen)) {
+		if (pid_fd >= 0)
+			close(pid_fd);  /* not ours to remove: it may be the other's */
+		return 1;
+	}
 	if (listen_all(g->cfg.policy_listen, JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
 	    listen_all(g->cfg.milter_listen, JOB_MILTER, &g->cfg, ls, &nls) != 0) {
-		for (i = 0; i < nls; i++) {
-			close(ls[i].fd);
-			if (ls[i].path[0])
-				unlink(ls[i].path);
-		}
+		for (i = 0; i < nls; i++)
+			listen_close(&ls[i], 1);
+		if (pid_fd >= 0)
+			pidfile_remove(pid_fd, pid_file);
 		return 1;
 	}
 	if (!foreground)
 		go_background();
-	if (*g->cfg.pid_file) {
-		snprintf(pid_file, sizeof(pid_file), "%s", g->cfg.pid_file);
-		if (write_pid_file(pid_file) != 0)
-			pid_file[0] = 0;
+	if (pid_fd >= 0 && pidfile_write(pid_fd, pid_file) != 0) {
+		pidfile_remove(pid_fd, pid_file);
+		pid_fd = -1;
 	}
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		dlog(LOG_ERR, "pipe: %s", strerror(errno));
@@ -513,15 +383,12 @@ int main(int argc, char **argv)
 				pool_add(fd, ls[i].kind);
 		}
 	}
-	for (i = 0; i < nls; i++) {
-		close(ls[i].fd);
-		if (ls[i].path[0])
-			unlink(ls[i].path);
-	}
+	for (i = 0; i < nls; i++)
+		listen_close(&ls[i], 1);
 	ploop_stop();
 	pool_stop();
-	if (pid_file[0])
-		unlink(pid_file);
+	if (pid_fd >= 0)
+		pidfile_remove(pid_fd, pid_file);
 	dlog(LOG_INFO, "stopped");
 	return rc;
 }

@@ -118,6 +118,43 @@ int txtable_take(const struct tx_key *k, struct tx_note *n);
  * abort) */
 void txtable_drop(const struct tx_key *k);
 
+/* ---- listen.c ---- */
+
+#define MAX_LISTEN 16
+#define LISTEN_BACKLOG 256
+
+enum job_kind { JOB_POLICY, JOB_MILTER };
+
+struct listener {
+	int fd;
+	enum job_kind kind;
+	char spec[256];
+	char path[108];                 /* unix: the socket's path */
+};
+
+/* listen_check - the listening addresses and socket_group, which the
+ * parser cannot check; each error logged naming file and line; 0/-1 */
+int listen_check(const char *file, const struct ms_config *cfg);
+/* listen_in_use - 1 when another process answers on a unix socket of
+ * value (logged: "already running") */
+int listen_in_use(const char *value);
+/* listen_all - bind every address of value into ls[*n...]; -1 on the
+ * first failure (logged) */
+int listen_all(const char *value, enum job_kind kind,
+	       const struct ms_config *cfg, struct listener *ls, size_t *n);
+/* listen_close - close it; with unlink_path, remove its unix socket */
+void listen_close(struct listener *l, int unlink_path);
+
+/* ---- pidfile.c ---- */
+
+/* pidfile_lock - path opened and locked: its descriptor; -1 an error,
+ * -2 another instance holds it (both logged) */
+int pidfile_lock(const char *path);
+/* pidfile_write - our pid into it */
+int pidfile_write(int fd, const char *path);
+/* pidfile_remove - unlink path, release the lock */
+void pidfile_remove(int fd, const char *path);
+
 /* ---- pconn.c, ploop.c, mconn.c ---- */
 
 /* policy_answer - the first complete request of p[0..len) answered

@@ -77,8 +77,11 @@ conf() {
 		printf 'socket_mode = 0600\n'
 		printf 'dns_resolver = 127.0.0.1:9\n'
 		printf 'dns_timeout = 100ms\n'
-		for l in "$@"; do printf '%s\n' "$l"; done
-	} > "$n.conf"
+	} | while IFS= read -r d; do    # a LINE given replaces its default
+		for l in "$@"; do [ "${l%% =*}" = "${d%% =*}" ] && continue 2; done
+		printf '%s\n' "$d"
+	done > "$n.conf"
+	for l in "$@"; do printf '%s\n' "$l"; done >> "$n.conf"
 }
 # msg FILE FROM: a small message
 msg() {
@@ -136,6 +139,71 @@ $PROBE milterx "$MS" m-boss @qid=QX1 @addr=192.0.2.66 @sender=x@evil.example > r
 ! signed r7 && ok "1: a second unauthenticated session with the queue id of the note: not signed" \
 	|| nok "1: second session: $(oneline < r7)"
 stop "$PID"
+
+# --- 15c. -t checks what the parser cannot, naming file and line ---------
+# tcheck NAME WANT LINE...: -t on a configuration of the good one and
+# LINEs (at its end): exit 1 and WANT (a fixed string; @N@ the line of
+# the last LINE) in what it says; "ok" for WANT: exit 0
+tcheck() {
+	local name=$1 want=$2 out rc
+	shift 2
+	conf tc "$@"
+	want=${want//@N@/$(wc -l < tc.conf)}
+	out=$(timeout 10 "$PD" -t -c tc.conf 2>&1)
+	rc=$?
+	if [ "$want" = ok ]; then
+		[ $rc = 0 ] && [ "$out" = "tc.conf: ok" ] && ok "15c: -t: $name" || nok "15c: -t: $name - status $rc: $out"
+	else
+		[ $rc = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && ok "15c: -t: $name ($want)" \
+			|| nok "15c: -t: $name - status $rc, wanted \"$want\": $out"
+	fi
+}
+tcheck "a good configuration" ok 'socket_group = root'
+tcheck "an unknown socket_group" "tc.conf:@N@: socket_group no-such-group-xyz: no such group" \
+	'socket_group = no-such-group-xyz'
+tcheck "policy_listen without a port" "tc.conf:@N@: policy_listen inet:127.0.0.1: expected inet:HOST:PORT" \
+	'# a comment' 'policy_listen = inet:127.0.0.1'
+tcheck "a port out of range" "tc.conf:@N@: milter_listen inet:127.0.0.1:99999: the port must be a number from 1 to 65535" \
+	'milter_listen = inet:127.0.0.1:99999'
+tcheck "a relative unix path" "tc.conf:@N@: milter_listen unix:run/m.sock: a unix socket needs an absolute path" \
+	'milter_listen = unix:run/m.sock'
+tcheck "an unknown scheme" "tc.conf:@N@: policy_listen tcp:1.2.3.4:5: expected unix:/path or inet:HOST:PORT" \
+	'policy_listen = tcp:1.2.3.4:5'
+tcheck "a host that does not resolve" "tc.conf:@N@: policy_listen inet:no-such-host.invalid:10025: no-such-host.invalid:" \
+	'policy_listen = inet:no-such-host.invalid:10025'
+conf tc 'socket_group = no-such-group-xyz'
+n=$(wc -l < tc.conf)
+timeout 10 "$PD" -f -c tc.conf 2> tc.log
+rc=$?
+[ $rc = 1 ] && grep -qF "tc.conf:$n: socket_group no-such-group-xyz: no such group" tc.log && [ ! -e tc/policy.sock ] \
+	&& ok "15c: the daemon does not start with an unknown socket_group, naming file and line" \
+	|| nok "15c: start with an unknown group: status $rc: $(oneline < tc.log)"
+
+# --- 15b. a second instance refuses to start -------------------------------
+conf d2
+start d2 d2.conf || nok "15b: d2 starts - $(oneline < d2.log)"
+D2=$PID
+timeout 10 "$PD" -f -c d2.conf 2> d2b.log
+rc=$?
+[ $rc = 1 ] && grep -q "already running: pid file $T/d2/pd.pid is locked by process $D2; not starting" d2b.log \
+	&& ok "15b: a second instance with the same pid file: exits 1, \"already running\", names the pid" \
+	|| nok "15b: second instance: status $rc: $(oneline < d2b.log)"
+sed 's|^pid_file = .*|pid_file = '"$T"'/d2/other.pid|' d2.conf > d2c.conf
+timeout 10 "$PD" -f -c d2c.conf 2> d2c.log
+rc=$?
+[ $rc = 1 ] && grep -q "already running: another process answers on unix:$T/d2/policy.sock; not starting" d2c.log \
+	&& ok "15b: another pid file, the same sockets: exits 1, \"already running\", names the socket" \
+	|| nok "15b: second instance, other pid file: status $rc: $(oneline < d2c.log)"
+a=$($PROBE policy "unix:$T/d2/policy.sock" sender=a@example.org)
+[ "$a" = action=DUNNO ] && [ "$(cat d2/pd.pid)" = "$D2" ] && [ -S d2/milter.sock ] && ! gone "$D2" \
+	&& ok "15b: the running one still answers, its pid file and sockets in place" \
+	|| nok "15b: after the second instances: policy $a, pid file $(cat d2/pd.pid 2>&1), $(ls d2)"
+kill -KILL "$D2"; wait "$D2" 2> /dev/null
+start d2 d2.conf && ok "15b: after a crash (pid file and sockets left, unlocked) the daemon starts" \
+	|| nok "15b: restart after SIGKILL: $(tail -3 d2.log | oneline)"
+stop "$PID"
+[ ! -e d2/pd.pid ] && [ ! -e d2/policy.sock ] && ok "15b: a stopped daemon removes its pid file and sockets" \
+	|| nok "15b: left after SIGTERM: $(ls d2)"
 
 echo "# took $SECONDS s"
 [ $fails = 0 ]
