@@ -271,6 +271,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	policyd_request_timeout_ms = g->cfg.request_timeout_ms;
+	policyd_packet_timeout_ms = g->cfg.packet_timeout_ms;
+	policyd_message_timeout_ms = g->cfg.message_timeout_ms;
 	max_threads = g->cfg.max_connections;
 	gen_install(g);
 	signal(SIGPIPE, SIG_IGN);

@@ -19,6 +19,8 @@ static unsigned long gen_next_id = 1;
 static volatile sig_atomic_t stopping;
 static int log_stderr;
 unsigned policyd_request_timeout_ms = 300000;   /* set at start */
+unsigned policyd_packet_timeout_ms = 60000;
+unsigned policyd_message_timeout_ms = 1800000;
 
 int daemon_stopping(void)
 {

@@ -25,6 +25,7 @@
 #include <syslog.h>
 
 #include "milterproto.h"
+#include "msclock.h"
 #include "policyd.h"
 #include "xalloc.h"
 
@@ -57,6 +58,8 @@ struct mconn {
 	char sender[TXT_SENDER];        /* of MAIL, without <>; "" for <> */
 	int sender_ok;                  /* sender fits: a note may match */
 	struct policy_msg *msg;         /* the message being received */
+	uint64_t pkt_start;             /* ms: first bytes of an incomplete packet */
+	uint64_t msg_start;             /* ms: MAIL of the transaction; 0 = none */
 	struct buf line;                /* one rebuilt header field */
 	struct buf out;                 /* replies */
 };
@@ -167,6 +170,7 @@ static void mc_end_message(struct mconn *m)
 		txtable_drop(&k);
 	policy_msg_free(m->msg);
 	m->msg = NULL;
+	m->msg_start = 0;
 }
 
 /* mc_set_sender - the envelope sender of MAIL ("<addr>" and ESMTP
@@ -235,6 +239,8 @@ static int mc_begin_message(struct mconn *m)
 	if (!p)
 		return -1;
 	auth = mc_auth_user(m, user, sizeof(user));
+	if (!m->msg_start)
+		m->msg_start = ms_clock_ms();   /* an MTA that sent no MAIL */
 	f.txid = *qid ? qid : NULL;
 	f.auth_user = auth;
 	f.local_submission = mc_is_local(m);
@@ -402,6 +408,7 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		m->sender_ok = 0;
 		mc_end_message(m);
 		mc_set_sender(m, s[0]);
+		m->msg_start = ms_clock_ms();
 		return mc_continue(m, SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
 		return mc_continue(m, SMFIP_NR_RCPT);
@@ -458,6 +465,54 @@ bad:
 	return -1;
 }
 
+/* mc_deadline - by when what is being received must be complete: the
+ * packet begun (packet_timeout) and the transaction (message_timeout),
+ * whichever comes first; 0 for none */
+static uint64_t mc_deadline(const struct mconn *m)
+{
+	uint64_t d = 0;
+
+	if (m->pkt_start)
+		d = m->pkt_start + policyd_packet_timeout_ms;
+	if (m->msg_start) {
+		uint64_t md = m->msg_start + policyd_message_timeout_ms;
+
+		if (!d || md < d)
+			d = md;
+	}
+	return d;
+}
+
+/* mc_fill - more bytes for an incomplete packet; 0, or -1 to close
+ * (end of file, an error, a deadline: logged) */
+static int mc_fill(struct mconn *m)
+{
+	struct conn *c = m->c;
+	int r;
+
+	if (c->rpos < c->rbuf.len && !m->pkt_start)
+		m->pkt_start = ms_clock_ms();
+	/* between messages a shutdown may close us */
+	c->idle_ok = m->msg == NULL && c->rpos == c->rbuf.len;
+	c->deadline = mc_deadline(m);
+	r = conn_fill(c);
+	if (r > 0)
+		return 0;
+	if (r < 0 && c->deadline && ms_clock_ms() >= c->deadline) {
+		if (m->msg_start && ms_clock_ms() >= m->msg_start + policyd_message_timeout_ms)
+			dlog(LOG_WARNING, "%s: milter client: message not complete after %u ms (message_timeout); closing",
+			     *mc_macro(m, "i") ? mc_macro(m, "i") : "NOQUEUE",
+			     policyd_message_timeout_ms);
+		else
+			dlog(LOG_WARNING, "milter client: a packet not complete after %u ms (packet_timeout); closing",
+			     policyd_packet_timeout_ms);
+	} else if (m->msg) {
+		dlog(LOG_WARNING, "%s: milter client went away within a message",
+		     mc_macro(m, "i"));
+	}
+	return -1;
+}
+
 /* milter_serve - one milter client until it closes */
 void milter_serve(struct worker *w, struct conn *c)
 {
@@ -479,17 +534,11 @@ void milter_serve(struct worker *w, struct conn *c)
 			break;
 		}
 		if (used == 0) {
-			/* between messages a shutdown may close us */
-			c->idle_ok = m->msg == NULL && c->rpos == c->rbuf.len;
-			r = conn_fill(c);
-			if (r <= 0) {
-				if (m->msg)
-					dlog(LOG_WARNING, "%s: milter client went away within a message",
-					     mc_macro(m, "i"));
+			if (mc_fill(m) != 0)
 				break;
-			}
 			continue;
 		}
+		m->pkt_start = 0;
 		r = mc_packet(m, &pkt);
 		conn_consume(c, (size_t)used);
 		if (r != 0)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
 
@@ -136,10 +137,12 @@ long policy_answer(struct worker *w, const unsigned char *p, size_t len,
 }
 
 /* policy_serve - one policy client until it closes (blocking reads:
- * the spawn(8) mode) */
+ * the spawn(8) mode); a request begun must be complete within
+ * packet_timeout */
 void policy_serve(struct worker *w, struct conn *c)
 {
 	struct buf out;
+	uint64_t started = 0;           /* first bytes of this request */
 
 	buf_init(&out, 4096);
 	for (;;) {
@@ -150,14 +153,21 @@ void policy_serve(struct worker *w, struct conn *c)
 		if (used < 0)
 			break;
 		if (used == 0) {
+			if (avail && !started)
+				started = ms_clock_ms();
 			c->idle_ok = avail == 0;
+			c->deadline = started ? started + policyd_packet_timeout_ms : 0;
 			r = conn_fill(c);
 			if (r == 0 && avail)
 				dlog(LOG_WARNING, "policy client: closed within a request");
+			if (r < 0 && started && ms_clock_ms() >= c->deadline)
+				dlog(LOG_WARNING, "policy client: a request not complete after %u ms (packet_timeout); closing",
+				     policyd_packet_timeout_ms);
 			if (r <= 0)
 				break;
 			continue;
 		}
+		started = 0;
 		conn_consume(c, (size_t)used);
 		if (conn_write(c, out.data, out.len) != 0)
 			break;

@@ -13,7 +13,9 @@
  * are read until the socket has no more; every complete request in
  * them is answered in order; replies go out at once, or when the
  * socket takes them.  Idle connections are closed after
- * request_timeout; at a shutdown every connection is closed (between
+ * request_timeout, and one whose request is not complete packet_timeout
+ * after its first bytes (a client dripping a byte now and then would
+ * otherwise hold its connection forever); at a shutdown every connection is closed (between
  * requests, where a policy client always is once answered).
  */
 #include <errno.h>
@@ -41,6 +43,7 @@ struct pl_conn {
 	struct buf in, out;
 	size_t in_pos, out_pos;
 	uint64_t last;                  /* ms_clock_ms of the last activity */
+	uint64_t started;               /* first bytes of an unanswered request */
 	struct pl_conn *prev, *next;
 };
 
@@ -186,6 +189,10 @@ static int pl_input(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
 		buf_truncate(&c->in, left);
 		c->in_pos = 0;
 	}
+	if (!c->in.len)
+		c->started = 0;
+	else if (!c->started)
+		c->started = c->last;
 	if (pl_flush(lp, c) < 0)
 		return -1;
 	if (eof) {
@@ -241,8 +248,13 @@ static void *pl_main(void *arg)
 
 			for (; c; c = nx) {
 				nx = c->next;
-				if (now - c->last > pl_timeout_ms)
+				if (c->started && now - c->started > policyd_packet_timeout_ms) {
+					dlog(LOG_WARNING, "policy client: a request not complete after %u ms (packet_timeout); closing",
+					     policyd_packet_timeout_ms);
 					pl_close(lp, c);
+				} else if (now - c->last > pl_timeout_ms) {
+					pl_close(lp, c);
+				}
 			}
 			next_sweep = now + PL_TICK_MS;
 		}

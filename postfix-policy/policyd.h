@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "config.h"
 #include "policy.h"
@@ -34,19 +35,24 @@ struct worker {
 	struct policy *engine;
 };
 
-/* a client connection: buffered reads with the idle timeout */
+/* a client connection: buffered reads with the idle timeout, and a
+ * deadline the caller sets for what must be complete by then */
 struct conn {
 	int in, out;
 	struct buf rbuf;
 	size_t rpos;                    /* bytes of rbuf already used */
-	unsigned timeout_ms;
+	unsigned timeout_ms;            /* idle: restarts with each read */
+	uint64_t deadline;              /* ms_clock_ms; 0 = none */
 	int idle_ok;                    /* may be closed for a shutdown */
 	int timed_reads;                /* in is a socket with SO_RCVTIMEO */
 };
 
-/* the idle timeout of client connections (request_timeout), read once
- * at start (daemon.c) */
+/* the timeouts of client connections, read once at start (daemon.c):
+ * idle (request_timeout), one whole packet or policy request
+ * (packet_timeout), one whole milter transaction (message_timeout) */
 extern unsigned policyd_request_timeout_ms;
+extern unsigned policyd_packet_timeout_ms;
+extern unsigned policyd_message_timeout_ms;
 
 /* ---- engine.c ---- */
 
@@ -82,7 +88,8 @@ void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
 	       size_t max);
 void conn_free(struct conn *c);
 /* conn_fill - read more bytes: 1 got some, 0 end of file, -1 error,
- * timeout or (when idle_ok) a shutdown */
+ * the idle timeout or c->deadline passed (errno ETIMEDOUT), or (when
+ * idle_ok) a shutdown */
 int conn_fill(struct conn *c);
 /* conn_consume - drop n used bytes from the front */
 void conn_consume(struct conn *c, size_t n);

@@ -205,5 +205,36 @@ stop "$PID"
 [ ! -e d2/pd.pid ] && [ ! -e d2/policy.sock ] && ok "15b: a stopped daemon removes its pid file and sockets" \
 	|| nok "15b: left after SIGTERM: $(ls d2)"
 
+# --- 4. a client dripping bytes does not keep its connection --------------
+# within() GOT LO HI: GOT is "closed after N s" with LO <= N <= HI
+within() {
+	case $1 in "closed after "*) ;; *) return 1 ;; esac
+	awk -v n="${1#closed after }" -v lo="$2" -v hi="$3" 'BEGIN { n += 0; exit !(n >= lo && n <= hi) }'
+}
+conf d4 'request_timeout = 3s' 'packet_timeout = 2s' 'message_timeout = 4s'
+start d4 d4.conf || nok "4: d4 starts - $(oneline < d4.log)"
+D4=$PID
+$PROBE drip "unix:$T/d4/policy.sock" policy 0.5 10 > dr1 2>&1 &
+$PROBE drip "unix:$T/d4/milter.sock" milter 0.5 10 > dr2 2>&1 &
+$PROBE drip "unix:$T/d4/milter.sock" message 0.5 10 > dr3 2>&1 &
+wait $(jobs -p | grep -v "^$D4$")
+r=$(cat dr1)
+within "$r" 1.5 4.5 && grep -q 'policy client: a request not complete after 2000 ms (packet_timeout); closing' d4.log \
+	&& ok "4: policy: a request dripped a byte every 0.5 s is closed at packet_timeout (2 s): $r" \
+	|| nok "4: policy drip: $r; log: $(grep -i 'policy client' d4.log | oneline)"
+r=$(cat dr2)
+within "$r" 1.5 4.5 && grep -q 'milter client: a packet not complete after 2000 ms (packet_timeout); closing' d4.log \
+	&& ok "4: milter: a packet dripped a byte every 0.5 s is closed at packet_timeout (2 s): $r" \
+	|| nok "4: milter drip: $r; log: $(grep -i 'milter client' d4.log | oneline)"
+r=$(cat dr3)
+within "$r" 3.5 6.5 && grep -q 'PROBE1: milter client: message not complete after 4000 ms (message_timeout); closing' d4.log \
+	&& ok "4: milter: a message of whole packets every 0.5 s that never ends is closed at message_timeout (4 s): $r" \
+	|| nok "4: milter message drip: $r; log: $(grep -i 'milter client' d4.log | oneline)"
+a=$($PROBE policy "unix:$T/d4/policy.sock" sender=a@example.org)
+$PROBE milterx "unix:$T/d4/milter.sock" m-boss > r8 2>&1
+[ "$a" = action=DUNNO ] && grep -q '^insheader 0 Authentication-Results:' r8 && tail -1 r8 | grep -qx continue \
+	&& ok "4: ... and the daemon serves the next clients" || nok "4: after the drips: policy $a, milter $(oneline < r8)"
+stop "$D4"
+
 echo "# took $SECONDS s"
 [ $fails = 0 ]
