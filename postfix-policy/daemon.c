@@ -29,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "milterproto.h"
+#include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
 #include "xalloc.h"
@@ -53,6 +55,7 @@ static pthread_cond_t pool_gone = PTHREAD_COND_INITIALIZER;
 static struct job *queue;
 static size_t q_head, q_len, q_cap;
 static unsigned n_threads, n_idle, max_threads;
+static unsigned n_milter;               /* connections queued or in service */
 
 
 static int sig_pipe[2] = { -1, -1 };
@@ -105,6 +108,8 @@ static void *worker_main(void *arg)
 		serve_job(&w, &j);
 		pthread_mutex_lock(&pool_lock);
 		n_idle++;
+		n_milter--;
+		daemon_wake();          /* the listener may be polled again */
 	}
 	n_idle--;
 	pthread_mutex_unlock(&pool_lock);
@@ -118,10 +123,21 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* pool_full - are max_connections milter connections in service?  The
+ * listener is then not polled: new ones wait in the listen queue */
+static int pool_full(void)
+{
+	int full;
+
+	pthread_mutex_lock(&pool_lock);
+	full = n_milter >= max_threads;
+	pthread_mutex_unlock(&pool_lock);
+	return full;
+}
+
 /* pool_add - queue a connection; start a thread when none is idle */
 static void pool_add(int fd, enum job_kind kind)
 {
-	static time_t warned;
 	pthread_t t;
 	pthread_attr_t attr;
 
@@ -139,6 +155,7 @@ static void pool_add(int fd, enum job_kind kind)
 	}
 	queue[(q_head + q_len) % q_cap] = (struct job){ fd, kind };
 	q_len++;
+	n_milter++;
 	if (n_idle < q_len && n_threads < max_threads) {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -151,10 +168,6 @@ static void pool_add(int fd, enum job_kind kind)
 			     strerror(errno));
 		}
 		pthread_attr_destroy(&attr);
-	} else if (n_idle < q_len && time(NULL) != warned) {
-		warned = time(NULL);
-		dlog(LOG_WARNING, "all %u connections busy (max_connections); %zu waiting",
-		     n_threads, q_len - n_idle);
 	}
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
@@ -176,6 +189,210 @@ static void pool_stop(void)
 		dlog(LOG_WARNING, "%u connections still busy after %d s; exiting",
 		     n_threads, SHUTDOWN_GRACE_S);
 	pthread_mutex_unlock(&pool_lock);
+}
+
+/* ---- descriptors and accepting ---- */
+
+/* what the daemon holds besides client connections: standard streams,
+ * listeners, pipes, the policy loops' epolls, syslog, files read at a
+ * reload; and what a milter connection costs: its socket and its
+ * worker's engine (a Redis connection, the resolver's sockets) */
+#define FD_RESERVE 32
+#define FD_PER_MILTER 3
+#define FD_WANT_MAX 1048576             /* when the hard limit is unlimited */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 2000
+#define WARN_EVERY_MS 10000
+
+/* a warning at most every WARN_EVERY_MS, saying how many were held back */
+struct ratelimit {
+	uint64_t next;
+	unsigned held;
+};
+
+/* ratelimit_ok - may a warning go out now?  *held: how many did not */
+static int ratelimit_ok(struct ratelimit *rl, uint64_t now, unsigned *held)
+{
+	if (now < rl->next) {
+		rl->held++;
+		return 0;
+	}
+	*held = rl->held;
+	rl->held = 0;
+	rl->next = now + WARN_EVERY_MS;
+	return 1;
+}
+
+struct acceptor {
+	uint64_t paused_until;          /* after EMFILE: no listener polled */
+	unsigned backoff_ms;
+	unsigned max_policy;
+	struct ratelimit emfile, milter_cap, policy_cap;
+};
+
+/* fd_limit_setup - the soft descriptor limit raised to the hard one
+ * (each client connection costs one), and how many connections that
+ * holds, said at start */
+static void fd_limit_setup(const struct ms_config *cfg)
+{
+	struct rlimit rl;
+	unsigned long long was, now, room, need;
+	char raised[64] = "";
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? FD_WANT_MAX : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			dlog(LOG_WARNING, "cannot raise the open file limit from %llu to %llu: %s",
+			     was, (unsigned long long)rl.rlim_cur, strerror(errno));
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	now = rl.rlim_cur;
+	if (now != was)
+		snprintf(raised, sizeof(raised), " (raised from %llu)", was);
+	room = now > FD_RESERVE ? now - FD_RESERVE : 0;
+	need = (unsigned long long)cfg->max_connections * FD_PER_MILTER +
+	       cfg->max_policy_connections;
+	dlog(LOG_INFO, "open files: limit %llu%s; room for about %llu client connections (max_connections %u, max_policy_connections %u)",
+	     now, raised, room, cfg->max_connections, cfg->max_policy_connections);
+	if (need > room)
+		dlog(LOG_WARNING, "open files: max_connections %u and max_policy_connections %u may need %llu descriptors, more than the limit leaves; past it new connections wait in the listen queue until some close",
+		     cfg->max_connections, cfg->max_policy_connections, need);
+}
+
+/* kind_full - may no more connections of this kind be taken?  (warned,
+ * rate-limited, as the listener goes unpolled) */
+static int kind_full(struct acceptor *a, enum job_kind kind, uint64_t now)
+{
+	unsigned held;
+
+	if (kind == JOB_MILTER) {
+		if (!pool_full())
+			return 0;
+		if (ratelimit_ok(&a->milter_cap, now, &held))
+			dlog(LOG_WARNING, "all %u milter connections busy (max_connections); new ones wait in the listen queue",
+			     max_threads);
+		return 1;
+	}
+	if (ploop_count() < a->max_policy)
+		return 0;
+	if (ratelimit_ok(&a->policy_cap, now, &held))
+		dlog(LOG_WARNING, "all %u policy connections in use (max_policy_connections); new ones wait in the listen queue",
+		     a->max_policy);
+	return 1;
+}
+
+/* accept_failed - after an accept error: out of descriptors or memory
+ * backs every listener off (polling it again at once would find the
+ * same connection and spin), with a rate-limited warning */
+static void accept_failed(struct acceptor *a, const struct listener *l,
+			  uint64_t now)
+{
+	int e = errno;
+	unsigned held;
+
+	if (e == EINTR || e == EAGAIN || e == ECONNABORTED)
+		return;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (a->backoff_ms > BACKOFF_MAX_MS)
+			a->backoff_ms = BACKOFF_MAX_MS;
+		a->paused_until = now + a->backoff_ms;
+		if (ratelimit_ok(&a->emfile, now, &held))
+			dlog(LOG_WARNING, "accept on %s: %s; not accepting for %u ms (%u more since the last warning)",
+			     l->spec, strerror(e), a->backoff_ms, held);
+		return;
+	}
+	dlog(LOG_WARNING, "accept on %s: %s", l->spec, strerror(e));
+}
+
+/* accept_one - a connection from a listener that polled readable */
+static void accept_one(struct acceptor *a, const struct listener *l)
+{
+	int fd, one = 1;
+
+	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		accept_failed(a, l, ms_clock_ms());
+		return;
+	}
+	a->backoff_ms = 0;
+	if (!l->path[0])        /* TCP: no Nagle stalls */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (l->kind == JOB_POLICY)
+		ploop_add(fd);
+	else
+		pool_add(fd, l->kind);
+}
+
+/* on_signals - what the signal pipe holds: SIGHUP reloads, SIGTERM
+ * and SIGINT stop, 0 is a wake-up (a connection ended: a listener held
+ * back by a cap may be polled again) */
+static void on_signals(const char *path)
+{
+	struct ms_error err;
+	unsigned char sig;
+
+	while (read(sig_pipe[0], &sig, 1) == 1) {
+		if (sig == 0)
+			continue;
+		if (sig == SIGHUP) {
+			struct generation *ng = gen_load(path, &err);
+
+			if (ng) {
+				gen_install(ng);
+				dlog(LOG_INFO, "reloaded %s", path);
+			} else {
+				dlog(LOG_ERR, "reload failed, keeping the running configuration: %s",
+				     err.msg);
+			}
+		} else {
+			dlog(LOG_INFO, "signal %d: stopping", sig);
+			daemon_set_stopping();
+		}
+	}
+}
+
+/* accept_loop - accept and hand out connections, and read signals,
+ * until a shutdown; a listener is not polled while its kind is at its
+ * cap (connections wait in the listen queue) or for a while after
+ * accept ran out of descriptors; 0, or 1 on a poll error */
+static int accept_loop(struct listener *ls, size_t nls, const char *path,
+		       const struct ms_config *cfg)
+{
+	struct acceptor a = { .max_policy = cfg->max_policy_connections };
+	struct pollfd pfd[MAX_LISTEN + 1];
+	size_t which[MAX_LISTEN], np, i;
+
+	while (!daemon_stopping()) {
+		uint64_t now = ms_clock_ms();
+		int paused = now < a.paused_until, full[2], r;
+
+		full[JOB_POLICY] = kind_full(&a, JOB_POLICY, now);
+		full[JOB_MILTER] = kind_full(&a, JOB_MILTER, now);
+		for (i = np = 0; i < nls; i++) {
+			if (paused || full[ls[i].kind])
+				continue;
+			pfd[np] = (struct pollfd){ .fd = ls[i].fd, .events = POLLIN };
+			which[np++] = i;
+		}
+		pfd[np] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+		r = poll(pfd, np + 1, paused ? (int)(a.paused_until - now) : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			dlog(LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd[np].revents & POLLIN)
+			on_signals(path);
+		for (i = 0; i < np && !daemon_stopping(); i++)
+			if (pfd[i].revents & POLLIN)
+				accept_one(&a, &ls[which[i]]);
+	}
+	return 0;
 }
 
 /* ---- the daemon ---- */
@@ -232,7 +449,6 @@ int main(int argc, char **argv)
 	const char *path = MAILSEAL_DEFAULT_CONFIG;
 	int foreground = 0, stdio_mode = 0, test_only = 0, opt, rc = 0;
 	struct listener ls[MAX_LISTEN];
-	struct pollfd pfd[MAX_LISTEN + 1];
 	size_t nls = 0, i;
 	struct generation *g;
 	struct ms_error err;
@@ -322,6 +538,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	daemon_set_wake_fd(sig_pipe[1]);
+	fd_limit_setup(&g->cfg);
 	if (*g->cfg.policy_listen && ploop_start() != 0)
 		return 1;
 	for (i = 0; i < nls; i++)
@@ -329,62 +547,7 @@ int main(int argc, char **argv)
 		     ls[i].kind == JOB_POLICY ? "policy" : "milter", ls[i].spec);
 	dlog(LOG_INFO, "started with %s", path);
 
-	while (!daemon_stopping()) {
-		int r;
-
-		for (i = 0; i < nls; i++)
-			pfd[i] = (struct pollfd){ .fd = ls[i].fd, .events = POLLIN };
-		pfd[nls] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-		r = poll(pfd, nls + 1, -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			dlog(LOG_ERR, "poll: %s", strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (pfd[nls].revents & POLLIN) {
-			unsigned char sig;
-
-			while (read(sig_pipe[0], &sig, 1) == 1) {
-				if (sig == SIGHUP) {
-					struct generation *ng = gen_load(path, &err);
-
-					if (ng) {
-						gen_install(ng);
-						dlog(LOG_INFO, "reloaded %s", path);
-					} else {
-						dlog(LOG_ERR, "reload failed, keeping the running configuration: %s",
-						     err.msg);
-					}
-				} else {
-					dlog(LOG_INFO, "signal %d: stopping", sig);
-					daemon_set_stopping();
-				}
-			}
-		}
-		for (i = 0; i < nls && !daemon_stopping(); i++) {
-			int fd, one = 1;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd < 0) {
-				if (errno != EINTR && errno != EAGAIN &&
-				    errno != ECONNABORTED)
-					dlog(LOG_WARNING, "accept on %s: %s",
-					     ls[i].spec, strerror(errno));
-				continue;
-			}
-			if (!ls[i].path[0])     /* TCP: no Nagle stalls */
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-					   sizeof(one));
-			if (ls[i].kind == JOB_POLICY)
-				ploop_add(fd);
-			else
-				pool_add(fd, ls[i].kind);
-		}
-	}
+	rc = accept_loop(ls, nls, path, &g->cfg);
 	for (i = 0; i < nls; i++)
 		listen_close(&ls[i], 1);
 	ploop_stop();

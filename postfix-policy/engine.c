@@ -32,6 +32,22 @@ void daemon_set_stopping(void)
 	stopping = 1;
 }
 
+static int wake_fd = -1;
+
+void daemon_set_wake_fd(int fd)
+{
+	wake_fd = fd;
+}
+
+/* daemon_wake - a 0 byte on the main thread's signal pipe (full: a
+ * wake-up is pending anyway) */
+void daemon_wake(void)
+{
+	if (wake_fd >= 0 && write(wake_fd, "", 1) < 0) {
+		/* full */
+	}
+}
+
 /* dlog_sink - the library's own messages */
 static void dlog_sink(enum ms_log_level level, const char *msg)
 {

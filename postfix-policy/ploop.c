@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -58,13 +59,22 @@ struct pl_loop {
 };
 
 static struct pl_loop pl_loops[PL_MAX_LOOPS];
+static atomic_uint pl_count;            /* connections handed over, not closed */
 static unsigned pl_nloops, pl_turn;
 static unsigned pl_timeout_ms;
+
+/* pl_gone - one connection less (closed, or never watched) */
+static void pl_gone(void)
+{
+	atomic_fetch_sub(&pl_count, 1);
+	daemon_wake();
+}
 
 static void pl_close(struct pl_loop *lp, struct pl_conn *c)
 {
 	epoll_ctl(lp->epoll, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	pl_gone();
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -87,6 +97,7 @@ static void pl_watch(struct pl_loop *lp, int fd)
 		     strerror(errno));
 		close(fd);
 		free(c);
+		pl_gone();
 		return;
 	}
 	c->fd = fd;
@@ -100,6 +111,7 @@ static void pl_watch(struct pl_loop *lp, int fd)
 		buf_free(&c->in);
 		buf_free(&c->out);
 		free(c);
+		pl_gone();
 		return;
 	}
 	c->next = lp->conns;
@@ -299,6 +311,7 @@ void ploop_add(int fd)
 {
 	struct pl_loop *lp = &pl_loops[pl_turn++ % pl_nloops];
 
+	atomic_fetch_add(&pl_count, 1);
 	pthread_mutex_lock(&lp->lock);
 	if (lp->nnew == lp->capnew) {
 		lp->capnew = lp->capnew ? lp->capnew * 2 : 64;
@@ -309,6 +322,12 @@ void ploop_add(int fd)
 	if (write(lp->wake[1], "", 1) < 0) {
 		/* full: a wake-up is pending already */
 	}
+}
+
+/* ploop_count - policy connections held */
+unsigned ploop_count(void)
+{
+	return atomic_load(&pl_count);
 }
 
 /* ploop_stop - close the connections, end the threads */

@@ -81,6 +81,11 @@ void worker_exit(struct worker *w);
 /* daemon_stopping - has a shutdown been asked for? */
 int daemon_stopping(void);
 void daemon_set_stopping(void);
+/* daemon_wake - tell the main thread that a connection ended (it may
+ * poll a listener held back by a connection cap again); safe from any
+ * thread; daemon_set_wake_fd names the pipe */
+void daemon_wake(void);
+void daemon_set_wake_fd(int fd);
 
 /* ---- conn.c ---- */
 
@@ -175,6 +180,8 @@ void policy_serve(struct worker *w, struct conn *c);
 int ploop_start(void);
 /* ploop_add - hand it an accepted connection */
 void ploop_add(int fd);
+/* ploop_count - policy connections held (for max_policy_connections) */
+unsigned ploop_count(void);
 /* ploop_stop - close its connections, end the thread */
 void ploop_stop(void);
 /* milter_serve - one milter client until it closes */

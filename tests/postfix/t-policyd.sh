@@ -236,5 +236,83 @@ $PROBE milterx "unix:$T/d4/milter.sock" m-boss > r8 2>&1
 	&& ok "4: ... and the daemon serves the next clients" || nok "4: after the drips: policy $a, milter $(oneline < r8)"
 stop "$D4"
 
+# --- 3. out of descriptors, and past the connection caps -----------------
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }     # utime + stime
+nfds() { ls "/proc/$1/fd" 2> /dev/null | wc -l; }
+# load NAME SOCK N: N idle connections held 5 s while the daemon $PID is
+# watched for 2 s: CPU ticks (1/100 s) used, descriptors, log bytes;
+# then, once they are closed, the first answer to a new client (10 s)
+load() {
+	local n=$1 sock=$2 count=$3 t0 i
+	$PROBE hold "$sock" "$count" 5 > "$n.hold" 2>&1 &
+	HOLDER=$!
+	for i in $(seq 1 100); do [ -s "$n.hold" ] && break; sleep 0.05; done
+	sleep 0.5
+	t0=$(ticks "$PID")
+	sleep 2
+	CPU=$(( $(ticks "$PID") - t0 )) FDS=$(nfds "$PID") LOGSZ=$(wc -c < "$n.log")
+	wait "$HOLDER"
+	SERVED=""
+	for i in $(seq 1 50); do
+		case $sock in
+		*policy.sock) SERVED=$($PROBE policy "$sock" sender=a@example.org 2>&1 | tail -1)
+			[ "$SERVED" = action=DUNNO ] && break ;;
+		*) SERVED=$($PROBE milterx "$sock" m-boss 2>&1 | tail -1)
+			[ "$SERVED" = continue ] && break ;;
+		esac
+		sleep 0.2
+	done
+}
+# 3a: 120 idle policy connections with 64 descriptors: accept() fails
+# with EMFILE; the listener backs off, the warning is rate-limited
+conf d3a 'request_timeout = 30s'
+start d3a d3a.conf -n 64 || nok "3: d3a starts under ulimit -n 64 - $(oneline < d3a.log)"
+grep -qE 'info: open files: limit 64; room for about [0-9]+ client connections' d3a.log \
+	&& ok "3: the start-up line says how many connections it can hold: $(grep -o 'open files: .*' d3a.log | head -1)" \
+	|| nok "3: no start-up line on descriptors: $(oneline < d3a.log)"
+load d3a "unix:$T/d3a/policy.sock" 120
+[ "$CPU" -le 40 ] && ok "3: 120 idle policy connections, 64 descriptors: $CPU ticks of CPU in 2 s (at most 40)" \
+	|| nok "3: 120 idle policy connections, 64 descriptors: $CPU ticks of CPU in 2 s"
+[ "$LOGSZ" -le 20000 ] && ok "3: ... the log stays small ($LOGSZ bytes)" || nok "3: log of $LOGSZ bytes: $(tail -3 d3a.log | oneline)"
+grep -q 'warning: accept on unix:.*policy.sock: Too many open files; not accepting for' d3a.log \
+	&& ok "3: ... the EMFILE warning says the listener backs off" || nok "3: no back-off warning: $(tail -3 d3a.log | oneline)"
+[ "$SERVED" = action=DUNNO ] && ok "3: ... a new policy client is served once they close" || nok "3: after the load: $SERVED"
+stop "$PID"
+# 3b: max_policy_connections: past it, connections wait in the listen
+# queue (no descriptor of the daemon's); they are served once some close
+conf d3b 'max_policy_connections = 10' 'request_timeout = 30s'
+start d3b d3b.conf || nok "3: d3b starts - $(oneline < d3b.log)"
+base=$(nfds "$PID")
+load d3b "unix:$T/d3b/policy.sock" 60
+[ "$FDS" -le $((base + 10)) ] && ok "3: max_policy_connections 10, 60 connections: the daemon holds 10 ($FDS descriptors, $base before)" \
+	|| nok "3: max_policy_connections 10: $FDS descriptors, $base before"
+grep -q 'warning: all 10 policy connections in use (max_policy_connections); new ones wait in the listen queue' d3b.log \
+	&& [ "$(grep -c 'max_policy_connections' d3b.log)" -le 2 ] && [ "$CPU" -le 40 ] \
+	&& ok "3: ... one warning, low CPU ($CPU ticks)" || nok "3: cap warning / CPU $CPU: $(grep -c max_policy d3b.log) lines: $(tail -2 d3b.log | oneline)"
+[ "$SERVED" = action=DUNNO ] && ok "3: ... a new policy client is served once they close" || nok "3: after the load: $SERVED"
+stop "$PID"
+# 3c: 80 milter connections, max_connections = 8, 64 descriptors
+conf d3c 'max_connections = 8' 'request_timeout = 30s'
+start d3c d3c.conf -n 64 || nok "3: d3c starts - $(oneline < d3c.log)"
+base=$(nfds "$PID")
+load d3c "unix:$T/d3c/milter.sock" 80
+[ "$FDS" -le $((base + 8)) ] && [ "$CPU" -le 40 ] && [ "$LOGSZ" -le 20000 ] \
+	&& ok "3: max_connections 8, 80 milter connections, 64 descriptors: 8 held ($FDS descriptors, $base before), $CPU ticks, log $LOGSZ bytes" \
+	|| nok "3: max_connections 8: $FDS descriptors ($base before), $CPU ticks, log $LOGSZ bytes: $(tail -2 d3c.log | oneline)"
+grep -q 'warning: all 8 milter connections busy (max_connections); new ones wait in the listen queue' d3c.log \
+	&& ok "3: ... the warning says they wait in the listen queue" || nok "3: cap warning: $(grep -i busy d3c.log | oneline)"
+[ "$SERVED" = continue ] && ok "3: ... a new milter client is served once they close" || nok "3: after the load: $SERVED"
+stop "$PID"
+# 3d: the soft limit is raised to the hard one at start
+conf d3d
+start d3d d3d.conf -S -n 64 || nok "3: d3d starts - $(oneline < d3d.log)"
+hard=$(ulimit -H -n)
+[ "$hard" = unlimited ] && hard=$(cat /proc/sys/fs/nr_open)
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$PID/limits")
+[ "$soft" -gt 64 ] && grep -q "info: open files: limit $soft (raised from 64)" d3d.log \
+	&& ok "3: a soft descriptor limit of 64 is raised at start (to $soft, hard $hard), and said" \
+	|| nok "3: soft limit $soft (hard $hard): $(grep 'open files' d3d.log | oneline)"
+stop "$PID"
+
 echo "# took $SECONDS s"
 [ $fails = 0 ]
