@@ -37,6 +37,11 @@ tests.  No Postfix involved.
       SETSYMLIST), the client address and port of CONNECT (default
       127.0.0.1, 25) and the envelope sender (default: From's address).
 
+  pd_probe.py abort SOCK QID ADDR SENDER
+      a transaction (queue id QID at MAIL, no macro lists) aborted before
+      its header: negotiation, connect from ADDR, MAIL FROM SENDER,
+      SMFIC_ABORT, quit.  Prints "aborted".
+
   pd_probe.py drip SOCK KIND EVERY LIMIT
       a client that sends one byte every EVERY seconds and never ends
       what it sends: KIND "policy" (a request), "milter" (a packet, after
@@ -555,6 +560,13 @@ def main():
         macros = list(attrs_of(a for a in args if not a.startswith("@")).items())
         for line in milter_message(sys.argv[2], raw, macros, opts):
             print(line)
+    elif mode == "abort":
+        m = Milter(sys.argv[2])
+        m.actions = 0x11
+        m.begin(sys.argv[5], [("i", sys.argv[3])], qid=sys.argv[3], addr=sys.argv[4])
+        m.s.sendall(pkt("A"))
+        m.close()
+        print("aborted")
     elif mode == "drip":
         print(drip(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])))
     elif mode == "hold":

@@ -134,6 +134,11 @@ $PROBE policy "$P" sender=alice@example.com sasl_username=alice queue_id=QX4 cli
 	protocol_state=END-OF-MESSAGE > /dev/null
 $PROBE milterx "$MS" m-boss @actions=0x11 @qid=QX4 @addr=192.0.2.10 @sender=alice@example.com > r6 2>&1
 ! signed r6 && ok "1: a note given at END-OF-MESSAGE is not kept" || nok "1: END-OF-MESSAGE note: $(oneline < r6)"
+# an abort uses the note up too
+$PROBE policy "$P" sender=alice@example.com sasl_username=alice queue_id=QX5 client_address=192.0.2.10 > /dev/null
+$PROBE abort "$MS" QX5 192.0.2.10 alice@example.com > /dev/null
+$PROBE milterx "$MS" m-boss @actions=0x11 @qid=QX5 @addr=192.0.2.10 @sender=alice@example.com > r9 2>&1
+! signed r9 && ok "1: a transaction aborted before its header uses its note up" || nok "1: after an abort: $(oneline < r9)"
 # the issue's repro, step 2: a later session with the same queue id
 $PROBE milterx "$MS" m-boss @qid=QX1 @addr=192.0.2.66 @sender=x@evil.example > r7 2>&1
 ! signed r7 && ok "1: a second unauthenticated session with the queue id of the note: not signed" \
@@ -314,5 +319,12 @@ soft=$(awk '/^Max open files/ { print $4 }' "/proc/$PID/limits")
 	|| nok "3: soft limit $soft (hard $hard): $(grep 'open files' d3d.log | oneline)"
 stop "$PID"
 
+# --- end: under ASan/UBSan ($MAILSEAL_BUILD build/san) a report goes to
+# the daemons' stderr, which is their log
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' ./*.log > san.hits 2> /dev/null; then
+	nok "no sanitizer report in the daemons' logs - $(tr '\n' ' ' < san.hits)"
+else
+	ok "no sanitizer report in the daemons' logs"
+fi
 echo "# took $SECONDS s"
 [ $fails = 0 ]
