@@ -15,8 +15,16 @@
  * file, exit.  SIGHUP: load the configuration again; connections stay
  * open and move to it at their next request or message; a
  * configuration that does not load is logged and the old one kept.
- * Listening addresses, the pid file and max_connections are read at
- * start only.
+ * Listening addresses, the pid file, the connection caps and timeouts
+ * are read at start only.
+ *
+ * One instance per configuration: the pid file stays locked while the
+ * daemon runs (pidfile.c), and a unix socket another process answers
+ * on stops a start (listen.c).  The main thread accepts; a kind of
+ * connection at its cap (max_connections for milter clients,
+ * max_policy_connections for policy clients) is left in the listen
+ * queue by not polling its listener, and running out of descriptors
+ * backs every listener off for a while instead of spinning on it.
  */
 #define _GNU_SOURCE             /* pipe2, accept4 */
 #include <errno.h>
