@@ -240,6 +240,13 @@ $PROBE milterx "unix:$T/d4/milter.sock" m-boss > r8 2>&1
 [ "$a" = action=DUNNO ] && grep -q '^insheader 0 Authentication-Results:' r8 && tail -1 r8 | grep -qx continue \
 	&& ok "4: ... and the daemon serves the next clients" || nok "4: after the drips: policy $a, milter $(oneline < r8)"
 stop "$D4"
+# -s (spawn(8)): one client on stdin; a request dripped a byte every
+# 0.5 s ends the process at packet_timeout
+t0=$(date +%s%N)
+for i in $(seq 1 20); do printf 'r'; sleep 0.5; done 2> /dev/null | timeout 12 "$PD" -s -c d4.conf > /dev/null 2>&1
+r="closed after $(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
+within "$r" 1.5 5.5 && ok "4: -s: a request dripped on stdin ends the process at packet_timeout: $r" \
+	|| nok "4: -s drip: $r"
 
 # --- 3. out of descriptors, and past the connection caps -----------------
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }     # utime + stime
