@@ -18,6 +18,13 @@
  * message, when it offers that (version 6): one round trip per message.
  * A protocol error closes the connection; Postfix then applies
  * milter_default_action.
+ *
+ * An MTA that did not take our macro lists (no SMFIF_SETSYMLIST) may
+ * not send {auth_authen}: then, and only then, the policy side's note
+ * for this very transaction (queue id, client address, envelope sender:
+ * txtable.c) stands in for it.  Deadlines: a packet begun must be whole
+ * within packet_timeout, a transaction must end within message_timeout
+ * of MAIL, whatever trickle of bytes keeps the idle timeout away.
  */
 #include <stdio.h>
 #include <stdlib.h>
