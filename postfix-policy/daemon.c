@@ -522,8 +522,8 @@ int main(int argc, char **argv)
 			close(pid_fd);  /* not ours to remove: it may be the other's */
 		return 1;
 	}
-	if (listen_all(g->cfg.policy_listen, JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
-	    listen_all(g->cfg.milter_listen, JOB_MILTER, &g->cfg, ls, &nls) != 0) {
+	if (listen_all(path, "policy_listen", JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
+	    listen_all(path, "milter_listen", JOB_MILTER, &g->cfg, ls, &nls) != 0) {
 		for (i = 0; i < nls; i++)
 			listen_close(&ls[i], 1);
 		if (pid_fd >= 0)

@@ -192,7 +192,7 @@ int listen_in_use(const char *value)
 }
 
 /* bind_unix - a unix socket with the configured mode and group */
-static int bind_unix(const struct laddr *a, const char *spec,
+static int bind_unix(const struct laddr *a, const char *label,
 		     const struct ms_config *cfg, struct listener *l)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -206,7 +206,7 @@ static int bind_unix(const struct laddr *a, const char *spec,
 		unlink(a->path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
+		dlog(LOG_ERR, "%s: %s", label, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -214,14 +214,14 @@ static int bind_unix(const struct laddr *a, const char *spec,
 	strcpy(l->path, a->path);
 	l->fd = fd;
 	if (chmod(a->path, cfg->socket_mode) != 0) {
-		dlog(LOG_ERR, "%s: chmod: %s", spec, strerror(errno));
+		dlog(LOG_ERR, "%s: chmod: %s", label, strerror(errno));
 		return -1;
 	}
 	if (*cfg->socket_group) {
 		struct group *gr = getgrnam(cfg->socket_group);
 
 		if (!gr || chown(a->path, (uid_t)-1, gr->gr_gid) != 0) {
-			dlog(LOG_ERR, "%s: socket_group %s: %s", spec,
+			dlog(LOG_ERR, "%s: socket_group %s: %s", label,
 			     cfg->socket_group, gr ? strerror(errno) : "no such group");
 			return -1;
 		}
@@ -230,7 +230,7 @@ static int bind_unix(const struct laddr *a, const char *spec,
 }
 
 /* bind_inet - a TCP socket */
-static int bind_inet(const struct laddr *a, const char *spec,
+static int bind_inet(const struct laddr *a, const char *label,
 		     struct listener *l)
 {
 	struct addrinfo *ai = NULL;
@@ -238,14 +238,14 @@ static int bind_inet(const struct laddr *a, const char *spec,
 	int fd, one = 1;
 
 	if (laddr_resolve(a, &ai, why, sizeof(why)) != 0) {
-		dlog(LOG_ERR, "%s: %s", spec, why);
+		dlog(LOG_ERR, "%s: %s", label, why);
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
+		dlog(LOG_ERR, "%s: %s", label, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
@@ -256,8 +256,9 @@ static int bind_inet(const struct laddr *a, const char *spec,
 	return 0;
 }
 
-/* listen_one - bind and listen on one address */
-static int listen_one(const char *spec, enum job_kind kind,
+/* listen_one - bind and listen on one address; errors logged under
+ * label (where the address was configured) */
+static int listen_one(const char *spec, const char *label, enum job_kind kind,
 		      const struct ms_config *cfg, struct listener *l)
 {
 	struct laddr a;
@@ -269,12 +270,12 @@ static int listen_one(const char *spec, enum job_kind kind,
 	l->kind = kind;
 	snprintf(l->spec, sizeof(l->spec), "%s", spec);
 	if (laddr_parse(spec, &a, why, sizeof(why)) != 0) {
-		dlog(LOG_ERR, "%s: %s", spec, why);
+		dlog(LOG_ERR, "%s: %s", label, why);
 		return -1;
 	}
-	r = a.is_unix ? bind_unix(&a, spec, cfg, l) : bind_inet(&a, spec, l);
+	r = a.is_unix ? bind_unix(&a, label, cfg, l) : bind_inet(&a, label, l);
 	if (r == 0 && listen(l->fd, LISTEN_BACKLOG) != 0) {
-		dlog(LOG_ERR, "%s: listen: %s", spec, strerror(errno));
+		dlog(LOG_ERR, "%s: listen: %s", label, strerror(errno));
 		r = -1;
 	}
 	if (r != 0)
@@ -282,19 +283,25 @@ static int listen_one(const char *spec, enum job_kind kind,
 	return r;
 }
 
-/* listen_all - every address of a setting; -1 on the first failure */
-int listen_all(const char *value, enum job_kind kind,
+/* listen_all - every address of a setting; -1 on the first failure,
+ * logged naming the file and line of the setting */
+int listen_all(const char *file, const char *setting, enum job_kind kind,
 	       const struct ms_config *cfg, struct listener *ls, size_t *n)
 {
-	char *copy = xstrdup(value), *tok, *save = NULL;
+	const char *value = kind == JOB_POLICY ? cfg->policy_listen
+					       : cfg->milter_listen;
+	char *copy = xstrdup(value), *tok, *save = NULL, at[4200], label[4600];
 	int rc = 0;
 
+	where(at, sizeof(at), file, cfg, setting);
 	for (tok = strtok_r(copy, " ,\t", &save); tok && rc == 0;
 	     tok = strtok_r(NULL, " ,\t", &save)) {
+		snprintf(label, sizeof(label), "%s%s %s", at, setting, tok);
 		if (*n == MAX_LISTEN) {
-			dlog(LOG_ERR, "more than %d listening addresses", MAX_LISTEN);
+			dlog(LOG_ERR, "%s: more than %d listening addresses",
+			     label, MAX_LISTEN);
 			rc = -1;
-		} else if (listen_one(tok, kind, cfg, &ls[*n]) == 0) {
+		} else if (listen_one(tok, label, kind, cfg, &ls[*n]) == 0) {
 			(*n)++;
 		} else {
 			rc = -1;

@@ -150,9 +150,10 @@ int listen_check(const char *file, const struct ms_config *cfg);
 /* listen_in_use - 1 when another process answers on a unix socket of
  * value (logged: "already running") */
 int listen_in_use(const char *value);
-/* listen_all - bind every address of value into ls[*n...]; -1 on the
- * first failure (logged) */
-int listen_all(const char *value, enum job_kind kind,
+/* listen_all - bind every address of the setting of kind (named
+ * setting, from file) into ls[*n...]; -1 on the first failure (logged
+ * with file and line) */
+int listen_all(const char *file, const char *setting, enum job_kind kind,
 	       const struct ms_config *cfg, struct listener *ls, size_t *n);
 /* listen_close - close it; with unlink_path, remove its unix socket */
 void listen_close(struct listener *l, int unlink_path);

@@ -183,6 +183,14 @@ rc=$?
 [ $rc = 1 ] && grep -qF "tc.conf:$n: socket_group no-such-group-xyz: no such group" tc.log && [ ! -e tc/policy.sock ] \
 	&& ok "15c: the daemon does not start with an unknown socket_group, naming file and line" \
 	|| nok "15c: start with an unknown group: status $rc: $(oneline < tc.log)"
+conf tc "milter_listen = unix:$T/no-such-dir/m.sock"
+n=$(wc -l < tc.conf)
+timeout 10 "$PD" -f -c tc.conf 2> tc.log
+rc=$?
+[ $rc = 1 ] && grep -qF "tc.conf:$n: milter_listen unix:$T/no-such-dir/m.sock: No such file or directory" tc.log \
+	&& [ ! -e tc/policy.sock ] \
+	&& ok "15c: a socket that cannot be bound at start: exit 1, the error names file and line, no socket left" \
+	|| nok "15c: bind failure at start: status $rc: $(oneline < tc.log)"
 
 # --- 15b. a second instance refuses to start -------------------------------
 conf d2
