@@ -1,6 +1,12 @@
 /*
  * conn.c - a client connection: buffered reads under an idle timeout
  * that also watch for a shutdown, and whole writes.
+ *
+ * The idle timeout restarts with every read, so alone it lets a client
+ * that sends a byte now and then keep its worker forever: the caller
+ * also sets c->deadline, by when what it waits for (a packet, a
+ * message) must be complete.  Writes wait at most packet_timeout for a
+ * client that does not read.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,11 +25,15 @@ void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
 	       size_t max)
 {
 	struct timeval tick = { 0, CONN_TICK_MS * 1000 };
+	struct timeval wmax = { policyd_packet_timeout_ms / 1000,
+				(policyd_packet_timeout_ms % 1000) * 1000 };
 
 	/* on a socket a read waits at most a tick by itself: one system
 	 * call per read instead of poll and read */
 	c->timed_reads = setsockopt(in, SOL_SOCKET, SO_RCVTIMEO, &tick,
 				    sizeof(tick)) == 0;
+	(void)setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &wmax, sizeof(wmax));
+	c->deadline = 0;
 	c->in = in;
 	c->out = out;
 	c->timeout_ms = timeout_ms;
@@ -53,6 +63,9 @@ int conn_fill(struct conn *c)
 {
 	uint64_t deadline = ms_clock_ms() + c->timeout_ms;
 	ssize_t n;
+
+	if (c->deadline && c->deadline < deadline)
+		deadline = c->deadline;
 
 	if (c->rpos > 0 && c->rpos == c->rbuf.len) {
 		buf_reset(&c->rbuf);
@@ -116,7 +129,7 @@ int conn_write(struct conn *c, const void *p, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
+			return -1;      /* EAGAIN too: packet_timeout passed */
 		s += n;
 		len -= (size_t)n;
 	}

@@ -15,14 +15,20 @@
  * file, exit.  SIGHUP: load the configuration again; connections stay
  * open and move to it at their next request or message; a
  * configuration that does not load is logged and the old one kept.
- * Listening addresses, the pid file and max_connections are read at
- * start only.
+ * Listening addresses, the pid file, the connection caps and timeouts
+ * are read at start only.
+ *
+ * One instance per configuration: the pid file stays locked while the
+ * daemon runs (pidfile.c), and a unix socket another process answers
+ * on stops a start (listen.c).  The main thread accepts; a kind of
+ * connection at its cap (max_connections for milter clients,
+ * max_policy_connections for policy clients) is left in the listen
+ * queue by not polling its listener, and running out of descriptors
+ * backs every listener off for a while instead of spinning on it.
  */
 #define _GNU_SOURCE             /* pipe2, accept4 */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -31,29 +37,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "milterproto.h"
+#include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
 #include "xalloc.h"
 
-#define MAX_LISTEN 16
 #define SHUTDOWN_GRACE_S 30
-
-enum job_kind { JOB_POLICY, JOB_MILTER };
-
-struct listener {
-	int fd;
-	enum job_kind kind;
-	char spec[256];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];  /* unix */
-};
 
 struct job {
 	int fd;
@@ -67,6 +63,7 @@ static pthread_cond_t pool_gone = PTHREAD_COND_INITIALIZER;
 static struct job *queue;
 static size_t q_head, q_len, q_cap;
 static unsigned n_threads, n_idle, max_threads;
+static unsigned n_milter;               /* connections queued or in service */
 
 
 static int sig_pipe[2] = { -1, -1 };
@@ -80,125 +77,6 @@ static void on_signal(int sig)
 		/* the pipe is full: a signal is pending anyway */
 	}
 	errno = saved;
-}
-
-/* ---- listening ---- */
-
-/* listen_one - bind "unix:/path" or "inet:HOST:PORT" */
-static int listen_one(const char *spec, enum job_kind kind,
-		      const struct ms_config *cfg, struct listener *l)
-{
-	int fd = -1, one = 1;
-
-	memset(l, 0, sizeof(*l));
-	l->kind = kind;
-	snprintf(l->spec, sizeof(l->spec), "%s", spec);
-	if (strncmp(spec, "unix:", 5) == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		const char *path = spec + 5;
-		struct stat st;
-
-		if (strlen(path) >= sizeof(sa.sun_path) || path[0] != '/') {
-			dlog(LOG_ERR, "%s: a unix socket needs an absolute path shorter than %zu bytes",
-			     spec, sizeof(sa.sun_path));
-			return -1;
-		}
-		strcpy(sa.sun_path, path);
-		/* a socket left by a daemon that died goes; anything else stays */
-		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
-			goto fail;
-		}
-		strcpy(l->path, path);
-		if (chmod(path, cfg->socket_mode) != 0) {
-			dlog(LOG_ERR, "%s: chmod: %s", spec, strerror(errno));
-			goto fail;
-		}
-		if (*cfg->socket_group) {
-			struct group *gr = getgrnam(cfg->socket_group);
-
-			if (!gr || chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-				dlog(LOG_ERR, "%s: socket_group %s: %s", spec,
-				     cfg->socket_group,
-				     gr ? strerror(errno) : "no such group");
-				goto fail;
-			}
-		}
-	} else if (strncmp(spec, "inet:", 5) == 0) {
-		char host[200];
-		const char *colon = strrchr(spec + 5, ':');
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-		struct addrinfo *ai = NULL;
-		int e;
-
-		if (!colon || colon == spec + 5 ||
-		    (size_t)(colon - (spec + 5)) >= sizeof(host)) {
-			dlog(LOG_ERR, "%s: expected inet:HOST:PORT", spec);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - (spec + 5)),
-			 spec + 5);
-		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-			memmove(host, host + 1, strlen(host));
-			host[strlen(host) - 1] = 0;
-		}
-		e = getaddrinfo(host, colon + 1, &hints, &ai);
-		if (e != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, gai_strerror(e));
-			return -1;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0)
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			dlog(LOG_ERR, "%s: %s", spec, strerror(errno));
-			freeaddrinfo(ai);
-			goto fail;
-		}
-		freeaddrinfo(ai);
-	} else {
-		dlog(LOG_ERR, "%s: expected unix:/path or inet:HOST:PORT", spec);
-		return -1;
-	}
-	if (listen(fd, 256) != 0) {
-		dlog(LOG_ERR, "%s: listen: %s", spec, strerror(errno));
-		goto fail;
-	}
-	l->fd = fd;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (l->path[0])
-		unlink(l->path);
-	return -1;
-}
-
-/* listen_all - every address of a setting; -1 on the first failure */
-static int listen_all(const char *value, enum job_kind kind,
-		      const struct ms_config *cfg, struct listener *ls,
-		      size_t *n)
-{
-	char *copy = xstrdup(value), *tok, *save = NULL;
-	int rc = 0;
-
-	for (tok = strtok_r(copy, " ,\t", &save); tok && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save)) {
-		if (*n == MAX_LISTEN) {
-			dlog(LOG_ERR, "more than %d listening addresses", MAX_LISTEN);
-			rc = -1;
-		} else if (listen_one(tok, kind, cfg, &ls[*n]) == 0) {
-			(*n)++;
-		} else {
-			rc = -1;
-		}
-	}
-	free(copy);
-	return rc;
 }
 
 /* ---- the pool ---- */
@@ -238,6 +116,8 @@ static void *worker_main(void *arg)
 		serve_job(&w, &j);
 		pthread_mutex_lock(&pool_lock);
 		n_idle++;
+		n_milter--;
+		daemon_wake();          /* the listener may be polled again */
 	}
 	n_idle--;
 	pthread_mutex_unlock(&pool_lock);
@@ -251,10 +131,21 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* pool_full - are max_connections milter connections in service?  The
+ * listener is then not polled: new ones wait in the listen queue */
+static int pool_full(void)
+{
+	int full;
+
+	pthread_mutex_lock(&pool_lock);
+	full = n_milter >= max_threads;
+	pthread_mutex_unlock(&pool_lock);
+	return full;
+}
+
 /* pool_add - queue a connection; start a thread when none is idle */
 static void pool_add(int fd, enum job_kind kind)
 {
-	static time_t warned;
 	pthread_t t;
 	pthread_attr_t attr;
 
@@ -272,6 +163,7 @@ static void pool_add(int fd, enum job_kind kind)
 	}
 	queue[(q_head + q_len) % q_cap] = (struct job){ fd, kind };
 	q_len++;
+	n_milter++;
 	if (n_idle < q_len && n_threads < max_threads) {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -284,10 +176,6 @@ static void pool_add(int fd, enum job_kind kind)
 			     strerror(errno));
 		}
 		pthread_attr_destroy(&attr);
-	} else if (n_idle < q_len && time(NULL) != warned) {
-		warned = time(NULL);
-		dlog(LOG_WARNING, "all %u connections busy (max_connections); %zu waiting",
-		     n_threads, q_len - n_idle);
 	}
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
@@ -311,22 +199,211 @@ static void pool_stop(void)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-/* ---- the daemon ---- */
+/* ---- descriptors and accepting ---- */
 
-static int write_pid_file(const char *path)
+/* what the daemon holds besides client connections: standard streams,
+ * listeners, pipes, the policy loops' epolls, syslog, files read at a
+ * reload; and what a milter connection costs: its socket and its
+ * worker's engine (a Redis connection, the resolver's sockets) */
+#define FD_RESERVE 32
+#define FD_PER_MILTER 3
+#define FD_WANT_MAX 1048576             /* when the hard limit is unlimited */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 2000
+#define WARN_EVERY_MS 10000
+
+/* a warning at most every WARN_EVERY_MS, saying how many were held back */
+struct ratelimit {
+	uint64_t next;
+	unsigned held;
+};
+
+/* ratelimit_ok - may a warning go out now?  *held: how many did not */
+static int ratelimit_ok(struct ratelimit *rl, uint64_t now, unsigned *held)
 {
-	char tmp[4200];
-	FILE *f;
+	if (now < rl->next) {
+		rl->held++;
+		return 0;
+	}
+	*held = rl->held;
+	rl->held = 0;
+	rl->next = now + WARN_EVERY_MS;
+	return 1;
+}
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		dlog(LOG_ERR, "pid file %s: %s", path, strerror(errno));
-		return -1;
+struct acceptor {
+	uint64_t paused_until;          /* after EMFILE: no listener polled */
+	unsigned backoff_ms;
+	unsigned max_policy;
+	struct ratelimit emfile, milter_cap, policy_cap;
+};
+
+/* fd_limit_setup - the soft descriptor limit raised to the hard one
+ * (each client connection costs one), and how many connections that
+ * holds, said at start */
+static void fd_limit_setup(const struct ms_config *cfg)
+{
+	struct rlimit rl;
+	unsigned long long was, now, room, need;
+	char raised[64] = "";
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? FD_WANT_MAX : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			dlog(LOG_WARNING, "cannot raise the open file limit from %llu to %llu: %s",
+			     was, (unsigned long long)rl.rlim_cur, strerror(errno));
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	now = rl.rlim_cur;
+	if (now != was)
+		snprintf(raised, sizeof(raised), " (raised from %llu)", was);
+	room = now > FD_RESERVE ? now - FD_RESERVE : 0;
+	need = (unsigned long long)cfg->max_connections * FD_PER_MILTER +
+	       cfg->max_policy_connections;
+	dlog(LOG_INFO, "open files: limit %llu%s; room for about %llu client connections (max_connections %u, max_policy_connections %u)",
+	     now, raised, room, cfg->max_connections, cfg->max_policy_connections);
+	if (need > room)
+		dlog(LOG_WARNING, "open files: max_connections %u and max_policy_connections %u may need %llu descriptors, more than the limit leaves; past it new connections wait in the listen queue until some close",
+		     cfg->max_connections, cfg->max_policy_connections, need);
+}
+
+/* kind_full - may no more connections of this kind be taken?  (warned,
+ * rate-limited, as the listener goes unpolled) */
+static int kind_full(struct acceptor *a, enum job_kind kind, uint64_t now)
+{
+	unsigned held;
+
+	if (kind == JOB_MILTER) {
+		if (!pool_full())
+			return 0;
+		if (ratelimit_ok(&a->milter_cap, now, &held))
+			dlog(LOG_WARNING, "all %u milter connections busy (max_connections); new ones wait in the listen queue",
+			     max_threads);
+		return 1;
+	}
+	if (ploop_count() < a->max_policy)
+		return 0;
+	if (ratelimit_ok(&a->policy_cap, now, &held))
+		dlog(LOG_WARNING, "all %u policy connections in use (max_policy_connections); new ones wait in the listen queue",
+		     a->max_policy);
+	return 1;
+}
+
+/* accept_failed - after an accept error: out of descriptors or memory
+ * backs every listener off (polling it again at once would find the
+ * same connection and spin), with a rate-limited warning */
+static void accept_failed(struct acceptor *a, const struct listener *l,
+			  uint64_t now)
+{
+	int e = errno;
+	unsigned held;
+
+	if (e == EINTR || e == EAGAIN || e == ECONNABORTED)
+		return;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (a->backoff_ms > BACKOFF_MAX_MS)
+			a->backoff_ms = BACKOFF_MAX_MS;
+		a->paused_until = now + a->backoff_ms;
+		if (ratelimit_ok(&a->emfile, now, &held))
+			dlog(LOG_WARNING, "accept on %s: %s; not accepting for %u ms (%u more since the last warning)",
+			     l->spec, strerror(e), a->backoff_ms, held);
+		return;
+	}
+	dlog(LOG_WARNING, "accept on %s: %s", l->spec, strerror(e));
+}
+
+/* accept_one - a connection from a listener that polled readable */
+static void accept_one(struct acceptor *a, const struct listener *l)
+{
+	int fd, one = 1;
+
+	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		accept_failed(a, l, ms_clock_ms());
+		return;
+	}
+	a->backoff_ms = 0;
+	if (!l->path[0])        /* TCP: no Nagle stalls */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (l->kind == JOB_POLICY)
+		ploop_add(fd);
+	else
+		pool_add(fd, l->kind);
+}
+
+/* on_signals - what the signal pipe holds: SIGHUP reloads, SIGTERM
+ * and SIGINT stop, 0 is a wake-up (a connection ended: a listener held
+ * back by a cap may be polled again) */
+static void on_signals(const char *path)
+{
+	struct ms_error err;
+	unsigned char sig;
+
+	while (read(sig_pipe[0], &sig, 1) == 1) {
+		if (sig == 0)
+			continue;
+		if (sig == SIGHUP) {
+			struct generation *ng = gen_load(path, &err);
+
+			if (ng) {
+				gen_install(ng);
+				dlog(LOG_INFO, "reloaded %s", path);
+			} else {
+				dlog(LOG_ERR, "reload failed, keeping the running configuration: %s",
+				     err.msg);
+			}
+		} else {
+			dlog(LOG_INFO, "signal %d: stopping", sig);
+			daemon_set_stopping();
+		}
+	}
+}
+
+/* accept_loop - accept and hand out connections, and read signals,
+ * until a shutdown; a listener is not polled while its kind is at its
+ * cap (connections wait in the listen queue) or for a while after
+ * accept ran out of descriptors; 0, or 1 on a poll error */
+static int accept_loop(struct listener *ls, size_t nls, const char *path,
+		       const struct ms_config *cfg)
+{
+	struct acceptor a = { .max_policy = cfg->max_policy_connections };
+	struct pollfd pfd[MAX_LISTEN + 1];
+	size_t which[MAX_LISTEN], np, i;
+
+	while (!daemon_stopping()) {
+		uint64_t now = ms_clock_ms();
+		int paused = now < a.paused_until, full[2], r;
+
+		full[JOB_POLICY] = kind_full(&a, JOB_POLICY, now);
+		full[JOB_MILTER] = kind_full(&a, JOB_MILTER, now);
+		for (i = np = 0; i < nls; i++) {
+			if (paused || full[ls[i].kind])
+				continue;
+			pfd[np] = (struct pollfd){ .fd = ls[i].fd, .events = POLLIN };
+			which[np++] = i;
+		}
+		pfd[np] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+		r = poll(pfd, np + 1, paused ? (int)(a.paused_until - now) : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			dlog(LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd[np].revents & POLLIN)
+			on_signals(path);
+		for (i = 0; i < np && !daemon_stopping(); i++)
+			if (pfd[i].revents & POLLIN)
+				accept_one(&a, &ls[which[i]]);
 	}
 	return 0;
 }
+
+/* ---- the daemon ---- */
 
 static void go_background(void)
 {
@@ -380,12 +457,12 @@ int main(int argc, char **argv)
 	const char *path = MAILSEAL_DEFAULT_CONFIG;
 	int foreground = 0, stdio_mode = 0, test_only = 0, opt, rc = 0;
 	struct listener ls[MAX_LISTEN];
-	struct pollfd pfd[MAX_LISTEN + 1];
 	size_t nls = 0, i;
 	struct generation *g;
 	struct ms_error err;
 	struct sigaction sa;
 	char pid_file[4096] = "";
+	int pid_fd = -1;
 
 	while ((opt = getopt(argc, argv, "c:fsth")) != -1) {
 		switch (opt) {
@@ -408,12 +485,18 @@ int main(int argc, char **argv)
 			return 1;       /* spawn: Postfix sees the connection drop */
 		return 1;
 	}
+	if (listen_check(path, &g->cfg) != 0) {
+		gen_release(g);
+		return 1;
+	}
 	if (test_only) {
 		printf("%s: ok\n", path);
 		gen_release(g);
 		return 0;
 	}
 	policyd_request_timeout_ms = g->cfg.request_timeout_ms;
+	policyd_packet_timeout_ms = g->cfg.packet_timeout_ms;
+	policyd_message_timeout_ms = g->cfg.message_timeout_ms;
 	max_threads = g->cfg.max_connections;
 	gen_install(g);
 	signal(SIGPIPE, SIG_IGN);
@@ -424,21 +507,34 @@ int main(int argc, char **argv)
 		dlog(LOG_ERR, "%s: neither policy_listen nor milter_listen is set", path);
 		return 1;
 	}
-	if (listen_all(g->cfg.policy_listen, JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
-	    listen_all(g->cfg.milter_listen, JOB_MILTER, &g->cfg, ls, &nls) != 0) {
-		for (i = 0; i < nls; i++) {
-			close(ls[i].fd);
-			if (ls[i].path[0])
-				unlink(ls[i].path);
-		}
+	/* a second instance started by mistake must not take the sockets
+	 * over: when it exits, the running one would be unreachable */
+	if (*g->cfg.pid_file) {
+		snprintf(pid_file, sizeof(pid_file), "%s", g->cfg.pid_file);
+		pid_fd = pidfile_lock(pid_file);
+		if (pid_fd == -2)
+			return 1;
+		if (pid_fd < 0)
+			pid_file[0] = 0;        /* logged; the sockets still tell */
+	}
+	if (listen_in_use(g->cfg.policy_listen) || listen_in_use(g->cfg.milter_listen)) {
+		if (pid_fd >= 0)
+			close(pid_fd);  /* not ours to remove: it may be the other's */
+		return 1;
+	}
+	if (listen_all(path, "policy_listen", JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
+	    listen_all(path, "milter_listen", JOB_MILTER, &g->cfg, ls, &nls) != 0) {
+		for (i = 0; i < nls; i++)
+			listen_close(&ls[i], 1);
+		if (pid_fd >= 0)
+			pidfile_remove(pid_fd, pid_file);
 		return 1;
 	}
 	if (!foreground)
 		go_background();
-	if (*g->cfg.pid_file) {
-		snprintf(pid_file, sizeof(pid_file), "%s", g->cfg.pid_file);
-		if (write_pid_file(pid_file) != 0)
-			pid_file[0] = 0;
+	if (pid_fd >= 0 && pidfile_write(pid_fd, pid_file) != 0) {
+		pidfile_remove(pid_fd, pid_file);
+		pid_fd = -1;
 	}
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		dlog(LOG_ERR, "pipe: %s", strerror(errno));
@@ -450,6 +546,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	daemon_set_wake_fd(sig_pipe[1]);
+	fd_limit_setup(&g->cfg);
 	if (*g->cfg.policy_listen && ploop_start() != 0)
 		return 1;
 	for (i = 0; i < nls; i++)
@@ -457,71 +555,13 @@ int main(int argc, char **argv)
 		     ls[i].kind == JOB_POLICY ? "policy" : "milter", ls[i].spec);
 	dlog(LOG_INFO, "started with %s", path);
 
-	while (!daemon_stopping()) {
-		int r;
-
-		for (i = 0; i < nls; i++)
-			pfd[i] = (struct pollfd){ .fd = ls[i].fd, .events = POLLIN };
-		pfd[nls] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-		r = poll(pfd, nls + 1, -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			dlog(LOG_ERR, "poll: %s", strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (pfd[nls].revents & POLLIN) {
-			unsigned char sig;
-
-			while (read(sig_pipe[0], &sig, 1) == 1) {
-				if (sig == SIGHUP) {
-					struct generation *ng = gen_load(path, &err);
-
-					if (ng) {
-						gen_install(ng);
-						dlog(LOG_INFO, "reloaded %s", path);
-					} else {
-						dlog(LOG_ERR, "reload failed, keeping the running configuration: %s",
-						     err.msg);
-					}
-				} else {
-					dlog(LOG_INFO, "signal %d: stopping", sig);
-					daemon_set_stopping();
-				}
-			}
-		}
-		for (i = 0; i < nls && !daemon_stopping(); i++) {
-			int fd, one = 1;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd < 0) {
-				if (errno != EINTR && errno != EAGAIN &&
-				    errno != ECONNABORTED)
-					dlog(LOG_WARNING, "accept on %s: %s",
-					     ls[i].spec, strerror(errno));
-				continue;
-			}
-			if (!ls[i].path[0])     /* TCP: no Nagle stalls */
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-					   sizeof(one));
-			if (ls[i].kind == JOB_POLICY)
-				ploop_add(fd);
-			else
-				pool_add(fd, ls[i].kind);
-		}
-	}
-	for (i = 0; i < nls; i++) {
-		close(ls[i].fd);
-		if (ls[i].path[0])
-			unlink(ls[i].path);
-	}
+	rc = accept_loop(ls, nls, path, &g->cfg);
+	for (i = 0; i < nls; i++)
+		listen_close(&ls[i], 1);
 	ploop_stop();
 	pool_stop();
-	if (pid_file[0])
-		unlink(pid_file);
+	if (pid_fd >= 0)
+		pidfile_remove(pid_fd, pid_file);
 	dlog(LOG_INFO, "stopped");
 	return rc;
 }

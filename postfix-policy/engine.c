@@ -19,6 +19,8 @@ static unsigned long gen_next_id = 1;
 static volatile sig_atomic_t stopping;
 static int log_stderr;
 unsigned policyd_request_timeout_ms = 300000;   /* set at start */
+unsigned policyd_packet_timeout_ms = 60000;
+unsigned policyd_message_timeout_ms = 1800000;
 
 int daemon_stopping(void)
 {
@@ -28,6 +30,22 @@ int daemon_stopping(void)
 void daemon_set_stopping(void)
 {
 	stopping = 1;
+}
+
+static int wake_fd = -1;
+
+void daemon_set_wake_fd(int fd)
+{
+	wake_fd = fd;
+}
+
+/* daemon_wake - a 0 byte on the main thread's signal pipe (full: a
+ * wake-up is pending anyway) */
+void daemon_wake(void)
+{
+	if (wake_fd >= 0 && write(wake_fd, "", 1) < 0) {
+		/* full */
+	}
 }
 
 /* dlog_sink - the library's own messages */

@@ -18,6 +18,13 @@
  * message, when it offers that (version 6): one round trip per message.
  * A protocol error closes the connection; Postfix then applies
  * milter_default_action.
+ *
+ * An MTA that did not take our macro lists (no SMFIF_SETSYMLIST) may
+ * not send {auth_authen}: then, and only then, the policy side's note
+ * for this very transaction (queue id, client address, envelope sender:
+ * txtable.c) stands in for it.  Deadlines: a packet begun must be whole
+ * within packet_timeout, a transaction must end within message_timeout
+ * of MAIL, whatever trickle of bytes keeps the idle timeout away.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +32,7 @@
 #include <syslog.h>
 
 #include "milterproto.h"
+#include "msclock.h"
 #include "policyd.h"
 #include "xalloc.h"
 
@@ -47,13 +55,18 @@ struct mconn {
 	struct conn *c;
 	uint32_t proto;                 /* what was agreed */
 	int negotiated;
+	int symlists;                   /* the MTA took our macro lists */
 	struct mc_macro macros[MC_MACROS];
 	size_t nmacros;
 	char family;                    /* of the SMTP client, from CONNECT */
 	unsigned client_port;
 	char client_addr[64];
 	char client_host[256];
+	char sender[TXT_SENDER];        /* of MAIL, without <>; "" for <> */
+	int sender_ok;                  /* sender fits: a note may match */
 	struct policy_msg *msg;         /* the message being received */
+	uint64_t pkt_start;             /* ms: first bytes of an incomplete packet */
+	uint64_t msg_start;             /* ms: MAIL of the transaction; 0 = none */
 	struct buf line;                /* one rebuilt header field */
 	struct buf out;                 /* replies */
 };
@@ -146,10 +159,62 @@ static int mc_continue(struct mconn *m, uint32_t noreply_flag)
 
 /* ---- the message ---- */
 
+/* mc_tx_key - this transaction as the policy side names it */
+static struct tx_key mc_tx_key(const struct mconn *m)
+{
+	struct tx_key k = { mc_macro(m, "i"), m->client_addr, m->sender };
+
+	return k;
+}
+
+/* mc_end_message - the transaction ends (end of message, abort, a new
+ * MAIL): a note the policy side left for it is used up too */
 static void mc_end_message(struct mconn *m)
 {
+	struct tx_key k = mc_tx_key(m);
+
+	if (m->sender_ok)
+		txtable_drop(&k);
 	policy_msg_free(m->msg);
 	m->msg = NULL;
+	m->msg_start = 0;
+}
+
+/* mc_set_sender - the envelope sender of MAIL ("<addr>" and ESMTP
+ * parameters as separate strings), kept bare as the policy side's
+ * sender attribute has it */
+static void mc_set_sender(struct mconn *m, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>') {
+		arg++;
+		n -= 2;
+	}
+	m->sender_ok = n < sizeof(m->sender);
+	if (!m->sender_ok)
+		n = 0;
+	memcpy(m->sender, arg, n);
+	m->sender[n] = 0;
+}
+
+/* mc_auth_user - the SASL login of this transaction into user: the
+ * {auth_authen} macro; when the MTA was not told which macros to send
+ * (no SMFIF_SETSYMLIST) and sent none, what the policy side noted for
+ * this very transaction.  With our macro lists Postfix sends
+ * {auth_authen} whenever there is one: its absence means
+ * unauthenticated, and no note may say otherwise. */
+static const char *mc_auth_user(struct mconn *m, char *user, size_t n)
+{
+	const char *auth = mc_macro(m, "auth_authen");
+	struct tx_key k = mc_tx_key(m);
+	struct tx_note note;
+
+	if (*auth || m->symlists || !m->sender_ok ||
+	    !txtable_take(&k, &note))
+		return auth;
+	snprintf(user, n, "%s", note.user);
+	return user;
 }
 
 /* mc_is_local - was the message submitted on this host?  Postfix's
@@ -173,15 +238,16 @@ static int mc_begin_message(struct mconn *m)
 {
 	struct policy_facts f = { 0 };
 	struct policy *p;
-	char user[256];
+	char user[TXT_USER];
 	const char *qid = mc_macro(m, "i");
-	const char *auth = mc_macro(m, "auth_authen");
+	const char *auth;
 
 	p = worker_engine(m->w);
 	if (!p)
 		return -1;
-	if (!*auth && txtable_get(qid, user, sizeof(user)))
-		auth = user;            /* learned by the policy side */
+	auth = mc_auth_user(m, user, sizeof(user));
+	if (!m->msg_start)
+		m->msg_start = ms_clock_ms();   /* an MTA that sent no MAIL */
 	f.txid = *qid ? qid : NULL;
 	f.auth_user = auth;
 	f.local_submission = mc_is_local(m);
@@ -295,7 +361,8 @@ static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 	m->negotiated = 1;
 	/* only the macros the engine reads, when the MTA lets us say so:
 	 * fewer bytes for Postfix to expand and send per message */
-	if (actions & SMFIF_SETSYMLIST)
+	m->symlists = (actions & SMFIF_SETSYMLIST) != 0;
+	if (m->symlists)
 		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
 				  SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
 				  want, mc_symlists,
@@ -343,7 +410,12 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 	case SMFIC_MAIL:
 		if (milter_strings(pkt, s, MILTER_MAX_ARGS) < 1)
 			goto bad;
-		mc_end_message(m);      /* a new transaction */
+		/* a new transaction: the macros already name it, so what
+		 * is left of an old one is not dropped under its key */
+		m->sender_ok = 0;
+		mc_end_message(m);
+		mc_set_sender(m, s[0]);
+		m->msg_start = ms_clock_ms();
 		return mc_continue(m, SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
 		return mc_continue(m, SMFIP_NR_RCPT);
@@ -382,6 +454,7 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		return 1;
 	case SMFIC_QUIT_NC:
 		mc_end_message(m);
+		m->sender_ok = 0;
 		m->nmacros = 0;
 		m->family = 0;
 		m->client_port = 0;
@@ -396,6 +469,54 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 bad:
 	dlog(LOG_WARNING, "milter client: malformed '%c' packet (%zu bytes); closing",
 	     pkt->cmd, pkt->len);
+	return -1;
+}
+
+/* mc_deadline - by when what is being received must be complete: the
+ * packet begun (packet_timeout) and the transaction (message_timeout),
+ * whichever comes first; 0 for none */
+static uint64_t mc_deadline(const struct mconn *m)
+{
+	uint64_t d = 0;
+
+	if (m->pkt_start)
+		d = m->pkt_start + policyd_packet_timeout_ms;
+	if (m->msg_start) {
+		uint64_t md = m->msg_start + policyd_message_timeout_ms;
+
+		if (!d || md < d)
+			d = md;
+	}
+	return d;
+}
+
+/* mc_fill - more bytes for an incomplete packet; 0, or -1 to close
+ * (end of file, an error, a deadline: logged) */
+static int mc_fill(struct mconn *m)
+{
+	struct conn *c = m->c;
+	int r;
+
+	if (c->rpos < c->rbuf.len && !m->pkt_start)
+		m->pkt_start = ms_clock_ms();
+	/* between messages a shutdown may close us */
+	c->idle_ok = m->msg == NULL && c->rpos == c->rbuf.len;
+	c->deadline = mc_deadline(m);
+	r = conn_fill(c);
+	if (r > 0)
+		return 0;
+	if (r < 0 && c->deadline && ms_clock_ms() >= c->deadline) {
+		if (m->msg_start && ms_clock_ms() >= m->msg_start + policyd_message_timeout_ms)
+			dlog(LOG_WARNING, "%s: milter client: message not complete after %u ms (message_timeout); closing",
+			     *mc_macro(m, "i") ? mc_macro(m, "i") : "NOQUEUE",
+			     policyd_message_timeout_ms);
+		else
+			dlog(LOG_WARNING, "milter client: a packet not complete after %u ms (packet_timeout); closing",
+			     policyd_packet_timeout_ms);
+	} else if (m->msg) {
+		dlog(LOG_WARNING, "%s: milter client went away within a message",
+		     mc_macro(m, "i"));
+	}
 	return -1;
 }
 
@@ -420,17 +541,11 @@ void milter_serve(struct worker *w, struct conn *c)
 			break;
 		}
 		if (used == 0) {
-			/* between messages a shutdown may close us */
-			c->idle_ok = m->msg == NULL && c->rpos == c->rbuf.len;
-			r = conn_fill(c);
-			if (r <= 0) {
-				if (m->msg)
-					dlog(LOG_WARNING, "%s: milter client went away within a message",
-					     mc_macro(m, "i"));
+			if (mc_fill(m) != 0)
 				break;
-			}
 			continue;
 		}
+		m->pkt_start = 0;
 		r = mc_packet(m, &pkt);
 		conn_consume(c, (size_t)used);
 		if (r != 0)

@@ -3,8 +3,9 @@
  * request, answer with exactly one action, until the client closes.
  *
  * What this stage decides (docs/postfix.md):
- *  - an authenticated transaction (sasl_username) is noted under its
- *    queue id for the milter side, which signs it;
+ *  - an authenticated transaction (sasl_username) is noted for the
+ *    milter side, bound to that transaction (txtable.c), for an MTA
+ *    that does not send the milter {auth_authen};
  *  - mail from a require_tls domain must come over TLS with a client
  *    certificate that verified (a non-empty ccert_subject: Postfix
  *    sends the fingerprints for any certificate, the subject only for
@@ -16,18 +17,47 @@
  * connection is closed and logged, and Postfix applies its default
  * action, as the protocol prescribes.
  */
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
+
+/* pc_note - what the milter side may use of this request: the SASL
+ * user, for this transaction only.  Only before the message content
+ * (MAIL, RCPT, DATA): at END-OF-MESSAGE the milter has seen the message
+ * already, and a note would only wait for a later transaction. */
+static void pc_note(const struct pp_request *rq)
+{
+	static const char *const states[] = { "MAIL", "RCPT", "DATA" };
+	const char *state = pp_get_or(rq, "protocol_state");
+	struct tx_key k = {
+		.qid = pp_get_or(rq, "queue_id"),
+		.client = pp_get_or(rq, "client_address"),
+		.sender = pp_get_or(rq, "sender"),
+	};
+	struct tx_note n = { { 0 } };
+	size_t i;
+
+	if (!*pp_get_or(rq, "sasl_username"))
+		return;
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(state, states[i]) == 0)
+			break;
+	if (i == sizeof(states) / sizeof(states[0]) ||
+	    strlen(pp_get_or(rq, "sasl_username")) >= sizeof(n.user))
+		return;
+	snprintf(n.user, sizeof(n.user), "%s", pp_get_or(rq, "sasl_username"));
+	txtable_put(&k, &n);
+}
 
 /* pc_decide - the action for one request, into action */
 static int pc_decide(struct worker *w, const struct pp_request *rq,
 		     char *action, size_t size)
 {
 	const char *qid = pp_get_or(rq, "queue_id");
-	const char *user = pp_get_or(rq, "sasl_username");
 	const char *sender = pp_get_or(rq, "sender");
 	struct policy_verdict v;
 	struct policy_tls tls = { 0 };
@@ -43,8 +73,7 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 		snprintf(action, size, "DUNNO");
 		return 0;
 	}
-	if (*user && *qid)
-		txtable_put(qid, user);
+	pc_note(rq);
 	buf_init(&subject, 4096);
 	tls.encrypted = *pp_get_or(rq, "encryption_protocol") != 0;
 	if (pp_xtext_decode(pp_get_or(rq, "ccert_subject"), &subject) != MS_OK) {
@@ -108,10 +137,12 @@ long policy_answer(struct worker *w, const unsigned char *p, size_t len,
 }
 
 /* policy_serve - one policy client until it closes (blocking reads:
- * the spawn(8) mode) */
+ * the spawn(8) mode); a request begun must be complete within
+ * packet_timeout */
 void policy_serve(struct worker *w, struct conn *c)
 {
 	struct buf out;
+	uint64_t started = 0;           /* first bytes of this request */
 
 	buf_init(&out, 4096);
 	for (;;) {
@@ -122,14 +153,21 @@ void policy_serve(struct worker *w, struct conn *c)
 		if (used < 0)
 			break;
 		if (used == 0) {
+			if (avail && !started)
+				started = ms_clock_ms();
 			c->idle_ok = avail == 0;
+			c->deadline = started ? started + policyd_packet_timeout_ms : 0;
 			r = conn_fill(c);
 			if (r == 0 && avail)
 				dlog(LOG_WARNING, "policy client: closed within a request");
+			if (r < 0 && started && ms_clock_ms() >= c->deadline)
+				dlog(LOG_WARNING, "policy client: a request not complete after %u ms (packet_timeout); closing",
+				     policyd_packet_timeout_ms);
 			if (r <= 0)
 				break;
 			continue;
 		}
+		started = 0;
 		conn_consume(c, (size_t)used);
 		if (conn_write(c, out.data, out.len) != 0)
 			break;

@@ -13,12 +13,15 @@
  * are read until the socket has no more; every complete request in
  * them is answered in order; replies go out at once, or when the
  * socket takes them.  Idle connections are closed after
- * request_timeout; at a shutdown every connection is closed (between
+ * request_timeout, and one whose request is not complete packet_timeout
+ * after its first bytes (a client dripping a byte now and then would
+ * otherwise hold its connection forever); at a shutdown every connection is closed (between
  * requests, where a policy client always is once answered).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -41,6 +44,7 @@ struct pl_conn {
 	struct buf in, out;
 	size_t in_pos, out_pos;
 	uint64_t last;                  /* ms_clock_ms of the last activity */
+	uint64_t started;               /* first bytes of an unanswered request */
 	struct pl_conn *prev, *next;
 };
 
@@ -55,13 +59,22 @@ struct pl_loop {
 };
 
 static struct pl_loop pl_loops[PL_MAX_LOOPS];
+static atomic_uint pl_count;            /* connections handed over, not closed */
 static unsigned pl_nloops, pl_turn;
 static unsigned pl_timeout_ms;
+
+/* pl_gone - one connection less (closed, or never watched) */
+static void pl_gone(void)
+{
+	atomic_fetch_sub(&pl_count, 1);
+	daemon_wake();
+}
 
 static void pl_close(struct pl_loop *lp, struct pl_conn *c)
 {
 	epoll_ctl(lp->epoll, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	pl_gone();
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -84,6 +97,7 @@ static void pl_watch(struct pl_loop *lp, int fd)
 		     strerror(errno));
 		close(fd);
 		free(c);
+		pl_gone();
 		return;
 	}
 	c->fd = fd;
@@ -97,6 +111,7 @@ static void pl_watch(struct pl_loop *lp, int fd)
 		buf_free(&c->in);
 		buf_free(&c->out);
 		free(c);
+		pl_gone();
 		return;
 	}
 	c->next = lp->conns;
@@ -186,6 +201,10 @@ static int pl_input(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
 		buf_truncate(&c->in, left);
 		c->in_pos = 0;
 	}
+	if (!c->in.len)
+		c->started = 0;
+	else if (!c->started)
+		c->started = c->last;
 	if (pl_flush(lp, c) < 0)
 		return -1;
 	if (eof) {
@@ -241,8 +260,13 @@ static void *pl_main(void *arg)
 
 			for (; c; c = nx) {
 				nx = c->next;
-				if (now - c->last > pl_timeout_ms)
+				if (c->started && now - c->started > policyd_packet_timeout_ms) {
+					dlog(LOG_WARNING, "policy client: a request not complete after %u ms (packet_timeout); closing",
+					     policyd_packet_timeout_ms);
 					pl_close(lp, c);
+				} else if (now - c->last > pl_timeout_ms) {
+					pl_close(lp, c);
+				}
 			}
 			next_sweep = now + PL_TICK_MS;
 		}
@@ -287,6 +311,7 @@ void ploop_add(int fd)
 {
 	struct pl_loop *lp = &pl_loops[pl_turn++ % pl_nloops];
 
+	atomic_fetch_add(&pl_count, 1);
 	pthread_mutex_lock(&lp->lock);
 	if (lp->nnew == lp->capnew) {
 		lp->capnew = lp->capnew ? lp->capnew * 2 : 64;
@@ -297,6 +322,12 @@ void ploop_add(int fd)
 	if (write(lp->wake[1], "", 1) < 0) {
 		/* full: a wake-up is pending already */
 	}
+}
+
+/* ploop_count - policy connections held */
+unsigned ploop_count(void)
+{
+	return atomic_load(&pl_count);
 }
 
 /* ploop_stop - close the connections, end the threads */

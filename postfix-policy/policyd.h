@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "config.h"
 #include "policy.h"
@@ -34,19 +35,24 @@ struct worker {
 	struct policy *engine;
 };
 
-/* a client connection: buffered reads with the idle timeout */
+/* a client connection: buffered reads with the idle timeout, and a
+ * deadline the caller sets for what must be complete by then */
 struct conn {
 	int in, out;
 	struct buf rbuf;
 	size_t rpos;                    /* bytes of rbuf already used */
-	unsigned timeout_ms;
+	unsigned timeout_ms;            /* idle: restarts with each read */
+	uint64_t deadline;              /* ms_clock_ms; 0 = none */
 	int idle_ok;                    /* may be closed for a shutdown */
 	int timed_reads;                /* in is a socket with SO_RCVTIMEO */
 };
 
-/* the idle timeout of client connections (request_timeout), read once
- * at start (daemon.c) */
+/* the timeouts of client connections, read once at start (daemon.c):
+ * idle (request_timeout), one whole packet or policy request
+ * (packet_timeout), one whole milter transaction (message_timeout) */
 extern unsigned policyd_request_timeout_ms;
+extern unsigned policyd_packet_timeout_ms;
+extern unsigned policyd_message_timeout_ms;
 
 /* ---- engine.c ---- */
 
@@ -75,6 +81,11 @@ void worker_exit(struct worker *w);
 /* daemon_stopping - has a shutdown been asked for? */
 int daemon_stopping(void);
 void daemon_set_stopping(void);
+/* daemon_wake - tell the main thread that a connection ended (it may
+ * poll a listener held back by a connection cap again); safe from any
+ * thread; daemon_set_wake_fd names the pipe */
+void daemon_wake(void);
+void daemon_set_wake_fd(int fd);
 
 /* ---- conn.c ---- */
 
@@ -82,7 +93,8 @@ void conn_init(struct conn *c, int in, int out, unsigned timeout_ms,
 	       size_t max);
 void conn_free(struct conn *c);
 /* conn_fill - read more bytes: 1 got some, 0 end of file, -1 error,
- * timeout or (when idle_ok) a shutdown */
+ * the idle timeout or c->deadline passed (errno ETIMEDOUT), or (when
+ * idle_ok) a shutdown */
 int conn_fill(struct conn *c);
 /* conn_consume - drop n used bytes from the front */
 void conn_consume(struct conn *c, size_t n);
@@ -91,10 +103,70 @@ int conn_write(struct conn *c, const void *p, size_t len);
 
 /* ---- txtable.c: what the policy side learned, for the milter side ---- */
 
-/* txtable_put - queue id qid was authenticated as user (SASL) */
-void txtable_put(const char *qid, const char *user);
-/* txtable_get - the user of qid into user (size n); 0 when unknown */
-int txtable_get(const char *qid, char *user, size_t n);
+#define TXT_TTL 120                     /* seconds a note waits to be used */
+#define TXT_QID 64
+#define TXT_CLIENT 64
+#define TXT_SENDER 512
+#define TXT_USER 256
+
+/* the transaction a note is for: Postfix's queue id, the SMTP client's
+ * address, the envelope sender (bare, "" for <>) */
+struct tx_key {
+	const char *qid, *client, *sender;
+};
+
+/* what the policy side learned of a transaction (add fields here for
+ * more results: each starts empty, "" = not known) */
+struct tx_note {
+	char user[TXT_USER];            /* SASL login */
+};
+
+/* txtable_put - note n for the transaction k (replacing an older one) */
+void txtable_put(const struct tx_key *k, const struct tx_note *n);
+/* txtable_take - the note of transaction k into n, and removed from
+ * the table: a note serves one message; 0 when none (or expired) */
+int txtable_take(const struct tx_key *k, struct tx_note *n);
+/* txtable_drop - forget the note of transaction k (end of message,
+ * abort) */
+void txtable_drop(const struct tx_key *k);
+
+/* ---- listen.c ---- */
+
+#define MAX_LISTEN 16
+#define LISTEN_BACKLOG 256
+
+enum job_kind { JOB_POLICY, JOB_MILTER };
+
+struct listener {
+	int fd;
+	enum job_kind kind;
+	char spec[256];
+	char path[108];                 /* unix: the socket's path */
+};
+
+/* listen_check - the listening addresses and socket_group, which the
+ * parser cannot check; each error logged naming file and line; 0/-1 */
+int listen_check(const char *file, const struct ms_config *cfg);
+/* listen_in_use - 1 when another process answers on a unix socket of
+ * value (logged: "already running") */
+int listen_in_use(const char *value);
+/* listen_all - bind every address of the setting of kind (named
+ * setting, from file) into ls[*n...]; -1 on the first failure (logged
+ * with file and line) */
+int listen_all(const char *file, const char *setting, enum job_kind kind,
+	       const struct ms_config *cfg, struct listener *ls, size_t *n);
+/* listen_close - close it; with unlink_path, remove its unix socket */
+void listen_close(struct listener *l, int unlink_path);
+
+/* ---- pidfile.c ---- */
+
+/* pidfile_lock - path opened and locked: its descriptor; -1 an error,
+ * -2 another instance holds it (both logged) */
+int pidfile_lock(const char *path);
+/* pidfile_write - our pid into it */
+int pidfile_write(int fd, const char *path);
+/* pidfile_remove - unlink path, release the lock */
+void pidfile_remove(int fd, const char *path);
 
 /* ---- pconn.c, ploop.c, mconn.c ---- */
 
@@ -109,6 +181,8 @@ void policy_serve(struct worker *w, struct conn *c);
 int ploop_start(void);
 /* ploop_add - hand it an accepted connection */
 void ploop_add(int fd);
+/* ploop_count - policy connections held (for max_policy_connections) */
+unsigned ploop_count(void);
 /* ploop_stop - close its connections, end the thread */
 void ploop_stop(void);
 /* milter_serve - one milter client until it closes */

@@ -76,7 +76,10 @@ static const struct setting settings[] = {
 	S(socket_mode, SET_MODE, "0660", 0, 0777),
 	S(socket_group, SET_STRING, "", 0, 0),
 	S(max_connections, SET_COUNT, "256", 1, 4096),
+	S(max_policy_connections, SET_COUNT, "1024", 1, 65536),
 	S(request_timeout_ms, SET_DURATION_MS, "5m", 1000, 86400000),
+	S(packet_timeout_ms, SET_DURATION_MS, "1m", 1000, 3600000),
+	S(message_timeout_ms, SET_DURATION_MS, "30m", 1000, 86400000),
 };
 #undef S
 #undef C
@@ -286,6 +289,14 @@ enum ms_status config_set(struct ms_config *cfg, const char *name,
 		cfg->line[idx] = line;
 	}
 	return st;
+}
+
+/* config_line - the line that set name, 0 when none */
+unsigned config_line(const struct ms_config *cfg, const char *name)
+{
+	const struct setting *s = setting_find(name, strlen(name));
+
+	return s ? cfg->line[s - settings] : 0;
 }
 
 static int cfg_is_blank(unsigned char c)

@@ -55,8 +55,11 @@ struct ms_config {
 	char *pid_file;
 	unsigned socket_mode;           /* of unix sockets, octal */
 	char *socket_group;             /* "" = the daemon's own */
-	unsigned max_connections;       /* served at once */
+	unsigned max_connections;       /* milter clients served at once */
+	unsigned max_policy_connections; /* policy clients held at once */
 	unsigned request_timeout_ms;    /* idle client connection */
+	unsigned packet_timeout_ms;     /* one whole packet or request */
+	unsigned message_timeout_ms;    /* one whole milter transaction */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[64];
 	unsigned line[64];              /* its line in path; 0: not read */
@@ -96,6 +99,10 @@ enum ms_status config_set(struct ms_config *cfg, const char *name,
  * "name (default)" when no file set it; into buf, which it returns */
 const char *config_where(const struct ms_config *cfg, const char *name,
 			 char *buf, size_t size);
+/* config_line - the line of the file that set name (as written in
+ * the file), 0 when it was not set from a file line; for callers that
+ * check a value further and must name where it came from */
+unsigned config_line(const struct ms_config *cfg, const char *name);
 /* config_print - "name = value" for every setting; all = 0 prints only
  * those that differ from the defaults.  Secrets are masked. */
 void config_print(const struct ms_config *cfg, FILE *out, int all);

@@ -30,6 +30,29 @@ tests.  No Postfix involved.
       parallel connections then get their right answers.  Prints
       "ok NAME" / "not ok NAME - why" lines; exits 1 if any failed.
 
+  pd_probe.py milterx SOCK FILE [@qid=Q] [@actions=N] [@addr=A] [@port=P]
+          [@sender=S] [MACRO=VALUE...]
+      as "milter", with the queue id (default PROBE1), the actions
+      offered at negotiation (default 0x1FF; 0x11 offers no
+      SETSYMLIST), the client address and port of CONNECT (default
+      127.0.0.1, 25) and the envelope sender (default: From's address).
+
+  pd_probe.py abort SOCK QID ADDR SENDER
+      a transaction (queue id QID at MAIL, no macro lists) aborted before
+      its header: negotiation, connect from ADDR, MAIL FROM SENDER,
+      SMFIC_ABORT, quit.  Prints "aborted".
+
+  pd_probe.py drip SOCK KIND EVERY LIMIT
+      a client that sends one byte every EVERY seconds and never ends
+      what it sends: KIND "policy" (a request), "milter" (a packet, after
+      negotiation), or "message" (whole packets, but one message that
+      never ends).  Prints "closed after N.N s" when the daemon closes
+      the connection, "open after LIMIT s" when it has not by then.
+
+  pd_probe.py hold SOCK N SECONDS
+      opens N connections, sends nothing, keeps them SECONDS, closes
+      them; prints "held K" (K connected).
+
 Paths are unix sockets ("/abs/path", or "unix:/abs/path") or
 "inet:HOST:PORT".
 """
@@ -158,9 +181,10 @@ class Milter:
     def __init__(self, spec):
         self.s = connect(spec)
         self.proto = 0
+        self.actions = 0x1FF
 
     def negotiate(self):
-        self.s.sendall(pkt("O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF)))
+        self.s.sendall(pkt("O", struct.pack(">III", 6, self.actions, 0x1FFFFF)))
         cmd, data = read_pkt(self.s)
         if cmd != "O" or len(data) < 12:
             raise RuntimeError("negotiation reply %r %r" % (cmd, data[:20]))
@@ -182,10 +206,10 @@ class Milter:
             raise RuntimeError("reply %r to %r" % (cmd, c))
         return cmd
 
-    def begin(self, sender, macros=(), qid="PROBE1"):
+    def begin(self, sender, macros=(), qid="PROBE1", addr="127.0.0.1", port=25):
         self.qid = qid
         self.negotiate()
-        self.cmd("C", b"localhost\0" + b"4" + struct.pack(">H", 25) + b"127.0.0.1\0",
+        self.cmd("C", b"localhost\0" + b"4" + struct.pack(">H", port) + addr.encode() + b"\0",
                  [("j", "mx.probe.example"), ("{daemon_name}", "probe")])
         self.cmd("H", b"probe.example\0")
         self.cmd("M", ("<%s>" % sender).encode() + b"\0",
@@ -252,7 +276,8 @@ def parse_message(raw):
     return fields, body.replace(b"\n", b"\r\n")
 
 
-def milter_message(spec, raw, macros=()):
+def milter_message(spec, raw, macros=(), opts=None):
+    opts = opts or {}
     fields, body = parse_message(raw)
     sender = "probe@example.org"
     for n, v in fields:
@@ -260,9 +285,12 @@ def milter_message(spec, raw, macros=()):
             m = re.search(r"[^<>\s\"]+@[^<>\s\"]+", v)
             if m:
                 sender = m.group(0)
+    sender = opts.get("sender", sender)
     m = Milter(spec)
+    m.actions = int(opts.get("actions", "0x1FF"), 0)
     try:
-        m.begin(sender, macros)
+        m.begin(sender, macros, qid=opts.get("qid", "PROBE1"),
+                addr=opts.get("addr", "127.0.0.1"), port=int(opts.get("port", "25")))
         m.headers(fields)
         m.body(body)
         return m.end()
@@ -452,6 +480,65 @@ def corpus(psock, msock, pid):
     return 1 if fails else 0
 
 
+# ---- slow clients ----------------------------------------------------------
+
+
+def drip(spec, kind, every, limit):
+    """One byte (or, for "message", one small packet) every `every`
+    seconds; how long until the daemon closes the connection."""
+    s = connect(spec)
+    if kind == "policy":
+        data = policy_request({"sender": "drip@example.org"})
+        data = data[:-1]                        # never the empty line
+    elif kind == "milter":
+        m = Milter.__new__(Milter)
+        m.s, m.proto, m.actions = s, 0, 0x1FF
+        m.negotiate()
+        data = pkt("L", b"X-Drip\0 " + b"d" * 200 + b"\0")
+    else:
+        m = Milter.__new__(Milter)
+        m.s, m.proto, m.actions = s, 0, 0x1FF
+        m.begin("drip@example.org")
+        m.headers([("From", "drip@ordinary.example")])
+        data = None
+    t0 = time.time()
+    i = 0
+    while time.time() - t0 < limit:
+        try:
+            if data is not None:
+                s.sendall(data[i % len(data):i % len(data) + 1])
+            else:
+                s.sendall(pkt("B", b"x\r\n"))
+        except OSError:
+            return "closed after %.1f s" % (time.time() - t0)
+        i += 1
+        s.settimeout(every)
+        try:
+            x = s.recv(65536)
+            if not x:
+                return "closed after %.1f s" % (time.time() - t0)
+        except socket.timeout:
+            pass
+        except OSError:
+            return "closed after %.1f s" % (time.time() - t0)
+    s.close()
+    return "open after %d s" % limit
+
+
+def hold(spec, n, seconds):
+    held = []
+    for _ in range(n):
+        try:
+            c = connect(spec)
+            held.append(c)
+        except OSError:
+            break
+    print("held %d" % len(held), flush=True)
+    time.sleep(seconds)
+    for c in held:
+        c.close()
+
+
 # ---- main -----------------------------------------------------------------
 
 def attrs_of(args):
@@ -466,6 +553,24 @@ def main():
         raw = open(sys.argv[3], "rb").read()
         for line in milter_message(sys.argv[2], raw, list(attrs_of(sys.argv[4:]).items())):
             print(line)
+    elif mode == "milterx":
+        raw = open(sys.argv[3], "rb").read()
+        args = sys.argv[4:]
+        opts = attrs_of(a[1:] for a in args if a.startswith("@"))
+        macros = list(attrs_of(a for a in args if not a.startswith("@")).items())
+        for line in milter_message(sys.argv[2], raw, macros, opts):
+            print(line)
+    elif mode == "abort":
+        m = Milter(sys.argv[2])
+        m.actions = 0x11
+        m.begin(sys.argv[5], [("i", sys.argv[3])], qid=sys.argv[3], addr=sys.argv[4])
+        m.s.sendall(pkt("A"))
+        m.close()
+        print("aborted")
+    elif mode == "drip":
+        print(drip(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])))
+    elif mode == "hold":
+        hold(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "hup":
         spec, pid, log, sender = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
         s = connect(spec)

@@ -413,16 +413,21 @@ if delivered s1-local; then
 else
 	nok "1: sendmail(1) submission delivered"
 fi
-# the policy side's sasl_username (same queue id) when the milter is not
-# sent {auth_authen}
-postfix_conf "milter_mail_macros = i {mail_addr}" && postfix_reload
+# the policy side's sasl_username when the milter is not sent
+# {auth_authen}: only without macro lists (milter_protocol 2 has no
+# SMFIF_SETSYMLIST; with them Postfix sends {auth_authen} whenever there
+# is one), and only from a request with the transaction's queue id,
+# client and sender before the message (smtpd_data_restrictions: at the
+# first RCPT the queue id is not known yet)
+postfix_conf "milter_mail_macros = i {mail_addr}" milter_protocol=2 \
+	"smtpd_data_restrictions = check_policy_service unix:$T/d1/policy.sock" && postfix_reload
 mkmsg s1-nomacro 'Alice <alice@example.com>'
 send s1-nomacro auth s1-nomacro
-code "1: milter_mail_macros without {auth_authen}: submission accepted" '^250 '
+code "1: milter_protocol 2, milter_mail_macros without {auth_authen}: submission accepted" '^250 '
 delivered s1-nomacro && [ "$(nsigs "$D")" = 2 ] && grep -q "info: $QID: mailseal: role=sign auth=\"alice\"" d1.log \
-	&& ok "1: ... signed all the same, the SASL user learned by the policy side ($QID: role=sign auth=\"alice\")" \
+	&& ok "1: ... signed all the same, the SASL user learned by the policy side at DATA ($QID: role=sign auth=\"alice\")" \
 	|| nok "1: without {auth_authen}: $(nsigs "${D:-/dev/null}") signatures; log: $(grep "$QID: mailseal:" d1.log | oneline)"
-postfix_cmd postconf -X milter_mail_macros && postfix_reload
+postfix_cmd postconf -X milter_mail_macros milter_protocol smtpd_data_restrictions && postfix_conf milter_protocol=6 && postfix_reload
 
 lap "1. authenticated submission is signed"
 # --- 2. inbound, validly signed ----------------------------------------------

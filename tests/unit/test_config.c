@@ -86,6 +86,11 @@ int main(void)
 	CHECK(strcmp(cfg.redis_sentinels, "a:1 b:2") == 0,
 	      "config: continuation joined with one space (%s)", cfg.redis_sentinels);
 	CHECK(strcmp(cfg.redis_url, "redis://127.0.0.1:6380/2") == 0, "config: string kept");
+	CHECK(config_line(&cfg, "redis_sentinels") == 4 &&
+	      config_line(&cfg, "dns_timeout") == 1 &&
+	      config_line(&cfg, "max_signatures") == 0 &&
+	      config_line(&cfg, "no_such_setting") == 0,
+	      "config_line: the line that set it (a continued value: its first line), 0 for a default");
 
 	/* printing: only what differs, secret masked */
 	f = open_memstream(&out, &outlen);
