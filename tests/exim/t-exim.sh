@@ -470,9 +470,15 @@ code "7: config file back: accepted" '^250 '
 # --- the engine pre-warmed in the daemon (mailseal_prewarm) ----------------------
 # smtp_accept_max_per_host is expanded in the daemon for each connection;
 # ${dlfunc} there builds the engine before the session's fork
+# (the line docs/exim.md shows, with the module's path of this build)
 if [ "$MOD" != static ]; then
 	{ common "$T/signing.table"; } > warm.conf
-	EXIM_EXTRA_MAIN="smtp_accept_max_per_host = \${dlfunc{$MOD}{mailseal_prewarm}{50}}" \
+	warm_line=$(docblock prewarm) || nok "warm: docs/exim.md has a block marked 'test: prewarm'"
+	case $warm_line in
+	*'{mailseal_prewarm}}'*) ok "warm: the documented line sets no limit per host (no third argument)" ;;
+	*) nok "warm: the documented line passes a limit per host: $warm_line" ;;
+	esac
+	EXIM_EXTRA_MAIN=${warm_line//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
 		exim_start warm "$MOD" "$T/warm.conf" || nok "warm: the daemon with mailseal_prewarm starts"
 	mkmsg w1 'Alice <alice@example.com>'
 	exim_send warm msg/w1.eml -a -r bob@remote.example
@@ -482,6 +488,9 @@ if [ "$MOD" != static ]; then
 	grep -q mailseal_exim.so "/proc/$(exim_pid warm)/maps" \
 		&& ok "warm: the daemon itself has the module loaded (the engine is built before the fork)" \
 		|| nok "warm: the daemon did not load the module"
+	n=$(exim_log_grep warm "mailseal: pre-warmed in the daemon from $T/warm\.conf\$" | grep -c .)
+	[ "$n" = 1 ] && ok "warm: the daemon logs once that pre-warming worked, naming the file" \
+		|| nok "warm: $n 'pre-warmed in the daemon' lines: $(exim_log_grep warm 'mailseal: pre' | oneline)"
 	mkmsg w2 'CEO <ceo@bank.example>'
 	exim_send warm msg/w2.eml
 	code "warm: a forgery is refused" '^550 5\.7\.20'
@@ -509,6 +518,9 @@ if [ "$MOD" != static ]; then
 	mkmsg w6 'Otto <otto@other.example>'
 	exim_send warm msg/w6.eml
 	code "warm: configuration fixed: accepted again" '^250 '
+	n=$(exim_log_grep warm 'mailseal: pre-warmed in the daemon' | grep -c .)
+	[ "$n" = 3 ] && ok "warm: one 'pre-warmed' line per build (the first, the change, the fix)" \
+		|| nok "warm: $n 'pre-warmed' lines, wanted 3 (first build, changed, fixed)"
 fi
 
 # --- 8. Authentication-Results claiming our authserv-id ------------------------
