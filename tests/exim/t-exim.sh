@@ -604,6 +604,42 @@ exim_log_grep main 'mailseal: .*dkim=permerror/other\.example/o-thr' > /dev/null
 	&& ok "... and that message did ask DNS for its key (permerror: not published)" \
 	|| nok "the thread check's message did not reach the resolver: $(exim_log_grep main o-thr | tail -1)"
 
+# --- postmaster alone is skipped, postmaster among others is not ---------------
+# the DATA ACL statements docs/exim.md shows (block "data-acl"): a client
+# that adds RCPT TO:<postmaster@...> before its victim must not get a
+# forgery through
+if pm_acl=$(docblock data-acl); then
+	ok "postmaster: docs/exim.md has the DATA ACL block (test: data-acl)"
+else
+	nok "postmaster: docs/exim.md has no block marked 'test: data-acl'"
+fi
+EXIM_EXTRA_DATA_ACL=$pm_acl exim_start pm "$MOD" "$T/ms.conf" || nok "postmaster: the daemon with the documented DATA ACL starts"
+mkmsg pm-both 'CEO <ceo@bank.example>' "Authentication-Results: $AUTHSERV; dkim=pass header.d=bank.example header.s=forged-pm1"
+rejected pm "postmaster: forged From bank.example to postmaster@ and a victim: 550 5.7.20" pm-both '^550 5\.7\.20' \
+	-r postmaster@example.net,rcpt@example.net
+mkmsg pm-last 'CEO <ceo@bank.example>'
+rejected pm "postmaster: the victim first, then postmaster@: 550 5.7.20" pm-last '^550 5\.7\.20' \
+	-r rcpt@example.net,postmaster@example.net
+mkmsg pm-alone 'CEO <ceo@bank.example>' "Authentication-Results: $AUTHSERV; dkim=pass header.d=bank.example header.s=forged-pm2"
+exim_send pm msg/pm-alone.eml -r postmaster@example.net
+code "postmaster: the same forgery to postmaster@ alone is accepted (skip)" '^250 '
+PM_ID=$EXIM_ID
+exim_log_grep pm "$PM_ID.*mailseal:.*skip" > /dev/null \
+	&& ok "postmaster: the module's log line says skip" || nok "postmaster: no 'mailseal:' line with $PM_ID and skip"
+if delivered pm pm-alone; then
+	[ "$(nsigs "$D")" = 0 ] && ok "postmaster: skipped, not signed" || nok "postmaster: $(nsigs "$D") signatures"
+	hdr "$D" Authentication-Results | grep -q 'header\.s=forged-pm2' \
+		&& nok "postmaster: skipped, but the forged A-R claiming $AUTHSERV reached the postmaster" \
+		|| ok "postmaster: skipped, and the forged A-R claiming $AUTHSERV is gone"
+else
+	nok "postmaster: the message to postmaster@ alone is delivered"
+fi
+mkmsg pm-remote 'Alice <alice@example.com>'
+exim_send pm msg/pm-remote.eml -a -r postmaster@remote.example
+code "postmaster: a submission to a remote domain's postmaster is accepted" '^250 '
+delivered pm pm-remote && [ "$(nsigs "$D")" = 2 ] && ok "postmaster: ... and signed (the rule is for local domains only)" \
+	|| nok "postmaster: a submission to postmaster@remote.example was not signed"
+
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { exim_count main; }
 wait_delivered() { exim_wait_count main "$1" 60; exim_wait_idle main 30; }
