@@ -640,6 +640,49 @@ code "postmaster: a submission to a remote domain's postmaster is accepted" '^25
 delivered pm pm-remote && [ "$(nsigs "$D")" = 2 ] && ok "postmaster: ... and signed (the rule is for local domains only)" \
 	|| nok "postmaster: a submission to postmaster@remote.example was not signed"
 
+# --- Authentication-Results that the DATA ACL adds (docs/exim.md) ---------------
+# local_scan cannot tell the ACL's fields from the message's: the docs
+# say to give mailseal another authserv-id; with the same id the ACL's
+# field goes (removed_ar=1), as the docs say.  (Exim's ${authresults}
+# with nothing to report is the id alone, without ";": such a field
+# counts as the id's too.)
+if ar_acl=$(docblock acl-authresults); then
+	ok "ACL A-R: docs/exim.md has the block (test: acl-authresults)"
+else
+	nok "ACL A-R: docs/exim.md has no block marked 'test: acl-authresults'"
+fi
+{ common "$T/signing.table"; printf 'authserv_id = %s\n' "$EXIM_HOST"; } | grep -v "^authserv_id = $AUTHSERV\$" > sameid.conf
+EXIM_EXTRA_DATA_ACL=$ar_acl exim_start arid "$MOD" "$T/ms.conf" || nok "ACL A-R: the daemon starts"
+EXIM_EXTRA_DATA_ACL=$ar_acl exim_start aridsame "$MOD" "$T/sameid.conf" || nok "ACL A-R (same id): the daemon starts"
+mkmsg ar-acl 'Olga <olga@other.example>'
+signmsg ar-acl other.example o-rsa
+exim_send arid msg/ar-acl.eml
+code "ACL A-R: a signed inbound message with the ACL's A-R is accepted" '^250 '
+ARID_ID=$EXIM_ID
+if delivered arid ar-acl; then
+	ar_is "ACL A-R: different ids: mailseal's A-R (dkim=pass) is there" "$D" 'dkim=pass.*header\.d=other\.example'
+	[ "$(hdr "$D" Authentication-Results | grep -ciE "^$(echo "$EXIM_HOST" | sed 's/\./\\./g')( *;|$)")" = 1 ] \
+		&& ok "ACL A-R: different ids: the ACL's field (${EXIM_HOST}) is kept" \
+		|| nok "ACL A-R: different ids: the ACL's field is gone: $(hdr "$D" Authentication-Results | oneline)"
+	exim_log_grep arid "$ARID_ID.*mailseal:" | grep -qv 'removed_ar=' && ok "ACL A-R: different ids: nothing removed (no removed_ar= in the log line)" \
+		|| nok "ACL A-R: different ids: log line - $(exim_log_grep arid "$ARID_ID.*mailseal:" | oneline)"
+else
+	nok "ACL A-R: delivered"
+fi
+exim_send aridsame msg/ar-acl.eml
+code "ACL A-R (same id): accepted" '^250 '
+ARID_ID=$EXIM_ID
+if delivered aridsame ar-acl; then
+	[ "$(hdr "$D" Authentication-Results | grep -ciE "^$(echo "$EXIM_HOST" | sed 's/\./\\./g')( *;|$)")" = 1 ] \
+		&& hdr "$D" Authentication-Results | grep -qiE 'dkim=pass.*header\.d=other\.example' \
+		&& ok "ACL A-R (same id): one field with the id, mailseal's (the ACL's is removed, as the docs say)" \
+		|| nok "ACL A-R (same id): $(hdr "$D" Authentication-Results | oneline)"
+	exim_log_grep aridsame "$ARID_ID.*mailseal:.* removed_ar=1" > /dev/null && ok "ACL A-R (same id): removed_ar=1 in the log, as the docs say" \
+		|| nok "ACL A-R (same id): log line - $(exim_log_grep aridsame "$ARID_ID.*mailseal:" | oneline)"
+else
+	nok "ACL A-R (same id): delivered"
+fi
+
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { exim_count main; }
 wait_delivered() { exim_wait_count main "$1" 60; exim_wait_idle main 30; }
