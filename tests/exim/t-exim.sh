@@ -683,6 +683,25 @@ else
 	nok "ACL A-R (same id): delivered"
 fi
 
+# --- local_scan_timeout below dns_message_budget (docs/exim.md) -----------------
+# Exim's timeout comes first: 421 "local verification problem" and no
+# mailseal: line for the message
+{ common "$T/signing.table"; printf 'dns_timeout = 3s\ndns_message_budget = 4s\n'; } > lst.conf
+EXIM_EXTRA_MAIN='local_scan_timeout = 1s' exim_start lst "$MOD" "$T/lst.conf" || nok "lst: the daemon starts"
+"$M" keygen -d other.example -s o-lst -o keys/other.example > /dev/null
+mkmsg lst1 'Olga <olga@other.example>'
+signmsg lst1 other.example o-lst
+mark=$(mainlog_lines lst)
+nsd_freeze
+exim_send lst msg/lst1.eml
+nsd_thaw
+code "local_scan_timeout 1s < dns_message_budget 4s, DNS frozen: 421 local verification problem" '^421 .*local verification problem'
+mainlog_since lst "$mark" | grep -q 'local_scan() function timed out' \
+	&& ok "lst: Exim logs 'local_scan() function timed out'" || nok "lst: no timeout line - $(mainlog_since lst "$mark" | oneline 400)"
+mainlog_since lst "$mark" | grep -q 'mailseal:' \
+	&& nok "lst: a mailseal: line was logged: $(mainlog_since lst "$mark" | grep mailseal: | oneline)" \
+	|| ok "lst: no mailseal: line for the message (as the docs say)"
+
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { exim_count main; }
 wait_delivered() { exim_wait_count main "$1" 60; exim_wait_idle main 30; }
