@@ -15,7 +15,15 @@
 #   8 an Authentication-Results field claiming our authserv-id is removed
 #   9 50 SMTP sessions at once
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
-#   and sign, no signing without AUTH, the module's log line.
+#   and sign, no signing without AUTH, the module's log line;
+#   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
+#   line per build); the documented postmaster rule (skip only when the
+#   postmaster is the sole recipient); A-R fields that the DATA ACL adds
+#   (kept with another id, removed with ours, as the docs say);
+#   local_scan_timeout below dns_message_budget (Exim's 421, no
+#   mailseal: line); no Redis or DNS socket inherited by a pipe delivery.
+# Blocks of docs/exim.md marked "<!-- test: NAME -->" are used as they
+# are written there (docblock, lib.sh).
 # The module is always the normal build's: see the note on the ASan build
 # below.  KEEP_T=DIR keeps a copy of the work directory (configs, logs,
 # maildirs, SMTP transcripts) in DIR, for looking into a failure.
@@ -701,6 +709,58 @@ mainlog_since lst "$mark" | grep -q 'local_scan() function timed out' \
 mainlog_since lst "$mark" | grep -q 'mailseal:' \
 	&& nok "lst: a mailseal: line was logged: $(mainlog_since lst "$mark" | grep mailseal: | oneline)" \
 	|| ok "lst: no mailseal: line for the message (as the docs say)"
+
+# --- no Redis or DNS socket reaches a pipe delivery ------------------------------
+# a pipe transport runs a script that lists the descriptors it
+# inherited; the message made the module use Redis (a key it has) and
+# DNS (a key nobody published)
+{
+	mkdir fdl && chown Debian-exim fdl
+	cat > fdl/fdlist.sh <<'SH'
+#!/bin/sh
+# run by Exim's pipe transport: this process's descriptors, then the
+# kernel's socket tables (to name the peer of each socket)
+cat > /dev/null
+{
+	for f in /proc/$$/fd/*; do printf '%s %s\n' "${f##*/}" "$(readlink "$f")"; done
+	echo ---
+	cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null
+} > "$1.tmp" && mv "$1.tmp" "$1"
+SH
+	chmod 755 fdl/fdlist.sh
+	EXIM_EXTRA_ROUTERS=$(printf 'fdlist:\n  driver = accept\n  local_parts = fdlist\n  transport = fdlist_pipe\n') \
+	EXIM_EXTRA_TRANSPORTS=$(printf 'fdlist_pipe:\n  driver = pipe\n  command = %s %s\n  user = Debian-exim\n' \
+		"$T/fdl/fdlist.sh" "$T/fdl/fds.txt") \
+		exim_start pipe "$MOD" "$T/ms.conf" || nok "pipe: the daemon with a pipe transport starts"
+	"$M" keygen -d other.example -s o-pipe -o keys/other.example > /dev/null
+	mkmsg fd1 'Olga <olga@other.example>'
+	signmsg fd1 other.example o-rsa o-pipe
+	exim_send pipe msg/fd1.eml -r fdlist@example.net
+	code "pipe: a message for the pipe address is accepted" '^250 '
+	FD_ID=$EXIM_ID
+	for i in $(seq 1 100); do [ -s fdl/fds.txt ] && break; sleep 0.1; done
+	exim_log_grep pipe "$FD_ID.*mailseal:.*o-pipe" > /dev/null && ok "pipe: the module looked up keys for it (Redis, DNS)" \
+		|| nok "pipe: no mailseal: line naming o-pipe - $(exim_log_grep pipe "$FD_ID.*mailseal:" | oneline)"
+	if [ -s fdl/fds.txt ]; then
+		socks=$(awk '/^---$/ { t = 1; next }
+			!t { if ($2 ~ /^socket:\[/) { i = $2; gsub(/[^0-9]/, "", i); fd[i] = $1 }; next }
+			($10 in fd) { print fd[$10], $2, $3 }' fdl/fds.txt)
+		leak=""
+		while read -r fd l r; do
+			[ -n "$fd" ] || continue
+			lp=$((16#${l##*:})) rp=$((16#${r##*:}))
+			case " $lp $rp " in
+			*" $REDIS_PORT_main "*) leak="$leak fd $fd: Redis (port $REDIS_PORT_main);" ;;
+			*" $NSD_PORT "*) leak="$leak fd $fd: DNS (port $NSD_PORT);" ;;
+			*) echo "# pipe: inherited socket fd $fd, ports $lp -> $rp" ;;
+			esac
+		done <<< "$socks"
+		[ -z "$leak" ] && ok "pipe: the pipe command inherited no Redis or DNS socket ($(grep -c 'socket:' fdl/fds.txt) sockets in all)" \
+			|| nok "pipe: the pipe command inherited:$leak"
+	else
+		nok "pipe: the pipe command ran and listed its descriptors"
+	fi
+}
 
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { exim_count main; }
