@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	const char *path = MAILSEAL_DEFAULT_CONFIG;
 	struct ms_config cfg;
 	struct ms_error err;
-	int explicit = 0, i = 1, rc;
+	int explicit = 0, absent = 0, i = 1, rc;
 	size_t k;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
@@ -71,9 +71,9 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	config_init(&cfg);
-	/* an absent default file means the defaults; a named one must exist */
-	if ((explicit || access(path, F_OK) == 0) &&
-	    config_load(&cfg, path, &err) != MS_OK) {
+	/* an absent default file means the defaults; a named one must
+	 * exist, and one that cannot be read is an error, never absent */
+	if (config_load_opt(&cfg, path, !explicit, &absent, &err) != MS_OK) {
 		config_free(&cfg);
 		if (strcmp(argv[i], "config") == 0)
 			fprintf(stderr, "%s\n", err.msg);
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
 	}
 	if (strcmp(argv[i], "config") == 0) {
-		rc = cmd_config(&cfg, path, argc - i, argv + i);
+		rc = cmd_config(&cfg, absent ? NULL : path, argc - i, argv + i);
 		config_free(&cfg);
 		return rc;
 	}
@@ -114,10 +114,12 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 		return CLI_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0) {
+		const char *name = path ? path : "(no configuration file: defaults)";
+
 		/* loading validated every setting; the files they name: */
 		if (*cfg->dns_trust_anchor &&
 		    access(cfg->dns_trust_anchor, R_OK) != 0) {
-			fprintf(stderr, "%s: dns_trust_anchor %s: %s\n", path,
+			fprintf(stderr, "%s: dns_trust_anchor %s: %s\n", name,
 				cfg->dns_trust_anchor, strerror(errno));
 			return 1;
 		}
@@ -127,13 +129,19 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 			struct policy *p = policy_new(cfg, &err);
 
 			if (!p) {
-				fprintf(stderr, "%s: %s\n", path, err.msg);
+				fprintf(stderr, "%s: %s\n", name, err.msg);
 				return 1;
 			}
 			policy_free(p);
 		}
-		printf("%s: ok\n", access(path, F_OK) == 0 ? path
-		       : "(no configuration file: defaults)");
+		/* not an error, but what a multi-tenant farm must know */
+		if (*cfg->signing_table)
+			fprintf(stderr, "%s: warning: any authenticated user, and "
+				"any local user through sendmail(1), can sign for "
+				"every domain of %s: mailseal has no per-user "
+				"sending rights yet (docs/policy.md)\n", name,
+				cfg->signing_table);
+		printf("%s: ok\n", name);
 		return CLI_OK;
 	}
 	cli_error("config: expected no argument, --all or check");

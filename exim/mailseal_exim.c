@@ -117,21 +117,25 @@ static struct policy *mse_build(char *why, size_t whylen)
 {
 	struct ms_config cfg;
 	struct ms_error err;
-	int explicit;
+	int explicit, absent;
 	const char *path = mse_config_path(&explicit);
 	struct policy *p;
 
 	ms_log_set_sink(mse_log_sink);
-	mse_conf_absent = stat(path, &mse_conf_st) != 0;
+	mse_conf_absent = stat(path, &mse_conf_st) != 0 && errno == ENOENT;
 	config_init(&cfg);
-	/* an absent default file means the defaults; a named one must exist */
-	if ((explicit || access(path, F_OK) == 0) &&
-	    config_load(&cfg, path, &err) != MS_OK) {
+	/* an absent default file means the defaults; a named one must
+	 * exist, and one that cannot be read is an error, never absent */
+	if (config_load_opt(&cfg, path, !explicit, &absent, &err) != MS_OK) {
 		snprintf(why, whylen, "%s", err.msg);
 		config_free(&cfg);
 		return NULL;
 	}
 	p = policy_new(&cfg, &err);
+	if (p && absent)
+		log_write(0, LOG_MAIN, "mailseal: %s does not exist: running "
+			  "on built-in defaults (verify only, nothing "
+			  "required)", path);
 	config_free(&cfg);
 	if (!p)
 		snprintf(why, whylen, "%s: %s", path, err.msg);

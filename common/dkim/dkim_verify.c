@@ -23,6 +23,7 @@
 #include "keyrec.h"
 #include "msclock.h"
 #include "ms_limits.h"
+#include "tagvalue.h"
 #include "xalloc.h"
 
 /* parsed keys, keyed by the exact record bytes, so a cached entry can
@@ -62,6 +63,9 @@ struct dkim_verify {
 	struct vsig sigs[MS_MAX_SIGS];
 	size_t nsigs;
 	size_t skipped;
+	size_t skipped_relevant;
+	dkim_rank_fn rank;
+	void *rank_arg;
 	struct buf canon;               /* scratch: canonical headers */
 	const char *txid;               /* in the arena, or NULL */
 };
@@ -148,40 +152,102 @@ static struct pkcache_entry *pkcache_get(struct dkim_verifier *v,
 	return e;
 }
 
+/* dv_take - verify the signature in field i: parse it, start its body
+ * hash */
+static void dv_take(struct dkim_verify *m, size_t i)
+{
+	const unsigned char *val;
+	struct ms_error err;
+	struct vsig *vs = &m->sigs[m->nsigs++];
+	size_t vlen;
+
+	vs->field = i;
+	vs->bh = -1;
+	val = msgreader_field_value(&m->mr, i, &vlen);
+	ms_error_clear(&err);
+	vs->parse_st = dkimsig_parse(val, vlen, &m->arena, &vs->sig, &err);
+	if (vs->parse_st != MS_OK) {
+		vs->parse_reason = arena_strdup(&m->arena, err.msg);
+		return;
+	}
+	if (vs->sig.alg == DKIM_ALG_RSA_SHA256 ||
+	    vs->sig.alg == DKIM_ALG_ED25519_SHA256)
+		vs->bh = bodyhash_add(m->bh, vs->sig.body_canon,
+				      vs->sig.has_length ? vs->sig.length
+							 : BODYHASH_NOLIMIT);
+}
+
+/* dv_rank_of - the caller's rank of the signature in field i, from its
+ * d= alone (a field whose tag list cannot be read ranks 0) */
+static int dv_rank_of(struct dkim_verify *m, size_t i)
+{
+	struct tag_list *tl = arena_alloc(&m->arena, sizeof(*tl));
+	const unsigned char *val;
+	const struct tag *d;
+	char dom[MS_MAX_DOMAIN + 1];
+	size_t vlen;
+
+	val = msgreader_field_value(&m->mr, i, &vlen);
+	if (tagvalue_parse(val, vlen, tl, NULL) != MS_OK)
+		return 0;
+	d = tagvalue_find(tl, "d");
+	if (!d || d->value_len == 0 || d->value_len > MS_MAX_DOMAIN)
+		return 0;
+	memcpy(dom, d->value, d->value_len);
+	dom[d->value_len] = 0;
+	return m->rank(m->rank_arg, dom);
+}
+
+/* dv_on_headers - the header block is complete: choose the signatures
+ * to verify, at most max_sigs: all of them when that is enough; else
+ * the highest ranked first, each rank in header order */
 static void dv_on_headers(void *arg)
 {
 	struct dkim_verify *m = arg;
-	size_t i, n = msgreader_nfields(&m->mr);
+	size_t i, n = msgreader_nfields(&m->mr), total = 0, chosen = 0;
+	size_t max = m->v->o.max_sigs;
+	int *rank, r, top = 0;
 
+	for (i = 0; i < n; i++)
+		total += msgreader_field_is(&m->mr, i, dkim_sig_name,
+					    sizeof(dkim_sig_name) - 1);
+	if (total <= max || !m->rank) {
+		for (i = 0; i < n && m->nsigs < max; i++)
+			if (msgreader_field_is(&m->mr, i, dkim_sig_name,
+					       sizeof(dkim_sig_name) - 1))
+				dv_take(m, i);
+		m->skipped = total - m->nsigs;
+		return;
+	}
+	/* rank[i]: -1 not a signature; else its rank, and once chosen
+	 * DV_CHOSEN above it */
+#define DV_CHOSEN 1000
+	rank = arena_alloc(&m->arena, n * sizeof(*rank));
 	for (i = 0; i < n; i++) {
-		const unsigned char *val;
-		struct ms_error err;
-		struct vsig *vs;
-		size_t vlen;
-
+		rank[i] = -1;
 		if (!msgreader_field_is(&m->mr, i, dkim_sig_name,
 					sizeof(dkim_sig_name) - 1))
 			continue;
-		if (m->nsigs == m->v->o.max_sigs) {
-			m->skipped++;
-			continue;
-		}
-		vs = &m->sigs[m->nsigs++];
-		vs->field = i;
-		vs->bh = -1;
-		val = msgreader_field_value(&m->mr, i, &vlen);
-		ms_error_clear(&err);
-		vs->parse_st = dkimsig_parse(val, vlen, &m->arena, &vs->sig, &err);
-		if (vs->parse_st != MS_OK) {
-			vs->parse_reason = arena_strdup(&m->arena, err.msg);
-			continue;
-		}
-		if (vs->sig.alg == DKIM_ALG_RSA_SHA256 ||
-		    vs->sig.alg == DKIM_ALG_ED25519_SHA256)
-			vs->bh = bodyhash_add(m->bh, vs->sig.body_canon,
-					      vs->sig.has_length ? vs->sig.length
-								 : BODYHASH_NOLIMIT);
+		r = dv_rank_of(m, i);
+		rank[i] = r < 0 ? 0 : r >= DV_CHOSEN ? DV_CHOSEN - 1 : r;
+		if (rank[i] > top)
+			top = rank[i];
 	}
+	for (r = top; r >= 0 && chosen < max; r--)
+		for (i = 0; i < n && chosen < max; i++)
+			if (rank[i] == r) {
+				rank[i] += DV_CHOSEN;
+				chosen++;
+			}
+	for (i = 0; i < n; i++) {
+		if (rank[i] >= DV_CHOSEN) {
+			dv_take(m, i);
+		} else if (rank[i] >= 0) {
+			m->skipped++;
+			m->skipped_relevant += rank[i] > 0;
+		}
+	}
+#undef DV_CHOSEN
 }
 
 static void dv_on_body(void *arg, const unsigned char *p, size_t len)
@@ -202,6 +268,9 @@ struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v)
 	m->bh = bodyhash_new();
 	m->nsigs = 0;
 	m->skipped = 0;
+	m->skipped_relevant = 0;
+	m->rank = NULL;
+	m->rank_arg = NULL;
 	buf_init(&m->canon, MS_MAX_HEADER_BYTES + 1024);
 	m->txid = NULL;
 	return m;
@@ -211,6 +280,14 @@ struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v)
 void dkim_verify_set_txid(struct dkim_verify *m, const char *txid)
 {
 	m->txid = txid ? arena_strdup(&m->arena, txid) : NULL;
+}
+
+/* dkim_verify_set_rank - which signatures to verify first */
+void dkim_verify_set_rank(struct dkim_verify *m, dkim_rank_fn rank,
+			  void *arg)
+{
+	m->rank = rank;
+	m->rank_arg = arg;
 }
 
 /* dkim_verify_feed - the next chunk of the message */
@@ -430,6 +507,7 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 				   (m->nsigs ? m->nsigs : 1) * sizeof(*r));
 	out->nresults = m->nsigs;
 	out->skipped = m->skipped;
+	out->skipped_relevant = m->skipped_relevant;
 	for (i = 0; i < m->nsigs; i++) {
 		const struct vsig *vs = &m->sigs[i];
 

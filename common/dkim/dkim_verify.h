@@ -11,8 +11,10 @@
  * message's arena and die with dkim_verify_free.
  *
  * Every signature up to max_sigs (default MS_DEFAULT_MAX_SIGS) gets a
- * result in RFC 8601 terms with a human reason; later ones are counted
- * in skipped.  A message with no DKIM-Signature has nresults == 0
+ * result in RFC 8601 terms with a human reason; the rest are counted in
+ * skipped.  Which ones are verified is the caller's choice when it sets
+ * a rank (the author's domains first): otherwise the first in header
+ * order.  A message with no DKIM-Signature has nresults == 0
  * (dkim=none).  A message whose header block breaks a limit gets one
  * permerror result saying so.
  */
@@ -70,7 +72,15 @@ struct dkim_verify_outcome {
 	size_t nresults;
 	struct dkim_sig_result *results;
 	size_t skipped;                 /* signatures beyond max_sigs */
+	size_t skipped_relevant;        /* of them, ranked above 0 */
 };
+
+/* rank - how much a signature of domain d (as written in d=) matters
+ * to the caller: 0 not at all, higher first.  Asked once per signature
+ * when a message has more than max_sigs of them, at the end of its
+ * header block (the caller may read the header block then, through
+ * dkim_verify_reader). */
+typedef int (*dkim_rank_fn)(void *arg, const char *d);
 
 struct dkim_verifier;
 struct dkim_verify;
@@ -86,6 +96,13 @@ struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v);
 /* dkim_verify_set_txid - the transaction this message belongs to
  * (copied); used for the farm's signature record */
 void dkim_verify_set_txid(struct dkim_verify *m, const char *txid);
+/* dkim_verify_set_rank - which signatures to verify first when there
+ * are more than max_sigs: those rank ranks highest, in header order
+ * within a rank; the rest are skipped and counted (skipped_relevant for
+ * those ranked above 0).  Without it, the first max_sigs in header
+ * order.  Set it before the header block ends. */
+void dkim_verify_set_rank(struct dkim_verify *m, dkim_rank_fn rank,
+			  void *arg);
 /* dkim_verify_feed - the next chunk of the message */
 void dkim_verify_feed(struct dkim_verify *m, const unsigned char *p,
 		      size_t len);

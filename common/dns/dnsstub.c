@@ -118,6 +118,24 @@ bad:
 			    spec);
 }
 
+/* dnsstub_check_servers - is the dns_resolver list usable? */
+enum ms_status dnsstub_check_servers(const char *list, struct ms_error *err)
+{
+	struct dnsstub probe;
+	enum ms_status st = MS_OK;
+
+	memset(&probe, 0, sizeof(probe));
+	while (*list && st == MS_OK) {
+		size_t n = strcspn(list, " \t,");
+
+		if (n)
+			st = dnsstub_add_server(&probe, list, n, err);
+		list += n;
+		list += strspn(list, " \t,");
+	}
+	return st;
+}
+
 /* dnsstub_resolv_conf - the nameserver lines of path */
 enum ms_status dnsstub_resolv_conf(struct dnsstub *s, const char *path,
 				   struct ms_error *err)

@@ -49,6 +49,10 @@ int dns_server_split(const char *s, size_t n, char *host, size_t hostsize,
 /* dnsstub_add_server - "IP", "IP:PORT", "[IPv6]:PORT" or "IPv6" */
 enum ms_status dnsstub_add_server(struct dnsstub *s, const char *spec,
 				  size_t n, struct ms_error *err);
+/* dnsstub_check_servers - is list (servers separated by blanks or
+ * commas, as dns_resolver takes them) usable, each one as
+ * dnsstub_add_server reads it?  The error names the first bad one. */
+enum ms_status dnsstub_check_servers(const char *list, struct ms_error *err);
 /* dnsstub_resolv_conf - the nameserver lines of path (port 53) */
 enum ms_status dnsstub_resolv_conf(struct dnsstub *s, const char *path,
 				   struct ms_error *err);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "dnskeys.h"
+#include "dnsstub.h"
 #include "farmcache.h"
 #include "keycache.h"
 #include "keychain.h"
@@ -34,6 +35,21 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 	};
 
 	memset(kc, 0, sizeof(*kc));
+	/* the resolver is made at the first lookup: its servers are
+	 * checked now, so that a typo fails at start (config check,
+	 * mailseal-policyd -t), not on every message */
+	if (*cfg->dns_resolver) {
+		struct ms_error e;
+		char where[320];
+
+		if (dnsstub_check_servers(cfg->dns_resolver, &e) != MS_OK)
+			return ms_error_set(err, MS_ERR_USAGE,
+					    "%s: %s (servers are written IP, "
+					    "IP:PORT, [IPv6]:PORT or IPv6)",
+					    config_where(cfg, "dns_resolver",
+							 where, sizeof(where)),
+					    e.msg);
+	}
 	if (*cfg->redis_url || *cfg->redis_sentinels) {
 		struct farmcache_opts fo = {
 			.url = cfg->redis_url,

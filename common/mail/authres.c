@@ -131,8 +131,70 @@ enum ms_status authres_parse_id(const unsigned char *p, size_t len,
 	return st;
 }
 
+/* ar_id_span - the significant part of an authserv-id: no white
+ * space around it, and no final dot (the DNS root) */
+static void ar_id_span(const char *s, size_t *off, size_t *n)
+{
+	size_t b = 0, e = strlen(s);
+
+	while (b < e && (s[b] == ' ' || s[b] == '\t'))
+		b++;
+	while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (e > b + 1 && s[e - 1] == '.')
+		e--;
+	*off = b;
+	*n = e - b;
+}
+
 /* authres_id_eq - do two authserv-ids name the same server? */
 int authres_id_eq(const char *a, const char *b)
 {
-	return strcasecmp(a, b) == 0;
+	size_t ao, an, bo, bn;
+
+	ar_id_span(a, &ao, &an);
+	ar_id_span(b, &bo, &bn);
+	return an == bn && an > 0 && strncasecmp(a + ao, b + bo, an) == 0;
+}
+
+/* ar_name_char - may c be part of a host name next to an occurrence? */
+static int ar_name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* ar_mentions - does name occur in p as a whole name (not inside a
+ * longer one: no name character or dot before it, no name character
+ * after it, nor a dot followed by one)? */
+static int ar_mentions(const unsigned char *p, size_t len, const char *id)
+{
+	size_t io, n, i;
+
+	ar_id_span(id, &io, &n);
+	if (n == 0 || n > len)
+		return 0;
+	for (i = 0; i + n <= len; i++) {
+		size_t e = i + n;
+
+		if (strncasecmp((const char *)p + i, id + io, n) != 0)
+			continue;
+		if (i > 0 && (ar_name_char(p[i - 1]) || p[i - 1] == '.'))
+			continue;
+		if (e < len && ar_name_char(p[e]))
+			continue;
+		if (e + 1 < len && p[e] == '.' && ar_name_char(p[e + 1]))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* authres_claims_id - does the field claim authserv-id id? */
+int authres_claims_id(const unsigned char *p, size_t len, const char *id,
+		      struct buf *scratch)
+{
+	if (authres_parse_id(p, len, scratch) == MS_OK)
+		return authres_id_eq(buf_str(scratch), id);
+	return ar_mentions(p, len, id);
 }

@@ -35,7 +35,17 @@ enum ms_status authres_append_value(struct buf *out, const char *v);
 enum ms_status authres_parse_id(const unsigned char *p, size_t len,
 				struct buf *out);
 /* authres_id_eq - do two authserv-ids name the same server?  (ASCII
- * case-insensitive, as host names compare) */
+ * case-insensitive, as host names compare; white space around either
+ * and one final dot, the DNS root, do not count) */
 int authres_id_eq(const char *a, const char *b);
+/* authres_claims_id - does the field value p (after the colon) claim
+ * authserv-id id?  Yes when its authserv-id is id (authres_id_eq); and
+ * when no authserv-id can be read from it (an unclosed quote or
+ * comment, nothing but CFWS), yes when id appears in it as a whole
+ * name anywhere: a reader more lenient than ours may take it as ours,
+ * so a malformed field that names us is treated as a claim.  scratch
+ * is reset and used as work space. */
+int authres_claims_id(const unsigned char *p, size_t len, const char *id,
+		      struct buf *scratch);
 
 #endif

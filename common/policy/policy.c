@@ -53,6 +53,7 @@ struct policy {
 	unsigned on_temperror;
 	unsigned on_signature_fail;
 	unsigned on_bad_from;
+	unsigned max_signatures;
 };
 
 struct policy_msg {
@@ -71,6 +72,7 @@ struct policy_msg {
 	struct dkim_sign *sign;
 	struct dkim_verify *verify;
 	/* the author, from every From field */
+	int from_read;                  /* msg_read_from has run */
 	size_t nfrom_fields;
 	struct addr_list from;
 	const char *from_bad;           /* why the From cannot be used */
@@ -178,6 +180,7 @@ static struct policy *policy_build(const struct ms_config *cfg,
 	p->on_temperror = cfg->on_temperror;
 	p->on_signature_fail = cfg->on_signature_fail;
 	p->on_bad_from = cfg->on_bad_from;
+	p->max_signatures = cfg->max_signatures;
 	return p;
 fail:
 	policy_free(p);
@@ -301,6 +304,9 @@ static void msg_read_from(struct policy_msg *m)
 	size_t i, k, nf = msgreader_nfields(m->hdrs);
 	char *why;
 
+	if (m->from_read)
+		return;
+	m->from_read = 1;
 	for (i = 0; i < nf; i++) {
 		const unsigned char *v;
 		size_t vlen;
@@ -345,6 +351,86 @@ static int from_has_domain(const struct addr_list *a, size_t n, const char *d)
 }
 
 /* ---- role ---- */
+
+/* aligned - may a signature of d stand for mail from author domain a?
+ * (the same domain or a parent of it, never a bare top-level label) */
+static int aligned(const char *d, const char *a)
+{
+	size_t dl = strlen(d), al = strlen(a);
+
+	if (!strchr(d, '.'))
+		return 0;
+	if (dl == al)
+		return strcasecmp(d, a) == 0;
+	return al > dl && a[al - dl - 1] == '.' &&
+	       strcasecmp(a + al - dl, d) == 0;
+}
+
+
+/* msg_rank_sig - which signatures matter most when a message has more
+ * than max_signatures: those that may stand for an author domain (2),
+ * then those of require_signed domains (1); the others are verified
+ * only as room is left */
+static int msg_rank_sig(void *arg, const char *d)
+{
+	struct policy_msg *m = arg;
+	const struct domainlist *req = m->p->tables->require;
+	size_t i;
+
+	msg_read_from(m);       /* the header block is complete now */
+	for (i = 0; i < m->from.n; i++)
+		if (aligned(d, m->from.domain[i]))
+			return 2;
+	return req && domainlist_match(req, d) ? 1 : 0;
+}
+
+/* msg_verify_begin - the verifier's context for this message */
+static void msg_verify_begin(struct policy_msg *m)
+{
+	m->verify = dkim_verify_begin(m->p->verifier);
+	if (m->txid)
+		dkim_verify_set_txid(m->verify, m->txid);
+	dkim_verify_set_rank(m->verify, msg_rank_sig, m);
+}
+
+/* keys_cover - does one of the keys the message is signed with stand
+ * for author domain a? */
+static int keys_cover(const struct policy_msg *m, const char *a)
+{
+	size_t k;
+
+	for (k = 0; k < m->nkeys; k++)
+		if (aligned(m->keys[k]->domain, a))
+			return 1;
+	return 0;
+}
+
+/* msg_uncovered_required - a From mailbox of a require_signed domain
+ * that none of our keys stands for (alice@example.com, ceo@bank.example)
+ * must not ride on our signature: drop the signer (s), so that the
+ * message is verified, and refused, like any other forgery of that
+ * domain */
+static int msg_uncovered_required(struct policy_msg *m, struct dkim_signer *s)
+{
+	const struct domainlist *req = m->p->tables->require;
+	size_t i;
+
+	for (i = 0; req && i < m->from.n; i++) {
+		const char *a = m->from.domain[i];
+		char *note;
+
+		if (!domainlist_match(req, a) || keys_cover(m, a))
+			continue;
+		note = arena_alloc(&m->arena, 320);
+		snprintf(note, 320, "From domain %s requires its own signature "
+			 "and the signing table has no key of it", a);
+		m->sign_note = note;
+		dkim_signer_free(s);
+		m->nkeys = 0;
+		return 1;
+	}
+	return 0;
+}
 
 /* msg_make_signer - a signer with the table's keys for the From
  * domains; NULL (and sign_note) when there is none */
@@ -398,7 +484,10 @@ static struct dkim_signer *msg_make_signer(struct policy_msg *m)
 		snprintf(note, 320, "From domain %s is not in the signing table",
 			 m->from.n ? m->from.domain[0] : "(none)");
 		m->sign_note = note;
+		return NULL;
 	}
+	if (msg_uncovered_required(m, s))
+		return NULL;
 	return s;
 }
 
@@ -409,6 +498,8 @@ static void mr_headers(void *arg)
 	struct policy_msg *m = arg;
 	static const unsigned char crlf[2] = { '\r', '\n' };
 
+	if (m->mode == POLICY_SKIP)
+		return;         /* only its claims are looked at */
 	msg_read_from(m);
 	if (m->may_sign && !m->from_bad) {
 		m->signer = msg_make_signer(m);
@@ -423,9 +514,7 @@ static void mr_headers(void *arg)
 		m->sign_note = m->from_bad;
 	}
 	m->role = POLICY_ROLE_VERIFY;
-	m->verify = dkim_verify_begin(m->p->verifier);
-	if (m->txid)
-		dkim_verify_set_txid(m->verify, m->txid);
+	msg_verify_begin(m);
 	dkim_verify_feed(m->verify, m->mr.hdr.data, m->mr.hdr.len);
 	dkim_verify_feed(m->verify, crlf, 2);
 }
@@ -463,9 +552,7 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->role = f->mode == POLICY_SKIP ? POLICY_ROLE_SKIP : POLICY_ROLE_VERIFY;
 	if (f->mode != POLICY_SKIP && !m->may_sign) {
 		m->direct = 1;
-		m->verify = dkim_verify_begin(p->verifier);
-		if (m->txid)
-			dkim_verify_set_txid(m->verify, m->txid);
+		msg_verify_begin(m);
 		m->hdrs = dkim_verify_reader(m->verify);
 	} else {
 		msgreader_init(&m->mr, mr_headers, mr_body, m);
@@ -474,34 +561,35 @@ struct policy_msg *policy_begin(struct policy *p,
 	return m;
 }
 
-/* policy_feed - the next chunk of the message */
+/* policy_feed - the next chunk of the message (in skip mode too: its
+ * header block is read for Authentication-Results claiming our id) */
 void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
 {
 	if (m->direct)
 		dkim_verify_feed(m->verify, p, len);
-	else if (m->mode != POLICY_SKIP)
+	else if (m->mode != POLICY_SKIP || m->mr.state != MR_BODY)
 		(void)msgreader_feed(&m->mr, p, len);
 }
 
 /* ---- the verdict ---- */
 
-/* aligned - may a signature of d stand for mail from author domain a?
- * (the same domain or a parent of it, never a bare top-level label) */
-static int aligned(const char *d, const char *a)
-{
-	size_t dl = strlen(d), al = strlen(a);
-
-	if (!strchr(d, '.'))
-		return 0;
-	if (dl == al)
-		return strcasecmp(d, a) == 0;
-	return al > dl && a[al - dl - 1] == '.' &&
-	       strcasecmp(a + al - dl, d) == 0;
-}
-
 static const char *res_reason(const struct dkim_sig_result *r)
 {
 	return r->reason ? r->reason : dkim_result_str(r->result);
+}
+
+/* verdict_skipped - signatures that may be the author's were left
+ * unchecked by max_signatures: not "none verified" (that would be a
+ * lie, and permanent), but a temporary failure that says why */
+static void verdict_skipped(struct policy_msg *m, struct policy_verdict *v,
+			    const char *a,
+			    const struct dkim_verify_outcome *oc)
+{
+	verdict_set(v, POLICY_TEMPFAIL, 451, "4.7.0",
+		    "the message has more DKIM signatures than this server "
+		    "checks (max_signatures %u): %zu that may be of %s were "
+		    "not verified; try again later", m->p->max_signatures,
+		    oc->skipped_relevant, a);
 }
 
 /* judge_required - the verdict for author domain a of require_signed */
@@ -534,6 +622,10 @@ static int judge_required(struct policy_msg *m, const char *a,
 			    "the DKIM signature of %s required for mail from %s "
 			    "could not be verified now (%s); try again later",
 			    temp->domain, a, res_reason(temp));
+		return 1;
+	}
+	if (oc->skipped_relevant) {
+		verdict_skipped(m, v, a, oc);
 		return 1;
 	}
 	if (bad)
@@ -587,6 +679,10 @@ static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 			    "(%s); try again later",
 			    temp->domain ? temp->domain : "the message",
 			    res_reason(temp));
+	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT &&
+		 oc->skipped_relevant)
+		verdict_skipped(m, v, m->from.n ? m->from.domain[0]
+					       : "the author", oc);
 	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT)
 		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
 			    "the DKIM signature of %s did not verify (%s)",
@@ -641,8 +737,7 @@ static void msg_find_claims(struct policy_msg *m)
 			continue;
 		nth++;
 		v = msgreader_field_value(m->hdrs, i, &vlen);
-		if (authres_parse_id(v, vlen, &id) != MS_OK ||
-		    !authres_id_eq(buf_str(&id), m->authserv_id))
+		if (!authres_claims_id(v, vlen, m->authserv_id, &id))
 			continue;
 		if (!m->remove)
 			m->remove = arena_alloc(&m->arena,
@@ -710,6 +805,8 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_puts(&b, " dkim=none");
 	if (oc && oc->skipped)
 		buf_printf(&b, " skipped=%zu", oc->skipped);
+	if (oc && oc->skipped_relevant)
+		buf_printf(&b, " skipped_author=%zu", oc->skipped_relevant);
 	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
 		buf_puts(&b, i ? "," : " signed=");
 		put_safe(&b, m->keys[i]->domain);
@@ -751,8 +848,6 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	memset(v, 0, sizeof(*v));
 	verdict_accept(v);
 	v->role = m->role;
-	if (m->mode == POLICY_SKIP)
-		goto out;
 	if (m->direct) {
 		/* the verifier reads the header block to its end here */
 		vst = dkim_verify_finish(m->verify, &oc, &err);
@@ -766,10 +861,12 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 			    m->hdrs->err.msg);
 		goto out;
 	}
+	msg_find_claims(m);
+	if (m->mode == POLICY_SKIP)
+		goto out;       /* nothing else: no signature, no verdict */
 	if (m->direct)
 		msg_read_from(m);
 	v->role = m->role;
-	msg_find_claims(m);
 	if (m->from_bad && m->p->on_bad_from == MS_BADFROM_REJECT) {
 		verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 			    "%s; exactly one From field with readable addresses is required",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "config.h"
@@ -243,6 +244,7 @@ void config_init(struct ms_config *cfg)
 		setting_apply(cfg, &settings[i], settings[i].def, "default", 0,
 			      NULL);
 	memset(cfg->set, 0, sizeof(cfg->set));
+	memset(cfg->line, 0, sizeof(cfg->line));
 }
 
 /* config_free - release the strings */
@@ -279,14 +281,31 @@ enum ms_status config_set(struct ms_config *cfg, const char *name,
 				    "%s:%u: \"%s\" is set twice", origin, line,
 				    name);
 	st = setting_apply(cfg, s, value, origin, line, err);
-	if (st == MS_OK)
+	if (st == MS_OK) {
 		cfg->set[idx] = 1;
+		cfg->line[idx] = line;
+	}
 	return st;
 }
 
 static int cfg_is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* cfg_comment_at - where a comment starts in one line of n bytes (n
+ * when none): a '#' at its start or after white space.  A comment
+ * after a value is cut off, not made part of the value: the value
+ * "127.0.0.1:5353 # local" would otherwise pass as a setting and fail
+ * only when used. */
+static size_t cfg_comment_at(const unsigned char *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i] == '#' && (i == 0 || cfg_is_blank(l[i - 1])))
+			return i;
+	return n;
 }
 
 /* config_entry - the collected "name = value" of one entry */
@@ -331,6 +350,7 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 
 		line++;
 		pos = nl ? end + 1 : len;
+		e = s + cfg_comment_at(p + s, e - s);
 		while (e > s && cfg_is_blank(p[e - 1]))
 			e--;
 		if (memchr(p + s, 0, e - s)) {
@@ -381,6 +401,7 @@ enum ms_status config_load(struct ms_config *cfg, const char *path,
 	struct buf data;
 	enum ms_status st;
 
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	buf_init(&data, CONFIG_MAX_FILE);
 	st = buf_load_file(&data, path, err);
 	if (st == MS_OK)
@@ -388,6 +409,36 @@ enum ms_status config_load(struct ms_config *cfg, const char *path,
 				  data.len, path, err);
 	buf_free(&data);
 	return st;
+}
+
+/* config_load_opt - path, or nothing when optional and absent */
+enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
+			       int optional, int *absent,
+			       struct ms_error *err)
+{
+	struct stat st;
+
+	*absent = 0;
+	if (optional && stat(path, &st) != 0 && errno == ENOENT) {
+		*absent = 1;
+		return MS_OK;
+	}
+	return config_load(cfg, path, err);
+}
+
+/* config_where - "FILE:LINE: name", or "name (default)" */
+const char *config_where(const struct ms_config *cfg, const char *name,
+			 char *buf, size_t size)
+{
+	const struct setting *s = setting_find(name, strlen(name));
+	size_t idx = s ? (size_t)(s - settings) : 0;
+
+	if (s && cfg->set[idx] && cfg->line[idx] && cfg->path[0])
+		snprintf(buf, size, "%s:%u: %s", cfg->path, cfg->line[idx],
+			 name);
+	else
+		snprintf(buf, size, "%s (default)", name);
+	return buf;
 }
 
 /* config_print - "name = value" lines */

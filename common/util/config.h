@@ -3,7 +3,8 @@
  * the Exim module and the Postfix daemon.
  *
  * Format, like Postfix's main.cf: "name = value" lines; '#' at the start
- * of a line (after optional whitespace) starts a comment; a line that
+ * of a line or after white space starts a comment that runs to the end
+ * of the line (so a value cannot hold " #"); a line that
  * begins with whitespace continues the previous value (joined with one
  * space); blank lines are ignored.  Unknown names, a name given twice,
  * and values of the wrong form are errors that name the file and line.
@@ -58,6 +59,8 @@ struct ms_config {
 	unsigned request_timeout_ms;    /* idle client connection */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[64];
+	unsigned line[64];              /* its line in path; 0: not read */
+	char path[256];                 /* the file read last, "" none */
 };
 
 enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
@@ -71,6 +74,15 @@ void config_free(struct ms_config *cfg);
 /* config_load - read path over the current settings */
 enum ms_status config_load(struct ms_config *cfg, const char *path,
 			   struct ms_error *err);
+/* config_load_opt - path over the current settings; when optional and
+ * the file does not exist (ENOENT, nothing else), the settings stay as
+ * they are and *absent is set.  Any other failure to read it (EACCES
+ * on the file or a directory above it, EIO...) is an error naming the
+ * file: a configuration that cannot be read is never taken as absent,
+ * or every rule it holds would silently be off. */
+enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
+			       int optional, int *absent,
+			       struct ms_error *err);
 /* config_parse - the same from bytes; origin names them in errors */
 enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 			    size_t len, const char *origin,
@@ -79,6 +91,11 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 enum ms_status config_set(struct ms_config *cfg, const char *name,
 			  const char *value, const char *origin,
 			  unsigned line, struct ms_error *err);
+/* config_where - where setting name was set, for an error about its
+ * value that only a later layer can find: "FILE:LINE: name", or
+ * "name (default)" when no file set it; into buf, which it returns */
+const char *config_where(const struct ms_config *cfg, const char *name,
+			 char *buf, size_t size);
 /* config_print - "name = value" for every setting; all = 0 prints only
  * those that differ from the defaults.  Secrets are masked. */
 void config_print(const struct ms_config *cfg, FILE *out, int all);

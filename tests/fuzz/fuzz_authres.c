@@ -28,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (id.len != 0) {
 		__builtin_trap();
 	}
+	(void)authres_claims_id(data, size, "mx.example.net", &id);
+	(void)authres_claims_id(data, size, "", &id);
 	buf_free(&id);
 	return 0;
 }

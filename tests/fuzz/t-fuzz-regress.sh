@@ -29,7 +29,10 @@ fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I common -I postfix-policy -O1 -g)
+cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I postfix-policy -O1 -g)
+for d in common/*/; do          # one folder per layer, each on the path
+	cflags+=(-I "${d%/}")
+done
 case "${BUILD%/}" in
 *san) cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=all
 	       -fno-omit-frame-pointer) ;;

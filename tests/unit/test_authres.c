@@ -332,8 +332,52 @@ static void test_parse_id(void)
 	      "authres_id_eq: case-insensitive, whole ids");
 }
 
+/* test_claims - which fields claim our id (RFC 8601 section 5), the
+ * malformed ones included */
+static void test_claims(void)
+{
+	static const struct {
+		const char *value;
+		int claims;
+	} t[] = {
+		{ " mx.example.net; dkim=pass", 1 },
+		{ " MX.EXAMPLE.NET.; dkim=pass", 1 },           /* the root dot */
+		{ " \"mx.example.net\"; dkim=pass", 1 },
+		{ " \" mx.example.net \"; dkim=pass", 1 },
+		{ " \"mx.example.net; dkim=pass", 1 },         /* unclosed quote */
+		{ " (note mx.example.net; dkim=pass", 1 },      /* unclosed comment */
+		{ " (mx.example.net; dkim=pass", 1 },
+		{ " ; dkim=pass mx.example.net", 1 },           /* no id at all */
+		{ " other.example; dkim=pass header.d=mx.example.net", 0 },
+		{ " mx.example.net.evil; dkim=pass", 0 },
+		{ " \"other.example; dkim=pass", 0 },
+		{ " (c mx.example.network; none", 0 },
+		{ " \"xmx.example.net; none", 0 },
+		{ " \"a.mx.example.net; none", 0 },
+		{ " \"mx.example.net.evil; none", 0 },
+		{ " \"mx.example.net-x; none", 0 },
+		{ " mx.example.net..; none", 0 },
+	};
+	struct buf id;
+	size_t i;
+
+	buf_init(&id, 64);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(authres_claims_id((const unsigned char *)t[i].value,
+					strlen(t[i].value), "mx.example.net",
+					&id) == t[i].claims,
+		      "authres_claims_id(\"%s\") = %d",
+		      esc(t[i].value, strlen(t[i].value)), t[i].claims);
+	buf_free(&id);
+	CHECK(authres_id_eq("mx.example.net.", "mx.example.net") &&
+	      authres_id_eq("mx.example.net", "MX.example.net.") &&
+	      !authres_id_eq(".", "") && !authres_id_eq("", ""),
+	      "authres_id_eq: one final dot does not count, empty ids match nothing");
+}
+
 int main(void)
 {
+	test_claims();
 	test_parse_id();
 	test_none();
 	test_rfc8463_results();

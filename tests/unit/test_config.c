@@ -113,5 +113,43 @@ int main(void)
 	      strstr(err.msg, "/nonexistent/mailseal.conf") != NULL,
 	      "config: missing file is an I/O error naming it");
 	config_free(&cfg);
+
+	/* an optional file: only ENOENT is "absent" */
+	{
+		int absent = -1;
+
+		config_init(&cfg);
+		CHECK(config_load_opt(&cfg, "/nonexistent/mailseal.conf", 1,
+				      &absent, &err) == MS_OK && absent == 1,
+		      "config: an optional file that does not exist is absent");
+		CHECK(config_load_opt(&cfg, "/nonexistent/mailseal.conf", 0,
+				      &absent, &err) == MS_ERR_IO && absent == 0,
+		      "config: a named file that does not exist is an error");
+		CHECK(config_load_opt(&cfg, "/etc/hostname/mailseal.conf", 1,
+				      &absent, &err) == MS_ERR_IO && absent == 0 &&
+		      strstr(err.msg, "/etc/hostname/mailseal.conf") != NULL,
+		      "config: a file that cannot be reached (ENOTDIR) is an error naming it, not absent (%s)",
+		      err.msg);
+		config_free(&cfg);
+	}
+
+	/* comments after values are cut off, also on continuation lines */
+	parse(&cfg, "dns_resolver = 127.0.0.1:5353 # local\n"
+		    "redis_sentinels = a:1\t# first\n  b:2 # second\n"
+		    "cache_secret = pa#ss\n"
+		    "max_signatures = 7# no blank before it: part of the value\n",
+	      &err);
+	CHECK(strcmp(cfg.dns_resolver, "127.0.0.1:5353") == 0,
+	      "config: a comment after a value is not part of it (\"%s\")",
+	      cfg.dns_resolver);
+	CHECK(strcmp(cfg.redis_sentinels, "a:1 b:2") == 0,
+	      "config: comments on continued lines cut off (\"%s\")",
+	      cfg.redis_sentinels);
+	CHECK(strcmp(cfg.cache_secret, "pa#ss") == 0,
+	      "config: a # inside a word stays");
+	CHECK(strstr(err.msg, "test.conf:5: max_signatures takes") != NULL,
+	      "config: a # with no blank before it is part of the value (%s)",
+	      err.msg);
+	config_free(&cfg);
 	return unit_done();
 }

@@ -135,9 +135,41 @@ static int setup_keys(void)
 
 #define BODY "Hello,\r\n\r\nthe engine decides.\r\n"
 
+/* sign_one - a signature of "domain/selector" over plain, put on top
+ * of those in sigs */
+static void sign_one(struct buf *sigs, const struct buf *plain,
+		     const char *signer)
+{
+	char dom[64], sel[32];
+	struct dkim_signer *s = dkim_signer_new();
+	struct dkim_sign_key k = { 0 };
+	struct dkim_sign *m;
+	struct ms_error err;
+	struct buf one;
+
+	buf_init(&one, 1 << 16);
+	sscanf(signer, "%63[^/]/%31[^,*]", dom, sel);
+	k.domain = dom;
+	k.selector = sel;
+	k.pkey = key_of(dom, sel);
+	k.hdr_canon = k.body_canon = DKIM_CANON_RELAXED;
+	if (dkim_signer_add(s, &k, &err) != MS_OK)
+		fprintf(stderr, "signer %s: %s\n", signer, err.msg);
+	m = dkim_sign_begin(s, 0);
+	dkim_sign_feed(m, plain->data, plain->len);
+	dkim_sign_finish(m, &one, &err);
+	dkim_sign_free(m);
+	dkim_signer_free(s);
+	buf_append(&one, sigs->data, sigs->len);
+	buf_reset(sigs);
+	buf_append(sigs, one.data, one.len);
+	buf_free(&one);
+}
+
 /* make_msg - headers (with \n line ends turned to CRLF) + BODY, signed
- * by "domain/selector" when signer is given, the body changed after
- * signing when tamper is set */
+ * by signer when given: "domain/selector", several separated by commas
+ * (each later one on top), "domain/selector*N" N times; the body
+ * changed after signing when tamper is set */
 static void make_msg(struct buf *out, const char *headers, const char *signer,
 		     int tamper)
 {
@@ -152,25 +184,13 @@ static void make_msg(struct buf *out, const char *headers, const char *signer,
 		buf_putc(&plain, *p);
 	}
 	buf_puts(&plain, "\r\n" BODY);
-	if (signer) {
-		char dom[64], sel[32];
-		struct dkim_signer *s = dkim_signer_new();
-		struct dkim_sign_key k = { 0 };
-		struct dkim_sign *m;
-		struct ms_error err;
+	for (p = signer; p && *p;) {
+		const char *end = strchr(p, ','), *star = strchr(p, '*');
+		int times = star && (!end || star < end) ? atoi(star + 1) : 1;
 
-		sscanf(signer, "%63[^/]/%31s", dom, sel);
-		k.domain = dom;
-		k.selector = sel;
-		k.pkey = key_of(dom, sel);
-		k.hdr_canon = k.body_canon = DKIM_CANON_RELAXED;
-		if (dkim_signer_add(s, &k, &err) != MS_OK)
-			fprintf(stderr, "signer %s: %s\n", signer, err.msg);
-		m = dkim_sign_begin(s, 0);
-		dkim_sign_feed(m, plain.data, plain.len);
-		dkim_sign_finish(m, &sigs, &err);
-		dkim_sign_free(m);
-		dkim_signer_free(s);
+		while (times-- > 0)
+			sign_one(&sigs, &plain, p);
+		p = end ? end + 1 : NULL;
 	}
 	buf_append(out, sigs.data, sigs.len);
 	buf_append(out, plain.data, plain.len);
@@ -228,10 +248,30 @@ static const struct pcase cases[] = {
 	{ "override verify with AUTH: verified", "alice", 0, POLICY_VERIFY,
 	  FROM_EX, NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0",
 	  POLICY_ROLE_VERIFY, "Authentication-Results", "", NULL, NULL, NULL },
-	{ "override skip: untouched", "alice", 0, POLICY_SKIP,
-	  FROM_BANK "Authentication-Results: mx.test; dkim=pass\n", NULL, 0,
-	  0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SKIP, "", "",
-	  NULL, "role=skip", NULL },
+	{ "override skip: untouched but for A-R claiming our id", "alice", 0,
+	  POLICY_SKIP,
+	  FROM_BANK "Authentication-Results: mx.test; dkim=pass\n"
+	  "Authentication-Results: other.host; dkim=pass\n", NULL, 0,
+	  0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SKIP, "", "1",
+	  NULL, "removed_ar=1", NULL },
+	{ "override skip, unauthenticated: no verdict, claims removed", NULL,
+	  0, POLICY_SKIP,
+	  FROM_BANK "Authentication-Results: mx.test.; dkim=pass\n", NULL, 0,
+	  0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SKIP, "", "1",
+	  NULL, "removed_ar=1", NULL },
+	{ "authenticated, From with our domain and a require_signed one: 550",
+	  "alice", 0, POLICY_AUTO,
+	  "From: alice@example.com, ceo@a.bank.example\nSubject: s\n", NULL,
+	  0, 0, 0, 0, POLICY_REJECT, 550, "5.7.20", POLICY_ROLE_VERIFY, "", "",
+	  "mail from a.bank.example must carry",
+	  "unsigned=\"From domain a.bank.example requires its own signature",
+	  NULL },
+	{ "authenticated, From with two domains we both sign for: signed",
+	  "alice", 0, POLICY_AUTO,
+	  "From: alice@example.com, teller@bank.example\nSubject: s\n", NULL,
+	  0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN,
+	  "DKIM-Signature,DKIM-Signature", "", NULL,
+	  "signed=example.com/ed,bank.example/b", NULL },
 	{ "authenticated, From not in the table: verified, logged", "alice", 0,
 	  POLICY_AUTO, FROM_OTHER, NULL, 0, 0, 0, 0,
 	  POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
@@ -350,6 +390,34 @@ static const struct pcase cases[] = {
 	  FROM_EX "Authentication-Results: mx.test; dkim=pass\n", NULL, 0, 0,
 	  0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_SIGN,
 	  "DKIM-Signature", "1", NULL, NULL, NULL },
+	{ "A-R claims: a final dot, an unclosed quote, an unclosed comment",
+	  NULL, 0, POLICY_AUTO,
+	  FROM_OTHER "Authentication-Results: mx.test.; dkim=pass\n"
+	  "Authentication-Results: \"mx.test; dkim=pass\n"
+	  "Authentication-Results: (note mx.test; dkim=pass\n"
+	  "Authentication-Results: \"other.host; dkim=pass\n"
+	  "Authentication-Results: \" MX.test \"; dkim=pass\n",
+	  NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "1,2,3,5", NULL, "removed_ar=4", NULL },
+	/* max_signatures (5): the author's signatures first */
+	{ "five other signatures above the author's: the author's is verified",
+	  NULL, 0, POLICY_AUTO, FROM_BANK,
+	  "bank.example/b,other.example/o*5", 0, 0, 0, 0, POLICY_ACCEPT, 250,
+	  "2.0.0", POLICY_ROLE_VERIFY, "Authentication-Results", "", NULL,
+	  "dkim=pass/bank.example/b", "dkim=pass header.d=bank.example" },
+	{ "five other signatures above a parent domain's: it is verified", NULL,
+	  0, POLICY_AUTO, FROM_SUB, "bank.example/b,other.example/o*6", 0, 0,
+	  0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
+	  "Authentication-Results", "", NULL, "skipped=2", NULL },
+	{ "six failing signatures of the author: the sixth unchecked, 451",
+	  NULL, 0, POLICY_AUTO, FROM_BANK, "bank.example/b*6", 1, 0, 0, 0,
+	  POLICY_TEMPFAIL, 451, "4.7.0", POLICY_ROLE_VERIFY, "", "",
+	  "1 that may be of bank.example were not verified",
+	  "skipped_author=1", NULL },
+	{ "six failing author signatures, on_signature_fail=reject: 451", NULL,
+	  0, POLICY_AUTO, FROM_OTHER, "other.example/o*6", 1, 0,
+	  MS_SIGFAIL_REJECT, 0, POLICY_TEMPFAIL, 451, "4.7.0",
+	  POLICY_ROLE_VERIFY, "", "", "max_signatures 5", NULL, NULL },
 	{ "A-R with an id that only starts like ours kept", NULL, 0,
 	  POLICY_AUTO, FROM_OTHER "Authentication-Results: mx.test.evil; none\n",
 	  NULL, 0, 0, 0, 0, POLICY_ACCEPT, 250, "2.0.0", POLICY_ROLE_VERIFY,
@@ -561,6 +629,33 @@ static void check_config_errors(void)
 	CHECK(!p && strstr(err.msg, "missing.pem") && strstr(err.msg, ":1:"),
 	      "an unreadable key is an error naming the table line and the key (%s)",
 	      err.msg);
+	policy_free(p);
+	config_free(&cfg);
+
+	/* a resolver written wrong is found when the engine is built,
+	 * naming the file and line, not at the first lookup */
+	snprintf(path, sizeof(path), "%s/resolver.conf", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "# test\ndns_resolver = 127.0.0.1:5353 127.0.0.1@53531\n");
+		fclose(f);
+	}
+	config_init(&cfg);
+	CHECK(config_load(&cfg, path, &err) == MS_OK, "resolver.conf loads");
+	p = policy_new(&cfg, &err);
+	CHECK(!p && strstr(err.msg, "resolver.conf:2: dns_resolver") &&
+	      strstr(err.msg, "127.0.0.1@53531"),
+	      "a malformed dns_resolver is an error naming file, line and server (%s)",
+	      err.msg);
+	policy_free(p);
+	config_free(&cfg);
+	config_init(&cfg);
+	config_set(&cfg, "dns_resolver", "127.0.0.1:5353, [::1]:53 ::1", "t", 1,
+		   &err);
+	p = policy_new(&cfg, &err);
+	CHECK(p != NULL, "dns_resolver with IPv4:port, [IPv6]:port and IPv6 is fine (%s)",
+	      p ? "" : err.msg);
 	policy_free(p);
 	config_free(&cfg);
 
