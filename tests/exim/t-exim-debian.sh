@@ -234,8 +234,12 @@ run_commands() {
 	done <<< "$CMDS"
 }
 
-# spool_headers SCHEME ID: the message's header lines in the spool
-spool_headers() { in_ns "$T/$1/etc-exim4" exim4 -C "$T/$1/run.conf" -Mvh "$2" 2>&1; }
+# spool_headers SCHEME ID: the message's header lines in the spool,
+# without those marked deleted ("NNN* Name: ..." and their continuations)
+spool_headers() {
+	in_ns "$T/$1/etc-exim4" exim4 -C "$T/$1/run.conf" -Mvh "$2" 2>&1 |
+		awk '/^[0-9][0-9][0-9]/ { keep = substr($0, 4, 1) != "*" } keep'
+}
 
 for s in nonsplit split; do
 	setup "$s"
