@@ -299,7 +299,7 @@ exim_send() {
 		shift
 	done
 	if [ -z "$from" ]; then         # the envelope sender: the From address
-		from=$(hdr "$file" From | head -1 | grep -oE '[^<> "]+@[^<> "]+' | head -1)
+		from=$(hdr "$file" From | head -1 | grep -oE '[^<> ",]+@[^<> ",]+' | head -1)
 		from=${from:-nobody@nowhere.example}
 	fi
 	EXIM_SEQ=$((EXIM_SEQ + 1))

@@ -535,6 +535,7 @@ fi
 WHO=module
 inbound_send() { exim_send main "msg/$1.eml"; }
 inbound_delivered() { delivered main "$1"; }
+auth_send() { exim_send main "msg/$1.eml" -a -r bob@remote.example; }
 ar_claims_cases
 
 # --- several From, no From, skip, sign, no signing without AUTH --------------
@@ -766,6 +767,7 @@ SH
 delivered_count() { exim_count main; }
 wait_delivered() { exim_wait_count main "$1" 60; exim_wait_idle main 30; }
 delivered_file() { exim_find main "X-Test-Id: $1"; }
+multi_from_cases
 burst_cases "$EXIM_PORT_main" '^550 5\.7\.20'
 
 # --- at the end, on every daemon ----------------------------------------------

@@ -9,6 +9,9 @@
 #                     Ed25519 signature of example.com (selectors ms-rsa,
 #                     ms-ed) that mailseal verify passes, and no A-R of
 #                     ours (the suite defines nsigs, sigs, cli_verify);
+#   multi_from_cases  an authenticated From with a mailbox of our domain
+#                     and one of require_signed bank.example: refused,
+#                     never signed, nothing delivered;
 #   burst_cases PORT FORGED_ERE
 #                     50 SMTP sessions at once (signed, forged and
 #                     ordinary mail): every reply right, every delivered
@@ -18,6 +21,7 @@
 # signmsg ID DOMAIN SELECTOR, code NAME ERE, ar_is NAME FILE ERE,
 # hdr FILE NAME, our_ar FILE, oneline, ok/nok, AUTHSERV, PY, and hooks
 # the suite defines:
+#   auth_send ID           send msg/ID.eml as an authenticated submission
 #   inbound_send ID        send msg/ID.eml as unauthenticated mail
 #   inbound_delivered ID   wait for its delivery; sets D (the file)
 #   delivered_count        messages delivered so far
@@ -55,6 +59,12 @@ ar_claims_cases() {
 		"Authentication-Results: $(echo "$AUTHSERV" | tr a-z A-Z); dkim=pass header.s=forged3"
 	ar_case s8-version "our id with a version (id 1;)" \
 		"Authentication-Results: $AUTHSERV 1; dkim=pass header.s=forged4"
+	ar_case s8-dot "our id with a final dot (the DNS root)" \
+		"Authentication-Results: $AUTHSERV.; dkim=pass header.s=forged7"
+	ar_case s8-quote "our id after a quote that never closes" \
+		"Authentication-Results: \"$AUTHSERV; dkim=pass header.s=forged8"
+	ar_case s8-comment "our id in a comment that never closes" \
+		"Authentication-Results: (checked by $AUTHSERV; dkim=pass header.s=forged9"
 	ar_case s8-two "two fields with our id, another between them" \
 		"Authentication-Results: $AUTHSERV; dkim=pass header.s=forged5" \
 		"Authentication-Results: other-mx.example.net; dkim=pass header.s=kept2" \
@@ -62,6 +72,24 @@ ar_claims_cases() {
 	[ -n "${D:-}" ] && [ "$(hdr "$D" Authentication-Results | grep -c 'header\.s=kept2')" = 1 ] \
 		&& ok "8: ... and the other server's field between them is kept" \
 		|| nok "8: the other server's field between ours is gone"
+}
+
+# multi_from_cases - one From field, two mailboxes: ours (example.com,
+# which we sign for) and require_signed bank.example's (no key of it).
+# Signing it would let bank.example's name ride on our signature.
+multi_from_cases() {
+	local before
+	before=$(delivered_count)
+	mkmsg s3-multi 'alice@example.com, CEO <ceo@bank.example>'
+	auth_send s3-multi
+	code "3: authenticated, From alice@example.com and ceo@bank.example: 550 5.7.20" \
+		'^550 5\.7\.20 mail from bank\.example must carry a valid DKIM signature of bank\.example'
+	sleep 0.5
+	[ "$(delivered_count)" = "$before" ] && [ -z "$(delivered_file s3-multi)" ] \
+		&& ok "3: ... and nothing delivered" || nok "3: the two-mailbox From was delivered"
+	mkmsg s3-multi-ok 'alice@example.com, Bob <bob@example.com>'
+	auth_send s3-multi-ok
+	code "3: authenticated, From with two mailboxes of example.com: accepted" '^250 '
 }
 
 # burst_cases PORT FORGED_ERE - 50 sessions at once against PORT; a

@@ -506,6 +506,7 @@ lap "4. tampered"
 WHO=daemon
 inbound_send() { send "$1" plain "$1"; }
 inbound_delivered() { delivered "$1"; }
+auth_send() { send "$1" auth "$1"; }
 ar_claims_cases
 mkmsg s8-sub 'Alice <alice@example.com>' "Authentication-Results: $AUTHSERV; dkim=pass header.s=forged5"
 send s8-sub auth s8-sub
@@ -565,6 +566,7 @@ lap "10. require_tls and tls_pins (policy side, at RCPT)"
 delivered_count() { postfix_delivered_count; }
 wait_delivered() { postfix_wait_delivered "$1" 30; sleep 0.3; }
 delivered_file() { find_msg "$1"; }
+multi_from_cases
 burst_cases "$P1_PORT" '^550 5\.7\.20 mail from bank\.example must carry'
 
 lap "9. 50 sessions at once"
