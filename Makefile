@@ -26,7 +26,7 @@ COMMON_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard common/*/*.c common/*/*.h
 COMMON_INC  := $(COMMON_DIRS:%=-I%)
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC $(COMMON_INC) \
              -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
-LIBS    := -lcrypto -lunbound -lhiredis -lresolv
+LIBS    := -lcrypto -lunbound -lhiredis -lcares -lresolv
 
 ifeq ($(SAN),1)
 BUILD   := build/san
@@ -44,6 +44,9 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# helper programs the integration tests run (tests/farm/*.c)
+HELPER_SRC := $(sort $(wildcard tests/farm/*.c))
+HELPER_BIN := $(HELPER_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB        := $(BUILD)/libmailseal.a
 CLI        := $(BUILD)/mailseal
 EXIM_SO    := $(BUILD)/mailseal_exim.so
@@ -113,11 +116,15 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -Itests/unit -Ipostfix-policy -MMD -MP -c -o $@ $<
 
-unit: $(UNIT_BIN)
+$(BUILD)/tests/farm/%: $(BUILD)/obj/tests/farm/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+unit: $(UNIT_BIN) $(HELPER_BIN)
 
 # check: every test layer; tests/run prints "N passed, N failed".
 # (the Exim tests load the normal build's module: see tests/exim/t-exim.sh)
-check: all $(UNIT_BIN) exim-static
+check: all $(UNIT_BIN) $(HELPER_BIN) exim-static
 	$(if $(filter 1,$(SAN)),$(MAKE) SAN= build/mailseal_exim.so)
 	MAILSEAL_BUILD=$(BUILD) tests/run
 

@@ -2,14 +2,17 @@
  * cli.h - the mailseal command: shared pieces of the subcommands.
  *
  * Exit status of every subcommand: 0 done (whatever the verdicts),
- * 1 an input or output failed (named on stderr), 2 usage error.
+ * 1 an input or output failed, or a message's header block broke a
+ * limit and was read no further (named on stderr), 2 usage error.
  */
 #ifndef MAILSEAL_CLI_H
 #define MAILSEAL_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
+#include "status.h"
 
 #define CLI_OK 0
 #define CLI_IO 1
@@ -18,11 +21,62 @@
 /* cli_error - "mailseal: ..." on stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* each command gets the loaded configuration */
+/* A message that must be read twice but comes on a pipe is spooled to
+ * a file; this much by default (above the message size limits of
+ * Exim, 50 MB, and Postfix, 10 MB), more with --max-spool. */
+#define CLI_SPOOL_MAX_DEFAULT ((uint64_t)64 << 20)
+
+/* what cli_read_message saw */
+enum cli_read {
+	CLI_READ_END = 0,               /* the whole input was fed */
+	CLI_READ_HEADER_LIMIT,          /* the header block broke a limit:
+					 * the rest was not read */
+	CLI_READ_SPOOL_FULL,            /* more than spool_max bytes */
+	CLI_READ_ERROR,                 /* reading or spooling failed */
+};
+
+/* cli_feed_fn - hands the next chunk of a message to an engine */
+typedef void (*cli_feed_fn)(void *arg, const unsigned char *p, size_t len);
+
+/* cli_read_message - feed the message in `in` to feed(arg) chunk by
+ * chunk, to its end or until its header block breaks a limit of
+ * ms_limits.h (the engines ignore the rest, and /dev/zero never ends).
+ * With spool, every byte read is copied there too, at most spool_max,
+ * and the spool is rewound at the end.  nread (may be NULL) gets the
+ * bytes fed; err says why on anything but CLI_READ_END. */
+enum cli_read cli_read_message(FILE *in, cli_feed_fn feed, void *arg,
+			       FILE *spool, uint64_t spool_max,
+			       uint64_t *nread, struct ms_error *err);
+/* cli_spool_open - an anonymous read-write file in $TMPDIR or /tmp */
+FILE *cli_spool_open(struct ms_error *err);
+/* cli_parse_size - "N", "Nk", "NM", "NG" (powers of 1024), above 0;
+ * -1 for anything else */
+int cli_parse_size(const char *s, uint64_t *out);
+
+/* what a command takes from the configuration file: a command that
+ * needs no setting must work whatever state the file is in */
+enum cli_config_need {
+	CLI_CONFIG_NONE = 0,            /* not read: the defaults */
+	CLI_CONFIG_OPTIONAL,            /* read; one that does not load is a
+					 * warning, and the defaults serve */
+	CLI_CONFIG_REQUIRED,            /* one that does not load stops it */
+};
+
+/* verify_config_need - what `verify ARGS` takes from it */
+enum cli_config_need verify_config_need(int argc, char **argv);
+
+/* config_warn_exim - `config check`: warn on stderr when
+ * dns_message_budget is not below Exim's local_scan_timeout (asks
+ * exim4 -bP when it is on PATH); never fails */
+void config_warn_exim(const struct ms_config *cfg, const char *path);
+
+/* each command gets the loaded configuration (the defaults when it
+ * needs none) */
 int cmd_keygen(const struct ms_config *cfg, int argc, char **argv);
 int cmd_sign(const struct ms_config *cfg, int argc, char **argv);
 int cmd_verify(const struct ms_config *cfg, int argc, char **argv);
 int cmd_policy(const struct ms_config *cfg, int argc, char **argv);
+int cmd_spf(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

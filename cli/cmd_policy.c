@@ -5,7 +5,7 @@
  *
  *   mailseal policy [--auth USER] [--local] [--mode sign|verify|skip]
  *                   [--key-file KEYS] [--txid ID] [--hostname NAME]
- *                   [--message] FILE
+ *                   [--message [--max-spool SIZE]] FILE
  *
  * Prints the verdict ("action=... code=... dsn=... role=..."), then one
  * "remove=NAME#N" line per header field the MTA would delete, one
@@ -13,13 +13,18 @@
  * "log=" with the log line.  With --message, prints instead the message
  * as the MTA would pass it on (added fields on top, removed ones
  * dropped; header lines end in CRLF, the body is copied as it is); a
- * message that is not
- * accepted prints nothing there and the verdict goes to stderr.
+ * message that is not accepted prints nothing there and the verdict
+ * goes to stderr.  That reads the message twice: a FILE that is not a
+ * regular file (/dev/stdin on a pipe) is spooled, at most SIZE bytes.
+ *
+ * A header block over a limit is a verdict like any other, but reading
+ * stops there and the exit status is 1.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "keyfile.h"
@@ -58,6 +63,12 @@ static void print_verdict(FILE *out, const struct policy_verdict *v)
 		fputc('\n', out);
 	}
 	fprintf(out, "log=%s\n", v->log);
+}
+
+/* policy_feed_chunk - one chunk to the engine */
+static void policy_feed_chunk(void *arg, const unsigned char *p, size_t len)
+{
+	policy_feed(arg, p, len);
 }
 
 /* print_message - the message as passed on: re-read from in */
@@ -104,8 +115,10 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 	const char *key_file = NULL;
 	struct ms_error err;
 	unsigned char *chunk;
-	FILE *in;
-	size_t n;
+	FILE *in, *spool = NULL;
+	struct stat st;
+	enum cli_read r;
+	uint64_t spool_max = CLI_SPOOL_MAX_DEFAULT;
 	int i, message = 0, rc = CLI_OK;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -139,6 +152,11 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 			f.txid = argv[++i];
 		} else if (strcmp(o, "--hostname") == 0) {
 			f.hostname = argv[++i];
+		} else if (strcmp(o, "--max-spool") == 0) {
+			if (cli_parse_size(argv[++i], &spool_max) != 0) {
+				cli_error("policy: --max-spool takes a size in bytes, or with k, M or G");
+				return CLI_USAGE;
+			}
 		} else {
 			cli_error("policy: unknown option %s", o);
 			return CLI_USAGE;
@@ -165,19 +183,31 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 		keysource_destroy(ks);
 		return CLI_IO;
 	}
+	/* --message reads the message twice: a pipe or a device is
+	 * spooled as it is read the first time */
+	if (message && (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) &&
+	    !(spool = cli_spool_open(&err))) {
+		cli_error("%s: %s", argv[i], err.msg);
+		fclose(in);
+		policy_free(p);
+		keysource_destroy(ks);
+		return CLI_IO;
+	}
 	chunk = malloc(MS_IO_CHUNK);
 	if (!chunk) {
 		cli_error("out of memory");
+		if (spool)
+			fclose(spool);
 		fclose(in);
 		policy_free(p);
 		keysource_destroy(ks);
 		return CLI_IO;
 	}
 	m = policy_begin(p, &f);
-	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
-		policy_feed(m, chunk, n);
-	if (ferror(in)) {
-		cli_error("%s: %s", argv[i], strerror(errno));
+	r = cli_read_message(in, policy_feed_chunk, m, spool, spool_max, NULL,
+			     &err);
+	if (r == CLI_READ_SPOOL_FULL || r == CLI_READ_ERROR) {
+		cli_error("%s: %s", argv[i], err.msg);
 		rc = CLI_IO;
 	} else {
 		policy_finish(m, &v);
@@ -186,10 +216,19 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 		else if (v.action != POLICY_ACCEPT)
 			print_verdict(stderr, &v);
 		else
-			rc = print_message(in, &v, chunk);
+			rc = print_message(spool ? spool : in, &v, chunk);
+		/* the verdict says it too; the status tells a script that
+		 * this input was not read as a message */
+		if (r == CLI_READ_HEADER_LIMIT) {
+			cli_error("%s: %s; the rest was not read", argv[i],
+				  err.msg);
+			rc = CLI_IO;
+		}
 	}
 	policy_msg_free(m);
 	free(chunk);
+	if (spool)
+		fclose(spool);
 	fclose(in);
 	policy_free(p);
 	keysource_destroy(ks);

@@ -3,14 +3,17 @@
  *
  * The signature must come before the message but depends on all of it,
  * so each message is read twice: once through the signer, then copied
- * out after the new fields.  A message on a pipe is spooled to a
- * temporary file first; memory stays constant either way.
+ * out after the new fields.  A message on a pipe is copied to a spool
+ * file as the signer reads it (at most --max-spool bytes, 64 MB by
+ * default); memory stays constant either way.  Reading stops where the
+ * header block breaks a limit: such a message cannot be signed.
  */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -30,89 +33,120 @@ struct sign_group {
 	uint64_t expire;
 };
 
-/* sign_stream - sign the message in `in`, write it with the fields to
- * out; in must be seekable */
-static int sign_stream(struct dkim_signer *signer, FILE *in, const char *name,
-		       FILE *out)
+/* what the signer is fed through, watching the line ends */
+struct sign_feed {
+	struct dkim_sign *m;
+	int lf_only;                    /* -1: no line end seen yet */
+	int last;                       /* last byte of the previous chunk */
+};
+
+/* sign_feed - one chunk to the signer; the first line end tells the
+ * message's style (a CR may end the previous chunk) */
+static void sign_feed(void *arg, const unsigned char *p, size_t n)
+{
+	struct sign_feed *sf = arg;
+
+	if (sf->lf_only < 0 && n > 0) {
+		const unsigned char *nl = memchr(p, '\n', n);
+
+		if (nl)
+			sf->lf_only = nl > p ? nl[-1] != '\r' : sf->last != '\r';
+		sf->last = p[n - 1];
+	}
+	dkim_sign_feed(sf->m, p, n);
+}
+
+/* sign_copy - the n bytes of src from its current offset to out */
+static int sign_copy(FILE *src, uint64_t n, FILE *out)
 {
 	unsigned char *chunk = malloc(MS_IO_CHUNK);
-	struct dkim_sign *m = dkim_sign_begin(signer, 0);
+	size_t k;
+
+	if (!chunk)
+		return -1;
+	while (n > 0) {
+		k = fread(chunk, 1, n < MS_IO_CHUNK ? (size_t)n : MS_IO_CHUNK,
+			  src);
+		if (k == 0 || fwrite(chunk, 1, k, out) != k)
+			break;
+		n -= k;
+	}
+	free(chunk);
+	return n == 0 ? 0 : -1;
+}
+
+/* sign_stream - sign the message in `in`, write it with the fields to
+ * out.  A regular file is read twice; anything else (a pipe, a
+ * device) is spooled as it is read, at most spool_max bytes. */
+static int sign_stream(struct dkim_signer *signer, FILE *in, const char *name,
+		       FILE *out, uint64_t spool_max)
+{
+	struct sign_feed sf = { dkim_sign_begin(signer, 0), -1, 0 };
 	struct ms_error err;
 	struct buf fields;
-	int lf_only = -1, rc = CLI_IO;
-	size_t n, i;
+	struct stat st;
+	FILE *spool = NULL, *src = in;
+	off_t start = 0;
+	uint64_t total;
+	int rc = CLI_IO;
+	size_t i;
 
 	buf_init(&fields, BUF_UNLIMITED);
-	if (!chunk) {
-		cli_error("out of memory");
-		goto out;
-	}
-	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0) {
-		if (lf_only < 0) {
-			unsigned char *nl = memchr(chunk, '\n', n);
-
-			if (nl)
-				lf_only = !(nl > chunk && nl[-1] == '\r');
+	if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (start = ftello(in)) < 0) {
+		spool = cli_spool_open(&err);
+		if (!spool) {
+			cli_error("%s: %s", name, err.msg);
+			goto out;
 		}
-		dkim_sign_feed(m, chunk, n);
+		src = spool;
+		start = 0;
 	}
-	if (ferror(in)) {
-		cli_error("%s: %s", name, strerror(errno));
+	switch (cli_read_message(in, sign_feed, &sf, spool, spool_max, &total,
+				 &err)) {
+	case CLI_READ_END:
+	case CLI_READ_HEADER_LIMIT:     /* finish names the limit */
+		break;
+	case CLI_READ_SPOOL_FULL:
+	case CLI_READ_ERROR:
+		cli_error("%s: %s", name, err.msg);
 		goto out;
 	}
-	if (dkim_sign_finish(m, &fields, &err) != MS_OK) {
+	if (dkim_sign_finish(sf.m, &fields, &err) != MS_OK) {
 		cli_error("%s: %s", name, err.msg);
 		goto out;
 	}
 	/* the added fields follow the message's own line ends */
 	for (i = 0; i < fields.len; i++) {
-		if (lf_only > 0 && fields.data[i] == '\r' &&
+		if (sf.lf_only > 0 && fields.data[i] == '\r' &&
 		    i + 1 < fields.len && fields.data[i + 1] == '\n')
 			continue;
 		putc(fields.data[i], out);
 	}
-	if (fseek(in, 0, SEEK_SET) != 0) {
+	if (fseeko(src, start, SEEK_SET) != 0) {
 		cli_error("%s: cannot rewind: %s", name, strerror(errno));
 		goto out;
 	}
-	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
-		if (fwrite(chunk, 1, n, out) != n)
-			break;
-	if (ferror(in) || ferror(out) || fflush(out) != 0) {
-		cli_error("%s: %s", name, strerror(errno));
+	/* exactly what was signed: a file that grew since is not copied
+	 * on, one that shrank is an error */
+	if (sign_copy(src, total, out) != 0 || ferror(out) ||
+	    fflush(out) != 0) {
+		cli_error("%s: %s", name, ferror(src) || ferror(out)
+			  ? strerror(errno) : "the file changed while it was signed");
 		goto out;
 	}
 	rc = CLI_OK;
 out:
-	dkim_sign_free(m);
+	if (spool)
+		fclose(spool);
+	dkim_sign_free(sf.m);
 	buf_free(&fields);
-	free(chunk);
 	return rc;
-}
-
-/* sign_spool - copy a pipe into a temporary file */
-static FILE *sign_spool(FILE *in)
-{
-	unsigned char chunk[8192];
-	FILE *t = tmpfile();
-	size_t n;
-
-	if (!t)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
-		if (fwrite(chunk, 1, n, t) != n)
-			goto fail;
-	if (ferror(in) || fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0)
-		goto fail;
-	return t;
-fail:
-	fclose(t);
-	return NULL;
 }
 
 /* sign_to_dir - sign path into dir/basename(path), atomically */
 static int sign_to_dir(struct dkim_signer *signer, const char *path,
-		       const char *dir)
+		       const char *dir, uint64_t spool_max)
 {
 	char *copy = strdup(path), *base, *dst = NULL, *tmp = NULL;
 	FILE *in = NULL, *out = NULL;
@@ -139,7 +173,7 @@ static int sign_to_dir(struct dkim_signer *signer, const char *path,
 		cli_error("%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	rc = sign_stream(signer, in, path, out);
+	rc = sign_stream(signer, in, path, out, spool_max);
 	if (fclose(out) != 0 && rc == CLI_OK) {
 		cli_error("%s: %s", tmp, strerror(errno));
 		rc = CLI_IO;
@@ -225,6 +259,7 @@ int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 	struct sign_group *g = &groups[0];
 	struct dkim_signer *signer = NULL;
 	const char *out_dir = NULL;
+	uint64_t spool_max = CLI_SPOOL_MAX_DEFAULT;
 	size_t ngroups = 1, k;
 	int i, rc = CLI_OK, first_file;
 
@@ -275,7 +310,12 @@ int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 			}
 		} else if (strcmp(o, "--out-dir") == 0)
 			out_dir = v;
-		else {
+		else if (strcmp(o, "--max-spool") == 0) {
+			if (cli_parse_size(v, &spool_max) != 0) {
+				cli_error("sign: --max-spool takes a size in bytes, or with k, M or G");
+				return CLI_USAGE;
+			}
+		} else {
 			cli_error("sign: unknown option %s", o);
 			return CLI_USAGE;
 		}
@@ -294,7 +334,8 @@ int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 			goto out;
 		}
 		for (i = first_file; i < argc; i++)
-			if (sign_to_dir(signer, argv[i], out_dir) != CLI_OK)
+			if (sign_to_dir(signer, argv[i], out_dir,
+					spool_max) != CLI_OK)
 				rc = CLI_IO;
 		goto out;
 	}
@@ -304,15 +345,7 @@ int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (first_file == argc || strcmp(argv[first_file], "-") == 0) {
-		FILE *t = sign_spool(stdin);
-
-		if (!t) {
-			cli_error("stdin: cannot spool: %s", strerror(errno));
-			rc = CLI_IO;
-			goto out;
-		}
-		rc = sign_stream(signer, t, "stdin", stdout);
-		fclose(t);
+		rc = sign_stream(signer, stdin, "stdin", stdout, spool_max);
 	} else {
 		FILE *in = fopen(argv[first_file], "rb");
 
@@ -321,7 +354,8 @@ int cmd_sign(const struct ms_config *cfg, int argc, char **argv)
 			rc = CLI_IO;
 			goto out;
 		}
-		rc = sign_stream(signer, in, argv[first_file], stdout);
+		rc = sign_stream(signer, in, argv[first_file], stdout,
+				 spool_max);
 		fclose(in);
 	}
 out:

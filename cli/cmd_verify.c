@@ -47,25 +47,29 @@ static void verify_print(const char *name, const struct dkim_sig_result *r)
 	putchar('\n');
 }
 
+/* verify_feed - one chunk to the verifier */
+static void verify_feed(void *arg, const unsigned char *p, size_t len)
+{
+	dkim_verify_feed(arg, p, len);
+}
+
 /* verify_one - verify the message in `in`, print its lines */
-static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
-		      unsigned char *chunk)
+static int verify_one(struct dkim_verifier *v, FILE *in, const char *name)
 {
 	struct dkim_verify *m = dkim_verify_begin(v);
+	struct dkim_verify_outcome oc;
+	struct ms_error err, rerr;
+	enum cli_read r;
 	char path[PATH_MAX];
+	size_t i;
+	int rc = CLI_OK;
 
 	/* the CLI's transaction is the file */
 	dkim_verify_set_txid(m, strcmp(name, "-") != 0 && realpath(name, path)
 			     ? path : name);
-	struct dkim_verify_outcome oc;
-	struct ms_error err;
-	size_t n, i;
-	int rc = CLI_OK;
-
-	while ((n = fread(chunk, 1, MS_IO_CHUNK, in)) > 0)
-		dkim_verify_feed(m, chunk, n);
-	if (ferror(in)) {
-		cli_error("%s: %s", name, strerror(errno));
+	r = cli_read_message(in, verify_feed, m, NULL, 0, NULL, &rerr);
+	if (r != CLI_READ_END && r != CLI_READ_HEADER_LIMIT) {
+		cli_error("%s: %s", name, rerr.msg);
 		rc = CLI_IO;
 		goto out;
 	}
@@ -82,24 +86,34 @@ static int verify_one(struct dkim_verifier *v, FILE *in, const char *name,
 		printf("%s\tdkim=policy reason=\"not evaluated: more than %zu signatures\"\n",
 		       name, oc.nresults);
 	fflush(stdout);         /* each message's verdict as soon as it is known */
+	/* the verdict says it too; the status tells a script that this
+	 * input was not read as a message */
+	if (r == CLI_READ_HEADER_LIMIT) {
+		cli_error("%s: %s; the rest was not read", name, rerr.msg);
+		rc = CLI_IO;
+	}
 out:
 	dkim_verify_free(m);
 	return rc;
 }
 
-int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
-{
-	struct dkim_verifier_opts opts = { 0 };
-	struct dkim_verifier *v = NULL;
-	struct keysource *ks = NULL;
-	struct keychain chain = { 0 };
-	const char *key_file = NULL;
-	int stats = 0;
-	unsigned char *chunk = NULL;
-	struct ms_error err;
-	uint64_t max = cfg->max_signatures;
-	int i, rc = CLI_OK;
+/* what the command line of verify says */
+struct verify_args {
+	const char *key_file;
+	int stats;
+	int have_max;                   /* --max-signatures was given */
+	uint64_t max;
+	int first_file;
+};
 
+/* verify_parse - the options; quiet: no message on a usage error (the
+ * command itself says it later) */
+static int verify_parse(int argc, char **argv, struct verify_args *a,
+			int quiet)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *o = argv[i];
 
@@ -108,29 +122,71 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			break;
 		}
 		if (strcmp(o, "--stats") == 0) {
-			stats = 1;
+			a->stats = 1;
 			continue;
 		}
 		if (i + 1 >= argc) {
-			cli_error("verify: option %s needs a value", o);
+			if (!quiet)
+				cli_error("verify: option %s needs a value", o);
 			return CLI_USAGE;
 		}
 		if (strcmp(o, "--key-file") == 0)
-			key_file = argv[++i];
+			a->key_file = argv[++i];
 		else if (strcmp(o, "--max-signatures") == 0) {
 			const char *val = argv[++i];
 
 			if (num_parse_u64((const unsigned char *)val, strlen(val),
-					  MS_MAX_SIGS, &max) != MS_OK || max == 0) {
-				cli_error("verify: --max-signatures takes 1 to %d",
-					  MS_MAX_SIGS);
+					  MS_MAX_SIGS, &a->max) != MS_OK ||
+			    a->max == 0) {
+				if (!quiet)
+					cli_error("verify: --max-signatures takes 1 to %d",
+						  MS_MAX_SIGS);
 				return CLI_USAGE;
 			}
+			a->have_max = 1;
 		} else {
-			cli_error("verify: unknown option %s", o);
+			if (!quiet)
+				cli_error("verify: unknown option %s", o);
 			return CLI_USAGE;
 		}
 	}
+	a->first_file = i;
+	return CLI_OK;
+}
+
+/* verify_config_need - with --key-file, verify takes one setting,
+ * max_signatures, and none when --max-signatures is given; a usage
+ * error is reported before any configuration is read */
+enum cli_config_need verify_config_need(int argc, char **argv)
+{
+	struct verify_args a;
+
+	if (verify_parse(argc, argv, &a, 1) != CLI_OK)
+		return CLI_CONFIG_NONE;
+	if (!a.key_file)
+		return CLI_CONFIG_REQUIRED;
+	return a.have_max ? CLI_CONFIG_NONE : CLI_CONFIG_OPTIONAL;
+}
+
+int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
+{
+	struct dkim_verifier_opts opts = { 0 };
+	struct dkim_verifier *v = NULL;
+	struct keysource *ks = NULL;
+	struct keychain chain = { 0 };
+	struct verify_args a;
+	const char *key_file;
+	struct ms_error err;
+	uint64_t max;
+	int i, stats, rc;
+
+	rc = verify_parse(argc, argv, &a, 0);
+	if (rc != CLI_OK)
+		return rc;
+	key_file = a.key_file;
+	stats = a.stats;
+	max = a.have_max ? a.max : cfg->max_signatures;
+	i = a.first_file;
 	if (key_file) {
 		ks = keyfile_open(key_file, &err);
 		if (!ks) {
@@ -147,21 +203,15 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 	}
 	opts.max_sigs = (size_t)max;
 	v = dkim_verifier_new(&opts, ks);
-	chunk = malloc(MS_IO_CHUNK);
-	if (!chunk) {
-		cli_error("out of memory");
-		rc = CLI_IO;
-		goto out;
-	}
 	if (i == argc) {
-		rc = verify_one(v, stdin, "-", chunk);
+		rc = verify_one(v, stdin, "-");
 		goto out;
 	}
 	for (; i < argc; i++) {
 		FILE *in;
 
 		if (strcmp(argv[i], "-") == 0) {
-			if (verify_one(v, stdin, "-", chunk) != CLI_OK)
+			if (verify_one(v, stdin, "-") != CLI_OK)
 				rc = CLI_IO;
 			continue;
 		}
@@ -171,7 +221,7 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv)
 			rc = CLI_IO;
 			continue;
 		}
-		if (verify_one(v, in, argv[i], chunk) != CLI_OK)
+		if (verify_one(v, in, argv[i]) != CLI_OK)
 			rc = CLI_IO;
 		fclose(in);
 	}
@@ -181,11 +231,13 @@ out:
 
 		if (chain.ks)
 			keychain_stats(&chain, &kst);
-		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu\n",
+		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu"
+		       " redis_timeouts=%lu redis_skipped=%lu redis_outages=%lu"
+		       " redis_unvalidated=%lu\n",
 		       kst.dns_queries, kst.local_hits, kst.redis_hits,
-		       kst.redis_errors);
+		       kst.redis_errors, kst.redis_timeouts, kst.redis_skipped,
+		       kst.redis_outages, kst.redis_unvalidated);
 	}
-	free(chunk);
 	dkim_verifier_free(v);
 	if (chain.ks)
 		keychain_close(&chain);

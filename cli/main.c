@@ -17,10 +17,13 @@ static const char cli_usage[] =
 	"  keygen -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS] [-o DIR]\n"
 	"  sign   -d DOMAIN -s SELECTOR -k KEY.pem [-a ALG] [-c HDR/BODY]\n"
 	"         [-H h1:h2:...] [-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...]\n"
-	"         [--out-dir DIR] [FILE...]\n"
+	"         [--max-spool SIZE] [--out-dir DIR] [FILE...]\n"
 	"  verify [--key-file KEYS] [--max-signatures N] [--stats] [FILE...]\n"
 	"  policy [--auth USER] [--local] [--mode sign|verify|skip]\n"
-	"         [--key-file KEYS] [--txid ID] [--hostname NAME] [--message] FILE\n"
+	"         [--key-file KEYS] [--txid ID] [--hostname NAME]\n"
+	"         [--message [--max-spool SIZE]] FILE\n"
+	"  spf    --ip IP [--helo NAME] [--mail-from ADDR] [--receiver NAME]\n"
+	"         [--dns-file ZONEFILE]\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -38,23 +41,87 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* cli_config_none - for commands that take no setting (keygen; sign,
+ * whose keys all come from -k) */
+static enum cli_config_need cli_config_none(int argc, char **argv)
+{
+	return CLI_CONFIG_NONE;
+}
+
+/* need NULL: the command needs the configuration */
+/* spf_config_need - `spf --dns-file` takes nothing from the file; with
+ * DNS it needs the resolver settings */
+static enum cli_config_need spf_config_need(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--dns-file") == 0)
+			return CLI_CONFIG_NONE;
+	return CLI_CONFIG_REQUIRED;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct ms_config *cfg, int argc, char **argv);
+	enum cli_config_need (*need)(int argc, char **argv);
 } cli_commands[] = {
-	{ "keygen", cmd_keygen },
-	{ "sign", cmd_sign },
-	{ "verify", cmd_verify },
-	{ "policy", cmd_policy },
+	{ "keygen", cmd_keygen, cli_config_none },
+	{ "sign", cmd_sign, cli_config_none },
+	{ "verify", cmd_verify, verify_config_need },
+	{ "policy", cmd_policy, NULL },
+	{ "spf", cmd_spf, spf_config_need },
 };
+
+/* cli_config_need - what the command line's command takes from the
+ * configuration; an unknown command none (it is only refused) */
+static enum cli_config_need cli_config_need(int argc, char **argv)
+{
+	size_t k;
+
+	if (strcmp(argv[0], "config") == 0)
+		return CLI_CONFIG_REQUIRED;
+	for (k = 0; k < sizeof(cli_commands) / sizeof(cli_commands[0]); k++)
+		if (strcmp(argv[0], cli_commands[k].name) == 0)
+			return cli_commands[k].need
+			       ? cli_commands[k].need(argc, argv)
+			       : CLI_CONFIG_REQUIRED;
+	return CLI_CONFIG_NONE;
+}
+
+/* cli_run - run the command with cfg, or with the defaults when cfg is
+ * NULL (a command that needs none, or whose configuration did not load) */
+static int cli_run(const struct ms_config *cfg, const char *path, int argc,
+		   char **argv)
+{
+	struct ms_config defaults;
+	int rc = -1;
+	size_t k;
+
+	config_init(&defaults);
+	if (!cfg)
+		cfg = &defaults;
+	if (strcmp(argv[0], "config") == 0)
+		rc = cmd_config(cfg, path, argc, argv);
+	for (k = 0; rc < 0 &&
+	     k < sizeof(cli_commands) / sizeof(cli_commands[0]); k++)
+		if (strcmp(argv[0], cli_commands[k].name) == 0)
+			rc = cli_commands[k].fn(cfg, argc, argv);
+	config_free(&defaults);
+	if (rc >= 0)
+		return rc;
+	cli_error("unknown command \"%s\"", argv[0]);
+	fputs(cli_usage, stderr);
+	return CLI_USAGE;
+}
 
 int main(int argc, char **argv)
 {
 	const char *path = MAILSEAL_DEFAULT_CONFIG;
 	struct ms_config cfg;
 	struct ms_error err;
+	enum cli_config_need need;
 	int explicit = 0, absent = 0, i = 1, rc;
-	size_t k;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
 		path = argv[2];
@@ -70,11 +137,21 @@ int main(int argc, char **argv)
 		fputs(cli_usage, stdout);
 		return CLI_OK;
 	}
+	/* a broken configuration file must not stop what needs none of it */
+	need = cli_config_need(argc - i, argv + i);
+	if (need == CLI_CONFIG_NONE)
+		return cli_run(NULL, path, argc - i, argv + i);
+
 	config_init(&cfg);
 	/* an absent default file means the defaults; a named one must
 	 * exist, and one that cannot be read is an error, never absent */
 	if (config_load_opt(&cfg, path, !explicit, &absent, &err) != MS_OK) {
 		config_free(&cfg);
+		if (need == CLI_CONFIG_OPTIONAL) {
+			cli_error("warning: %s; %s goes on with the default settings",
+				  err.msg, argv[i]);
+			return cli_run(NULL, path, argc - i, argv + i);
+		}
 		if (strcmp(argv[i], "config") == 0)
 			fprintf(stderr, "%s\n", err.msg);
 		else
@@ -83,22 +160,9 @@ int main(int argc, char **argv)
 			return 1;               /* the check failed */
 		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
 	}
-	if (strcmp(argv[i], "config") == 0) {
-		rc = cmd_config(&cfg, absent ? NULL : path, argc - i, argv + i);
-		config_free(&cfg);
-		return rc;
-	}
-	for (k = 0; k < sizeof(cli_commands) / sizeof(cli_commands[0]); k++) {
-		if (strcmp(argv[i], cli_commands[k].name) == 0) {
-			rc = cli_commands[k].fn(&cfg, argc - i, argv + i);
-			config_free(&cfg);
-			return rc;
-		}
-	}
+	rc = cli_run(&cfg, absent ? NULL : path, argc - i, argv + i);
 	config_free(&cfg);
-	cli_error("unknown command \"%s\"", argv[i]);
-	fputs(cli_usage, stderr);
-	return CLI_USAGE;
+	return rc;
 }
 
 /* cmd_config - show or check the configuration */
@@ -141,6 +205,7 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 				"every domain of %s: mailseal has no per-user "
 				"sending rights yet (docs/policy.md)\n", name,
 				cfg->signing_table);
+		config_warn_exim(cfg, name);
 		printf("%s: ok\n", name);
 		return CLI_OK;
 	}

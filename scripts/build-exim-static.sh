@@ -16,7 +16,7 @@
 #                      "-I/src/common/util -I/src/common/policy"); also taken from $EXTRA_CFLAGS.
 #   EXTRA_LIBS         extra link arguments for the exim binary (Exim's
 #                      EXTRALIBS_EXIM), e.g.
-#                      "/work/main/build/libmailseal.a -lcrypto -lunbound -lhiredis";
+#                      "/work/main/build/libmailseal.a -lcrypto -lunbound -lhiredis -lcares -lresolv";
 #                      also taken from $EXTRA_LIBS.
 #                      Both end up in a makefile: no '$' or '#' in them.
 #

@@ -10,7 +10,7 @@ libssl-dev openssl
 python3 python3-dkim python3-nacl python3-dnspython libnet-dns-perl
 libmail-dkim-perl libcryptx-perl
 opendkim-tools libopendkim-dev
-libunbound-dev libhiredis-dev nsd ldnsutils redis-server redis-sentinel redis-tools
+libunbound-dev libhiredis-dev libc-ares-dev nsd ldnsutils redis-server redis-sentinel redis-tools
 time
 exim4-daemon-heavy exim4-dev swaks libnet-ssleay-perl libio-socket-ssl-perl
 procps sasl2-bin libsasl2-modules libsasl2-modules-db libicu72 libnsl2 libdb5.3

@@ -51,6 +51,9 @@ static void dk_lookup(struct keysource *ks, const char *name,
 	resolver_txt(dk->res, name, timeout, arena, &txt);
 	ans->ttl = txt.ttl;
 	ans->dnssec = txt.secure;
+	/* with a trust anchor, an answer that is not bogus (bogus is a
+	 * temporary failure) is secure or proven insecure */
+	ans->validated = dk->trust_anchor[0] && txt.status != DNS_TEMPFAIL;
 	ans->reason = txt.reason;
 	switch (txt.status) {
 	case DNS_OK:

@@ -30,6 +30,9 @@ struct key_answer {
 	size_t record_len[MS_MAX_KEY_RECORDS];
 	uint32_t ttl;
 	int dnssec;                     /* answer was DNSSEC-validated */
+	int validated;                  /* a validating resolver gave it:
+					 * secure (dnssec), or proven to
+					 * need no signature (insecure) */
 	const char *reason;             /* for KEY_NOTFOUND / KEY_TEMPFAIL */
 };
 

@@ -3,7 +3,9 @@
  * anchor is configured, else through libunbound's asynchronous
  * interface, polled until an answer or our deadline.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <poll.h>
 #include <stdio.h>
@@ -22,9 +24,18 @@
 #define DNS_CLASS_IN 1
 #define DNS_RCODE_SERVFAIL 2
 
+/* fd sets for res_cloexec_new: the descriptors open at one moment */
+struct fdset {
+	int *fd;
+	size_t n;
+};
+
 struct resolver {
 	struct ub_ctx *ctx;             /* with a trust anchor: libunbound */
 	struct dnsstub *stub;           /* without: our stub, no thread */
+	struct fdset before;            /* open before ctx, until its worker
+					 * has answered once */
+	int answered;
 };
 
 /* the state of one lookup, filled by the callback */
@@ -33,6 +44,65 @@ struct lookup {
 	struct arena *arena;
 	struct dns_txt *out;
 };
+
+/* res_fds - the descriptors open now (/proc/self/fd); empty when it
+ * cannot be read */
+static void res_fds(struct fdset *s)
+{
+	DIR *d = opendir("/proc/self/fd");  /* glibc opens it O_CLOEXEC */
+	struct dirent *de;
+	size_t cap = 0;
+
+	s->fd = NULL;
+	s->n = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+		    atoi(de->d_name) == dirfd(d))
+			continue;
+		if (s->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			s->fd = xrealloc(s->fd, cap * sizeof(*s->fd));
+		}
+		s->fd[s->n++] = atoi(de->d_name);
+	}
+	closedir(d);
+}
+
+/* res_fdcmp - descriptor order, for qsort and bsearch */
+static int res_fdcmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* res_cloexec_new - mark close-on-exec what is open now and was not in
+ * before (sorted here): libunbound opens its descriptors (the socket
+ * pairs between the caller and its worker) without the flag and does
+ * not show them.  A descriptor another thread opened meanwhile gets
+ * the flag too, which is what every descriptor of ours wants. */
+static void res_cloexec_new(struct fdset *before)
+{
+	struct fdset now;
+	size_t i;
+
+	res_fds(&now);
+	if (before->n > 1)
+		qsort(before->fd, before->n, sizeof(*before->fd), res_fdcmp);
+	for (i = 0; i < now.n; i++) {
+		int fl;
+
+		if (before->n && bsearch(&now.fd[i], before->fd, before->n,
+					 sizeof(*before->fd), res_fdcmp))
+			continue;
+		fl = fcntl(now.fd[i], F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			(void)fcntl(now.fd[i], F_SETFD, fl | FD_CLOEXEC);
+	}
+	free(now.fd);
+}
 
 /* res_add_server - one forwarder for libunbound ("IP@PORT") */
 static enum ms_status res_add_server(struct ub_ctx *ctx, const char *s,
@@ -86,8 +156,15 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 
 	if (!trust_anchor || !*trust_anchor)
 		return res_new_stub(r, p, err);
+	/* an MTA runs programs from the process that looked the key up:
+	 * none of them may inherit the resolver's descriptors; what
+	 * libunbound opens is marked here, and what its worker opens to
+	 * set itself up once the first answer is in (res_cloexec_new) */
+	res_fds(&r->before);
 	r->ctx = ub_ctx_create();
+	res_cloexec_new(&r->before);
 	if (!r->ctx) {
+		free(r->before.fd);
 		free(r);
 		ms_error_set(err, MS_ERR_TEMP, "cannot create a DNS resolver");
 		return NULL;
@@ -136,6 +213,7 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 	return r;
 fail:
 	ub_ctx_delete(r->ctx);
+	free(r->before.fd);
 	free(r);
 	return NULL;
 }
@@ -147,6 +225,7 @@ void resolver_free(struct resolver *r)
 		return;
 	if (r->ctx)
 		ub_ctx_delete(r->ctx);
+	free(r->before.fd);
 	free(r->stub);
 	free(r);
 }
@@ -243,25 +322,23 @@ static void res_callback(void *arg, int err, struct ub_result *result)
 	ub_resolve_free(result);
 }
 
-/* resolver_txt - the TXT records at name, waiting at most timeout_ms */
-void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
-		  struct arena *arena, struct dns_txt *out)
+/* res_ub_txt - one lookup through libunbound; 1 when its answer came
+ * (whatever it says), 0 when it was given up */
+static int res_ub_txt(struct resolver *r, const char *name,
+		      unsigned timeout_ms, struct arena *arena,
+		      struct dns_txt *out)
 {
 	struct lookup lk = { .done = 0, .arena = arena, .out = out };
 	uint64_t deadline = ms_clock_ms() + timeout_ms;
 	int rc, id = 0;
 
-	if (r->stub) {
-		dnsstub_txt(r->stub, name, timeout_ms, arena, out);
-		return;
-	}
 	memset(out, 0, sizeof(*out));
 	rc = ub_resolve_async(r->ctx, name, DNS_TYPE_TXT, DNS_CLASS_IN, &lk,
 			      res_callback, &id);
 	if (rc != 0) {
 		res_fail(&lk, DNS_TEMPFAIL, "DNS lookup failed: %s",
 			 ub_strerror(rc));
-		return;
+		return 0;
 	}
 	while (!lk.done) {
 		uint64_t now = ms_clock_ms();
@@ -271,7 +348,7 @@ void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
 			ub_cancel(r->ctx, id);
 			res_fail(&lk, DNS_TEMPFAIL,
 				 "DNS lookup timed out after %u ms", timeout_ms);
-			return;
+			return 0;
 		}
 		pfd.fd = ub_fd(r->ctx);
 		pfd.events = POLLIN;
@@ -281,9 +358,34 @@ void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
 			ub_cancel(r->ctx, id);
 			res_fail(&lk, DNS_TEMPFAIL, "DNS lookup failed: poll: %s",
 				 strerror(errno));
-			return;
+			return 0;
 		}
 		if (rc > 0)
 			ub_process(r->ctx);
+	}
+	return 1;
+}
+
+/* resolver_txt - the TXT records at name, waiting at most timeout_ms */
+void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
+		  struct arena *arena, struct dns_txt *out)
+{
+	int answered;
+
+	if (r->stub) {
+		dnsstub_txt(r->stub, name, timeout_ms, arena, out);
+		return;
+	}
+	answered = res_ub_txt(r, name, timeout_ms, arena, out);
+	if (!r->answered) {
+		/* the worker is set up once an answer came: what it
+		 * opened is known from then on */
+		res_cloexec_new(&r->before);
+		r->answered = answered;
+		if (answered) {
+			free(r->before.fd);
+			r->before.fd = NULL;
+			r->before.n = 0;
+		}
 	}
 }

@@ -7,7 +7,11 @@
  * is libunbound, which validates: its blocking call has no deadline of
  * its own, so every lookup goes through its asynchronous interface (a
  * worker thread of the context) and is cancelled when the caller's time
- * is up.  Create the resolver lazily in the process that uses it (after
+ * is up.  No descriptor of either is inherited over exec (libunbound
+ * opens its own without the flag: the resolver sets it on those that
+ * last, not on the query sockets its worker opens and closes during a
+ * lookup, which is why a front end must not run programs while a
+ * lookup is under way in another thread).  Create the resolver lazily in the process that uses it (after
  * any fork) and free it before that process must be free of threads:
  * inside Exim, at the end of each local_scan call.
  *

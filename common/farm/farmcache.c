@@ -3,10 +3,13 @@
  * (lazy, timeouts, back-off, Sentinel) and the few commands we send.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -16,6 +19,7 @@
 #include "farmcache.h"
 #include "farmvalue.h"
 #include "msclock.h"
+#include "mslog.h"
 #include "numparse.h"
 #include "xalloc.h"
 
@@ -23,6 +27,9 @@
 #define FC_SIG_PREFIX "mailseal:sig:"
 #define FC_SIGTX_PREFIX "mailseal:sigtx:"
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
+/* at most one outage announced (and its end) per this many ms: a Redis
+ * that comes and goes does not flood the log */
+#define FC_LOG_INTERVAL_MS (60 * 1000)
 
 /* first seen, last seen and distinct transactions, in one round trip */
 static const char fc_sig_script[] =
@@ -33,6 +40,15 @@ static const char fc_sig_script[] =
 	"redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
 	"return {redis.call('PFCOUNT', KEYS[2]),"
 	" redis.call('HGET', KEYS[1], 'first')}\n";
+
+/* what every process and thread of a node shares: whether an outage
+ * was announced (and its end not yet), when, and when the node last
+ * said anything, so that it says it once (fc_node_get) */
+struct fc_node {
+	atomic_int down;
+	_Atomic uint64_t since;         /* ms_clock_ms (CLOCK_MONOTONIC) */
+	_Atomic uint64_t last_log;
+};
 
 struct fc_endpoint {
 	char *host;                     /* NULL: unix socket in path */
@@ -56,7 +72,40 @@ struct farmcache {
 	uint64_t down_until;            /* ms_clock_ms: skip Redis until */
 	char last_error[160];
 	struct farmcache_stats stats;
+	int outage;                     /* since the last failure, no reply */
+	struct fc_node *node;           /* the node's, for the log */
+	char where[96];                 /* the Redis asked last, for the log */
 };
+
+/* fc_node_get - the node's shared outage state: one page shared with
+ * every process forked after the first farmcache_new (Exim's daemon
+ * builds the engine before it forks its sessions), and by the threads
+ * of a process (the Postfix daemon's workers).  Only lock-free atomics
+ * live there, so it is fork-safe; it is never unmapped. */
+static struct fc_node *fc_node_get(void)
+{
+	static _Atomic(struct fc_node *) shared;
+	static struct fc_node private;  /* when no shared page can be had */
+	struct fc_node *n = atomic_load(&shared), *none = NULL;
+	void *p;
+
+	if (n)
+		return n;
+	p = mmap(NULL, sizeof(*n), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		p = &private;
+	else if (!atomic_is_lock_free(&((struct fc_node *)p)->last_log)) {
+		munmap(p, sizeof(*n));
+		p = &private;
+	}
+	if (!atomic_compare_exchange_strong(&shared, &none, p)) {
+		if (p != &private)
+			munmap(p, sizeof(*n));
+		return none;
+	}
+	return p;
+}
 
 static void fc_endpoint_free(struct fc_endpoint *e)
 {
@@ -147,9 +196,11 @@ static enum ms_status fc_parse_url(struct farmcache *fc, const char *url,
 	fc->db = (unsigned)db;
 	return MS_OK;
 bad:
+	/* the message goes to logs: never the password it may hold */
+	at = strrchr(url, '@');
 	return ms_error_set(err, MS_ERR_USAGE,
-			    "redis_url \"%s\" is not redis://[user:password@]host[:port][/db] or unix:/path",
-			    url);
+			    "redis_url \"%s%s\" is not redis://[user:password@]host[:port][/db] or unix:/path",
+			    at ? "...@" : "", at ? at + 1 : url);
 }
 
 /* farmcache_new - check the settings; connects on first use */
@@ -159,6 +210,7 @@ struct farmcache *farmcache_new(const struct farmcache_opts *o,
 	struct farmcache *fc = xcalloc(1, sizeof(*fc));
 	const char *p = o->sentinels ? o->sentinels : "";
 
+	fc->node = fc_node_get();      /* before any fork: shared with it */
 	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
 	fc->backoff_ms = o->backoff_ms ? o->backoff_ms : 1000;
 	fc->secret = xstrdup(o->secret ? o->secret : "");
@@ -232,6 +284,13 @@ static struct timeval fc_tv(unsigned ms)
 	return tv;
 }
 
+/* fc_connect_to - a blocking connection with our timeouts, closed on
+ * exec: an MTA runs deliveries and pipe commands (a .forward's
+ * "|program") from the process that received the message, and an
+ * inherited descriptor would be an open, authenticated Redis session
+ * for them.  hiredis 0.14 cannot ask for SOCK_CLOEXEC; the flag is set
+ * right after the connect, in the calling thread, and no front end
+ * runs a program from another thread meanwhile. */
 static redisContext *fc_connect_to(const struct farmcache *fc,
 				   const struct fc_endpoint *e)
 {
@@ -239,7 +298,8 @@ static redisContext *fc_connect_to(const struct farmcache *fc,
 	redisContext *c = e->path ? redisConnectUnixWithTimeout(e->path, tv)
 				  : redisConnectWithTimeout(e->host, e->port, tv);
 
-	if (c && !c->err && redisSetTimeout(c, tv) != REDIS_OK) {
+	if (c && !c->err && (redisSetTimeout(c, tv) != REDIS_OK ||
+			     fcntl(c->fd, F_SETFD, FD_CLOEXEC) != 0)) {
 		redisFree(c);
 		return NULL;
 	}
@@ -253,12 +313,60 @@ static redisReply *fc_command(redisContext *c, int argc, const char **argv,
 	return redisCommandArgv(c, argc, argv, lens);
 }
 
-static void fc_fail(struct farmcache *fc, const char *what)
+/* fc_fail - a failure: skip Redis for the back-off interval; the first
+ * failure of an outage is logged, once for the node (at most one a
+ * FC_LOG_INTERVAL_MS) */
+static void fc_fail(struct farmcache *fc, const char *what, int timed_out)
 {
+	struct fc_node *n = fc->node;
+	uint64_t now = ms_clock_ms(), last;
+	int up = 0;
+
 	snprintf(fc->last_error, sizeof(fc->last_error), "%s", what);
 	fc->stats.errors++;
+	if (timed_out)
+		fc->stats.timeouts++;
 	fc_disconnect(fc);
-	fc->down_until = ms_clock_ms() + fc->backoff_ms;
+	fc->down_until = now + fc->backoff_ms;
+	if (!fc->outage) {
+		fc->outage = 1;
+		fc->stats.outages++;
+	}
+	last = atomic_load(&n->last_log);
+	if (atomic_load(&n->down) || (last && now - last < FC_LOG_INTERVAL_MS) ||
+	    !atomic_compare_exchange_strong(&n->down, &up, 1))
+		return;                 /* told already, or lately */
+	atomic_store(&n->since, now);
+	atomic_store(&n->last_log, now);
+	ms_log(MS_LOG_WARN,
+	       "Redis %s unavailable (%s): skipped, keys come from DNS meanwhile",
+	       fc->where, what);
+}
+
+/* fc_ok - Redis answered: the end of an outage, logged when its start
+ * was (by whichever process of the node sees it first) */
+static void fc_ok(struct farmcache *fc)
+{
+	struct fc_node *n = fc->node;
+	uint64_t now;
+	int down = 1;
+
+	fc->outage = 0;
+	if (!atomic_load(&n->down) ||
+	    !atomic_compare_exchange_strong(&n->down, &down, 0))
+		return;
+	now = ms_clock_ms();
+	atomic_store(&n->last_log, now);
+	ms_log(MS_LOG_WARN, "Redis %s is back after %llu ms", fc->where,
+	       (unsigned long long)(now - atomic_load(&n->since)));
+}
+
+/* fc_timed_out - was a failure with errno err a timeout? (hiredis
+ * reports a socket timeout as an I/O error with errno EAGAIN) */
+static int fc_timed_out(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT ||
+	       err == EINPROGRESS;
 }
 
 /* fc_sentinel_master - ask each sentinel where the master is */
@@ -305,16 +413,21 @@ static int fc_setup(struct farmcache *fc, int argc, const char **argv,
 		    const size_t *lens, const char *what)
 {
 	redisReply *r = fc_command(fc->c, argc, argv, lens);
-	char msg[64];
+	int err = errno;
+	char msg[160];
 
 	if (r && r->type != REDIS_REPLY_ERROR) {
 		freeReplyObject(r);
 		return 1;
 	}
-	if (r)
+	if (r) {
+		snprintf(msg, sizeof(msg), "Redis refused %s", what);
 		freeReplyObject(r);
-	snprintf(msg, sizeof(msg), "Redis refused %s", what);
-	fc_fail(fc, msg);
+		fc_fail(fc, msg, 0);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: %s", what, fc->c->errstr);
+		fc_fail(fc, msg, fc_timed_out(err));
+	}
 	return 0;
 }
 
@@ -332,25 +445,34 @@ static redisContext *fc_ready(struct farmcache *fc)
 	if (fc->c)
 		return fc->c;
 	if (fc->down_until && ms_clock_ms() < fc->down_until) {
-		fc->stats.errors++;
+		fc->stats.skipped++;
 		return NULL;
 	}
 	if (fc->nsentinels) {
 		if (!fc_sentinel_master(fc, &master)) {
-			fc_fail(fc, "no Sentinel knows the master");
+			snprintf(fc->where, sizeof(fc->where), "master %s (Sentinel)",
+				 fc->master_name);
+			fc_fail(fc, "no Sentinel knows the master", 0);
 			return NULL;
 		}
 		e = &master;
 	}
+	if (e->path)
+		snprintf(fc->where, sizeof(fc->where), "%s", e->path);
+	else
+		snprintf(fc->where, sizeof(fc->where), "%s%s%s:%d",
+			 fc->nsentinels ? fc->master_name : "",
+			 fc->nsentinels ? " at " : "", e->host, e->port);
 	fc->c = fc_connect_to(fc, e);
 	fc->c_pid = getpid();
 	fc_endpoint_free(&master);
 	if (!fc->c || fc->c->err) {
+		int err = errno;
 		char what[160];
 
-		snprintf(what, sizeof(what), "cannot connect to Redis: %s",
+		snprintf(what, sizeof(what), "cannot connect: %s",
 			 fc->c ? fc->c->errstr : "out of memory");
-		fc_fail(fc, what);
+		fc_fail(fc, what, fc_timed_out(err));
 		return NULL;
 	}
 	if (fc->password) {
@@ -387,22 +509,24 @@ static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 		return NULL;
 	r = fc_command(c, argc, argv, lens);
 	if (!r) {
+		int err = errno;
 		char what[160];
 
-		snprintf(what, sizeof(what), "Redis: %s",
+		snprintf(what, sizeof(what), "%s",
 			 c->err ? c->errstr : "no reply");
-		fc_fail(fc, what);
+		fc_fail(fc, what, fc_timed_out(err));
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		char what[160];
 
-		snprintf(what, sizeof(what), "Redis: %.*s", (int)r->len,
+		snprintf(what, sizeof(what), "error reply: %.*s", (int)r->len,
 			 r->str ? r->str : "error");
 		freeReplyObject(r);
-		fc_fail(fc, what);
+		fc_fail(fc, what, 0);
 		return NULL;
 	}
+	fc_ok(fc);
 	return r;
 }
 

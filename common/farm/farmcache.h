@@ -10,10 +10,18 @@
  * lazily (after any fork; one inherited over a fork is dropped and
  * opened anew in the child), every command has a short timeout, and a
  * failure makes the node skip Redis for a back-off interval, during
- * which calls return FARM_ERROR at once.  With Sentinel, the master is
+ * which calls return FARM_ERROR at once.  The first failure of an
+ * outage and the first reply after it are logged (ms_log, warnings)
+ * once for the node: the threads of a process and the processes forked
+ * after the first farmcache_new (Exim's sessions of a pre-warmed
+ * daemon) share that state in one page of shared memory; at most one
+ * outage a minute is told, so that a flapping Redis cannot flood the
+ * log.  The counters (farmcache_stats, per farmcache) count every
+ * failure.  With Sentinel, the master is
  * discovered on each (re)connect, so a failover is followed.  Commands
  * are sent with explicit lengths (redisCommandArgv); no untrusted text
- * is ever formatted into a command.
+ * is ever formatted into a command.  Every connection (Sentinel's too)
+ * is closed on exec: the programs an MTA runs never inherit it.
  *
  * With a secret, every cached key answer carries an HMAC-SHA256 over
  * its name and value; a value whose HMAC does not check is reported as
@@ -48,7 +56,10 @@ struct farmcache_opts {
 struct farmcache_stats {
 	unsigned long hits;
 	unsigned long misses;
-	unsigned long errors;
+	unsigned long errors;           /* failed connects and commands */
+	unsigned long timeouts;         /* of which: out of time */
+	unsigned long skipped;          /* requests not sent: Redis skipped */
+	unsigned long outages;          /* times the node began skipping it */
 	unsigned long bad;
 };
 

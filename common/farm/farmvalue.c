@@ -39,7 +39,7 @@ enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
 
 	memcpy(head, FV_MAGIC, 4);
 	head[4] = ans->status == KEY_FOUND ? 'F' : 'N';
-	head[5] = ans->dnssec ? '1' : '0';
+	head[5] = ans->dnssec ? '1' : ans->validated ? '2' : '0';
 	for (k = 0; k < 8; k++)
 		head[6 + k] = (unsigned char)(expires >> (56 - 8 * k));
 	head[14] = (unsigned char)ans->nrecords;
@@ -94,7 +94,7 @@ enum ms_status farmvalue_decode(const char *name, const unsigned char *p,
 			return MS_ERR_CRYPTO;
 	}
 	if (body < FV_HEAD || memcmp(p, FV_MAGIC, 4) != 0 ||
-	    (p[4] != 'F' && p[4] != 'N') || (p[5] != '0' && p[5] != '1'))
+	    (p[4] != 'F' && p[4] != 'N') || !memchr("012", p[5], 3))
 		return MS_ERR_SYNTAX;
 	for (k = 0; k < 8; k++)
 		exp = exp << 8 | p[6 + k];
@@ -122,6 +122,7 @@ enum ms_status farmvalue_decode(const char *name, const unsigned char *p,
 	ans->nrecords = n;
 	ans->status = p[4] == 'F' ? KEY_FOUND : KEY_NOTFOUND;
 	ans->dnssec = p[5] == '1';
+	ans->validated = p[5] != '0';
 	*expires = exp;
 	return MS_OK;
 }

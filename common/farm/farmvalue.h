@@ -1,7 +1,9 @@
 /*
  * farmvalue.h - the value format of a cached key answer in Redis.
  *
- *   "MSK1" | status (1: 'F' found, 'N' no such key) | dnssec ('0'/'1')
+ *   "MSK1" | status (1: 'F' found, 'N' no such key)
+ *   | DNSSEC ('0' not validated, '1' validated secure, '2' validated
+ *     insecure: the node validated and the name needs no signature)
  *   | expires (8 bytes, big-endian unix time) | nrecords (1 byte)
  *   | nrecords x (length: 4 bytes big-endian, bytes)
  *   | HMAC-SHA256 (32 bytes) when the farm has a secret

@@ -17,6 +17,7 @@ struct kc_entry {
 	char *name;
 	enum key_status status;
 	int dnssec;
+	int validated;
 	size_t nrecords;
 	unsigned char *records[MS_MAX_KEY_RECORDS];
 	size_t record_len[MS_MAX_KEY_RECORDS];
@@ -120,6 +121,7 @@ static void kc_store(struct keycache *kc, const char *name,
 	e->name = xstrdup(name);
 	e->status = ans->status;
 	e->dnssec = ans->dnssec;
+	e->validated = ans->validated;
 	for (i = 0; i < ans->nrecords; i++) {
 		e->records[i] = (unsigned char *)
 			xstrndup((const char *)ans->records[i], ans->record_len[i]);
@@ -141,6 +143,7 @@ static void kc_answer_from(const struct kc_entry *e, struct arena *arena,
 
 	ans->status = e->status;
 	ans->dnssec = e->dnssec;
+	ans->validated = e->validated;
 	ans->nrecords = e->nrecords;
 	for (i = 0; i < e->nrecords; i++) {
 		ans->records[i] = (const unsigned char *)
@@ -180,6 +183,11 @@ static void kc_lookup(struct keysource *ks, const char *query,
 	e = kc->table ? kc_find(kc, name) : NULL;
 
 	kc->stats.lookups++;
+	if (e && kc->o.require_validated && !e->validated) {
+		kc->stats.unvalidated++;
+		kc_remove(kc, e);
+		e = NULL;
+	}
 	if (e && e->expires_ms > ms_clock_ms()) {
 		kc_unlink(kc, e);
 		kc_push_front(kc, e);
@@ -192,6 +200,12 @@ static void kc_lookup(struct keysource *ks, const char *query,
 	if (kc->farm) {
 		switch (farmcache_get_key(kc->farm, name, arena, ans, &ttl)) {
 		case FARM_HIT:
+			if (kc->o.require_validated && !ans->validated) {
+				/* maybe what validation refuses: ask DNS,
+				 * and the farm gets the validated answer */
+				kc->stats.unvalidated++;
+				break;
+			}
 			kc->stats.redis_hits++;
 			kc_store(kc, name, ans, ttl);
 			return;

@@ -8,6 +8,12 @@
  * neg_ttl; temporary failures never.  Answers found in Redis fill the
  * local cache too.  The keycache owns the source it wraps and borrows
  * the Redis connection.
+ *
+ * A node that validates DNSSEC (require_validated) takes from either
+ * cache only answers that a validating resolver gave (secure, or
+ * proven insecure): another node's unvalidated answer may be one that
+ * validation would refuse, and is asked of DNS again instead.  A node
+ * that does not validate takes any answer.
  */
 #ifndef MAILSEAL_KEYCACHE_H
 #define MAILSEAL_KEYCACHE_H
@@ -21,6 +27,7 @@ struct keycache_opts {
 	size_t local_size;              /* entries; 0: no local cache */
 	unsigned max_ttl;               /* seconds */
 	unsigned neg_ttl;               /* seconds; 0: not cached */
+	int require_validated;          /* the node validates DNSSEC */
 };
 
 struct keycache_stats {
@@ -28,6 +35,8 @@ struct keycache_stats {
 	unsigned long local_hits;
 	unsigned long redis_hits;
 	unsigned long source_lookups;   /* reached DNS (or the source) */
+	unsigned long unvalidated;      /* cached answers passed over for
+					 * want of validation */
 };
 
 /* keycache_new - a caching source over src (taken over); farm may be

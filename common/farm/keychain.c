@@ -32,6 +32,7 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 		.local_size = cfg->local_cache_size,
 		.max_ttl = cfg->key_cache_max_ttl,
 		.neg_ttl = cfg->negative_cache_ttl,
+		.require_validated = *cfg->dns_trust_anchor != 0,
 	};
 
 	memset(kc, 0, sizeof(*kc));
@@ -93,8 +94,17 @@ void keychain_stats(const struct keychain *kc, struct keychain_stats *out)
 {
 	const struct keycache_stats *st = keycache_stats(kc->ks);
 
+	memset(out, 0, sizeof(*out));
 	out->dns_queries = dnskeys_stats(keycache_source(kc->ks))->queries;
 	out->local_hits = st->local_hits;
 	out->redis_hits = st->redis_hits;
-	out->redis_errors = kc->farm ? farmcache_stats(kc->farm)->errors : 0;
+	out->redis_unvalidated = st->unvalidated;
+	if (kc->farm) {
+		const struct farmcache_stats *fs = farmcache_stats(kc->farm);
+
+		out->redis_errors = fs->errors;
+		out->redis_timeouts = fs->timeouts;
+		out->redis_skipped = fs->skipped;
+		out->redis_outages = fs->outages;
+	}
 }

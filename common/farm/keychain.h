@@ -25,11 +25,17 @@ struct keychain {
 	struct farmcache *farm;         /* NULL without Redis (owned) */
 };
 
+/* what each layer answered; a daemon's metrics, the CLI's --stats */
 struct keychain_stats {
 	unsigned long dns_queries;
 	unsigned long local_hits;
 	unsigned long redis_hits;
-	unsigned long redis_errors;
+	unsigned long redis_errors;     /* failed connects and commands */
+	unsigned long redis_timeouts;   /* of which: out of time */
+	unsigned long redis_skipped;    /* requests not sent: Redis skipped */
+	unsigned long redis_outages;    /* times the node began skipping it */
+	unsigned long redis_unvalidated; /* cached answers a validating node
+					  * passed over (DNSSEC) */
 };
 
 /* keychain_open - the chain the configuration describes */

@@ -236,6 +236,14 @@ void policy_idle(struct policy *p)
 		dnskeys_close(keycache_source(p->chain.ks));
 }
 
+/* policy_cache_stats - the key chain's counters */
+void policy_cache_stats(const struct policy *p, struct keychain_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p && p->chain.ks)
+		keychain_stats(&p->chain, out);
+}
+
 /* ---- text helpers ---- */
 
 /* put_safe - s as printable ASCII (anything else becomes '?'); a

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "keychain.h"
 #include "keysource.h"
 #include "status.h"
 
@@ -139,6 +140,10 @@ void policy_prepare(struct policy *p);
  * process (the resolver's worker thread); the next message makes it
  * again.  The Exim module calls it at the end of every local_scan. */
 void policy_idle(struct policy *p);
+/* policy_cache_stats - the key chain's counters (DNS, caches, Redis
+ * failures and outages) for a daemon's metrics; zeros when the engine
+ * was given its keys */
+void policy_cache_stats(const struct policy *p, struct keychain_stats *out);
 
 /* policy_begin - a context for one message (facts are copied) */
 struct policy_msg *policy_begin(struct policy *p,

@@ -124,7 +124,7 @@ enum ms_status buf_load_file(struct buf *b, const char *path,
 	unsigned char chunk[8192];
 	enum ms_status st = MS_OK;
 	size_t n, start = b->len;
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");        /* e: close on exec */
 
 	if (!f)
 		return ms_error_set(err, MS_ERR_IO, "%s: %s", path, strerror(errno));

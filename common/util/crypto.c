@@ -207,7 +207,7 @@ enum ms_status crypto_load_private_pem(const char *path, EVP_PKEY **out,
 
 	CRYPTO_READY();
 
-	f = fopen(path, "r");
+	f = fopen(path, "re");          /* e: close on exec */
 	if (!f)
 		return ms_error_set(err, MS_ERR_IO, "%s: %s", path,
 				    strerror(errno));
@@ -482,7 +482,7 @@ enum ms_status crypto_write_private_pem(EVP_PKEY *pkey, const char *path,
 	FILE *f;
 	int fd, ok;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ms_error_set(err, MS_ERR_IO, "%s: %s%s", path,
 				    strerror(errno),

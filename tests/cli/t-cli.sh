@@ -135,8 +135,58 @@ status_is "config check of a good file" 0 "$M" -c ok.conf config check
 printf 'max_signatures = 2\n\nfrobnicate = yes\n' > bad.conf
 status_is "config check of a bad file: exit 1" 1 "$M" -c bad.conf config check
 grep -q '^bad.conf:3: unknown setting "frobnicate"' err.txt && ok "config error names file:line" || nok "config error names file:line - $(cat err.txt)"
-status_is "a bad config stops verify: exit 2" 2 "$M" -c bad.conf verify --key-file keyfile m1.eml
+status_is "a bad config stops verify with DNS: exit 2" 2 "$M" -c bad.conf verify m1.eml
+grep -q '^mailseal: bad.conf:3: unknown setting "frobnicate"$' err.txt && ok "verify names the bad config line" || nok "verify names the bad config line - $(cat err.txt)"
+status_is "a bad config stops policy: exit 2" 2 "$M" -c bad.conf policy --key-file keyfile m1.eml
+# a command that needs no setting works whatever the file is
+mkdir keys-badconf
+status_is "keygen ignores a bad config" 0 "$M" -c bad.conf keygen -d example.com -s kb -t ed25519 -o keys-badconf
+[ ! -s err.txt ] && [ -s keys-badconf/kb.private ] && ok "keygen with a bad config: key written, nothing said" || nok "keygen with a bad config - $(cat err.txt)"
+status_is "keygen ignores a missing named config" 0 "$M" -c missing.conf keygen -d example.com -s km -t ed25519 -o keys-badconf
+status_is "sign ignores a bad config" 0 "$M" -c bad.conf sign -d example.com -s ed1 -k keys/ed1.private m1.eml
+grep -q '^DKIM-Signature:' out.txt && [ ! -s err.txt ] && ok "sign with a bad config: signed, nothing said" || nok "sign with a bad config - $(cat err.txt)"
+status_is "verify --key-file --max-signatures ignores a bad config" 0 "$M" -c bad.conf verify --key-file keyfile --max-signatures 3 many.eml
+[ "$(grep -c 'dkim=pass' out.txt)" = 3 ] && [ ! -s err.txt ] && ok "verify --key-file --max-signatures: config not read" || nok "verify --max-signatures with a bad config - $(cat err.txt)"
+status_is "verify --key-file goes on past a bad config" 0 "$M" -c bad.conf verify --key-file keyfile many.eml
+[ "$(grep -c 'dkim=pass' out.txt)" = 5 ] && grep -q '^mailseal: warning: bad.conf:3: unknown setting "frobnicate"; verify goes on with the default settings$' err.txt \
+	&& ok "verify --key-file with a bad config: warned, default max_signatures" || nok "verify --key-file with a bad config - $(cat out.txt err.txt)"
+status_is "an unknown command is named, not the bad config" 2 "$M" -c bad.conf frobnicate
+grep -q 'unknown command "frobnicate"' err.txt && ! grep -q frobnicate.*setting err.txt && ok "unknown command named first" || nok "unknown command with a bad config - $(cat err.txt)"
+status_is "a usage error of verify comes before the bad config" 2 "$M" -c bad.conf verify --frob x
+grep -q 'unknown option --frob' err.txt && ok "verify usage error named first" || nok "verify usage error with a bad config - $(cat err.txt)"
+status_is "help ignores a bad config" 0 "$M" -c bad.conf --help
 status_is "a named config that is missing: exit 1" 1 "$M" -c missing.conf config check
+
+# config check warns when dns_message_budget reaches Exim's
+# local_scan_timeout (Exim's default 5m, or what exim4 -bP says when it
+# is on PATH), and never fails for it; a fake exim4 stands in for Exim
+mkdir fake-exim no-exim
+fake_exim() {   # fake_exim SCRIPT-BODY: fake-exim/exim4 runs it
+	printf '#!/bin/sh\n%s\n' "$1" > fake-exim/exim4; chmod +x fake-exim/exim4
+}
+printf 'dns_message_budget = 300s\n' > budget300.conf
+printf 'dns_message_budget = 20s\n' > budget20.conf
+status_is "config check: budget 300s without exim4: exit 0" 0 env PATH=$T/no-exim "$M" -c budget300.conf config check
+grep -q "^budget300.conf: warning: dns_message_budget = 300s is not below Exim's local_scan_timeout (300s, Exim's default): .*421 local verification problem" err.txt \
+	&& grep -q '^budget300.conf: ok$' out.txt && ok "config check warns: budget at Exim's default local_scan_timeout" || nok "config check budget 300s - $(cat err.txt)"
+status_is "config check: budget 20s without exim4: exit 0" 0 env PATH=$T/no-exim "$M" -c budget20.conf config check
+[ ! -s err.txt ] && ok "config check: a budget under 5m says nothing" || nok "config check budget 20s - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 10s"'
+status_is "config check: budget 20s, exim4 says 10s: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget20.conf config check
+grep -q "dns_message_budget = 20s is not below Exim's local_scan_timeout (10s, from exim4 -bP)" err.txt \
+	&& ok "config check compares with exim4 -bP local_scan_timeout" || nok "config check with exim4 10s - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 1h2m"'
+status_is "config check: budget 300s, exim4 says 1h2m: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+[ ! -s err.txt ] && ok "config check: exim4's longer local_scan_timeout says nothing" || nok "config check with exim4 1h2m - $(cat err.txt)"
+fake_exim 'echo "local_scan_timeout = 0s"'
+status_is "config check: exim4 says 0s (no limit): exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+[ ! -s err.txt ] && ok "config check: no local_scan_timeout, no warning" || nok "config check with exim4 0s - $(cat err.txt)"
+fake_exim 'echo "exim: unknown option"; exit 1'
+status_is "config check: a failing exim4: exit 0" 0 env PATH=$T/fake-exim "$M" -c budget300.conf config check
+grep -q "(300s, Exim's default)" err.txt && ok "config check: a failing exim4 means Exim's default" || nok "config check with a failing exim4 - $(cat err.txt)"
+fake_exim 'exec /bin/sleep 60'
+timeout 20 env PATH=$T/fake-exim "$M" -c budget300.conf config check > out.txt 2> err.txt; rc=$?
+[ $rc = 0 ] && grep -q "(300s, Exim's default)" err.txt && ok "config check: an exim4 that hangs is not waited for" || nok "config check with a hanging exim4: exit $rc $(cat err.txt)"
 
 # --- odd input never crashes -----------------------------------------
 : > empty.eml
@@ -146,14 +196,22 @@ printf 'DKIM-Signature: v=1; a=rsa-sha256; b=; bh=; d=; h=; s=\r\nFrom: a@exampl
 printf 'DKIM-Signature: \xff\xfe\x00\x01\r\nFrom: a@example.com\r\n\r\n' > binsig.eml
 awk 'BEGIN { printf "From: a@example.com\r\nX-Long: "; for (i = 0; i < 300000; i++) printf "a"; printf "\r\n\r\nbody\r\n" }' > longhdr.eml
 awk 'BEGIN { for (i = 0; i < 1200; i++) printf "X-H%d: v\r\n", i; printf "\r\nbody\r\n" }' > manyhdr.eml
-for f in empty.eml random.bin headonly.eml badsig.eml binsig.eml longhdr.eml manyhdr.eml; do
+for f in empty.eml random.bin headonly.eml badsig.eml binsig.eml; do
 	"$M" verify --key-file keyfile "$f" > v.txt 2> e.txt
 	rc=$?
 	if [ $rc = 0 ] && [ -s v.txt ]; then ok "odd input $f: verdict, exit 0 ($(cut -f2 v.txt | head -1 | cut -c1-60))"
 	else nok "odd input $f: exit $rc $(head -c 200 e.txt)"; fi
 done
+# a header block over a limit: the verdict, and exit 1 since reading stopped there
+for f in longhdr.eml manyhdr.eml; do
+	"$M" verify --key-file keyfile "$f" > v.txt 2> e.txt
+	rc=$?
+	if [ $rc = 1 ] && grep -q 'dkim=permerror.*limit' v.txt && grep -q "^mailseal: $f: .*limit; the rest was not read" e.txt
+	then ok "odd input $f: permerror verdict, limit named, exit 1"
+	else nok "odd input $f: exit $rc $(head -c 200 v.txt e.txt)"; fi
+done
 grep -q 'dkim=permerror' <("$M" verify --key-file keyfile badsig.eml) && ok "malformed signature is permerror" || nok "malformed signature is permerror"
-grep -q 'dkim=permerror.*limit' <("$M" verify --key-file keyfile longhdr.eml) && ok "oversized header field is a permerror naming the limit" || nok "oversized header field is a permerror naming the limit"
+grep -q 'dkim=permerror.*limit' <("$M" verify --key-file keyfile longhdr.eml 2>/dev/null) && ok "oversized header field is a permerror naming the limit" || nok "oversized header field is a permerror naming the limit"
 status_is "sign a message without From: exit 1" 1 "$M" sign -d example.com -s rsa1 -k keys/rsa1.private empty.eml
 grep -q 'no From' err.txt && ok "missing From is named" || nok "missing From is named"
 printf 'garbage line\n"unterminated\n' > badkeys
@@ -188,6 +246,71 @@ status_is "policy with an unreadable signing table: exit 2, named" 2 "$M" -c pol
 grep -q 'missing.table' err.txt && ok "the missing signing table is named" || nok "missing table not named: $(cat err.txt)"
 status_is "config check loads the signing table: exit 1" 1 "$M" -c pol3.conf config check
 
+# --- input is read no further than it matters -------------------------
+# /dev/zero never ends: each command stops where the header block breaks
+# its limit (timeout only turns a regression into a failure, not a hang)
+timeout 20 "$M" verify --key-file keyfile /dev/zero > v.txt 2> e.txt; rc=$?
+[ $rc = 1 ] && grep -q $'^/dev/zero\tdkim=permerror reason="the header block is longer than the limit"$' v.txt \
+	&& grep -q '^mailseal: /dev/zero: the header block is longer than the limit; the rest was not read$' e.txt \
+	&& ok "verify /dev/zero: ends, permerror, limit named, exit 1" || nok "verify /dev/zero: exit $rc $(head -c 200 v.txt e.txt)"
+timeout 20 "$M" verify --key-file keyfile < /dev/zero > v.txt 2> e.txt; rc=$?
+[ $rc = 1 ] && grep -q 'limit; the rest was not read' e.txt \
+	&& ok "verify < /dev/zero: ends, exit 1" || nok "verify < /dev/zero: exit $rc $(head -c 200 e.txt)"
+timeout 20 "$M" policy --key-file keyfile /dev/zero > p.txt 2> e.txt; rc=$?
+[ $rc = 1 ] && grep -q '^action=reject code=550 dsn=5.6.0 role=verify text="the message header cannot be processed (the header block is longer than the limit)"$' p.txt \
+	&& grep -q '^mailseal: /dev/zero: the header block is longer than the limit; the rest was not read$' e.txt \
+	&& ok "policy /dev/zero: ends, 550 5.6.0, exit 1" || nok "policy /dev/zero: exit $rc $(head -c 200 p.txt e.txt)"
+timeout 20 "$M" sign -d example.com -s ed1 -k keys/ed1.private /dev/zero > s.txt 2> e.txt; rc=$?
+[ $rc = 1 ] && [ ! -s s.txt ] && grep -q '^mailseal: /dev/zero: cannot sign: the header block is longer than the limit$' e.txt \
+	&& ok "sign /dev/zero: ends, nothing written, limit named, exit 1" || nok "sign /dev/zero: exit $rc $(head -c 200 e.txt)"
+# a 2 GB file (sparse: no disk) whose header block fails at once is not
+# read to its end: the file offset the command leaves on its stdin says
+# how far it read
+truncate -s 2G zero2g.bin
+offset() { awk '/^pos:/ { print $2 }' /proc/self/fdinfo/0; }
+pos=$( { timeout 60 "$M" verify --key-file keyfile >/dev/null 2>&1; offset; } < zero2g.bin)
+[ "$pos" -lt $((16 << 20)) ] && ok "verify stops reading a 2 GB file at the header limit (read $pos bytes)" \
+	|| nok "verify read $pos bytes of a 2 GB file whose header block failed"
+pos=$( { timeout 60 "$M" sign -d example.com -s ed1 -k keys/ed1.private >/dev/null 2>&1; offset; } < zero2g.bin)
+[ "$pos" -lt $((16 << 20)) ] && ok "sign stops reading a 2 GB file at the header limit (read $pos bytes)" \
+	|| nok "sign read $pos bytes of a 2 GB file whose header block failed"
+rm -f zero2g.bin
+# a pipe is spooled as the signer reads it: nothing past the header
+# limit, never more than --max-spool (ulimit -f: writing a bigger file
+# kills the command), in $TMPDIR, and nothing left there
+mkdir spool
+head -c 300M /dev/zero | (ulimit -f 8192; TMPDIR=$T/spool timeout 60 "$M" sign -d example.com -s ed1 -k keys/ed1.private > /dev/null 2> e.txt); rc=$?
+[ $rc = 1 ] && grep -q 'stdin: cannot sign: the header block is longer than the limit' e.txt \
+	&& ok "300 MB on a pipe over the header limit: no big spool file, exit 1" || nok "300 MB on a pipe: exit $rc (153: a file over 8 MB was written) $(head -c 200 e.txt)"
+big_msg() {     # big_msg MB: a message with a body of MB megabytes, on stdout
+	cat m1.eml; head -c $(($1 << 20)) /dev/zero | tr '\0' 'x' | fold -w 998 | sed 's/$/\r/'
+}
+big_msg 5 | (ulimit -f 2048; TMPDIR=$T/spool timeout 60 "$M" sign --max-spool 1M -d example.com -s ed1 -k keys/ed1.private > s.txt 2> e.txt); rc=$?
+[ $rc = 1 ] && [ ! -s s.txt ] && grep -q '^mailseal: stdin: the message is larger than the spool limit of 1048576 bytes; raise it with --max-spool SIZE$' e.txt \
+	&& ok "sign --max-spool 1M: a 5 MB pipe is refused, named, exit 1" || nok "sign --max-spool 1M: exit $rc $(head -c 200 e.txt)"
+big_msg 70 | (ulimit -f 70000; TMPDIR=$T/spool timeout 60 "$M" sign -d example.com -s ed1 -k keys/ed1.private > /dev/null 2> e.txt); rc=$?
+[ $rc = 1 ] && grep -q 'larger than the spool limit of 67108864 bytes' e.txt \
+	&& ok "sign: the default spool limit is 64 MB" || nok "sign: default spool limit: exit $rc $(head -c 200 e.txt)"
+big_msg 3 | TMPDIR=$T/spool "$M" sign --max-spool 4M -d example.com -s ed1 -k keys/ed1.private > s-big.eml 2> e.txt
+"$M" verify --key-file keyfile s-big.eml | grep -q 'dkim=pass' && ok "sign --max-spool 4M: a 3 MB pipe is signed and verifies" || nok "sign --max-spool 4M: $(head -c 200 e.txt)"
+[ -z "$(ls -A spool)" ] && ok "no spool file left in TMPDIR" || nok "spool files left: $(ls -A spool)"
+for bad in 0 x -1 1T 5MM; do
+	status_is "sign --max-spool $bad: exit 2" 2 "$M" sign --max-spool "$bad" -d example.com -s ed1 -k keys/ed1.private m1.eml
+done
+cat m1.eml | TMPDIR=$T/none "$M" sign -d example.com -s ed1 -k keys/ed1.private > /dev/null 2> e.txt; rc=$?
+[ $rc = 1 ] && grep -q "cannot make a spool file in $T/none (TMPDIR)" e.txt && ok "the spool is made in TMPDIR, named when it cannot be" || nok "spool in TMPDIR: exit $rc $(head -c 200 e.txt)"
+TMPDIR=$T/none "$M" sign -d example.com -s ed1 -k keys/ed1.private < m1.eml > s.txt 2> e.txt \
+	&& grep -q '^DKIM-Signature:' s.txt && ok "stdin from a regular file is not spooled" || nok "stdin from a regular file: $(head -c 200 e.txt)"
+cat sub.eml | "$M" -c pol.conf policy --auth alice --key-file keyfile --message /dev/stdin > s-pipe.eml 2> e.txt
+[ "$("$M" verify --key-file keyfile s-pipe.eml | grep -c 'dkim=pass')" = 2 ] && grep -q 'body of sub.eml' s-pipe.eml \
+	&& ok "policy --message from a pipe: the whole message, signed" || nok "policy --message from a pipe: $(head -c 200 e.txt)"
+cat sub.eml | "$M" -c pol.conf policy --auth alice --key-file keyfile --message --max-spool 100 /dev/stdin > /dev/null 2> e.txt; rc=$?
+[ $rc = 1 ] && grep -q 'larger than the spool limit of 100 bytes' e.txt && ok "policy --message --max-spool applies" || nok "policy --max-spool: exit $rc $(head -c 200 e.txt)"
+# the line-end style of a message whose first CR and LF fall in two reads
+awk 'BEGIN { printf "X-Pad: "; for (i = 0; i < 65536 - 8; i++) printf "p"; printf "\r\nFrom: a@example.com\r\n\r\nbody\r\n" }' > split.eml
+cat split.eml | "$M" sign -d example.com -s ed1 -k keys/ed1.private > s-split.eml
+head -1 s-split.eml | grep -q $'\r$' && ok "CRLF message split between CR and LF: signature lines end in CRLF" || nok "CRLF split between reads taken for LF-only"
+
 # --- memory does not grow with message size --------------------------
 rss() {         # rss SIZE_MB: peak RSS (KB) of verifying a SIZE_MB message
 	{ cat out/m1.eml; head -c $(($1 * 1024 * 1024)) /dev/zero | tr '\0' 'x' | fold -w 76 | sed 's/$/\r/'; } > big.eml
@@ -198,5 +321,12 @@ large=$(rss 50)
 if [ $((large - small)) -lt 4096 ]; then ok "50 MB message: peak RSS $large KB vs $small KB at 1 MB"
 else nok "memory grows with message size: $small KB at 1 MB, $large KB at 50 MB"; fi
 "$M" verify --key-file keyfile big.eml | grep -q 'dkim=fail.*body hash' && ok "50 MB appended body fails body hash" || nok "50 MB appended body fails body hash"
+rss_sign() {    # rss_sign SIZE_MB: peak RSS (KB) of signing a SIZE_MB message from a pipe
+	big_msg "$1" | /usr/bin/time -f %M "$M" sign -d example.com -s ed1 -k keys/ed1.private 2>&1 >/dev/null | tail -1
+}
+small=$(rss_sign 1)
+large=$(rss_sign 50)
+if [ $((large - small)) -lt 4096 ]; then ok "sign 50 MB from a pipe: peak RSS $large KB vs $small KB at 1 MB"
+else nok "memory grows with message size in sign: $small KB at 1 MB, $large KB at 50 MB"; fi
 
 [ $fails = 0 ]

@@ -1,8 +1,10 @@
 #!/bin/bash
 # t-farm.sh - the farm cache with real servers on loopback: two nodes
 # sharing Redis, Redis stopped and restarted in the middle of a run, a
-# Sentinel failover in the middle of a run, and a key planted in Redis
-# by hand (cache_secret makes it harmless).
+# Sentinel failover in the middle of a run, no descriptor left to the
+# programs an MTA runs, a key planted in Redis by hand (cache_secret
+# makes it harmless), and a validating node that must not take what a
+# node without DNSSEC validation cached.
 set -u
 ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 M=${MAILSEAL:-$ROOT/build/mailseal}
@@ -10,7 +12,8 @@ T=$(mktemp -d)
 REDIS_DIR="$T/redis"
 . "$ROOT/tests/lib/nsd.sh"
 . "$ROOT/tests/lib/redis.sh"
-trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
+# (a paused Redis would not stop: it is resumed first)
+trap 'redis_resume main; nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
 cd "$T"
 
 . "$ROOT/tests/lib/check.sh"
@@ -18,14 +21,14 @@ stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
 	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
 }
 verdicts() {    # verdicts FILE: the distinct result lines, no farm counters
-	grep -v -e '^stats:' -e '^pause.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
+	grep -v -e '^stats:' -e '^pause[0-9]*\.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
 }
 midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 	# twice; between the two passes it waits at a FIFO while ACTION runs
 	local i pid
 	rm -f pause.fifo
 	mkfifo pause.fifo
-	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" &
+	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" 2> "$3.err" &
 	pid=$!
 	for i in $(seq 1 400); do
 		[ "$(grep -c 'dkim=' "$3")" -ge 120 ] && break
@@ -36,6 +39,37 @@ midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
 	timeout 10 sh -c 'cat corpus/m1.eml > pause.fifo'
 	wait "$pid"
 }
+
+phased() {      # phased CONF OUT ERR ACTION...: one verify run over the
+	# corpus once more than there are ACTIONs; between two passes it
+	# waits at a FIFO while the next ACTION runs; stderr (the library's
+	# log) to ERR
+	local conf=$1 out=$2 err=$3 i pid n=0 args="$files" a
+	shift 3
+	for a in "$@"; do
+		n=$((n + 1))
+		rm -f "pause$n.fifo"
+		mkfifo "pause$n.fifo"
+		args="$args pause$n.fifo $files"
+	done
+	"$M" -c "$conf" verify --stats $args > "$out" 2> "$err" &
+	pid=$!
+	n=0
+	for a in "$@"; do
+		n=$((n + 1))
+		for i in $(seq 1 400); do       # this pass done
+			[ "$(grep -c 'dkim=' "$out")" -ge $((120 * n + n - 1)) ] && break
+			sleep 0.05
+		done
+		eval "$a"
+		timeout 10 sh -c "cat corpus/m1.eml > pause$n.fifo"
+	done
+	wait "$pid"
+}
+redis_pid()    { cat "$REDIS_DIR/$1/redis.pid" 2>/dev/null; }
+redis_pause()  { kill -STOP "$(redis_pid "$1")"; }
+redis_resume() { [ -n "$(redis_pid "$1")" ] && kill -CONT "$(redis_pid "$1")" 2>/dev/null; return 0; }
+redis_restart() { redis-server "$REDIS_DIR/$1/redis.conf" && redis_wait "$(eval echo "\$REDIS_PORT_$1")"; }
 
 # --- a corpus signed by 20 domains, keys in a real DNS server -------------
 NDOM=20
@@ -56,7 +90,24 @@ done
 for i in $(seq 10 10 120); do sed -i 's/^body /BODY /' "corpus/m$i.eml"; done
 files=$(ls corpus/*.eml | sort -V)
 
-nsd_start "$T" example.org || { nok "nsd starts"; exit 1; }
+# a DNSSEC-signed zone (ldns-signzone) and its trust anchor: at sec a
+# genuine key; at evil a key that was signed, then swapped for an
+# attacker's after signing (what a spoofed answer looks like: whoever
+# validates sees it bogus, whoever does not sees a key)
+mkdir -p dnssec/attacker
+for s in sec evil; do "$M" keygen -d signed.test -s $s -o dnssec > /dev/null; done
+"$M" keygen -d signed.test -s evil -o dnssec/attacker > /dev/null
+nsd_zone signed.test 300 dnssec/sec.txt dnssec/evil.txt > signed.test.unsigned
+ksk=$(cd dnssec && ldns-keygen -a ECDSAP256SHA256 -k signed.test)
+zsk=$(cd dnssec && ldns-keygen -a ECDSAP256SHA256 signed.test)
+ldns-signzone -f signed.test.zone signed.test.unsigned "dnssec/$ksk" "dnssec/$zsk"
+cp "dnssec/$ksk.ds" anchor.ds
+evil_rr=$(grep -o '"[^"]*"' dnssec/attacker/evil.txt | tr '\n' ' ')
+sed -i "s|^\(evil\._domainkey\.signed\.test\.[[:space:]].*IN[[:space:]]TXT[[:space:]]\).*|\1$evil_rr|" signed.test.zone
+grep -qF "$(grep -o '"[^"]*"' dnssec/attacker/evil.txt | tail -1)" signed.test.zone \
+	|| { nok "the key at evil swapped after signing"; exit 1; }
+
+nsd_start "$T" example.org signed.test || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis starts"; exit 1; }
 ok "nsd and redis-server running"
 printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\n' "$NSD_PORT" "$REDIS_PORT_main" > node.conf
@@ -98,6 +149,62 @@ redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main"
 "$M" -c node.conf verify --stats $files > back2.txt
 [ "$(stat_of redis_hits back2.txt)" = $NDOM ] && [ "$(stat_of dns_queries back2.txt)" = 0 ] \
 	&& ok "Redis back: the cache serves again" || nok "Redis back: redis_hits=$(stat_of redis_hits back2.txt) dns=$(stat_of dns_queries back2.txt)"
+
+# --- an outage is logged once when it begins and once when it ends -------
+# (the run waits 1.2 s before its last pass: past the back-off, so that
+# Redis is asked again)
+outage_check() {        # outage_check NAME OUT ERR
+	local un back
+	un=$(grep -c 'warning: Redis .* unavailable' "$3")
+	back=$(grep -c 'warning: Redis .* is back' "$3")
+	[ "$(verdicts "$2")" = "$(verdicts base.txt)" ] && ok "$1: the same verdicts" \
+		|| nok "$1: verdicts changed"
+	[ "$un" = 1 ] && [ "$back" = 1 ] && ok "$1: one warning when Redis goes, one when it is back" \
+		|| nok "$1: $un unavailable / $back back warnings: $(tr '\n' '|' < "$3")"
+	[ "$(stat_of redis_outages "$2")" = 1 ] && [ "$(stat_of redis_errors "$2")" -ge 1 ] \
+		&& ok "$1: counted (redis_outages=1, redis_errors=$(stat_of redis_errors "$2"), redis_skipped=$(stat_of redis_skipped "$2"))" \
+		|| nok "$1: counters $(grep stats "$2")"
+}
+phased node.conf out1.txt err1.txt "redis_pause main" "redis_resume main; sleep 1.2"
+outage_check "Redis paused (SIGSTOP), then resumed" out1.txt err1.txt
+[ "$(stat_of redis_timeouts out1.txt)" -ge 1 ] && ok "... the pause counted as a timeout" \
+	|| nok "... no timeout counted: $(grep stats out1.txt)"
+phased node.conf out2.txt err2.txt "redis_stop main" "redis_restart main; sleep 1.2"
+outage_check "Redis killed, then restarted" out2.txt err2.txt
+grep -q "Redis 127.0.0.1:$REDIS_PORT_main unavailable ([A-Za-z]" err2.txt \
+	&& ok "... the warning names the Redis and why" || nok "... warning: $(cat err2.txt)"
+# a Redis that comes and goes: the second outage within a minute is
+# counted, not logged
+phased node.conf out3.txt err3.txt "redis_stop main" "redis_restart main; sleep 1.2" \
+	"redis_stop main" "redis_restart main; sleep 1.2"
+[ "$(stat_of redis_outages out3.txt)" = 2 ] && [ "$(grep -c 'unavailable' err3.txt)" = 1 ] \
+	&& [ "$(grep -c 'is back' err3.txt)" = 1 ] && ok "two outages within a minute: both counted, one pair of warnings" \
+	|| nok "two outages: $(grep stats out3.txt) $(tr '\n' '|' < err3.txt)"
+[ "$(verdicts out3.txt)" = "$(verdicts base.txt)" ] && ok "... the same verdicts" || nok "... verdicts changed"
+# many processes of one node (Exim's sessions, forked from a daemon that
+# built the engine): one pair of warnings for the node, not one a process
+FORK="$ROOT/${MAILSEAL_BUILD:-build}/tests/farm/farmfork"
+if [ -x "$FORK" ]; then
+	"$FORK" node.conf 6 5 sel._domainkey.d2.example.org > fork.txt 2> fork.err &
+	fpid=$!
+	sleep 1.5
+	redis_pause main
+	sleep 1
+	redis_resume main
+	wait $fpid
+	frc=$?
+	un=$(grep -c 'warning: Redis .* unavailable' fork.err)
+	back=$(grep -c 'warning: Redis .* is back' fork.err)
+	kids=$(grep -c '^child .* outages=[1-9]' fork.txt)
+	[ $frc = 0 ] && [ "$kids" -ge 2 ] && [ "$un" = 1 ] && [ "$back" = 1 ] \
+		&& ok "6 processes of one node through an outage ($kids saw it): one warning when Redis goes, one when it is back" \
+		|| nok "6 processes (status $frc, $kids saw the outage): $un unavailable / $back back warnings: $(tr '\n' '|' < fork.err)"
+else
+	nok "the test helper $FORK is not built (make unit)"
+fi
+"$M" -c node.conf verify --stats $files > quiet.txt 2> quiet.err
+[ ! -s quiet.err ] && [ "$(stat_of redis_outages quiet.txt)" = 0 ] && ok "no outage: nothing logged" \
+	|| nok "no outage: $(cat quiet.err) $(grep stats quiet.txt)"
 
 # --- Sentinel: master, replica, failover in the middle of a run ------------
 redis_start m2 && redis_start r2 replicaof "$REDIS_PORT_m2" && sentinel_start s1 "$REDIS_PORT_m2" \
@@ -144,6 +251,39 @@ printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://:wrong@127.0.0.1:%s\n' 
 [ "$(verdicts a3.txt)" = "$(verdicts base.txt)" ] && [ "$(stat_of redis_errors a3.txt)" -gt 0 ] \
 	&& ok "a wrong password: Redis skipped, the same verdicts" || nok "wrong password: $(grep stats a3.txt)"
 
+# a malformed redis_url is refused without showing its password
+printf 'redis_url = redis://:pw-in-the-url@127.0.0.1:%s/notadb\n' "$REDIS_PORT_locked" > badurl.conf
+"$M" -c badurl.conf verify corpus/m1.eml > bu.txt 2> bu.err
+grep -q 'is not redis://' bu.err && ! grep -q 'pw-in-the-url' bu.err \
+	&& ok "a malformed redis_url: refused, its password not shown" || nok "malformed redis_url: $(cat bu.err)"
+
+# --- nothing of ours reaches a program the MTA runs ----------------------
+# Exim runs deliveries and pipe commands (a .forward's "|program") from
+# the process that received the message: a descriptor left open on exec
+# is, for them, the farm's Redis session, authenticated.  fdexec looks
+# keys up through the chain (DNS, Redis written and read, a signature
+# recorded), then runs a program that lists what it inherited.
+FDX="$ROOT/${MAILSEAL_BUILD:-build}/tests/farm/fdexec"
+fdcheck() {     # fdcheck NAME CONF KEYNAME: the child holds nothing but 0 1 2
+	local rc
+	"$FDX" "$2" "$3" > fd.txt 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q "^lookup $3 found" fd.txt && grep -q '^seen [1-9]' fd.txt; then
+		ok "$1: a program run afterwards inherits nothing"
+	else
+		nok "$1 - status $rc: $(tr '\n' '|' < fd.txt)"
+	fi
+}
+if [ -x "$FDX" ]; then
+	fdcheck "Redis with a password, DNS through the stub" auth.conf sel._domainkey.d3.example.org
+	fdcheck "Redis found through Sentinel" sentinel.conf sel._domainkey.d4.example.org
+	printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\nredis_url = redis://:s3cret-pw@127.0.0.1:%s\n' \
+		"$NSD_PORT" "$T/anchor.ds" "$REDIS_PORT_locked" > fdsec.conf
+	fdcheck "a validating resolver (libunbound)" fdsec.conf sec._domainkey.signed.test
+else
+	nok "the test helper $FDX is not built (make unit)"
+fi
+
 # --- poisoning ------------------------------------------------------------
 mkdir evil
 "$M" keygen -d d1.example.org -s sel -o evil > /dev/null
@@ -177,4 +317,58 @@ grep -q 'dkim=pass' p3.txt && ok "control: without cache_secret the planted key 
 plant "$REDIS_PORT_main" 0
 "$M" -c secret.conf verify forged.eml > p4.txt 2>/dev/null
 grep -q 'dkim=fail' p4.txt && ok "with cache_secret a plant without any HMAC fails too" || nok "plant without HMAC: $(cat p4.txt)"
+# --- DNSSEC: a validating node and one that does not, one Redis ----------
+# The key at evil._domainkey.signed.test is bogus to a validator (swapped
+# after signing) and a plain key to a node that does not validate: the
+# latter must not be able to hand it to the former through the farm.
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+printf 'From: ceo@signed.test\r\nTo: x@example.net\r\nSubject: pay\r\n\r\nnow\r\n' > s.eml
+"$M" sign -d signed.test -s evil -k dnssec/attacker/evil.private s.eml > sforged.eml
+"$M" sign -d signed.test -s sec -k dnssec/sec.private s.eml > sgenuine.eml
+printf 'dns_resolver = 127.0.0.1:%s\nredis_url = redis://127.0.0.1:%s\ndns_trust_anchor = %s\n' \
+	"$NSD_PORT" "$REDIS_PORT_main" "$T/anchor.ds" > valid.conf
+printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\n' "$NSD_PORT" "$T/anchor.ds" > validnoredis.conf
+dkim_of() {     # dkim_of FILE: the results, one word each
+	grep -v '^stats:' "$1" | sed 's/.*dkim=\([a-z]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//'
+}
+"$M" -c node.conf verify sforged.eml > d1.txt 2>&1
+"$M" -c validnoredis.conf verify sforged.eml > d2.txt 2>&1
+[ "$(dkim_of d1.txt)" = pass ] && grep -q 'temperror.*DNSSEC' d2.txt \
+	&& ok "set-up: the swapped key passes without validation and fails validation fresh from DNS" \
+	|| nok "set-up: $(cat d1.txt d2.txt | tr '\n' '|')"
+[ -n "$(rcli "$REDIS_PORT_main" --raw EXISTS mailseal:key:evil._domainkey.signed.test | grep 1)" ] \
+	&& ok "the node that does not validate cached the swapped key in Redis" || nok "nothing cached by the node that does not validate"
+# twice in one process: neither Redis nor the in-process cache may serve it
+"$M" -c valid.conf verify --stats sforged.eml sforged.eml > d3.txt 2>&1
+if [ "$(dkim_of d3.txt)" = "temperror temperror" ] && [ "$(grep -c 'DNSSEC' d3.txt)" = 2 ]; then
+	ok "the validating node takes no unvalidated key from Redis: DNS, validation fails, temperror (twice)"
+else
+	nok "the validating node used the unvalidated key: $(tr '\n' '|' < d3.txt)"
+fi
+[ "$(stat_of dns_queries d3.txt)" = 2 ] && [ "$(stat_of redis_hits d3.txt)" = 0 ] \
+	&& [ "$(stat_of redis_unvalidated d3.txt)" = 2 ] \
+	&& ok "... asking DNS each time (dns_queries=2, redis_hits=0, redis_unvalidated=2)" || nok "... $(grep stats d3.txt)"
+# a validated answer serves both kinds of node
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+"$M" -c node.conf verify sgenuine.eml > d4.txt 2>&1
+"$M" -c valid.conf verify --stats sgenuine.eml > d5.txt 2>&1
+grep -q $'dkim=pass.*dnssec=yes' d5.txt && [ "$(stat_of dns_queries d5.txt)" = 1 ] \
+	&& ok "a genuine signed key: the validating node asks DNS itself, pass, dnssec=yes" || nok "genuine key, validating node: $(tr '\n' '|' < d5.txt)"
+[ "$(rcli "$REDIS_PORT_main" --raw GETRANGE mailseal:key:sec._domainkey.signed.test 5 5)" = 1 ] \
+	&& ok "... and its validated answer replaced the unvalidated one in Redis" || nok "the answer in Redis is not marked validated"
+"$M" -c node.conf verify --stats sgenuine.eml > d6.txt 2>&1
+grep -q $'dkim=pass.*dnssec=yes' d6.txt && [ "$(stat_of redis_hits d6.txt)" = 1 ] && [ "$(stat_of dns_queries d6.txt)" = 0 ] \
+	&& ok "the node that does not validate takes the validated answer from Redis" || nok "validated answer for the other node: $(tr '\n' '|' < d6.txt)"
+# unsigned zones: a validating node still shares the farm's work
+rcli "$REDIS_PORT_main" FLUSHALL > /dev/null
+"$M" -c node.conf verify $files > /dev/null
+"$M" -c valid.conf verify --stats $files > v1.txt
+"$M" -c valid.conf verify --stats $files > v2.txt
+"$M" -c node.conf verify --stats $files > v3.txt
+[ "$(verdicts v1.txt)" = "$(verdicts base.txt)" ] && [ "$(verdicts v2.txt)" = "$(verdicts base.txt)" ] \
+	&& ok "unsigned zones, validating node: the baseline verdicts" || nok "unsigned zones, validating node: verdicts differ"
+[ "$(stat_of dns_queries v1.txt)" = $NDOM ] && [ "$(stat_of dns_queries v2.txt)" = 0 ] && [ "$(stat_of redis_hits v2.txt)" = $NDOM ] \
+	&& ok "unsigned zones: validated once by the validating node, then served from Redis" \
+	|| nok "unsigned zones: dns $(stat_of dns_queries v1.txt) then $(stat_of dns_queries v2.txt), redis_hits $(stat_of redis_hits v2.txt)"
+[ "$(stat_of redis_hits v3.txt)" = $NDOM ] && ok "... and to the node that does not validate" || nok "... node A: $(grep stats v3.txt)"
 [ $fails = 0 ]

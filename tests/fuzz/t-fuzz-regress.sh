@@ -39,7 +39,7 @@ case "${BUILD%/}" in
 esac
 # the libraries the Makefile links the library's users with (-lcrypto;
 # the DNS and Redis modules of the archive need the other two)
-libs=(-lcrypto -lunbound -lhiredis -lresolv)
+libs=(-lcrypto -lunbound -lhiredis -lcares -lresolv)
 # the Postfix daemon's protocol codecs have their own archive, before it
 PFLIB="$BUILD/libmspostfix.a"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}

@@ -77,6 +77,36 @@ int main(void)
 	      out.status == KEY_NOTFOUND && out.nrecords == 0,
 	      "farmvalue: a negative answer round-trips");
 
+	/* the DNSSEC byte: what a validating node may take from the farm */
+	{
+		static const struct { int dnssec, validated; char byte; } t[] = {
+			{ 0, 0, '0' },          /* from a node that does not validate */
+			{ 1, 1, '1' },          /* validated, secure */
+			{ 0, 1, '2' },          /* validated, the name needs no signature */
+		};
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			answer(&in, 1);
+			in.dnssec = t[i].dnssec;
+			in.validated = t[i].validated;
+			buf_reset(&v);
+			CHECK(farmvalue_encode(name, &in, 1900000000, "s3cret", &v) == MS_OK &&
+			      v.data[5] == (unsigned char)t[i].byte &&
+			      farmvalue_decode(name, v.data, v.len, "s3cret", &arena, &out,
+					       &exp) == MS_OK &&
+			      out.dnssec == t[i].dnssec && out.validated == t[i].validated,
+			      "farmvalue: dnssec=%d validated=%d is stored as '%c' and read back",
+			      t[i].dnssec, t[i].validated, t[i].byte);
+		}
+		answer(&in, 1);
+		in.dnssec = 0;
+		buf_reset(&v);
+		farmvalue_encode(name, &in, 1900000000, "", &v);
+		v.data[5] = '3';
+		CHECK(farmvalue_decode(name, v.data, v.len, "", &arena, &out, &exp) == MS_ERR_SYNTAX,
+		      "farmvalue: an unknown DNSSEC byte is malformed");
+	}
+
 	/* malformed values */
 	{
 		static const struct {

@@ -73,5 +73,21 @@ int main(void)
 	look(kc, "y._domainkey.example.com");
 	CHECK(st->source_lookups == 4, "keycache: negative_cache_ttl 0 caches no missing key");
 	keysource_destroy(kc);
+
+	/* a validating node takes no answer from its own cache that was
+	 * not validated (a key file is no validating resolver) */
+	{
+		struct keycache_opts vo = { .local_size = 10, .max_ttl = 3600,
+					    .neg_ttl = 60, .require_validated = 1 };
+
+		kc = keycache_new(keyfile_parse((const unsigned char *)keys, strlen(keys),
+						"keys", &err), NULL, &vo);
+		st = keycache_stats(kc);
+		look(kc, "a._domainkey.example.com");
+		CHECK(look(kc, "a._domainkey.example.com") == KEY_FOUND &&
+		      st->local_hits == 0 && st->source_lookups == 2 && st->unvalidated == 1,
+		      "keycache: a validating node asks again rather than use an unvalidated answer");
+		keysource_destroy(kc);
+	}
 	return unit_done();
 }

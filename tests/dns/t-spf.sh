@@ -1,0 +1,75 @@
+#!/bin/bash
+# t-spf.sh - mailseal spf against a real DNS server (nsd on loopback,
+# asked through c-ares) and against pyspf (Debian's python3-spf), on
+# generated SPF record trees: the same results from the zone file
+# (--dns-file) as from the DNS, and pyspf's result for every case, or
+# a difference listed in docs/spf.md with the RFC's reason.  Also: a
+# server that stops answering gives temperror within the budget.
+set -u
+ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+M=${MAILSEAL:-$ROOT/build/mailseal}
+PY=/usr/bin/python3
+N=${SPF_DIFF_SCENARIOS:-150}
+. "$ROOT/tests/lib/nsd.sh"
+T=$(mktemp -d)
+trap 'nsd_stop; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+fails=0
+. "$ROOT/tests/lib/check.sh"
+
+"$PY" "$ROOT/tests/dns/spf_diff.py" gen "$N" 7208 "$T" || { nok "generate the SPF trees"; exit 1; }
+if ! NSD_EXTRA="rrl-ratelimit: 0" nsd_start "$T" spf.example; then
+	nok "nsd starts"
+	exit 1
+fi
+printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 1s\ndns_message_budget = 3s\n' "$NSD_PORT" > ms.conf
+ok "nsd serves $(grep -c . cases) SPF cases on 127.0.0.1:$NSD_PORT"
+
+# mailseal over DNS and over the zone file
+while read -r id ip sender; do
+	printf '%s %s\n' "$id" "$("$M" -c ms.conf spf --ip "$ip" --helo client.example --mail-from "$sender" | head -1 | sed 's/^spf=\([a-z]*\).*/\1/')" >> dns.out
+	printf '%s %s\n' "$id" "$("$M" spf --dns-file zone.txt --ip "$ip" --helo client.example --mail-from "$sender" | head -1 | sed 's/^spf=\([a-z]*\).*/\1/')" >> file.out
+done < cases
+n=$(grep -c . cases)
+same=$(paste -d' ' dns.out file.out | awk '$2 == $4' | wc -l)
+[ "$same" = "$n" ] && ok "the zone file and the DNS give the same result in all $n cases" \
+	|| nok "zone file and DNS differ in $((n - same)) of $n cases: $(paste -d' ' dns.out file.out | awk '$2 != $4' | head -3 | tr '\n' '|')"
+for r in pass fail softfail neutral none permerror; do
+	c=$(awk -v r="$r" '$2 == r' dns.out | wc -l)
+	[ "$c" -gt 0 ] && ok "the trees give $r ($c cases)" || nok "no case gives $r: the generator does not cover it"
+done
+grep -q ' temperror$' dns.out && nok "temperror with a server that answers: $(grep ' temperror$' dns.out | head -3 | tr '\n' '|')" \
+	|| ok "no temperror while the server answers"
+
+# pyspf, the same cases
+"$PY" "$ROOT/tests/dns/spf_diff.py" pyspf "$NSD_PORT" cases > py.out 2> py.err
+[ "$(grep -c . py.out)" = "$n" ] || nok "pyspf evaluated $(grep -c . py.out) of $n cases: $(tail -2 py.err)"
+paste -d' ' dns.out py.out | awk '$2 != $4 { print $1, "mailseal=" $2, "pyspf=" $4 }' > diff.out
+agree=$((n - $(grep -c . diff.out)))
+if [ ! -s diff.out ]; then
+	ok "pyspf gives the same result in all $n cases"
+else
+	nok "pyspf differs in $(grep -c . diff.out) of $n cases (agree: $agree), e.g. $(head -5 diff.out | tr '\n' '|')"
+fi
+
+# a server that stops answering: temperror, within the budget
+nsd_freeze
+t0=$(date +%s%N)
+out=$("$M" -c ms.conf spf --ip 192.0.2.10 --mail-from a@s0.spf.example | head -1)
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+nsd_thaw
+case $out in
+spf=temperror*) ok "DNS not answering: temperror ($out), in $took ms" ;;
+*) nok "DNS not answering - got \"$out\"" ;;
+esac
+[ "$took" -lt 5000 ] && ok "... within the 3 s budget and a margin" || nok "took $took ms"
+# the command's own errors
+"$M" spf --mail-from a@example.com > /dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && ok "spf without --ip: usage, exit 2" || nok "spf without --ip: exit $rc"
+printf 'a.example TXT "v=spf1 -all"\na.example A 1.2.3\n' > bad.zone
+out=$("$M" spf --dns-file bad.zone --ip 192.0.2.1 --mail-from x@a.example 2>&1); rc=$?
+[ "$rc" = 1 ] && printf '%s' "$out" | grep -q 'bad.zone:2: bad A data' \
+	&& ok "a zone file with an error: exit 1, the file and line named" || nok "bad zone file: exit $rc: $out"
+out=$("$M" -c /nonexistent/ms.conf spf --dns-file zone.txt --ip 192.0.2.10 --mail-from a@s0.spf.example 2>&1); rc=$?
+[ "$rc" = 0 ] && ok "spf --dns-file reads no configuration" || nok "spf --dns-file with a missing -c file: exit $rc: $out"
+exit $((fails > 0))
