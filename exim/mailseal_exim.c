@@ -156,7 +156,8 @@ static struct policy *mse_engine(char *why, size_t whylen)
  * process and expand to N (or ""), so that it can stand where Exim
  * expands a number in the daemon.  A configuration that does not load
  * is logged once per change; each session then tries for itself and
- * answers 451 as always. */
+ * answers 451 as always.  A build that worked is logged too, once per
+ * build, so that an operator sees the option took effect. */
 int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 {
 	static int failed;
@@ -177,6 +178,10 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	if (failed)
 		log_write(0, LOG_MAIN, "mailseal: pre-warming in the daemon failed: %s",
 			  why);
+	else
+		log_write(0, LOG_MAIN, "mailseal: pre-warmed in the daemon from %s%s",
+			  mse_config_path(&explicit),
+			  mse_conf_absent ? " (absent: the defaults)" : "");
 	return OK;
 }
 

@@ -46,6 +46,15 @@
 #                               delivered messages with Return-path: <>
 #   hdr FILE NAME               the (unfolded, CR-less) values of the
 #                               header fields NAME of a message, one a line
+#   docblock NAME [FILE]        the code block of docs/exim.md (or FILE)
+#                               marked with a line "<!-- test: NAME -->"
+#                               above it, without its indentation; fails
+#                               when there is no such block
+#
+# More for exim_start, each a block of lines: EXIM_EXTRA_DATA_ACL (in the
+# DATA ACL, after the test's own X-Test-Mailseal line, before its
+# accept), EXIM_EXTRA_ROUTERS (before the router that takes everything),
+# EXIM_EXTRA_TRANSPORTS.
 #
 # Every message goes to one maildir per daemon (EXIM_HOME/NAME/maildir,
 # written with CRLF line ends so DKIM verifiers read it as it was), the
@@ -153,9 +162,11 @@ EOF
 acl_data:
   warn    condition = \${if def:h_X-Test-Mailseal:}
           set acl_m_mailseal = \${lc:\${sg{\$h_X-Test-Mailseal:}{\N\s\N}{}}}
+${EXIM_EXTRA_DATA_ACL:-}
   accept
 
 begin routers
+${EXIM_EXTRA_ROUTERS:-}
 everything:
   driver = accept
   transport = maildir
@@ -171,6 +182,8 @@ maildir:
   envelope_to_add
   user = Debian-exim
   mode = 0644
+
+${EXIM_EXTRA_TRANSPORTS:-}
 
 begin retry
 *  *  F,1h,1m
@@ -368,4 +381,20 @@ hdr() {         # hdr FILE NAME: unfolded values of header NAME
 	/^[ \t]/ { sub(/^[ \t]+/, ""); cur = cur " " $0; next }
 	{ flush(); cur = $0 }
 	END { flush() }' "$1"
+}
+
+# docblock NAME [FILE]: the block under "<!-- test: NAME -->" (an
+# indented block: its 4 spaces removed; or a fenced one)
+docblock() {
+	local f=${2:-$ROOT/docs/exim.md}
+	awk -v want="<!-- test: $1 -->" '
+	!on && $0 == want { on = 1; next }
+	on == 1 && /^[ \t]*$/ { next }
+	on == 1 && /^```/ { on = 3; next }
+	on == 1 { on = 2 }
+	on == 2 && /^[^ \t]/ && !/^$/ { exit }
+	on == 2 { sub(/^    /, ""); buf = buf $0 "\n"; n++; next }
+	on == 3 && /^```/ { exit }
+	on == 3 { buf = buf $0 "\n"; n++ }
+	END { sub(/\n+$/, "\n", buf); printf "%s", buf; exit (n ? 0 : 1) }' "$f"
 }

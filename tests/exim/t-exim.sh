@@ -15,7 +15,15 @@
 #   8 an Authentication-Results field claiming our authserv-id is removed
 #   9 50 SMTP sessions at once
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
-#   and sign, no signing without AUTH, the module's log line.
+#   and sign, no signing without AUTH, the module's log line;
+#   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
+#   line per build); the documented postmaster rule (skip only when the
+#   postmaster is the sole recipient); A-R fields that the DATA ACL adds
+#   (kept with another id, removed with ours, as the docs say);
+#   local_scan_timeout below dns_message_budget (Exim's 421, no
+#   mailseal: line); no Redis or DNS socket inherited by a pipe delivery.
+# Blocks of docs/exim.md marked "<!-- test: NAME -->" are used as they
+# are written there (docblock, lib.sh).
 # The module is always the normal build's: see the note on the ASan build
 # below.  KEEP_T=DIR keeps a copy of the work directory (configs, logs,
 # maildirs, SMTP transcripts) in DIR, for looking into a failure.
@@ -470,9 +478,15 @@ code "7: config file back: accepted" '^250 '
 # --- the engine pre-warmed in the daemon (mailseal_prewarm) ----------------------
 # smtp_accept_max_per_host is expanded in the daemon for each connection;
 # ${dlfunc} there builds the engine before the session's fork
+# (the line docs/exim.md shows, with the module's path of this build)
 if [ "$MOD" != static ]; then
 	{ common "$T/signing.table"; } > warm.conf
-	EXIM_EXTRA_MAIN="smtp_accept_max_per_host = \${dlfunc{$MOD}{mailseal_prewarm}{50}}" \
+	warm_line=$(docblock prewarm) || nok "warm: docs/exim.md has a block marked 'test: prewarm'"
+	case $warm_line in
+	*'{mailseal_prewarm}}'*) ok "warm: the documented line sets no limit per host (no third argument)" ;;
+	*) nok "warm: the documented line passes a limit per host: $warm_line" ;;
+	esac
+	EXIM_EXTRA_MAIN=${warm_line//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
 		exim_start warm "$MOD" "$T/warm.conf" || nok "warm: the daemon with mailseal_prewarm starts"
 	mkmsg w1 'Alice <alice@example.com>'
 	exim_send warm msg/w1.eml -a -r bob@remote.example
@@ -482,6 +496,9 @@ if [ "$MOD" != static ]; then
 	grep -q mailseal_exim.so "/proc/$(exim_pid warm)/maps" \
 		&& ok "warm: the daemon itself has the module loaded (the engine is built before the fork)" \
 		|| nok "warm: the daemon did not load the module"
+	n=$(exim_log_grep warm "mailseal: pre-warmed in the daemon from $T/warm\.conf\$" | grep -c .)
+	[ "$n" = 1 ] && ok "warm: the daemon logs once that pre-warming worked, naming the file" \
+		|| nok "warm: $n 'pre-warmed in the daemon' lines: $(exim_log_grep warm 'mailseal: pre' | oneline)"
 	mkmsg w2 'CEO <ceo@bank.example>'
 	exim_send warm msg/w2.eml
 	code "warm: a forgery is refused" '^550 5\.7\.20'
@@ -509,6 +526,9 @@ if [ "$MOD" != static ]; then
 	mkmsg w6 'Otto <otto@other.example>'
 	exim_send warm msg/w6.eml
 	code "warm: configuration fixed: accepted again" '^250 '
+	n=$(exim_log_grep warm 'mailseal: pre-warmed in the daemon' | grep -c .)
+	[ "$n" = 3 ] && ok "warm: one 'pre-warmed' line per build (the first, the change, the fix)" \
+		|| nok "warm: $n 'pre-warmed' lines, wanted 3 (first build, changed, fixed)"
 fi
 
 # --- 8. Authentication-Results claiming our authserv-id ------------------------
@@ -592,6 +612,156 @@ esac
 exim_log_grep main 'mailseal: .*dkim=permerror/other\.example/o-thr' > /dev/null \
 	&& ok "... and that message did ask DNS for its key (permerror: not published)" \
 	|| nok "the thread check's message did not reach the resolver: $(exim_log_grep main o-thr | tail -1)"
+
+# --- postmaster alone is skipped, postmaster among others is not ---------------
+# the DATA ACL statements docs/exim.md shows (block "data-acl"): a client
+# that adds RCPT TO:<postmaster@...> before its victim must not get a
+# forgery through
+if pm_acl=$(docblock data-acl); then
+	ok "postmaster: docs/exim.md has the DATA ACL block (test: data-acl)"
+else
+	nok "postmaster: docs/exim.md has no block marked 'test: data-acl'"
+fi
+EXIM_EXTRA_DATA_ACL=$pm_acl exim_start pm "$MOD" "$T/ms.conf" || nok "postmaster: the daemon with the documented DATA ACL starts"
+mkmsg pm-both 'CEO <ceo@bank.example>' "Authentication-Results: $AUTHSERV; dkim=pass header.d=bank.example header.s=forged-pm1"
+rejected pm "postmaster: forged From bank.example to postmaster@ and a victim: 550 5.7.20" pm-both '^550 5\.7\.20' \
+	-r postmaster@example.net,rcpt@example.net
+mkmsg pm-last 'CEO <ceo@bank.example>'
+rejected pm "postmaster: the victim first, then postmaster@: 550 5.7.20" pm-last '^550 5\.7\.20' \
+	-r rcpt@example.net,postmaster@example.net
+mkmsg pm-alone 'CEO <ceo@bank.example>' "Authentication-Results: $AUTHSERV; dkim=pass header.d=bank.example header.s=forged-pm2"
+exim_send pm msg/pm-alone.eml -r postmaster@example.net
+code "postmaster: the same forgery to postmaster@ alone is accepted (skip)" '^250 '
+PM_ID=$EXIM_ID
+exim_log_grep pm "$PM_ID.*mailseal:.*skip" > /dev/null \
+	&& ok "postmaster: the module's log line says skip" || nok "postmaster: no 'mailseal:' line with $PM_ID and skip"
+if delivered pm pm-alone; then
+	[ "$(nsigs "$D")" = 0 ] && ok "postmaster: skipped, not signed" || nok "postmaster: $(nsigs "$D") signatures"
+	hdr "$D" Authentication-Results | grep -q 'header\.s=forged-pm2' \
+		&& nok "postmaster: skipped, but the forged A-R claiming $AUTHSERV reached the postmaster" \
+		|| ok "postmaster: skipped, and the forged A-R claiming $AUTHSERV is gone"
+else
+	nok "postmaster: the message to postmaster@ alone is delivered"
+fi
+mkmsg pm-remote 'Alice <alice@example.com>'
+exim_send pm msg/pm-remote.eml -a -r postmaster@remote.example
+code "postmaster: a submission to a remote domain's postmaster is accepted" '^250 '
+delivered pm pm-remote && [ "$(nsigs "$D")" = 2 ] && ok "postmaster: ... and signed (the rule is for local domains only)" \
+	|| nok "postmaster: a submission to postmaster@remote.example was not signed"
+
+# --- Authentication-Results that the DATA ACL adds (docs/exim.md) ---------------
+# local_scan cannot tell the ACL's fields from the message's: the docs
+# say to give mailseal another authserv-id; with the same id the ACL's
+# field goes (removed_ar=1), as the docs say.  (Exim's ${authresults}
+# with nothing to report is the id alone, without ";": such a field
+# counts as the id's too.)
+if ar_acl=$(docblock acl-authresults); then
+	ok "ACL A-R: docs/exim.md has the block (test: acl-authresults)"
+else
+	nok "ACL A-R: docs/exim.md has no block marked 'test: acl-authresults'"
+fi
+{ common "$T/signing.table"; printf 'authserv_id = %s\n' "$EXIM_HOST"; } | grep -v "^authserv_id = $AUTHSERV\$" > sameid.conf
+EXIM_EXTRA_DATA_ACL=$ar_acl exim_start arid "$MOD" "$T/ms.conf" || nok "ACL A-R: the daemon starts"
+EXIM_EXTRA_DATA_ACL=$ar_acl exim_start aridsame "$MOD" "$T/sameid.conf" || nok "ACL A-R (same id): the daemon starts"
+mkmsg ar-acl 'Olga <olga@other.example>'
+signmsg ar-acl other.example o-rsa
+exim_send arid msg/ar-acl.eml
+code "ACL A-R: a signed inbound message with the ACL's A-R is accepted" '^250 '
+ARID_ID=$EXIM_ID
+if delivered arid ar-acl; then
+	ar_is "ACL A-R: different ids: mailseal's A-R (dkim=pass) is there" "$D" 'dkim=pass.*header\.d=other\.example'
+	[ "$(hdr "$D" Authentication-Results | grep -ciE "^$(echo "$EXIM_HOST" | sed 's/\./\\./g')( *;|$)")" = 1 ] \
+		&& ok "ACL A-R: different ids: the ACL's field (${EXIM_HOST}) is kept" \
+		|| nok "ACL A-R: different ids: the ACL's field is gone: $(hdr "$D" Authentication-Results | oneline)"
+	exim_log_grep arid "$ARID_ID.*mailseal:" | grep -qv 'removed_ar=' && ok "ACL A-R: different ids: nothing removed (no removed_ar= in the log line)" \
+		|| nok "ACL A-R: different ids: log line - $(exim_log_grep arid "$ARID_ID.*mailseal:" | oneline)"
+else
+	nok "ACL A-R: delivered"
+fi
+exim_send aridsame msg/ar-acl.eml
+code "ACL A-R (same id): accepted" '^250 '
+ARID_ID=$EXIM_ID
+if delivered aridsame ar-acl; then
+	[ "$(hdr "$D" Authentication-Results | grep -ciE "^$(echo "$EXIM_HOST" | sed 's/\./\\./g')( *;|$)")" = 1 ] \
+		&& hdr "$D" Authentication-Results | grep -qiE 'dkim=pass.*header\.d=other\.example' \
+		&& ok "ACL A-R (same id): one field with the id, mailseal's (the ACL's is removed, as the docs say)" \
+		|| nok "ACL A-R (same id): $(hdr "$D" Authentication-Results | oneline)"
+	exim_log_grep aridsame "$ARID_ID.*mailseal:.* removed_ar=1" > /dev/null && ok "ACL A-R (same id): removed_ar=1 in the log, as the docs say" \
+		|| nok "ACL A-R (same id): log line - $(exim_log_grep aridsame "$ARID_ID.*mailseal:" | oneline)"
+else
+	nok "ACL A-R (same id): delivered"
+fi
+
+# --- local_scan_timeout below dns_message_budget (docs/exim.md) -----------------
+# Exim's timeout comes first: 421 "local verification problem" and no
+# mailseal: line for the message
+{ common "$T/signing.table"; printf 'dns_timeout = 3s\ndns_message_budget = 4s\n'; } > lst.conf
+EXIM_EXTRA_MAIN='local_scan_timeout = 1s' exim_start lst "$MOD" "$T/lst.conf" || nok "lst: the daemon starts"
+"$M" keygen -d other.example -s o-lst -o keys/other.example > /dev/null
+mkmsg lst1 'Olga <olga@other.example>'
+signmsg lst1 other.example o-lst
+mark=$(mainlog_lines lst)
+nsd_freeze
+exim_send lst msg/lst1.eml
+nsd_thaw
+code "local_scan_timeout 1s < dns_message_budget 4s, DNS frozen: 421 local verification problem" '^421 .*local verification problem'
+mainlog_since lst "$mark" | grep -q 'local_scan() function timed out' \
+	&& ok "lst: Exim logs 'local_scan() function timed out'" || nok "lst: no timeout line - $(mainlog_since lst "$mark" | oneline 400)"
+mainlog_since lst "$mark" | grep -q 'mailseal:' \
+	&& nok "lst: a mailseal: line was logged: $(mainlog_since lst "$mark" | grep mailseal: | oneline)" \
+	|| ok "lst: no mailseal: line for the message (as the docs say)"
+
+# --- no Redis or DNS socket reaches a pipe delivery ------------------------------
+# a pipe transport runs a script that lists the descriptors it
+# inherited; the message made the module use Redis (a key it has) and
+# DNS (a key nobody published)
+{
+	mkdir fdl && chown Debian-exim fdl
+	cat > fdl/fdlist.sh <<'SH'
+#!/bin/sh
+# run by Exim's pipe transport: this process's descriptors, then the
+# kernel's socket tables (to name the peer of each socket)
+cat > /dev/null
+{
+	for f in /proc/$$/fd/*; do printf '%s %s\n' "${f##*/}" "$(readlink "$f")"; done
+	echo ---
+	cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null
+} > "$1.tmp" && mv "$1.tmp" "$1"
+SH
+	chmod 755 fdl/fdlist.sh
+	EXIM_EXTRA_ROUTERS=$(printf 'fdlist:\n  driver = accept\n  local_parts = fdlist\n  transport = fdlist_pipe\n') \
+	EXIM_EXTRA_TRANSPORTS=$(printf 'fdlist_pipe:\n  driver = pipe\n  command = %s %s\n  user = Debian-exim\n' \
+		"$T/fdl/fdlist.sh" "$T/fdl/fds.txt") \
+		exim_start pipe "$MOD" "$T/ms.conf" || nok "pipe: the daemon with a pipe transport starts"
+	"$M" keygen -d other.example -s o-pipe -o keys/other.example > /dev/null
+	mkmsg fd1 'Olga <olga@other.example>'
+	signmsg fd1 other.example o-rsa o-pipe
+	exim_send pipe msg/fd1.eml -r fdlist@example.net
+	code "pipe: a message for the pipe address is accepted" '^250 '
+	FD_ID=$EXIM_ID
+	for i in $(seq 1 100); do [ -s fdl/fds.txt ] && break; sleep 0.1; done
+	exim_log_grep pipe "$FD_ID.*mailseal:.*o-pipe" > /dev/null && ok "pipe: the module looked up keys for it (Redis, DNS)" \
+		|| nok "pipe: no mailseal: line naming o-pipe - $(exim_log_grep pipe "$FD_ID.*mailseal:" | oneline)"
+	if [ -s fdl/fds.txt ]; then
+		socks=$(awk '/^---$/ { t = 1; next }
+			!t { if ($2 ~ /^socket:\[/) { i = $2; gsub(/[^0-9]/, "", i); fd[i] = $1 }; next }
+			($10 in fd) { print fd[$10], $2, $3 }' fdl/fds.txt)
+		leak=""
+		while read -r fd l r; do
+			[ -n "$fd" ] || continue
+			lp=$((16#${l##*:})) rp=$((16#${r##*:}))
+			case " $lp $rp " in
+			*" $REDIS_PORT_main "*) leak="$leak fd $fd: Redis (port $REDIS_PORT_main);" ;;
+			*" $NSD_PORT "*) leak="$leak fd $fd: DNS (port $NSD_PORT);" ;;
+			*) echo "# pipe: inherited socket fd $fd, ports $lp -> $rp" ;;
+			esac
+		done <<< "$socks"
+		[ -z "$leak" ] && ok "pipe: the pipe command inherited no Redis or DNS socket ($(grep -c 'socket:' fdl/fds.txt) sockets in all)" \
+			|| nok "pipe: the pipe command inherited:$leak"
+	else
+		nok "pipe: the pipe command ran and listed its descriptors"
+	fi
+}
 
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { exim_count main; }
