@@ -4,8 +4,12 @@
  * tests.
  *
  *   mailseal policy [--auth USER] [--local] [--mode sign|verify|skip]
- *                   [--key-file KEYS] [--txid ID] [--hostname NAME]
- *                   [--message [--max-spool SIZE]] FILE
+ *                   [--key-file KEYS | --dns-file ZONEFILE] [--txid ID]
+ *                   [--hostname NAME] [--ip IP] [--helo NAME]
+ *                   [--mail-from ADDR] [--message [--max-spool SIZE]] FILE
+ *
+ * --ip, --helo and --mail-from give the envelope, for SPF (check_spf);
+ * --dns-file answers every lookup (keys, SPF) from a file of zone lines.
  *
  * Prints the verdict ("action=... code=... dsn=... role=..."), then one
  * "remove=NAME#N" line per header field the MTA would delete, one
@@ -27,7 +31,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "dnsqkeys.h"
 #include "keyfile.h"
+#include "zonefile.h"
 #include "ms_limits.h"
 #include "msgreader.h"
 #include "policy.h"
@@ -112,7 +118,8 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 	struct policy_msg *m;
 	struct policy *p;
 	struct keysource *ks = NULL;
-	const char *key_file = NULL;
+	const char *key_file = NULL, *dns_file = NULL;
+	struct dnsq *dns = NULL;
 	struct ms_error err;
 	unsigned char *chunk;
 	FILE *in, *spool = NULL;
@@ -152,6 +159,14 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 			f.txid = argv[++i];
 		} else if (strcmp(o, "--hostname") == 0) {
 			f.hostname = argv[++i];
+		} else if (strcmp(o, "--ip") == 0) {
+			f.client_ip = argv[++i];
+		} else if (strcmp(o, "--helo") == 0) {
+			f.helo = argv[++i];
+		} else if (strcmp(o, "--mail-from") == 0) {
+			f.mail_from = argv[++i];
+		} else if (strcmp(o, "--dns-file") == 0) {
+			dns_file = argv[++i];
 		} else if (strcmp(o, "--max-spool") == 0) {
 			if (cli_parse_size(argv[++i], &spool_max) != 0) {
 				cli_error("policy: --max-spool takes a size in bytes, or with k, M or G");
@@ -166,21 +181,40 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 		cli_error("policy: expected one message file");
 		return CLI_USAGE;
 	}
+	if (key_file && dns_file) {
+		cli_error("policy: --key-file or --dns-file, not both");
+		return CLI_USAGE;
+	}
 	if (key_file && !(ks = keyfile_open(key_file, &err))) {
 		cli_error("policy: %s", err.msg);
 		return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
 	}
+	/* one zone file answers the keys and SPF */
+	if (dns_file) {
+		dns = zonefile_load(dns_file, &err);
+		if (!dns) {
+			cli_error("policy: %s", err.msg);
+			return err.code == MS_ERR_IO ? CLI_IO : CLI_USAGE;
+		}
+		ks = dnsqkeys_new(dns);
+	}
+	if (f.client_ip && !f.mail_from)
+		f.mail_from = "";       /* --ip alone: the null sender */
 	p = ks ? policy_new_with_keys(cfg, ks, &err) : policy_new(cfg, &err);
 	if (!p) {
 		cli_error("policy: %s", err.msg);
 		keysource_destroy(ks);
+		dnsq_destroy(dns);
 		return CLI_USAGE;
 	}
+	if (dns)
+		policy_set_dns(p, dns);
 	in = fopen(argv[i], "rb");
 	if (!in) {
 		cli_error("%s: %s", argv[i], strerror(errno));
 		policy_free(p);
 		keysource_destroy(ks);
+		dnsq_destroy(dns);
 		return CLI_IO;
 	}
 	/* --message reads the message twice: a pipe or a device is
@@ -191,6 +225,7 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 		fclose(in);
 		policy_free(p);
 		keysource_destroy(ks);
+		dnsq_destroy(dns);
 		return CLI_IO;
 	}
 	chunk = malloc(MS_IO_CHUNK);
@@ -201,6 +236,7 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 		fclose(in);
 		policy_free(p);
 		keysource_destroy(ks);
+		dnsq_destroy(dns);
 		return CLI_IO;
 	}
 	m = policy_begin(p, &f);
@@ -232,5 +268,6 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 	fclose(in);
 	policy_free(p);
 	keysource_destroy(ks);
+	dnsq_destroy(dns);
 	return rc;
 }

@@ -290,6 +290,12 @@ int local_scan(int fd, uschar **return_text)
 	}
 	f.local_submission = sender_host_address == NULL;
 	f.hostname = mse_expand("$primary_hostname");
+	/* the envelope, for SPF (local submissions are never checked) */
+	if (sender_host_address) {
+		f.client_ip = CS sender_host_address;
+		f.helo = mse_expand("$sender_helo_name");
+		f.mail_from = mse_expand("$sender_address");
+	}
 
 	m = policy_begin(p, &f);
 	if (mse_feed_message(m, fd) != 0) {

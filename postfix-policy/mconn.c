@@ -40,7 +40,7 @@
 #define MC_MACRO_LEN 512
 
 /* what we ask Postfix not to send, and not to wait for */
-#define MC_NOSEND (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+#define MC_NOSEND (SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
 #define MC_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
 		    SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | \
 		    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
@@ -62,6 +62,7 @@ struct mconn {
 	unsigned client_port;
 	char client_addr[64];
 	char client_host[256];
+	char helo[256];                 /* of HELO/EHLO, for SPF */
 	char sender[TXT_SENDER];        /* of MAIL, without <>; "" for <> */
 	int sender_ok;                  /* sender fits: a note may match */
 	struct policy_msg *msg;         /* the message being received */
@@ -252,6 +253,12 @@ static int mc_begin_message(struct mconn *m)
 	f.auth_user = auth;
 	f.local_submission = mc_is_local(m);
 	f.hostname = mc_macro(m, "j");
+	if ((m->family == '4' || m->family == '6') && m->client_addr[0]) {
+		/* the envelope, for SPF */
+		f.client_ip = m->client_addr;
+		f.helo = m->helo;
+		f.mail_from = m->sender_ok ? m->sender : NULL;
+	}
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);
 	return 0;
@@ -406,6 +413,9 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		m->client_port = port;
 		return mc_continue(m, SMFIP_NR_CONN);
 	case SMFIC_HELO:
+		/* the HELO name, for SPF's null-sender and %{h} */
+		if (milter_strings(pkt, s, MILTER_MAX_ARGS) >= 1)
+			snprintf(m->helo, sizeof(m->helo), "%s", s[0]);
 		return mc_continue(m, SMFIP_NR_HELO);
 	case SMFIC_MAIL:
 		if (milter_strings(pkt, s, MILTER_MAX_ARGS) < 1)
@@ -460,6 +470,7 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		m->client_port = 0;
 		m->client_addr[0] = 0;
 		m->client_host[0] = 0;
+		m->helo[0] = 0;
 		return 0;
 	default:
 		dlog(LOG_WARNING, "milter client: unknown command 0x%02x; closing",

@@ -1,6 +1,7 @@
 /*
  * authres.c - the Authentication-Results writer (RFC 8601, RFC 6008).
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,10 +60,57 @@ static enum ms_status ar_prop(struct buf *out, const char *name,
 	return st == MS_OK ? authres_append_value(out, v) : st;
 }
 
+/* ar_is_mailbox - local-part@domain of dot-atom characters: RFC 8601's
+ * pvalue takes it unquoted */
+static int ar_is_mailbox(const char *v)
+{
+	const char *at = strchr(v, '@');
+	size_t i;
+
+	if (!at || at == v || !at[1] || strchr(at + 1, '@'))
+		return 0;
+	for (i = 0; v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (!(c > 32 && c < 127 && (isalnum(c) ||
+					    strchr("!#$%&'*+/=?^_`{|}~.-@", c))))
+			return 0;
+	}
+	return 1;
+}
+
+/* ar_method - one resinfo of another method */
+static enum ms_status ar_method(struct buf *out, const struct authres_method *m)
+{
+	enum ms_status st = buf_printf(out, ";\r\n\t%s=%s", m->method, m->result);
+
+	if (st == MS_OK && m->reason) {
+		st = buf_puts(out, " reason=");
+		if (st == MS_OK)
+			st = ar_quoted(out, m->reason);
+	}
+	if (st == MS_OK && m->prop && m->value && *m->value) {
+		st = buf_printf(out, " %s=", m->prop);
+		if (st == MS_OK)
+			st = ar_is_mailbox(m->value) ? buf_puts(out, m->value)
+						     : authres_append_value(out, m->value);
+	}
+	return st;
+}
+
 /* authres_format - append the whole field, CRLF-terminated, to out */
 enum ms_status authres_format(const char *authserv_id,
 			      const struct dkim_sig_result *res, size_t n,
 			      struct buf *out)
+{
+	return authres_format_with(authserv_id, res, n, NULL, 0, out);
+}
+
+/* authres_format_with - the same with other methods' results */
+enum ms_status authres_format_with(const char *authserv_id,
+				   const struct dkim_sig_result *res, size_t n,
+				   const struct authres_method *more,
+				   size_t nmore, struct buf *out)
 {
 	enum ms_status st;
 	size_t i, start = out->len;
@@ -92,6 +140,8 @@ enum ms_status authres_format(const char *authserv_id,
 		if (st == MS_OK)
 			st = ar_prop(out, "header.b", r->b_prefix);
 	}
+	for (i = 0; i < nmore && st == MS_OK; i++)
+		st = ar_method(out, &more[i]);
 	if (st == MS_OK)
 		st = buf_puts(out, "\r\n");
 	if (st != MS_OK)

@@ -20,10 +20,26 @@
 #include "dkim_verify.h"
 #include "status.h"
 
+/* a result of another method than DKIM (spf, and later dmarc): one
+ * resinfo "METHOD=RESULT [reason="..."] [PROP=VALUE]" */
+struct authres_method {
+	const char *method;             /* "spf" */
+	const char *result;             /* "pass" */
+	const char *reason;             /* or NULL */
+	const char *prop;               /* "smtp.mailfrom", or NULL */
+	const char *value;              /* its value */
+};
+
 /* authres_format - append the whole field, CRLF-terminated, to out */
 enum ms_status authres_format(const char *authserv_id,
 			      const struct dkim_sig_result *res, size_t n,
 			      struct buf *out);
+/* authres_format_with - the same with the results of other methods
+ * after the DKIM ones (none: "dkim=none" still stands first) */
+enum ms_status authres_format_with(const char *authserv_id,
+				   const struct dkim_sig_result *res, size_t n,
+				   const struct authres_method *more,
+				   size_t nmore, struct buf *out);
 /* authres_append_value - a property value, quoted if it must be */
 enum ms_status authres_append_value(struct buf *out, const char *v);
 

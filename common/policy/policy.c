@@ -30,6 +30,7 @@
 #include "ms_limits.h"
 #include "msgreader.h"
 #include "policy.h"
+#include "policy_spf.h"
 #include "signtable.h"
 #include "tlspins.h"
 #include "xalloc.h"
@@ -54,6 +55,7 @@ struct policy {
 	unsigned on_signature_fail;
 	unsigned on_bad_from;
 	unsigned max_signatures;
+	struct policy_spf spf;
 };
 
 struct policy_msg {
@@ -66,8 +68,12 @@ struct policy_msg {
 	int may_sign;                   /* authenticated, local or told to */
 	const char *txid;
 	const char *auth_user;
+	int local;
+	const char *client_ip, *helo, *mail_from;
 	const char *authserv_id;
 	enum policy_role role;
+	int spf_checked;
+	struct spf_outcome spf;
 	struct dkim_signer *signer;
 	struct dkim_sign *sign;
 	struct dkim_verify *verify;
@@ -181,6 +187,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 	p->on_signature_fail = cfg->on_signature_fail;
 	p->on_bad_from = cfg->on_bad_from;
 	p->max_signatures = cfg->max_signatures;
+	if (policy_spf_init(&p->spf, cfg, err) != MS_OK)
+		goto fail;
 	return p;
 fail:
 	policy_free(p);
@@ -215,11 +223,18 @@ void policy_free(struct policy *p)
 	if (!p)
 		return;
 	dkim_verifier_free(p->verifier);
+	policy_spf_free(&p->spf);
 	if (p->chain.ks)
 		keychain_close(&p->chain);
 	policy_tables_free(p->own_tables);
 	free(p->authserv_id);
 	free(p);
+}
+
+/* policy_set_dns - SPF lookups from q */
+void policy_set_dns(struct policy *p, struct dnsq *q)
+{
+	p->spf.dns = q;
 }
 
 /* policy_prepare - what a forked child can inherit, done now */
@@ -550,6 +565,10 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->txid = f->txid ? arena_strdup(&m->arena, f->txid) : NULL;
 	m->auth_user = f->auth_user && *f->auth_user
 		       ? arena_strdup(&m->arena, f->auth_user) : NULL;
+	m->local = f->local_submission;
+	m->client_ip = f->client_ip ? arena_strdup(&m->arena, f->client_ip) : NULL;
+	m->helo = f->helo ? arena_strdup(&m->arena, f->helo) : NULL;
+	m->mail_from = f->mail_from ? arena_strdup(&m->arena, f->mail_from) : NULL;
 	m->authserv_id = p->authserv_id ? p->authserv_id
 			 : f->hostname && *f->hostname
 			   ? arena_strdup(&m->arena, f->hostname) : p->hostname;
@@ -656,6 +675,42 @@ static int judge_required(struct policy_msg *m, const char *a,
 	return 1;
 }
 
+/* judge_spf - the SPF result's verdict, when its setting makes one */
+static int judge_spf(struct policy_msg *m, struct policy_verdict *v)
+{
+	const struct spf_outcome *o = &m->spf;
+	const struct policy_spf *ps = &m->p->spf;
+
+	switch (o->result) {
+	case SPF_TEMPERROR:
+		if (m->p->on_temperror != MS_TEMPERROR_TEMPFAIL)
+			return 0;
+		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
+			    "the SPF policy of %s could not be evaluated now "
+			    "(%s); try again later", o->domain,
+			    o->reason ? o->reason : "DNS failure");
+		return 1;
+	case SPF_FAIL:
+		if (ps->on_fail != MS_SIGFAIL_REJECT)
+			return 0;
+		verdict_set(v, POLICY_REJECT, 550, "5.7.23",
+			    "SPF: %s does not allow %s to send its mail%s%s",
+			    o->domain, m->client_ip,
+			    o->explanation ? ": " : "",
+			    o->explanation ? o->explanation : "");
+		return 1;
+	case SPF_PERMERROR:
+		if (ps->on_permerror != MS_SIGFAIL_REJECT)
+			return 0;
+		verdict_set(v, POLICY_REJECT, 550, "5.7.24",
+			    "SPF: the policy of %s cannot be evaluated (%s)",
+			    o->domain, o->reason ? o->reason : "permerror");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* judge - the verdict of a verified message */
 static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		  struct policy_verdict *v)
@@ -671,6 +726,8 @@ static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		    judge_required(m, m->from.domain[i], oc, v))
 			return;
 	}
+	if (m->spf_checked && judge_spf(m, v))
+		return;
 	for (i = 0; i < oc->nresults; i++) {
 		const struct dkim_sig_result *r = &oc->results[i];
 
@@ -727,6 +784,21 @@ static void msg_add_fields(struct policy_msg *m, size_t from)
 					(size_t)(e - val) - 2); /* no CRLF */
 		s = e;
 	}
+}
+
+/* msg_authres - our Authentication-Results field: DKIM, then SPF */
+static enum ms_status msg_authres(struct policy_msg *m,
+				  const struct dkim_verify_outcome *oc)
+{
+	struct authres_method spf = {
+		.method = "spf",
+		.result = spf_result_str(m->spf.result),
+		.prop = "smtp.mailfrom",
+		.value = m->spf.sender,
+	};
+
+	return authres_format_with(m->authserv_id, oc->results, oc->nresults,
+				   &spf, m->spf_checked ? 1 : 0, &m->fields);
 }
 
 /* msg_find_claims - the Authentication-Results fields that claim our
@@ -813,6 +885,10 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_puts(&b, " dkim=none");
 	if (oc && oc->skipped)
 		buf_printf(&b, " skipped=%zu", oc->skipped);
+	if (m->spf_checked) {
+		buf_printf(&b, " spf=%s/", spf_result_str(m->spf.result));
+		put_safe(&b, m->spf.domain);
+	}
 	if (oc && oc->skipped_relevant)
 		buf_printf(&b, " skipped_author=%zu", oc->skipped_relevant);
 	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
@@ -901,9 +977,11 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		goto out;
 	}
 	ocp = &oc;
+	m->spf_checked = policy_spf_run(&m->p->spf, m->client_ip, m->helo,
+					m->mail_from, m->auth_user || m->local,
+					&m->arena, &m->spf);
 	start = m->fields.len;
-	if (authres_format(m->authserv_id, oc.results, oc.nresults,
-			   &m->fields) != MS_OK) {
+	if (msg_authres(m, &oc) != MS_OK) {
 		why = "the Authentication-Results field is too large";
 		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "the message could not be verified now; try again later");

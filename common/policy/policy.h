@@ -19,6 +19,11 @@
  *  - otherwise verify, and add one Authentication-Results field;
  *  - a From domain in require_signed needs a passing signature whose
  *    d= is that domain or a parent of it, else 550 5.7.20 / 5.7.22;
+ *  - with check_spf, the MAIL FROM identity of unauthenticated,
+ *    non-local mail from outside trusted_networks is checked (RFC 7208):
+ *    fail follows on_spf_fail (550 5.7.23), permerror on_spf_permerror
+ *    (550 5.7.24), temperror on_temperror (451 4.4.3); the result goes
+ *    into Authentication-Results as spf=;
  *  - a verdict decided by a temperror follows on_temperror (451 4.4.3
  *    by default); a failed signature with nothing passing follows
  *    on_signature_fail (tagged by default);
@@ -71,6 +76,10 @@ struct policy_facts {
 	int local_submission;           /* submitted on this host, not over TCP */
 	const char *hostname;           /* authserv-id when none is configured */
 	enum policy_mode mode;          /* per-message override */
+	/* the envelope, for SPF: NULL when the front end does not know */
+	const char *client_ip;          /* the SMTP client's address */
+	const char *helo;               /* its HELO/EHLO name */
+	const char *mail_from;          /* MAIL FROM, "" for the null sender */
 };
 
 /* a header field to add: name, value (after the colon and its space,
@@ -130,6 +139,11 @@ struct policy *policy_new_shared(const struct ms_config *cfg,
 struct policy *policy_new_with_keys(const struct ms_config *cfg,
 				    struct keysource *ks,
 				    struct ms_error *err);
+/* policy_set_dns - answer the engine's SPF lookups from q (borrowed:
+ * it must outlive the engine) instead of the configured resolver: a
+ * zone file, for `mailseal policy --dns-file` and the tests */
+struct dnsq;
+void policy_set_dns(struct policy *p, struct dnsq *q);
 /* policy_free - release it all (NULL is fine) */
 void policy_free(struct policy *p);
 /* policy_prepare - do now what the first message would do and a

@@ -40,6 +40,7 @@ struct setting {
 static const char *const temperror_words[] = { "tempfail", "accept", NULL };
 static const char *const sigfail_words[] = { "tag", "reject", NULL };
 static const char *const badfrom_words[] = { "reject", "accept", NULL };
+static const char *const yesno_words[] = { "no", "yes", NULL };
 
 #define C(n, d, w) { .name = #n, .type = SET_CHOICE, \
 	.offset = offsetof(struct ms_config, n), .def = d, .choices = w }
@@ -68,6 +69,10 @@ static const struct setting settings[] = {
 	C(on_temperror, "tempfail", temperror_words),
 	C(on_signature_fail, "tag", sigfail_words),
 	C(on_bad_from, "reject", badfrom_words),
+	C(check_spf, "no", yesno_words),
+	C(on_spf_fail, "tag", sigfail_words),
+	C(on_spf_permerror, "tag", sigfail_words),
+	S(trusted_networks, SET_STRING, "", 0, 0),
 	S(require_tls, SET_STRING, "", 0, 0),
 	S(tls_pins, SET_STRING, "", 0, 0),
 	S(policy_listen, SET_STRING, "", 0, 0),

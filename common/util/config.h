@@ -47,6 +47,10 @@ struct ms_config {
 	unsigned on_temperror;          /* enum ms_on_temperror */
 	unsigned on_signature_fail;     /* enum ms_on_signature_fail */
 	unsigned on_bad_from;           /* enum ms_on_bad_from */
+	unsigned check_spf;             /* enum ms_yes_no */
+	unsigned on_spf_fail;           /* enum ms_on_signature_fail: tag|reject */
+	unsigned on_spf_permerror;      /* tag|reject, as on_spf_fail */
+	char *trusted_networks;         /* addresses and CIDR ranges */
 	char *require_tls;              /* sender domains, or /file */
 	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
 	/* mailseal-policyd */
@@ -69,6 +73,7 @@ struct ms_config {
 enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
 enum ms_on_signature_fail { MS_SIGFAIL_TAG = 0, MS_SIGFAIL_REJECT };
 enum ms_on_bad_from { MS_BADFROM_REJECT = 0, MS_BADFROM_ACCEPT };
+enum ms_yes_no { MS_NO = 0, MS_YES };
 
 /* config_init - every setting at its default */
 void config_init(struct ms_config *cfg);

@@ -30,6 +30,7 @@
 #include "keyfile.h"
 #include "policy.h"
 #include "unit.h"
+#include "zonefile.h"
 
 static char dir[] = "/tmp/test_policy.XXXXXX";
 static struct keysource *files;
@@ -760,6 +761,151 @@ static void check_sender(void)
 	config_free(&cfg);
 }
 
+/* ---- SPF ---- */
+
+static const char spf_zone[] =
+	"spf-pass.example TXT \"v=spf1 ip4:192.0.2.0/24 exp=why.spf-pass.example -all\"\n"
+	"why.spf-pass.example TXT \"%{i} is not a sender of %{d}\"\n"
+	"spf-perm.example TXT \"v=spf1 frobnicate -all\"\n"
+	"spf-temp.example TIMEOUT\n";
+
+struct spfcase {
+	const char *name;
+	const char *settings;           /* name=value;... */
+	const char *auth;
+	const char *ip, *from;
+	enum policy_action action;
+	const char *dsn;
+	const char *ar_has, *text_has, *log_has;
+	int ar_has_spf;
+};
+
+static const struct spfcase spfcases[] = {
+	{ "SPF pass: tagged in the A-R", "check_spf=yes", NULL, "192.0.2.5",
+	  "a@spf-pass.example", POLICY_ACCEPT, "2.0.0",
+	  "spf=pass smtp.mailfrom=a@spf-pass.example", NULL,
+	  "spf=pass/spf-pass.example", 1 },
+	{ "SPF fail, on_spf_fail=tag: tagged", "check_spf=yes", NULL,
+	  "203.0.113.5", "a@spf-pass.example", POLICY_ACCEPT, "2.0.0",
+	  "spf=fail smtp.mailfrom=a@spf-pass.example", NULL, NULL, 1 },
+	{ "SPF fail, on_spf_fail=reject: 550 5.7.23 with the explanation",
+	  "check_spf=yes;on_spf_fail=reject", NULL, "203.0.113.5",
+	  "a@spf-pass.example", POLICY_REJECT, "5.7.23", NULL,
+	  "spf-pass.example does not allow 203.0.113.5 to send its mail: 203.0.113.5 is not a sender of spf-pass.example",
+	  "spf=fail/spf-pass.example", 0 },
+	{ "SPF permerror, tagged by default", "check_spf=yes", NULL,
+	  "192.0.2.5", "a@spf-perm.example", POLICY_ACCEPT, "2.0.0",
+	  "spf=permerror smtp.mailfrom=a@spf-perm.example", NULL, NULL, 1 },
+	{ "SPF permerror, on_spf_permerror=reject: 550 5.7.24",
+	  "check_spf=yes;on_spf_permerror=reject", NULL, "192.0.2.5",
+	  "a@spf-perm.example", POLICY_REJECT, "5.7.24", NULL, "frobnicate",
+	  NULL, 0 },
+	{ "SPF temperror: 451 4.4.3", "check_spf=yes", NULL, "192.0.2.5",
+	  "a@spf-temp.example", POLICY_TEMPFAIL, "4.4.3", NULL,
+	  "the SPF policy of spf-temp.example could not be evaluated now", NULL, 0 },
+	{ "SPF temperror, on_temperror=accept: tagged",
+	  "check_spf=yes;on_temperror=accept", NULL, "192.0.2.5",
+	  "a@spf-temp.example", POLICY_ACCEPT, "2.0.0", "spf=temperror", NULL,
+	  NULL, 1 },
+	{ "SPF: the null sender is checked as postmaster@HELO", "check_spf=yes",
+	  NULL, "192.0.2.5", "", POLICY_ACCEPT, "2.0.0",
+	  "spf=pass smtp.mailfrom=postmaster@spf-pass.example", NULL, NULL, 1 },
+	{ "SPF: an authenticated client is not checked",
+	  "check_spf=yes;on_spf_fail=reject", "alice", "203.0.113.5",
+	  "a@spf-pass.example", POLICY_ACCEPT, "2.0.0", NULL, NULL, NULL, 0 },
+	{ "SPF: trusted_networks are not checked",
+	  "check_spf=yes;on_spf_fail=reject;trusted_networks=10.0.0.0/8, 203.0.113.0/24",
+	  NULL, "203.0.113.5", "a@spf-pass.example", POLICY_ACCEPT, "2.0.0",
+	  NULL, NULL, NULL, 0 },
+	{ "SPF: trusted_networks match an IPv4-mapped client",
+	  "check_spf=yes;on_spf_fail=reject;trusted_networks=203.0.113.5",
+	  NULL, "::ffff:203.0.113.5", "a@spf-pass.example", POLICY_ACCEPT,
+	  "2.0.0", NULL, NULL, NULL, 0 },
+	{ "SPF: check_spf=no: not checked", "on_spf_fail=reject", NULL,
+	  "203.0.113.5", "a@spf-pass.example", POLICY_ACCEPT, "2.0.0", NULL,
+	  NULL, NULL, 0 },
+	{ "SPF: no envelope from the front end: not checked",
+	  "check_spf=yes;on_spf_fail=reject", NULL, "203.0.113.5", NULL,
+	  POLICY_ACCEPT, "2.0.0", NULL, NULL, NULL, 0 },
+};
+
+static void check_spf(void)
+{
+	struct ms_error err;
+	struct dnsq *dns = zonefile_parse((const unsigned char *)spf_zone,
+					  sizeof(spf_zone) - 1, "spf zone", &err);
+	size_t i;
+
+	CHECK(dns != NULL, "the SPF test zone loads");
+	if (!dns)
+		return;
+	for (i = 0; i < sizeof(spfcases) / sizeof(spfcases[0]); i++) {
+		const struct spfcase *c = &spfcases[i];
+		struct policy_facts f = { .txid = "T1", .auth_user = c->auth,
+					  .hostname = "h", .mode = POLICY_AUTO,
+					  .client_ip = c->ip,
+					  .helo = "spf-pass.example",
+					  .mail_from = c->from };
+		char set[300], *tok, *save = NULL, *ar = NULL;
+		struct ms_config cfg;
+		struct policy_verdict v;
+		struct policy_msg *m;
+		struct policy *p;
+		struct buf msg;
+		size_t k;
+
+		config_init(&cfg);
+		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
+		snprintf(set, sizeof(set), "%s", c->settings);
+		for (tok = strtok_r(set, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(tok, '=');
+
+			*eq = 0;
+			if (config_set(&cfg, tok, eq + 1, "t", 2, &err) != MS_OK)
+				fprintf(stderr, "%s\n", err.msg);
+		}
+		p = policy_new_with_keys(&cfg, &slow_source, &err);
+		config_free(&cfg);
+		if (!p) {
+			unit_failf(c->name, "policy_new: %s", err.msg);
+			continue;
+		}
+		policy_set_dns(p, dns);
+		buf_init(&msg, 1 << 20);
+		make_msg(&msg, FROM_OTHER, NULL, 0);
+		m = policy_begin(p, &f);
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		for (k = 0; k < v.nadd; k++)
+			if (!strcasecmp(v.add[k].name, "Authentication-Results"))
+				ar = (char *)v.add[k].value;
+		CHECK(v.action == c->action && !strcmp(v.dsn, c->dsn) &&
+		      (!c->ar_has || (ar && strstr(ar, c->ar_has))) &&
+		      (c->ar_has_spf || !ar || !strstr(ar, "spf=")) &&
+		      (!c->text_has || strstr(v.text, c->text_has)) &&
+		      (!c->log_has || strstr(v.log, c->log_has)),
+		      "%s (got %s %s; A-R %s; text %s; log %s)", c->name,
+		      policy_action_str(v.action), v.dsn,
+		      ar ? unit_esc(ar, strlen(ar)) : "-", v.text, v.log);
+		policy_msg_free(m);
+		policy_free(p);
+		buf_free(&msg);
+	}
+	{
+		struct ms_config cfg;
+		struct policy *p;
+
+		config_init(&cfg);
+		config_set(&cfg, "trusted_networks", "10.0.0.0/8 10.1.2.3/33", "t.conf", 7, &err);
+		p = policy_new_with_keys(&cfg, &slow_source, &err);
+		CHECK(!p && strstr(err.msg, "trusted_networks") && strstr(err.msg, "10.1.2.3/33"),
+		      "a bad trusted_networks entry is an error naming it (%s)", err.msg);
+		policy_free(p);
+		config_free(&cfg);
+	}
+	dnsq_destroy(dns);
+}
+
 int main(void)
 {
 	size_t i;
@@ -774,6 +920,7 @@ int main(void)
 	check_limits();
 	check_config_errors();
 	check_sender();
+	check_spf();
 	{
 		char cmd[300];
 
