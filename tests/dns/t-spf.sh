@@ -63,6 +63,35 @@ spf=temperror*) ok "DNS not answering: temperror ($out), in $took ms" ;;
 *) nok "DNS not answering - got \"$out\"" ;;
 esac
 [ "$took" -lt 5000 ] && ok "... within the 3 s budget and a margin" || nok "took $took ms"
+# mailseal policy with the envelope: one zone file answers the DKIM key
+# and SPF; the engine's SPF settings turn the result into the verdict
+mkdir keys
+"$M" keygen -d s0.spf.example -s k1 -t ed25519 -o keys > /dev/null 2>&1
+printf 'From: a@s0.spf.example\r\nSubject: envelope\r\n\r\nhello\r\n' > plain.eml
+"$M" sign -d s0.spf.example -s k1 -k keys/k1.private plain.eml > signed.eml
+{
+	cat zone.txt
+	printf 'k1._domainkey.s0.spf.example TXT %s\n' "$(sed -n 's/.*( *\(".*"\) *).*/\1/p' keys/k1.txt | head -1)"
+	printf 'okspf.example TXT "v=spf1 ip4:192.0.2.0/24 -all"\n'
+} > envelope.zone
+grep -q '^k1._domainkey' envelope.zone || nok "test setup: the key record into the zone file ($(cat keys/k1.txt | tr '\n' ' '))"
+printf 'check_spf = yes\non_spf_fail = reject\nauthserv_id = mx.test\n' > spf.conf
+out=$("$M" -c spf.conf policy --dns-file envelope.zone --ip 192.0.2.9 --helo h.example --mail-from a@okspf.example signed.eml)
+case $out in
+*"action=accept"*"dkim=pass"*"spf=pass smtp.mailfrom=a@okspf.example"*) ok "policy --dns-file: the key and SPF from one file: dkim=pass, spf=pass in the A-R" ;;
+*) nok "policy --dns-file (pass) - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+out=$("$M" -c spf.conf policy --dns-file envelope.zone --ip 203.0.113.9 --helo h.example --mail-from a@okspf.example signed.eml)
+case $out in
+*"action=reject code=550 dsn=5.7.23"*"okspf.example does not allow 203.0.113.9"*) ok "policy with on_spf_fail = reject: 550 5.7.23" ;;
+*) nok "policy (SPF fail) - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+out=$("$M" -c spf.conf policy --auth alice --dns-file envelope.zone --ip 203.0.113.9 --mail-from a@okspf.example signed.eml)
+case $out in
+*"action=accept"*) case $out in *spf=*) nok "an authenticated message was SPF-checked: $out" ;; *) ok "policy --auth: not SPF-checked" ;; esac ;;
+*) nok "policy --auth - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+
 # the command's own errors
 "$M" spf --mail-from a@example.com > /dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && ok "spf without --ip: usage, exit 2" || nok "spf without --ip: exit $rc"
