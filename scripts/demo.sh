@@ -176,15 +176,21 @@ check "both fail once the body is changed" test "$(grep -c 'dkim=fail' v-tampere
 
 # ============================================================================
 step "1. start on loopback: nsd, redis-server, Postfix (example.net) + mailseal-policyd, Exim (example.com) + the module"
+# SPF (RFC 7208): example.com's mail leaves from this host; example.org
+# sends only from 192.0.2.0/24, never from here
+mkdir spf
+echo '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"' > spf/example.com.txt
+echo '@ IN TXT "v=spf1 ip4:192.0.2.0/24 exp=why.example.org -all"' > spf/example.org.txt
+echo 'why IN TXT "%{i} is not one of example.org'"'"'s mail servers"' >> spf/example.org.txt
 for d in example.com example.org; do
-	nsd_zone "$d" 3600 "keys/$d"/*.txt > "$d.zone"
+	nsd_zone "$d" 3600 "keys/$d"/*.txt "spf/$d.txt" > "$d.zone"
 done
 mkdir nsd
 mv example.com.zone example.org.zone nsd/
 nsd_start "$W/nsd" example.com example.org > nsd-start.out 2>&1 || { cat nsd-start.out; die "nsd did not start"; }
 NSD_PID_ALL=$NSD_PID
 note "(\$W: $W, the work directory; removed at the end)"
-note "nsd           127.0.0.1:$NSD_PORT  zones example.com (rsa2026, ed2026), example.org (news2026)"
+note "nsd           127.0.0.1:$NSD_PORT  zones example.com (rsa2026, ed2026; SPF ip4:127.0.0.1), example.org (news2026; SPF ip4:192.0.2.0/24)"
 redis_start farm || die "redis-server did not start"
 REDIS_PID_ALL=$(cat "$REDIS_DIR/farm/redis.pid" 2>/dev/null)
 note "redis-server  127.0.0.1:$REDIS_PORT_farm  the farm cache of both nodes"
@@ -204,6 +210,7 @@ mkdir -p pd
 {
 	farm_conf
 	printf 'authserv_id = mx.example.net\n'
+	printf 'check_spf = yes\non_spf_fail = reject\n'
 	printf 'policy_listen = unix:%s/pd/policy.sock\n' "$W"
 	printf 'milter_listen = unix:%s/pd/milter.sock\n' "$W"
 	printf 'socket_mode = 0666\n'
@@ -311,6 +318,8 @@ check "it carries 2 DKIM-Signature fields of example.com (rsa-sha256, ed25519-sh
 AR=$(hdr delivered.eml Authentication-Results | grep '^mx\.example\.net;')
 check "Postfix's Authentication-Results (mx.example.net): dkim=pass for both" eval \
 	'[ "$(printf "%s" "$AR" | grep -o "dkim=pass header\.d=example\.com" | wc -l)" = 2 ]'
+check "... and spf=pass for the envelope sender alice@example.com (Exim relays from 127.0.0.1)" eval \
+	'printf "%s" "$AR" | grep -q "spf=pass smtp\.mailfrom=alice@example\.com"'
 check "the A-R field is the first field, above Postfix's Received" eval \
 	'head -1 delivered.eml | grep -q "^Authentication-Results: mx\.example\.net;"'
 check "Exim's own Received shows the submission (esmtpsa, authenticated)" eval \
@@ -319,7 +328,7 @@ check "the envelope: alice@example.com -> bob@example.net" eval \
 	'postfix_message_env 1 | grep -qx sender=alice@example.com && postfix_message_env 1 | grep -qx recipient=bob@example.net'
 
 # ============================================================================
-step "3. forgeries sent straight to Postfix, claiming From: ...@example.com"
+step "3. forgeries sent straight to Postfix, claiming From: ...@example.com; an SPF refusal"
 # mkforged FILE: a message that claims to come from example.com's payroll
 mkforged() {
 	printf 'From: Example Payroll <payroll@example.com>\r\nTo: Bob Example <bob@example.net>\r\nSubject: Urgent: confirm your bank details\r\nDate: Sun, 22 Nov 2026 11:00:00 +0000\r\nMessage-ID: <%s@example.com>\r\n\r\nPlease confirm your account at http://payroll.example.org/login today.\r\n' \
@@ -355,6 +364,20 @@ check "nothing bounced or deferred (Postfix's log)" postfix_no_bounce
 check "Exim: nothing queued or bounced" eval '[ -z "$(exim_bounces a)" ] && exim_wait_idle a 2'
 check "the rejections are in Postfix's log (milter-reject at END-OF-MESSAGE)" eval \
 	'[ "$(postfix_log_grep -c "milter-reject: END-OF-MESSAGE.*5\.7\.2[02] ")" = 3 ]'
+
+note ""
+note "-- SPF: a message from example.org's envelope, sent from 127.0.0.1, which example.org's SPF record does not list"
+printf 'From: Example News <news@example.org>\r\nTo: Bob Example <bob@example.net>\r\nSubject: This week\r\nDate: Sun, 22 Nov 2026 11:30:00 +0000\r\nMessage-ID: <spf-demo@example.org>\r\n\r\nThe news of the week.\r\n' > spf-forged.eml
+postfix_send_plain spf --from news@example.org --to bob@example.net \
+	--ehlo mail.attacker.example --data @spf-forged.eml
+transcript "$PF_SWAKS_LOG" | indent
+check "refused with 550 5.7.23 and example.org's own explanation (on_spf_fail = reject)" eval \
+	'case "$PF_DATA_REPLY" in "550 5.7.23 SPF: example.org does not allow 127.0.0.1 to send its mail: 127.0.0.1 is not one of example.org"*) true ;; *) false ;; esac'
+sleep 0.2
+check "nothing delivered, nothing bounced" eval \
+	'[ "$(postfix_delivered_count)" = "$before" ] && postfix_no_bounce'
+check "the daemon's log line says spf=fail/example.org" eval \
+	'grep -q "mailseal: role=verify from=example.org dkim=none spf=fail/example.org action=reject code=550 dsn=5.7.23" pd/policyd.log'
 
 # ============================================================================
 step "4. the farm cache in redis-server (redis/SCHEMA.md)"
