@@ -30,67 +30,13 @@
 #include "ms_limits.h"
 #include "msgreader.h"
 #include "policy.h"
+#include "policy_int.h"
 #include "policy_spf.h"
 #include "signtable.h"
 #include "tlspins.h"
 #include "xalloc.h"
 
 #define POLICY_HOST_MAX 256
-
-struct policy_tables {
-	struct signtable *signtable;    /* NULL: never sign */
-	struct domainlist *require;     /* NULL: nothing required */
-	struct domainlist *require_tls; /* NULL: no TLS requirement */
-	struct tlspins *pins;           /* NULL: no pins */
-};
-
-struct policy {
-	const struct policy_tables *tables;
-	struct policy_tables *own_tables;       /* when not shared */
-	struct keychain chain;
-	struct dkim_verifier *verifier;
-	char *authserv_id;              /* NULL: the front end's host name */
-	char hostname[POLICY_HOST_MAX];
-	unsigned on_temperror;
-	unsigned on_signature_fail;
-	unsigned on_bad_from;
-	unsigned max_signatures;
-	struct policy_spf spf;
-};
-
-struct policy_msg {
-	struct policy *p;
-	struct arena arena;
-	struct msgreader mr;            /* ours: when the role is open */
-	const struct msgreader *hdrs;   /* whichever holds the header block */
-	int direct;                     /* fed to the verifier as it comes */
-	enum policy_mode mode;
-	int may_sign;                   /* authenticated, local or told to */
-	const char *txid;
-	const char *auth_user;
-	int local;
-	const char *client_ip, *helo, *mail_from;
-	const char *authserv_id;
-	enum policy_role role;
-	int spf_checked;
-	struct spf_outcome spf;
-	struct dkim_signer *signer;
-	struct dkim_sign *sign;
-	struct dkim_verify *verify;
-	/* the author, from every From field */
-	int from_read;                  /* msg_read_from has run */
-	size_t nfrom_fields;
-	struct addr_list from;
-	const char *from_bad;           /* why the From cannot be used */
-	const char *sign_note;          /* why an eligible message is unsigned */
-	const struct signtable_entry *keys[MS_MAX_SIGN_KEYS];
-	size_t nkeys;                   /* the table lines it is signed with */
-	struct buf fields;              /* header fields to add */
-	struct policy_header add[MS_MAX_SIGN_KEYS + 1];
-	size_t nadd;
-	struct policy_removal *remove;
-	size_t nremove;
-};
 
 /* policy_mode_parse - "sign", "verify", "skip", or "" for auto */
 int policy_mode_parse(const char *s)
@@ -259,61 +205,7 @@ void policy_cache_stats(const struct policy *p, struct keychain_stats *out)
 		keychain_stats(&p->chain, out);
 }
 
-/* ---- text helpers ---- */
-
-/* put_safe - s as printable ASCII (anything else becomes '?'); a
- * double quote becomes a single one, so that the log's quoted fields
- * stay quoted */
-static void put_safe(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		buf_putc(b, c == '"' ? '\'' : c >= 32 && c < 127 ? c : '?');
-	}
-}
-
-/* copy_out - b into a fixed array of the verdict, cut to fit */
-static void copy_out(char *dst, size_t size, const struct buf *b)
-{
-	size_t n = b->len < size - 1 ? b->len : size - 1;
-
-	memcpy(dst, b->data ? (const char *)b->data : "", n);
-	dst[n] = 0;
-}
-
-/* verdict_accept - the plain accept every verdict starts from */
-static void verdict_accept(struct policy_verdict *v)
-{
-	v->action = POLICY_ACCEPT;
-	v->code = 250;
-	memcpy(v->dsn, "2.0.0", 6);
-	memcpy(v->text, "ok", 3);
-}
-
-/* verdict_set - action, code, enhanced code and formatted text */
-static void verdict_set(struct policy_verdict *v, enum policy_action action,
-			unsigned code, const char *dsn, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void verdict_set(struct policy_verdict *v, enum policy_action action,
-			unsigned code, const char *dsn, const char *fmt, ...)
-{
-	char raw[POLICY_TEXT_MAX];
-	struct buf b;
-	va_list ap;
-
-	v->action = action;
-	v->code = code;
-	snprintf(v->dsn, sizeof(v->dsn), "%s", dsn);
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	buf_init(&b, POLICY_TEXT_MAX);
-	put_safe(&b, raw);
-	copy_out(v->text, sizeof(v->text), &b);
-	buf_free(&b);
-}
+/* ---- text helpers: verdict.c ---- */
 
 /* ---- the author ---- */
 
@@ -362,33 +254,7 @@ static void msg_read_from(struct policy_msg *m)
 	m->from_bad = why;
 }
 
-/* from_has_domain - is d already among the first n From domains? */
-static int from_has_domain(const struct addr_list *a, size_t n, const char *d)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcasecmp(a->domain[i], d) == 0)
-			return 1;
-	return 0;
-}
-
 /* ---- role ---- */
-
-/* aligned - may a signature of d stand for mail from author domain a?
- * (the same domain or a parent of it, never a bare top-level label) */
-static int aligned(const char *d, const char *a)
-{
-	size_t dl = strlen(d), al = strlen(a);
-
-	if (!strchr(d, '.'))
-		return 0;
-	if (dl == al)
-		return strcasecmp(d, a) == 0;
-	return al > dl && a[al - dl - 1] == '.' &&
-	       strcasecmp(a + al - dl, d) == 0;
-}
-
 
 /* msg_rank_sig - which signatures matter most when a message has more
  * than max_signatures: those that may stand for an author domain (2),
@@ -402,7 +268,7 @@ static int msg_rank_sig(void *arg, const char *d)
 
 	msg_read_from(m);       /* the header block is complete now */
 	for (i = 0; i < m->from.n; i++)
-		if (aligned(d, m->from.domain[i]))
+		if (pol_aligned(d, m->from.domain[i]))
 			return 2;
 	return req && domainlist_match(req, d) ? 1 : 0;
 }
@@ -423,7 +289,7 @@ static int keys_cover(const struct policy_msg *m, const char *a)
 	size_t k;
 
 	for (k = 0; k < m->nkeys; k++)
-		if (aligned(m->keys[k]->domain, a))
+		if (pol_aligned(m->keys[k]->domain, a))
 			return 1;
 	return 0;
 }
@@ -472,7 +338,7 @@ static struct dkim_signer *msg_make_signer(struct policy_msg *m)
 		const struct signtable_entry *e;
 		size_t n, dup = 0;
 
-		if (from_has_domain(&m->from, i, m->from.domain[i]))
+		if (pol_from_has_domain(&m->from, i, m->from.domain[i]))
 			continue;
 		n = signtable_lookup(m->p->tables->signtable, m->from.domain[i], &e);
 		for (k = 0; k < nseen; k++)
@@ -600,161 +466,6 @@ void policy_feed(struct policy_msg *m, const unsigned char *p, size_t len)
 
 /* ---- the verdict ---- */
 
-static const char *res_reason(const struct dkim_sig_result *r)
-{
-	return r->reason ? r->reason : dkim_result_str(r->result);
-}
-
-/* verdict_skipped - signatures that may be the author's were left
- * unchecked by max_signatures: not "none verified" (that would be a
- * lie, and permanent), but a temporary failure that says why */
-static void verdict_skipped(struct policy_msg *m, struct policy_verdict *v,
-			    const char *a,
-			    const struct dkim_verify_outcome *oc)
-{
-	verdict_set(v, POLICY_TEMPFAIL, 451, "4.7.0",
-		    "the message has more DKIM signatures than this server "
-		    "checks (max_signatures %u): %zu that may be of %s were "
-		    "not verified; try again later", m->p->max_signatures,
-		    oc->skipped_relevant, a);
-}
-
-/* judge_required - the verdict for author domain a of require_signed */
-static int judge_required(struct policy_msg *m, const char *a,
-			  const struct dkim_verify_outcome *oc,
-			  struct policy_verdict *v)
-{
-	const struct dkim_sig_result *temp = NULL, *bad = NULL, *other = NULL;
-	size_t i;
-
-	for (i = 0; i < oc->nresults; i++) {
-		const struct dkim_sig_result *r = &oc->results[i];
-
-		if (!r->domain || !aligned(r->domain, a)) {
-			if (r->result == DKIM_RES_PASS && !other)
-				other = r;
-			continue;
-		}
-		if (r->result == DKIM_RES_PASS)
-			return 0;
-		if (r->result == DKIM_RES_TEMPERROR && !temp)
-			temp = r;
-		else if (!bad)
-			bad = r;
-	}
-	if (temp) {
-		if (m->p->on_temperror == MS_TEMPERROR_ACCEPT)
-			return 0;
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
-			    "the DKIM signature of %s required for mail from %s "
-			    "could not be verified now (%s); try again later",
-			    temp->domain, a, res_reason(temp));
-		return 1;
-	}
-	if (oc->skipped_relevant) {
-		verdict_skipped(m, v, a, oc);
-		return 1;
-	}
-	if (bad)
-		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
-			    "mail from %s must carry a valid DKIM signature of "
-			    "%s: the signature of %s did not verify (%s)",
-			    a, a, bad->domain, res_reason(bad));
-	else if (other)
-		verdict_set(v, POLICY_REJECT, 550, "5.7.22",
-			    "mail from %s must carry a valid DKIM signature of "
-			    "%s: it is signed by %s only", a, a, other->domain);
-	else if (oc->nresults)
-		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
-			    "mail from %s must carry a valid DKIM signature of "
-			    "%s: no signature of %s verified", a, a, a);
-	else
-		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
-			    "mail from %s must carry a valid DKIM signature of "
-			    "%s: the message is not signed", a, a);
-	return 1;
-}
-
-/* judge_spf - the SPF result's verdict, when its setting makes one */
-static int judge_spf(struct policy_msg *m, struct policy_verdict *v)
-{
-	const struct spf_outcome *o = &m->spf;
-	const struct policy_spf *ps = &m->p->spf;
-
-	switch (o->result) {
-	case SPF_TEMPERROR:
-		if (m->p->on_temperror != MS_TEMPERROR_TEMPFAIL)
-			return 0;
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
-			    "the SPF policy of %s could not be evaluated now "
-			    "(%s); try again later", o->domain,
-			    o->reason ? o->reason : "DNS failure");
-		return 1;
-	case SPF_FAIL:
-		if (ps->on_fail != MS_SIGFAIL_REJECT)
-			return 0;
-		verdict_set(v, POLICY_REJECT, 550, "5.7.23",
-			    "SPF: %s does not allow %s to send its mail%s%s",
-			    o->domain, m->client_ip,
-			    o->explanation ? ": " : "",
-			    o->explanation ? o->explanation : "");
-		return 1;
-	case SPF_PERMERROR:
-		if (ps->on_permerror != MS_SIGFAIL_REJECT)
-			return 0;
-		verdict_set(v, POLICY_REJECT, 550, "5.7.24",
-			    "SPF: the policy of %s cannot be evaluated (%s)",
-			    o->domain, o->reason ? o->reason : "permerror");
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* judge - the verdict of a verified message */
-static void judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
-		  struct policy_verdict *v)
-{
-	const struct dkim_sig_result *temp = NULL, *fail = NULL;
-	size_t i;
-
-	for (i = 0; i < m->from.n; i++) {
-		if (from_has_domain(&m->from, i, m->from.domain[i]))
-			continue;
-		if (m->p->tables->require &&
-		    domainlist_match(m->p->tables->require, m->from.domain[i]) &&
-		    judge_required(m, m->from.domain[i], oc, v))
-			return;
-	}
-	if (m->spf_checked && judge_spf(m, v))
-		return;
-	for (i = 0; i < oc->nresults; i++) {
-		const struct dkim_sig_result *r = &oc->results[i];
-
-		if (r->result == DKIM_RES_PASS)
-			return;                 /* accepted */
-		if (r->result == DKIM_RES_TEMPERROR && !temp)
-			temp = r;
-		if (r->result == DKIM_RES_FAIL && !fail)
-			fail = r;
-	}
-	if (temp && m->p->on_temperror == MS_TEMPERROR_TEMPFAIL)
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
-			    "the DKIM signature of %s could not be verified now "
-			    "(%s); try again later",
-			    temp->domain ? temp->domain : "the message",
-			    res_reason(temp));
-	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT &&
-		 oc->skipped_relevant)
-		verdict_skipped(m, v, m->from.n ? m->from.domain[0]
-					       : "the author", oc);
-	else if (fail && m->p->on_signature_fail == MS_SIGFAIL_REJECT)
-		verdict_set(v, POLICY_REJECT, 550, "5.7.20",
-			    "the DKIM signature of %s did not verify (%s)",
-			    fail->domain ? fail->domain : "the message",
-			    res_reason(fail));
-}
-
 /* msg_add_fields - split CRLF-ended fields appended at fields[from..]
  * into entries of m->add */
 static void msg_add_fields(struct policy_msg *m, size_t from)
@@ -854,15 +565,15 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	buf_printf(&b, "role=%s", policy_role_str(v->role));
 	if (m->auth_user) {
 		buf_puts(&b, " auth=\"");
-		put_safe(&b, m->auth_user);
+		pol_put_safe(&b, m->auth_user);
 		buf_putc(&b, '"');
 	}
 	if (m->from.n) {
 		buf_puts(&b, " from=");
-		put_safe(&b, m->from.domain[0]);
+		pol_put_safe(&b, m->from.domain[0]);
 		for (i = 1; i < m->from.n; i++) {
 			buf_putc(&b, ',');
-			put_safe(&b, m->from.domain[i]);
+			pol_put_safe(&b, m->from.domain[i]);
 		}
 	}
 	for (i = 0; oc && i < oc->nresults; i++) {
@@ -871,13 +582,13 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_printf(&b, " dkim=%s", dkim_result_str(r->result));
 		if (r->domain) {
 			buf_puts(&b, "/");
-			put_safe(&b, r->domain);
+			pol_put_safe(&b, r->domain);
 			buf_puts(&b, "/");
-			put_safe(&b, r->selector);
+			pol_put_safe(&b, r->selector);
 		}
 		if (r->reason) {
 			buf_puts(&b, "(\"");
-			put_safe(&b, r->reason);
+			pol_put_safe(&b, r->reason);
 			buf_puts(&b, "\")");
 		}
 	}
@@ -887,19 +598,19 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_printf(&b, " skipped=%zu", oc->skipped);
 	if (m->spf_checked) {
 		buf_printf(&b, " spf=%s/", spf_result_str(m->spf.result));
-		put_safe(&b, m->spf.domain);
+		pol_put_safe(&b, m->spf.domain);
 	}
 	if (oc && oc->skipped_relevant)
 		buf_printf(&b, " skipped_author=%zu", oc->skipped_relevant);
 	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
 		buf_puts(&b, i ? "," : " signed=");
-		put_safe(&b, m->keys[i]->domain);
+		pol_put_safe(&b, m->keys[i]->domain);
 		buf_putc(&b, '/');
-		put_safe(&b, m->keys[i]->selector);
+		pol_put_safe(&b, m->keys[i]->selector);
 	}
 	if (m->sign_note && v->role != POLICY_ROLE_SIGN) {
 		buf_puts(&b, " unsigned=\"");
-		put_safe(&b, m->sign_note);
+		pol_put_safe(&b, m->sign_note);
 		buf_putc(&b, '"');
 	}
 	if (m->nremove)
@@ -907,15 +618,15 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	buf_printf(&b, " action=%s", policy_action_str(v->action));
 	if (v->action != POLICY_ACCEPT) {
 		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
-		put_safe(&b, v->text);
+		pol_put_safe(&b, v->text);
 		buf_putc(&b, '"');
 	}
 	if (why) {
 		buf_puts(&b, " error=\"");
-		put_safe(&b, why);
+		pol_put_safe(&b, why);
 		buf_putc(&b, '"');
 	}
-	copy_out(v->log, sizeof(v->log), &b);
+	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
 }
 
@@ -930,7 +641,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	size_t start;
 
 	memset(v, 0, sizeof(*v));
-	verdict_accept(v);
+	pol_verdict_accept(v);
 	v->role = m->role;
 	if (m->direct) {
 		/* the verifier reads the header block to its end here */
@@ -940,7 +651,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		(void)msgreader_finish(&m->mr);
 	}
 	if (m->hdrs->state == MR_ERROR) {
-		verdict_set(v, POLICY_REJECT, 550, "5.6.0",
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.6.0",
 			    "the message header cannot be processed (%s)",
 			    m->hdrs->err.msg);
 		goto out;
@@ -952,7 +663,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		msg_read_from(m);
 	v->role = m->role;
 	if (m->from_bad && m->p->on_bad_from == MS_BADFROM_REJECT) {
-		verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 			    "%s; exactly one From field with readable addresses is required",
 			    m->from_bad);
 		goto out;
@@ -961,7 +672,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		start = m->fields.len;
 		if (dkim_sign_finish(m->sign, &m->fields, &err) != MS_OK) {
 			why = arena_strdup(&m->arena, err.msg);
-			verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+			pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 				    "the message could not be signed now; try again later");
 			goto out;
 		}
@@ -972,7 +683,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		vst = dkim_verify_finish(m->verify, &oc, &err);
 	if (vst != MS_OK) {
 		why = arena_strdup(&m->arena, err.msg);
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "the message could not be verified now; try again later");
 		goto out;
 	}
@@ -983,12 +694,12 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	start = m->fields.len;
 	if (msg_authres(m, &oc) != MS_OK) {
 		why = "the Authentication-Results field is too large";
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "the message could not be verified now; try again later");
 		goto out;
 	}
 	msg_add_fields(m, start);
-	judge(m, &oc, v);
+	pol_judge(m, &oc, v);
 out:
 	if (v->action == POLICY_ACCEPT) {
 		v->add = m->add;
@@ -1022,74 +733,19 @@ void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 
 	memset(v, 0, sizeof(*v));
 	if (kind == POLICY_ERR_CONFIG)
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.5",
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.5",
 			    "mail cannot be accepted now (local configuration "
 			    "problem); try again later");
 	else
-		verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "mail cannot be accepted now (local problem); try "
 			    "again later");
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_printf(&b, "role=none action=tempfail code=451 dsn=%s error=\"",
 		   v->dsn);
-	put_safe(&b, why);
+	pol_put_safe(&b, why);
 	buf_putc(&b, '"');
-	copy_out(v->log, sizeof(v->log), &b);
+	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
 }
 
-/* policy_check_sender - the envelope-stage rule for mail from sender;
- * an accept (the common case, at every RCPT) formats nothing */
-void policy_check_sender(const struct policy *p, const char *sender,
-			 const struct policy_tls *tls, struct policy_verdict *v)
-{
-	const struct policy_tables *t = p->tables;
-	const char *at = sender ? strrchr(sender, '@') : NULL;
-	const char *verified = tls->verified_subject;
-	char dom[MS_MAX_DOMAIN + 2];
-	const char *why = NULL;
-	struct buf b;
-	size_t i;
-
-	v->action = POLICY_ACCEPT;
-	v->role = POLICY_ROLE_VERIFY;
-	v->nadd = v->nremove = 0;
-	v->add = NULL;
-	v->remove = NULL;
-	if (!t->require_tls || !at || strlen(at + 1) > MS_MAX_DOMAIN)
-		goto accept;
-	for (i = 0; at[i + 1]; i++)
-		dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
-				? at[i + 1] - 'A' + 'a' : at[i + 1]);
-	dom[i] = 0;
-	if (!dom[0] || !domainlist_match(t->require_tls, dom))
-		goto accept;
-	if (!tls->encrypted)
-		why = "this session is not encrypted";
-	else if (!verified || !*verified)
-		why = "no client certificate that verifies was presented";
-	else if (tlspins_for(t->pins, dom) &&
-		 !tlspins_match(t->pins, dom, tls->cert_fp, tls->pubkey_fp))
-		why = "the client certificate is not one pinned for that domain";
-	if (!why)
-		goto accept;
-	verdict_set(v, POLICY_REJECT, 550, "5.7.1",
-		    "mail from %s must arrive over TLS with a verified client "
-		    "certificate; %s", dom, why);
-	buf_init(&b, POLICY_LOG_MAX * 2);
-	buf_puts(&b, "stage=sender sender_domain=");
-	put_safe(&b, dom);
-	buf_printf(&b, " tls=%s cert=%s action=reject code=%u dsn=%s text=\"",
-		   tls->encrypted ? "yes" : "no",
-		   verified && *verified ? "verified" :
-		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none",
-		   v->code, v->dsn);
-	put_safe(&b, v->text);
-	buf_putc(&b, '"');
-	copy_out(v->log, sizeof(v->log), &b);
-	buf_free(&b);
-	return;
-accept:
-	verdict_accept(v);
-	memcpy(v->log, "stage=sender action=accept", 27);
-}

@@ -1,0 +1,100 @@
+/*
+ * policy_int.h - the policy engine's insides, shared by its files
+ * (policy.c: role, message, finish; verdict.c: the verdict rules and
+ * texts; sender.c: the envelope-stage rule).  Not for front ends: they
+ * use policy.h.  Names are prefixed pol_ so that nothing clashes with an
+ * MTA's own symbols when the engine is compiled into Exim.
+ */
+#ifndef MAILSEAL_POLICY_INT_H
+#define MAILSEAL_POLICY_INT_H
+
+#include "addr.h"
+#include "arena.h"
+#include "buf.h"
+#include "dkim_sign.h"
+#include "dkim_verify.h"
+#include "domainlist.h"
+#include "keychain.h"
+#include "ms_limits.h"
+#include "msgreader.h"
+#include "policy.h"
+#include "policy_spf.h"
+#include "signtable.h"
+#include "tlspins.h"
+
+#define POLICY_HOST_MAX 256
+
+struct policy_tables {
+	struct signtable *signtable;    /* NULL: never sign */
+	struct domainlist *require;     /* NULL: nothing required */
+	struct domainlist *require_tls; /* NULL: no TLS requirement */
+	struct tlspins *pins;           /* NULL: no pins */
+};
+
+struct policy {
+	const struct policy_tables *tables;
+	struct policy_tables *own_tables;       /* when not shared */
+	struct keychain chain;
+	struct dkim_verifier *verifier;
+	char *authserv_id;              /* NULL: the front end's host name */
+	char hostname[POLICY_HOST_MAX];
+	unsigned on_temperror;
+	unsigned on_signature_fail;
+	unsigned on_bad_from;
+	unsigned max_signatures;
+	struct policy_spf spf;
+};
+
+struct policy_msg {
+	struct policy *p;
+	struct arena arena;
+	struct msgreader mr;            /* ours: when the role is open */
+	const struct msgreader *hdrs;   /* whichever holds the header block */
+	int direct;                     /* fed to the verifier as it comes */
+	enum policy_mode mode;
+	int may_sign;                   /* authenticated, local or told to */
+	const char *txid;
+	const char *auth_user;
+	int local;
+	const char *client_ip, *helo, *mail_from;
+	const char *authserv_id;
+	enum policy_role role;
+	int spf_checked;
+	struct spf_outcome spf;
+	struct dkim_signer *signer;
+	struct dkim_sign *sign;
+	struct dkim_verify *verify;
+	/* the author, from every From field */
+	int from_read;                  /* msg_read_from has run */
+	size_t nfrom_fields;
+	struct addr_list from;
+	const char *from_bad;           /* why the From cannot be used */
+	const char *sign_note;          /* why an eligible message is unsigned */
+	const struct signtable_entry *keys[MS_MAX_SIGN_KEYS];
+	size_t nkeys;                   /* the table lines it is signed with */
+	struct buf fields;              /* header fields to add */
+	struct policy_header add[MS_MAX_SIGN_KEYS + 1];
+	size_t nadd;
+	struct policy_removal *remove;
+	size_t nremove;
+};
+
+/* pol_put_safe - s as printable ASCII into b (see verdict.c) */
+void pol_put_safe(struct buf *b, const char *s);
+/* pol_copy_out - b into a fixed array of the verdict, cut to fit */
+void pol_copy_out(char *dst, size_t size, const struct buf *b);
+/* pol_verdict_accept - the plain accept every verdict starts from */
+void pol_verdict_accept(struct policy_verdict *v);
+/* pol_verdict_set - action, code, enhanced code and formatted text */
+void pol_verdict_set(struct policy_verdict *v, enum policy_action action,
+		     unsigned code, const char *dsn, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* pol_aligned - may a signature of d stand for author domain a? */
+int pol_aligned(const char *d, const char *a);
+/* pol_from_has_domain - is d among the first n From domains? */
+int pol_from_has_domain(const struct addr_list *a, size_t n, const char *d);
+/* pol_judge - the verdict rules of a verified message (verdict.c) */
+void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
+	       struct policy_verdict *v);
+
+#endif

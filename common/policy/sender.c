@@ -1,0 +1,64 @@
+/*
+ * sender.c - the envelope-stage rule of the policy engine: mail from a
+ * require_tls domain must come over TLS with a verified client
+ * certificate, and one of its pins when it has some.
+ */
+#include <string.h>
+
+#include "policy_int.h"
+
+/* policy_check_sender - the envelope-stage rule for mail from sender;
+ * an accept (the common case, at every RCPT) formats nothing */
+void policy_check_sender(const struct policy *p, const char *sender,
+			 const struct policy_tls *tls, struct policy_verdict *v)
+{
+	const struct policy_tables *t = p->tables;
+	const char *at = sender ? strrchr(sender, '@') : NULL;
+	const char *verified = tls->verified_subject;
+	char dom[MS_MAX_DOMAIN + 2];
+	const char *why = NULL;
+	struct buf b;
+	size_t i;
+
+	v->action = POLICY_ACCEPT;
+	v->role = POLICY_ROLE_VERIFY;
+	v->nadd = v->nremove = 0;
+	v->add = NULL;
+	v->remove = NULL;
+	if (!t->require_tls || !at || strlen(at + 1) > MS_MAX_DOMAIN)
+		goto accept;
+	for (i = 0; at[i + 1]; i++)
+		dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
+				? at[i + 1] - 'A' + 'a' : at[i + 1]);
+	dom[i] = 0;
+	if (!dom[0] || !domainlist_match(t->require_tls, dom))
+		goto accept;
+	if (!tls->encrypted)
+		why = "this session is not encrypted";
+	else if (!verified || !*verified)
+		why = "no client certificate that verifies was presented";
+	else if (tlspins_for(t->pins, dom) &&
+		 !tlspins_match(t->pins, dom, tls->cert_fp, tls->pubkey_fp))
+		why = "the client certificate is not one pinned for that domain";
+	if (!why)
+		goto accept;
+	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+		    "mail from %s must arrive over TLS with a verified client "
+		    "certificate; %s", dom, why);
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_puts(&b, "stage=sender sender_domain=");
+	pol_put_safe(&b, dom);
+	buf_printf(&b, " tls=%s cert=%s action=reject code=%u dsn=%s text=\"",
+		   tls->encrypted ? "yes" : "no",
+		   verified && *verified ? "verified" :
+		   tls->cert_fp && *tls->cert_fp ? "unverified" : "none",
+		   v->code, v->dsn);
+	pol_put_safe(&b, v->text);
+	buf_putc(&b, '"');
+	pol_copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+	return;
+accept:
+	pol_verdict_accept(v);
+	memcpy(v->log, "stage=sender action=accept", 27);
+}
