@@ -14,6 +14,9 @@
 #     naming the file, Exim keeps running
 #   8 an Authentication-Results field claiming our authserv-id is removed
 #   9 50 SMTP sessions at once
+#  10 SPF (check_spf, on daemons of its own): pass, fail (reject with the
+#     exp= text / tag), permerror, temperror (REFUSED, server frozen),
+#     not checked for AUTH or trusted_networks, the null sender
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
 #   and sign, no signing without AUTH, the module's log line;
 #   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
@@ -212,9 +215,21 @@ done
 for d in example.com bank.example other.example; do
 	nsd_zone "$d" 300 "keys/$d"/*.txt > "$d.zone"
 done
-nsd_start "$T" example.com bank.example other.example || { nok "nsd starts"; exit 1; }
+# SPF records for section 10 (no daemon before it checks SPF): the
+# client is 127.0.0.1, swaks says HELO client.example.org
+cat > spf.rr <<'RR'
+pass IN TXT "v=spf1 ip4:127.0.0.1 -all"
+fail IN TXT "v=spf1 ip4:192.0.2.1 exp=why.spf.example -all"
+why IN TXT "%{i} is not one of %{d}'s senders"
+broken IN TXT "v=spf1 ip4:127.0.0.1/33 -all"
+late IN TXT "v=spf1 ip4:127.0.0.1 -all"
+RR
+nsd_zone spf.example 300 spf.rr > spf.example.zone
+echo 'client IN TXT "v=spf1 ip4:192.0.2.9 -all"' > helo.rr
+nsd_zone example.org 300 helo.rr > example.org.zone
+nsd_start "$T" example.com bank.example other.example spf.example example.org || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
-ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example), redis-server on $REDIS_PORT_main"
+ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example, spf.example, example.org), redis-server on $REDIS_PORT_main"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
 
 # the module's files, readable by Debian-exim only where it needs them
@@ -769,6 +784,152 @@ wait_delivered() { exim_wait_count main "$1" 60; exim_wait_idle main 30; }
 delivered_file() { exim_find main "X-Test-Id: $1"; }
 multi_from_cases
 burst_cases "$EXIM_PORT_main" '^550 5\.7\.20'
+
+# --- 10. SPF -------------------------------------------------------------------
+# daemons of their own (the others keep check_spf off); the records are
+# in spf.example and example.org (written before nsd_start); the client
+# is 127.0.0.1.  spf: fail and permerror refused, temperror per
+# on_temperror (default tempfail); spftag: the defaults (tag);
+# spftrust: 127.0.0.1 in trusted_networks
+{ common "$T/signing.table"; printf 'check_spf = yes\non_spf_fail = reject\non_spf_permerror = reject\ndns_timeout = 300ms\ndns_message_budget = 1s\n'; } > spf.conf
+{ common "$T/signing.table"; printf 'check_spf = yes\n'; } > spftag.conf
+{ common "$T/signing.table"; printf 'check_spf = yes\non_spf_fail = reject\ntrusted_networks = 127.0.0.1/32\n'; } > spftrust.conf
+for c in spf spftag spftrust; do
+	if "$M" -c "$c.conf" config check > cc.out 2>&1; then ok "10: mailseal config check accepts $c.conf"
+	else nok "10: mailseal config check accepts $c.conf - $(oneline < cc.out)"; fi
+	exim_start "$c" "$MOD" "$T/$c.conf" || nok "10: the Exim daemon with $c.conf starts"
+done
+# spf_log NAME TAG MARK ERE: a mailseal: line after line MARK matches ERE
+spf_log() {
+	local l
+	l=$(mainlog_since "$1" "$3" | grep 'mailseal:')
+	if printf '%s\n' "$l" | grep -qE -- "$4"; then ok "$2: the module's log line ($(printf '%s\n' "$l" | grep -E -- "$4" | head -1 | sed 's/.*mailseal: //' | cut -c1-160))"
+	else nok "$2: no mailseal: line matching /$4/ - $(printf '%s' "$l" | oneline 400)"; fi
+}
+# pass
+mark=$(mainlog_lines spf)
+mkmsg spf-pass 'Pat <pat@pass.spf.example>'
+exim_send spf msg/spf-pass.eml
+code "10: MAIL FROM pat@pass.spf.example (ip4:127.0.0.1 -all): accepted" '^250 '
+if delivered spf spf-pass; then
+	ar_is "10: pass: our A-R has dkim=none, then spf=pass smtp.mailfrom=pat@pass.spf.example" "$D" \
+		'dkim=none.*; *spf=pass smtp\.mailfrom=pat@pass\.spf\.example'
+else
+	nok "10: pass: delivered"
+fi
+spf_log spf "10: pass" "$mark" " spf=pass/pass\.spf\.example"
+# fail, on_spf_fail = reject: the exp= text in the reply
+mark=$(mainlog_lines spf)
+mkmsg spf-fail 'Fred <fred@fail.spf.example>'
+rejected spf "10: fail, on_spf_fail = reject: 550 5.7.23 at the dot" spf-fail \
+	"^550 5\.7\.23 SPF: fail\.spf\.example does not allow 127\.0\.0\.1 to send its mail: 127\.0\.0\.1 is not one of fail\.spf\.example's senders"
+spf_log spf "10: fail (reject)" "$mark" " spf=fail/fail\.spf\.example.*reject| reject.* spf=fail/fail\.spf\.example"
+# fail, tagged
+mark=$(mainlog_lines spftag)
+exim_send spftag msg/spf-fail.eml
+code "10: fail, on_spf_fail = tag (default): accepted" '^250 '
+if delivered spftag spf-fail; then
+	ar_is "10: fail (tag): delivered with dkim=none, spf=fail smtp.mailfrom=fred@fail.spf.example" "$D" \
+		'dkim=none.*; *spf=fail smtp\.mailfrom=fred@fail\.spf\.example'
+else
+	nok "10: fail (tag): delivered"
+fi
+spf_log spftag "10: fail (tag)" "$mark" " spf=fail/fail\.spf\.example"
+# permerror (ip4:127.0.0.1/33)
+mark=$(mainlog_lines spf)
+mkmsg spf-perm 'Bea <bea@broken.spf.example>'
+rejected spf "10: permerror (ip4:127.0.0.1/33), on_spf_permerror = reject: 550 5.7.24" spf-perm \
+	'^550 5\.7\.24 .*broken\.spf\.example'
+spf_log spf "10: permerror (reject)" "$mark" " spf=permerror/broken\.spf\.example"
+mark=$(mainlog_lines spftag)
+exim_send spftag msg/spf-perm.eml
+code "10: permerror, on_spf_permerror = tag (default): accepted" '^250 '
+delivered spftag spf-perm && ar_is "10: permerror (tag): spf=permerror smtp.mailfrom=bea@broken.spf.example" "$D" \
+	'dkim=none.*; *spf=permerror smtp\.mailfrom=bea@broken\.spf\.example' || nok "10: permerror (tag): delivered"
+# temperror: a domain outside nsd's zones (nsd answers REFUSED)
+rc=$("$PY" - "$NSD_PORT" <<'PY' 2>&1
+import sys, dns.message, dns.query, dns.rcode
+q = dns.message.make_query("nowhere.example", "TXT")
+r = dns.query.udp(q, "127.0.0.1", port=int(sys.argv[1]), timeout=3)
+print(dns.rcode.to_text(r.rcode()))
+PY
+)
+[ "$rc" = REFUSED ] && ok "10: nsd answers REFUSED for nowhere.example (dnspython)" \
+	|| nok "10: nsd's answer for nowhere.example: $rc"
+mark=$(mainlog_lines spf)
+mkmsg spf-refused 'Rex <rex@nowhere.example>'
+t0=$(date +%s%N)
+rejected spf "10: temperror (REFUSED), on_temperror default: 451 4.4.3" spf-refused \
+	'^451 4\.4\.3 .*nowhere\.example'
+echo "# 10: the REFUSED case took $(( ($(date +%s%N) - t0) / 1000000 )) ms (sending and the idle wait)"
+spf_log spf "10: temperror (REFUSED)" "$mark" " spf=temperror/nowhere\.example"
+# temperror: the server stops answering (dns_timeout 300ms, budget 1s)
+mark=$(mainlog_lines spf)
+mkmsg spf-late 'Lea <lea@late.spf.example>'
+nsd_freeze
+t0=$(date +%s%N)
+exim_send spf msg/spf-late.eml
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+nsd_thaw
+code "10: temperror (DNS frozen): 451 4.4.3 after $took ms" '^451 4\.4\.3 .*late\.spf\.example'
+spf_log spf "10: temperror (frozen)" "$mark" " spf=temperror/late\.spf\.example"
+exim_send spf msg/spf-late.eml
+code "10: DNS back: the same message is accepted" '^250 '
+delivered spf spf-late && ar_is "10: ... with spf=pass smtp.mailfrom=lea@late.spf.example" "$D" \
+	'spf=pass smtp\.mailfrom=lea@late\.spf\.example' || nok "10: not delivered after the DNS came back"
+# authenticated submission with a failing envelope sender: not checked
+mark=$(mainlog_lines spf)
+mkmsg spf-auth 'Alice <alice@example.com>'
+exim_send spf msg/spf-auth.eml -a -f alice@fail.spf.example -r bob@remote.example
+code "10: TLS + AUTH submission, MAIL FROM alice@fail.spf.example: accepted" '^250 '
+if delivered spf spf-auth; then
+	[ "$(nsigs "$D")" = 2 ] && ok "10: AUTH: signed with both keys" || nok "10: AUTH: $(nsigs "$D") signatures"
+	hdr "$D" Authentication-Results | grep -q 'spf=' \
+		&& nok "10: AUTH: an spf= result in A-R: $(hdr "$D" Authentication-Results | oneline)" \
+		|| ok "10: AUTH: no spf= in any A-R"
+else
+	nok "10: AUTH: delivered"
+fi
+l=$(mainlog_since spf "$mark" | grep 'mailseal:')
+case $l in
+*sign*) case $l in *spf=*) nok "10: AUTH: the log line has spf=: $(printf '%s' "$l" | oneline)" ;;
+	*) ok "10: AUTH: the log line says sign, no spf=" ;; esac ;;
+*) nok "10: AUTH: log line - $(printf '%s' "$l" | oneline)" ;;
+esac
+# trusted_networks = 127.0.0.1/32: not checked (on_spf_fail = reject there)
+mark=$(mainlog_lines spftrust)
+exim_send spftrust msg/spf-fail.eml
+code "10: trusted_networks 127.0.0.1/32, MAIL FROM fred@fail.spf.example: accepted" '^250 '
+if delivered spftrust spf-fail; then
+	ar_is "10: trusted: our A-R has dkim=none and no spf=" "$D" '^[^;]*; *dkim=none *$'
+else
+	nok "10: trusted: delivered"
+fi
+l=$(mainlog_since spftrust "$mark" | grep 'mailseal:')
+case $l in
+*spf=*) nok "10: trusted: the log line has spf=: $(printf '%s' "$l" | oneline)" ;;
+"") nok "10: trusted: no mailseal: line" ;;
+*) ok "10: trusted: the log line has no spf=" ;;
+esac
+# the null sender: checked as postmaster@HELO (client.example.org: -all for us)
+mark=$(mainlog_lines spf)
+mkmsg spf-null 'Mailer <mailer-daemon@example.org>'
+rejected spf "10: MAIL FROM:<>, HELO client.example.org (ip4:192.0.2.9 -all): 550 5.7.23" spf-null \
+	'^550 5\.7\.23 SPF: client\.example\.org does not allow 127\.0\.0\.1' -- --from '<>'
+grep -q '^ *-> MAIL FROM:<>' "$EXIM_TRANSCRIPT" && ok "10: null sender: swaks sent MAIL FROM:<>" \
+	|| nok "10: null sender: $(grep 'MAIL FROM' "$EXIM_TRANSCRIPT" | oneline)"
+spf_log spf "10: null sender" "$mark" " spf=fail/client\.example\.org"
+mark=$(mainlog_lines spftag)
+exim_send spftag msg/spf-null.eml -- --from '<>'
+code "10: MAIL FROM:<>, on_spf_fail = tag: accepted" '^250 '
+if delivered spftag spf-null; then
+	ar_is "10: null sender (tag): spf=fail smtp.mailfrom=postmaster@client.example.org" "$D" \
+		'dkim=none.*; *spf=fail smtp\.mailfrom=postmaster@client\.example\.org'
+	rm -f "$D"      # delivered on purpose: not a bounce for the check at the end
+else
+	nok "10: null sender (tag): delivered"
+fi
+spf_log spftag "10: null sender (tag)" "$mark" " spf=fail/client\.example\.org"
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do
