@@ -274,6 +274,14 @@ static void aq_read(const unsigned char *abuf, int alen, enum dnsq_type t,
 		ans->status = DNSQ_NXDOMAIN;
 		ans->ttl = aq_negative_ttl(&h);
 		return;
+	case ns_r_servfail:
+		ans->status = DNSQ_TEMPFAIL;
+		ans->reason = "DNS server failure (SERVFAIL)";
+		return;
+	case ns_r_refused:
+		ans->status = DNSQ_TEMPFAIL;
+		ans->reason = "the DNS server refused the query (REFUSED)";
+		return;
 	default:
 		ans->status = DNSQ_TEMPFAIL;
 		ans->reason = "the DNS server answered with an error";
@@ -332,9 +340,13 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 	}
 	ares_query(q->ch, name, ns_c_in, (int)t, aq_callback, &w);
 	aq_wait_for(q, &w, deadline_ms);
-	if (w.abuf && (w.status == ARES_SUCCESS || w.status == ARES_ENODATA ||
-		       w.status == ARES_ENOTFOUND)) {
+	if (w.abuf) {           /* an answer: its rcode says what it is */
 		aq_read(w.abuf, w.alen, t, a, ans);
+		if (ans->status == DNSQ_TEMPFAIL && ans->reason) {
+			snprintf(reason, sizeof(reason), "DNS %s %s: %s",
+				 dnsq_type_str(t), name, ans->reason);
+			ans->reason = arena_strdup(a, reason);
+		}
 	} else if (w.status == ARES_ENOTFOUND) {
 		ans->status = DNSQ_NXDOMAIN;
 		ans->ttl = 300;
@@ -342,9 +354,15 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 		ans->status = DNSQ_NODATA;
 		ans->ttl = 300;
 	} else {
+		/* c-ares says "Could not contact DNS servers" also when
+		 * every server answered REFUSED or SERVFAIL */
 		snprintf(reason, sizeof(reason), "DNS %s %s: %s", dnsq_type_str(t),
 			 name, w.status == ARES_ETIMEOUT || w.status == ARES_ECANCELLED
-			 ? "timed out" : ares_strerror(w.status));
+			 ? "timed out"
+			 : w.status == ARES_ECONNREFUSED
+			 ? "no DNS server gave an answer (each refused, failed or "
+			   "could not be reached)"
+			 : ares_strerror(w.status));
 		ans->reason = arena_strdup(a, reason);
 	}
 	free(w.abuf);

@@ -89,13 +89,17 @@ static int spf_domain_usable(const char *d)
 
 	if (len && d[len - 1] == '.')
 		len--;
-	if (len == 0 || len > MS_MAX_DOMAIN)
-		return 0;
+	if (len == 0 || len > MS_MAX_DOMAIN || d[0] == '[')
+		return 0;       /* nothing, too long, an address literal */
 	for (i = 0; i <= len; i++) {
 		if (i == len || d[i] == '.') {
 			if (label == 0 || label > 63)
 				return 0;
 			labels++;
+			/* a last label of digits only is an address, never a
+			 * top-level domain (192.0.2.1) */
+			if (i == len && strspn(d + i - label, "0123456789") == label)
+				return 0;
 			label = 0;
 			continue;
 		}
@@ -658,8 +662,7 @@ void spf_check_helo(struct dnsq *dns, const struct spf_request *rq,
 {
 	const char *helo = rq->helo ? rq->helo : "";
 
-	if (!spf_domain_usable(helo) || helo[0] == '[' ||
-	    isdigit((unsigned char)helo[strlen(helo) - 1])) {
+	if (!spf_domain_usable(helo)) {
 		memset(out, 0, sizeof(*out));
 		out->identity = "helo";
 		out->domain = helo;

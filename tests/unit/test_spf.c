@@ -296,6 +296,9 @@ static const struct scase cases[] = {
 	{ "a non-ASCII name in a record: permerror", "192.0.2.3", "h.example", "a@nonascii.example", SPF_PERMERROR, NULL },
 	{ "TXT lookup timing out: temperror", "192.0.2.3", "h.example", "a@toptimeout.example", SPF_TEMPERROR, "timed out" },
 	{ "a one-label domain: none", "192.0.2.3", "h.example", "a@localhost", SPF_NONE, NULL },
+	{ "an IPv4 literal as the domain: none, no lookup", "192.0.2.3", "h.example", "a@[192.0.2.3]", SPF_NONE, "not a usable domain" },
+	{ "a bare IPv4 address as the domain: none", "192.0.2.3", "h.example", "a@192.0.2.3", SPF_NONE, "not a usable domain" },
+	{ "null sender after an IPv4-literal HELO: none", "192.0.2.3", "[192.0.2.3]", "", SPF_NONE, "not a usable domain" },
 	{ "an unreadable client address: temperror", "not-an-ip", "h.example", "a@pass.example", SPF_TEMPERROR, NULL },
 };
 
