@@ -930,6 +930,19 @@ else
 	nok "10: null sender (tag): delivered"
 fi
 spf_log spftag "10: null sender (tag)" "$mark" " spf=fail/client\.example\.org"
+# a null sender after an address-literal HELO: no domain to check (none),
+# no lookup: never a temperror that would tempfail bounces for ever
+mark=$(mainlog_lines spf)
+mkmsg spf-lit 'Mailer <mailer-daemon@example.org>'
+exim_send spf msg/spf-lit.eml -- --from '<>' --helo '[127.0.0.1]'
+code "10: MAIL FROM:<> after EHLO [127.0.0.1]: accepted (spf=none)" '^250 '
+if delivered spf spf-lit; then
+	ar_is "10: address-literal HELO: spf=none" "$D" 'spf=none smtp\.mailfrom="postmaster@\[127\.0\.0\.1\]"'
+	rm -f "$D"
+else
+	nok "10: address-literal HELO: delivered"
+fi
+spf_log spf "10: address-literal HELO" "$mark" " spf=none/\[127\.0\.0\.1\]"
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do
