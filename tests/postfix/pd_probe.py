@@ -31,11 +31,12 @@ tests.  No Postfix involved.
       "ok NAME" / "not ok NAME - why" lines; exits 1 if any failed.
 
   pd_probe.py milterx SOCK FILE [@qid=Q] [@actions=N] [@addr=A] [@port=P]
-          [@sender=S] [MACRO=VALUE...]
+          [@helo=H] [@sender=S] [MACRO=VALUE...]
       as "milter", with the queue id (default PROBE1), the actions
       offered at negotiation (default 0x1FF; 0x11 offers no
       SETSYMLIST), the client address and port of CONNECT (default
-      127.0.0.1, 25) and the envelope sender (default: From's address).
+      127.0.0.1, 25), the HELO name (default probe.example) and the
+      envelope sender (default: From's address; "@sender=" is <>).
 
   pd_probe.py abort SOCK QID ADDR SENDER
       a transaction (queue id QID at MAIL, no macro lists) aborted before
@@ -206,12 +207,13 @@ class Milter:
             raise RuntimeError("reply %r to %r" % (cmd, c))
         return cmd
 
-    def begin(self, sender, macros=(), qid="PROBE1", addr="127.0.0.1", port=25):
+    def begin(self, sender, macros=(), qid="PROBE1", addr="127.0.0.1", port=25,
+              helo="probe.example"):
         self.qid = qid
         self.negotiate()
         self.cmd("C", b"localhost\0" + b"4" + struct.pack(">H", port) + addr.encode() + b"\0",
                  [("j", "mx.probe.example"), ("{daemon_name}", "probe")])
-        self.cmd("H", b"probe.example\0")
+        self.cmd("H", helo.encode() + b"\0")
         self.cmd("M", ("<%s>" % sender).encode() + b"\0",
                  [("{mail_addr}", sender)] + list(macros))
         self.cmd("R", b"<rcpt@example.net>\0")
@@ -290,7 +292,8 @@ def milter_message(spec, raw, macros=(), opts=None):
     m.actions = int(opts.get("actions", "0x1FF"), 0)
     try:
         m.begin(sender, macros, qid=opts.get("qid", "PROBE1"),
-                addr=opts.get("addr", "127.0.0.1"), port=int(opts.get("port", "25")))
+                addr=opts.get("addr", "127.0.0.1"), port=int(opts.get("port", "25")),
+                helo=opts.get("helo", "probe.example"))
         m.headers(fields)
         m.body(body)
         return m.end()

@@ -28,6 +28,10 @@
 #     message accepted unsigned or unverified
 #  12 malformed policy requests and milter packets on the daemon's own
 #     sockets
+#  13 SPF (check_spf, a third Postfix P3 and daemon d4): pass, fail
+#     (reject 550 5.7.23 / tag), permerror (550 5.7.24), temperror
+#     (451 4.4.3), authenticated and trusted_networks not checked, the
+#     null sender as postmaster@HELO; a milter probe from 192.0.2.x
 #   and: SIGTERM (clean stop), SIGHUP on an open policy connection, -s.
 # The daemon is the build's under test ($MAILSEAL_BUILD: build or
 # build/san; it is a normal program, so the ASan pass is meaningful).
@@ -269,9 +273,22 @@ for d in example.com bank.example other.example; do
 	nsd_zone "$d" 300 "keys/$d"/*.txt > "$d.zone"
 done
 "$M" keygen -d other.example -s o-late -o keys/other.example > /dev/null   # never published
-nsd_start "$T" example.com bank.example other.example || { nok "nsd starts"; exit 1; }
+# SPF (13): the client is 127.0.0.1; a name outside these zones is
+# REFUSED by the nsd (a temperror); client.mailseal.test is the HELO
+# name of the suite's SMTP client ($PF_HELO)
+cat > spf.records <<'EOF_SPF'
+pass IN TXT "v=spf1 ip4:127.0.0.1 -all"
+fail IN TXT "v=spf1 ip4:192.0.2.1 -all exp=exp.spf.example"
+exp IN TXT "%{i} is not one of %{d}'s senders"
+broken IN TXT "v=spf1 ip4:127.0.0.1/33 -all"
+temp IN TXT "v=spf1 include:spf.elsewhere.invalid -all"
+EOF_SPF
+printf 'client IN TXT "v=spf1 ip4:127.0.0.1 -all"\n' > helo.records
+nsd_zone spf.example 300 spf.records > spf.example.zone
+nsd_zone mailseal.test 300 helo.records > mailseal.test.zone
+nsd_start "$T" example.com bank.example other.example spf.example mailseal.test || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
-ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example), redis-server on $REDIS_PORT_main"
+ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example, spf.example, mailseal.test), redis-server on $REDIS_PORT_main"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
 
 lap "keys, DNS, Redis"
@@ -952,6 +969,216 @@ action=DUNNO" ] && ok "-s: two requests on stdin, two answers on stdout (550 5.7
 	|| nok "-s: exit $rc, out: $(printf '%s' "$out" | oneline) err: $(oneline < s.err)"
 
 lap "SIGHUP on an open policy connection; -s"
+# --- 13. SPF (check_spf, at the end of the message, milter side) -----------------
+# A third Postfix P3 with its own daemon d4 (d1 and d2 keep check_spf off).
+# d4's configuration changes by SIGHUP: reject (fail, permerror), tag,
+# trusted_networks.  Records in the nsd's spf.example and mailseal.test
+# zones; the client is 127.0.0.1, its HELO client.mailseal.test.
+spf_conf() {   # spf_conf EXTRA-LINE...
+	common d4
+	printf 'check_spf = yes\non_temperror = %s\ndns_timeout = 300ms\ndns_message_budget = 1s\n' "${SPF_TEMPERROR:-tempfail}"
+	printf '%s\n' "$@"
+}
+mkdir -p d4 "$T/pf3"
+spf_conf 'on_spf_fail = reject' 'on_spf_permerror = reject' > d4-reject.conf
+SPF_TEMPERROR=accept spf_conf 'on_spf_fail = tag' 'on_spf_permerror = tag' > d4-tag.conf
+spf_conf 'on_spf_fail = reject' 'on_spf_permerror = reject' 'trusted_networks = 192.0.2.0/24 127.0.0.1/32' > d4-trusted.conf
+for c in d4-reject d4-tag d4-trusted; do
+	"$M" -c "$c.conf" config check > cc.out 2>&1 && ok "13: mailseal config check accepts $c.conf" \
+		|| nok "13: mailseal config check accepts $c.conf - $(oneline < cc.out)"
+done
+cp d4-reject.conf d4.conf
+pd_start d4 "$T/d4.conf" || nok "13: daemon d4 (check_spf = yes) starts - $(oneline < d4.log)"
+cp -a "$P1/tls" "$T/pf3/tls"
+if pf_with "$T/pf3" d4; then
+	P3=$PF_DIR P3_PORT=$PF_PORT
+	ok "13: Postfix P3 on $P3_PORT with daemon d4 (check_spf = yes)"
+else
+	nok "13: Postfix P3 starts"
+	P3=""
+fi
+# spf_logline ID-RE: the daemon's line since $SPF_MARK matching ID-RE
+spf_logline() { pd_log_since d4 "$SPF_MARK" | grep -E -- "$1" | tail -1; }
+# spf_log_is TAG ERE [NOT-ERE]: the daemon's newest mailseal: line since
+# $SPF_MARK matches ERE (and not NOT-ERE)
+spf_log_is() {
+	local l
+	l=$(pd_log_since d4 "$SPF_MARK" | grep ': mailseal: ' | tail -1)
+	if printf '%s\n' "$l" | grep -qE -- "$2" && { [ -z "${3:-}" ] || ! printf '%s\n' "$l" | grep -qE -- "$3"; }; then
+		ok "$1 ($(printf '%s' "$l" | sed 's/^.*mailseal: //' | cut -c1-160))"
+	else
+		nok "$1 - daemon log line: $(printf '%s' "$l" | oneline)"
+	fi
+}
+if [ -n "$P3" ]; then
+postfix_use "$P3"
+# pass
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-pass 'Pat <pat@pass.spf.example>'
+send s13-pass plain s13-pass
+code "13: MAIL FROM pass.spf.example (ip4:127.0.0.1 -all): accepted" '^250 '
+delivered s13-pass && ar_is "13: ... A-R: dkim=none, then spf=pass smtp.mailfrom=pat@pass.spf.example" "$D" \
+	"^$AUTHSERV_RE; *dkim=none; *spf=pass smtp\\.mailfrom=pat@pass\\.spf\\.example\$" || nok "13: pass: not delivered"
+spf_log_is "13: pass: the daemon's log line" \
+	"info: $QID: mailseal: role=verify from=pass\\.spf\\.example dkim=none spf=pass/pass\\.spf\\.example action=accept"
+# fail, on_spf_fail = reject
+SPF_MARK=$(pd_log_lines d4) pfmark=$(maillog_mark)
+mkmsg s13-fail 'Fay <fay@fail.spf.example>'
+rejected "13: MAIL FROM fail.spf.example (ip4:192.0.2.1 -all), on_spf_fail = reject: 550 5.7.23 with the exp= text" plain s13-fail \
+	"^550 5\\.7\\.23 SPF: fail\\.spf\\.example does not allow 127\\.0\\.0\\.1 to send its mail: 127\\.0\\.0\\.1 is not one of fail\\.spf\\.example's senders\$"
+maillog_since "$pfmark" | grep -q 'milter-reject: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]: 5\.7\.23 SPF: fail\.spf\.example' \
+	&& ok "13: fail: Postfix logs the milter-reject at END-OF-MESSAGE" \
+	|| nok "13: fail: no milter-reject 5.7.23 in the maillog: $(maillog_since "$pfmark" | grep -i reject | oneline)"
+spf_log_is "13: fail: the daemon's log line (reject 550 5.7.23, spf=fail/fail.spf.example)" \
+	'mailseal: role=verify from=fail\.spf\.example dkim=none spf=fail/fail\.spf\.example action=reject code=550 dsn=5\.7\.23'
+# permerror, on_spf_permerror = reject
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-perm 'Pete <pete@broken.spf.example>'
+rejected "13: MAIL FROM broken.spf.example (ip4:127.0.0.1/33), on_spf_permerror = reject: 550 5.7.24" plain s13-perm \
+	'^550 5\.7\.24 SPF: the policy of broken\.spf\.example cannot be evaluated \(.+\)$'
+spf_log_is "13: permerror: the daemon's log line" \
+	'mailseal: role=verify from=broken\.spf\.example dkim=none spf=permerror/broken\.spf\.example action=reject code=550 dsn=5\.7\.24'
+# temperror: an include whose target nsd REFUSES (outside its zones);
+# a sender domain outside them; the nsd not answering at all
+spf_temp() {   # spf_temp TAG ID ADDR DOMAIN [freeze]
+	local tag=$1 id=$2 addr=$3 dom=$4 t0 took
+	SPF_MARK=$(pd_log_lines d4)
+	mkmsg "$id" "Tim <$addr>"
+	t0=$(date +%s%N)
+	[ "${5:-}" = freeze ] && nsd_freeze
+	rejected "13: $tag: 451 4.4.3" plain "$id" \
+		"^451 4\\.4\\.3 the SPF policy of ${dom//./\\.} could not be evaluated now \\(.*\\); try again later\$"
+	[ "${5:-}" = freeze ] && nsd_thaw
+	took=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$took" -lt 5000 ] && ok "13: $tag: answered within 5 s ($took ms)" || nok "13: $tag: took $took ms"
+	spf_log_is "13: $tag: the daemon's log line" \
+		"mailseal: role=verify from=${dom//./\\.} dkim=none spf=temperror/${dom//./\\.} action=tempfail code=451 dsn=4\\.4\\.3"
+}
+rc=$(timeout 10 "$PY" -c '
+import sys, dns.message, dns.query, dns.rcode
+for n in sys.argv[2:]:
+    r = dns.query.udp(dns.message.make_query(n, "TXT"), "127.0.0.1", port=int(sys.argv[1]), timeout=3)
+    print(n, dns.rcode.to_text(r.rcode()))' "$NSD_PORT" spf.elsewhere.invalid nowhere.invalid 2>&1 | oneline)
+[ "$rc" = "spf.elsewhere.invalid REFUSED nowhere.invalid REFUSED " ] && ok "13: the nsd answers REFUSED for names outside its zones" \
+	|| nok "13: the nsd for names outside its zones: $rc"
+spf_temp "temp.spf.example includes a name the DNS server refuses" s13-temp tim@temp.spf.example temp.spf.example
+spf_temp "a sender domain the DNS server refuses (nowhere.invalid)" s13-refused tim@nowhere.invalid nowhere.invalid
+spf_temp "the DNS server not answering (pass.spf.example, nsd stopped)" s13-frozen tim@pass.spf.example pass.spf.example freeze
+# an authenticated submission from the failing domain: not checked
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-auth 'Fay <fay@fail.spf.example>'
+send s13-auth auth s13-auth
+code "13: TLS + AUTH submission, MAIL FROM fail.spf.example: accepted (not SPF-checked)" '^250 '
+delivered s13-auth && ! our_ar "$D" | grep -q 'spf=' && ok "13: ... delivered, no spf= result ($(our_ar "$D" | oneline 100))" \
+	|| nok "13: authenticated: $(our_ar "${D:-/dev/null}" | oneline)"
+spf_log_is "13: authenticated: the daemon's log line has no spf=" "info: $QID: mailseal: .*auth=\"$PF_SASL_USER\".*action=accept" ' spf='
+# the null sender: postmaster@HELO
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-null 'Mailer <mailer-daemon@pass.spf.example>'
+send s13-null plain s13-null --from '<>'
+code "13: MAIL FROM:<>, HELO client.mailseal.test (ip4:127.0.0.1 -all): accepted" '^250 '
+delivered s13-null && ar_is "13: ... checked as postmaster@client.mailseal.test: spf=pass" "$D" \
+	'dkim=none; *spf=pass smtp\.mailfrom=postmaster@client\.mailseal\.test$' || nok "13: null sender: not delivered"
+spf_log_is "13: null sender: the daemon's log line" "info: $QID: mailseal: .*spf=pass/client\\.mailseal\\.test action=accept"
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-nullfail 'Mailer <mailer-daemon@pass.spf.example>'
+rejected "13: MAIL FROM:<>, HELO fail.spf.example: 550 5.7.23 for fail.spf.example" plain s13-nullfail \
+	'^550 5\.7\.23 SPF: fail\.spf\.example does not allow 127\.0\.0\.1 to send its mail' --from '<>' --ehlo fail.spf.example
+spf_log_is "13: null sender, failing HELO: the daemon's log line" 'spf=fail/fail\.spf\.example action=reject code=550 dsn=5\.7\.23'
+# two transactions in one SMTP session (RSET in between): each one's own
+# MAIL FROM is checked, the HELO name kept
+mkmsg s13-two1 'Pat <pat@pass.spf.example>'
+mkmsg s13-two2 'Fay <fay@fail.spf.example>'
+mkmsg s13-two3 'Mailer <mailer-daemon@pass.spf.example>'
+out=$(timeout 60 "$PY" - "$P3_PORT" "$PF_HELO" msg/s13-two1.eml pat@pass.spf.example msg/s13-two2.eml fay@fail.spf.example \
+	msg/s13-two3.eml '' <<'PY' 2>&1
+import smtplib, sys
+port, helo, rest = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = smtplib.SMTP("127.0.0.1", port, local_hostname=helo, timeout=30)
+s.ehlo()
+for i in range(0, len(rest), 2):
+    s.mail(rest[i + 1])
+    s.rcpt("rcpt@example.net")
+    code, msg = s.data(open(rest[i], "rb").read())
+    print(code, msg.decode("utf-8", "replace"))
+    s.rset()
+s.quit()
+PY
+)
+case $(printf '%s' "$out" | tr '\n' '|') in
+"250 2.0.0 Ok: queued as "*"|550 5.7.23 SPF: fail.spf.example does not allow 127.0.0.1 to send its mail"*"|250 2.0.0 Ok: queued as "*)
+	ok "13: one SMTP session, three transactions (pass.spf.example, fail.spf.example, <>): 250, 550 5.7.23, 250" ;;
+*) nok "13: three transactions in one session: $(printf '%s' "$out" | oneline)" ;;
+esac
+delivered s13-two1 && ar_is "13: ... the first with spf=pass for pat@pass.spf.example" "$D" 'spf=pass smtp\.mailfrom=pat@pass\.spf\.example$' \
+	|| nok "13: first transaction not delivered"
+delivered s13-two3 && ar_is "13: ... the third (<>) with spf=pass for postmaster@client.mailseal.test (the session's HELO)" "$D" \
+	'spf=pass smtp\.mailfrom=postmaster@client\.mailseal\.test$' || nok "13: third transaction not delivered"
+[ -z "$(find_msg s13-two2)" ] && ok "13: ... the second is not delivered" || nok "13: the failing transaction was delivered"
+# a local submission (sendmail(1), non_smtpd_milters): not checked
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-local 'Fay <fay@fail.spf.example>'
+postfix_sendmail -f fay@fail.spf.example -t < msg/s13-local.eml
+delivered s13-local && ! our_ar "$D" | grep -q 'spf=' && ok "13: sendmail(1) from fail.spf.example: delivered, not SPF-checked" \
+	|| nok "13: sendmail(1): $(our_ar "${D:-/dev/null}" | oneline)"
+spf_log_is "13: sendmail(1): the daemon's log line has no spf=" ': mailseal: .*from=fail\.spf\.example.*action=accept' ' spf='
+# probe: a milter session from 192.0.2.x (no Postfix)
+mkmsg s13-probe 'Fay <fay@fail.spf.example>'
+out=$(timeout 30 "$PY" "$HERE/pd_probe.py" milterx "unix:$T/d4/milter.sock" msg/s13-probe.eml @qid=SPF1 @addr=192.0.2.7 \
+	@helo=relay.probe.example @sender=fay@fail.spf.example 2>&1)
+[ "$out" = "reply 550 5.7.23 SPF: fail.spf.example does not allow 192.0.2.7 to send its mail: 192.0.2.7 is not one of fail.spf.example's senders" ] \
+	&& ok "13: probe: CONNECT 192.0.2.7, MAIL FROM fail.spf.example: the daemon replies 550 5.7.23 at the end" \
+	|| nok "13: probe 192.0.2.7: $(printf '%s' "$out" | oneline)"
+out=$(timeout 30 "$PY" "$HERE/pd_probe.py" milterx "unix:$T/d4/milter.sock" msg/s13-probe.eml @qid=SPF2 @addr=192.0.2.1 \
+	@helo=relay.probe.example @sender=fay@fail.spf.example 2>&1)
+case $(printf '%s' "$out" | sed 's/\\n[[:space:]]*/ /g' | tr '\n' '|') in
+"insheader 0 Authentication-Results: $AUTHSERV; dkim=none; spf=pass smtp.mailfrom=fay@fail.spf.example|continue")
+	ok "13: probe: CONNECT 192.0.2.1 (the one allowed): spf=pass in the A-R, the message goes on" ;;
+*) nok "13: probe 192.0.2.1: $(printf '%s' "$out" | oneline)" ;;
+esac
+out=$(timeout 30 "$PY" "$HERE/pd_probe.py" milterx "unix:$T/d4/milter.sock" msg/s13-probe.eml @qid=SPF3 @addr=192.0.2.7 \
+	@helo=fail.spf.example @sender= 2>&1)
+case $out in
+"reply 550 5.7.23 SPF: fail.spf.example does not allow 192.0.2.7 to send its mail"*) ok "13: probe: MAIL FROM:<> with HELO fail.spf.example from 192.0.2.7: 550 5.7.23" ;;
+*) nok "13: probe null sender: $(printf '%s' "$out" | oneline)" ;;
+esac
+# on_spf_fail = tag
+cp d4-tag.conf d4.conf
+pd_hup d4 && tail -1 d4.log | grep -q 'info: reloaded' || nok "13: d4 reload (tag) - $(tail -1 d4.log)"
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-tag 'Fay <fay@fail.spf.example>'
+send s13-tag plain s13-tag
+code "13: MAIL FROM fail.spf.example, on_spf_fail = tag: accepted" '^250 '
+delivered s13-tag && ar_is "13: ... delivered with spf=fail smtp.mailfrom=fay@fail.spf.example" "$D" \
+	'dkim=none; *spf=fail smtp\.mailfrom=fay@fail\.spf\.example$' || nok "13: tag: not delivered"
+spf_log_is "13: tag: the daemon's log line" "info: $QID: mailseal: role=verify from=fail\\.spf\\.example dkim=none spf=fail/fail\\.spf\\.example action=accept"
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-tagperm 'Pete <pete@broken.spf.example>'
+send s13-tagperm plain s13-tagperm
+code "13: MAIL FROM broken.spf.example, on_spf_permerror = tag: accepted" '^250 '
+delivered s13-tagperm && ar_is "13: ... with spf=permerror" "$D" 'spf=permerror smtp\.mailfrom=pete@broken\.spf\.example$' \
+	|| nok "13: tag permerror: not delivered"
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-tagtemp 'Tim <tim@temp.spf.example>'
+send s13-tagtemp plain s13-tagtemp
+code "13: temperror with on_temperror = accept: accepted" '^250 '
+delivered s13-tagtemp && ar_is "13: ... with spf=temperror" "$D" 'dkim=none; *spf=temperror smtp\.mailfrom=tim@temp\.spf\.example$' \
+	|| nok "13: on_temperror = accept: not delivered"
+spf_log_is "13: on_temperror = accept: the daemon's log line" "info: $QID: mailseal: role=verify from=temp\\.spf\\.example dkim=none spf=temperror/temp\\.spf\\.example action=accept"
+# trusted_networks
+cp d4-trusted.conf d4.conf
+pd_hup d4 && tail -1 d4.log | grep -q 'info: reloaded' || nok "13: d4 reload (trusted) - $(tail -1 d4.log)"
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s13-trusted 'Fay <fay@fail.spf.example>'
+send s13-trusted plain s13-trusted
+code "13: trusted_networks = ... 127.0.0.1/32: MAIL FROM fail.spf.example accepted (on_spf_fail = reject)" '^250 '
+delivered s13-trusted && ar_is "13: ... A-R without spf=" "$D" 'dkim=none$' || nok "13: trusted: not delivered"
+spf_log_is "13: trusted: the daemon's log line has no spf=" "info: $QID: mailseal: role=verify from=fail\\.spf\\.example dkim=none action=accept" ' spf='
+cp d4-reject.conf d4.conf
+pd_hup d4 || nok "13: d4 reload back"
+fi
+
+lap "13. SPF"
 # --- at the end -----------------------------------------------------------------
 p=$(pd_pid d1)
 kill -TERM "$p"
@@ -963,19 +1190,28 @@ eval "PDPID_d1="
 	&& ok "SIGTERM: d1 (with Postfix's idle connections open) exits 0, pid file and sockets removed" \
 	|| nok "SIGTERM: d1 exit $rc, left: $(ls d1)"
 pd_stop_quiet d2
-for P in "$P1" "$P2"; do
+pd_stop_quiet d4
+# nullsender_mail: delivered with sender <> (a bounce), other than
+# 13's null-sender test message
+nullsender_mail() {
+	local e
+	for e in $(grep -l '^sender=$' "$PF_MAIL"/*.env 2> /dev/null); do
+		grep -qxE 'X-Test-Id: s13-(null|two3)' "${e%.env}.eml" 2> /dev/null || echo "$e"
+	done
+}
+for P in "$P1" "$P2" ${P3:+"$P3"}; do
 	postfix_use "$P"
 	n=$(basename "$P")
 	postfix_queue_empty && ok "$n: the queue is empty" || nok "$n: the queue is not empty"
-	postfix_no_bounce && ! grep -l '^sender=$' "$PF_MAIL"/*.env > /dev/null 2>&1 \
+	postfix_no_bounce && [ -z "$(nullsender_mail)" ] \
 		&& ok "$n: nothing bounced or deferred" || nok "$n: bounces: $(postfix_log_grep -E 'status=(bounced|deferred)' | head -2 | oneline)"
 	postfix_log_grep -qE 'fatal|panic' && nok "$n: fatal/panic in the maillog: $(postfix_log_grep -E 'fatal|panic' | head -2 | oneline)" \
 		|| ok "$n: no fatal or panic in the maillog"
 	kill -0 "$PF_MASTER_PID" 2> /dev/null && ok "$n: Postfix still running" || nok "$n: Postfix is not running"
 done
-san=$(grep -hE 'Sanitizer|runtime error:' d1.log d2.log 2> /dev/null | head -3)
+san=$(grep -hE 'Sanitizer|runtime error:' d1.log d2.log d4.log 2> /dev/null | head -3)
 [ -z "$san" ] && ok "no sanitizer report in the daemons' logs" || nok "sanitizer: $(printf '%s' "$san" | oneline)"
-echo "# daemon log lines: d1 $(wc -l < d1.log) ($(grep -c ': warning: ' d1.log) warnings, $(grep -c ': error: ' d1.log) errors), d2 $(wc -l < d2.log) ($(grep -c ': error: ' d2.log) errors)"
+echo "# daemon log lines: d1 $(wc -l < d1.log) ($(grep -c ': warning: ' d1.log) warnings, $(grep -c ': error: ' d1.log) errors), d2 $(wc -l < d2.log) ($(grep -c ': error: ' d2.log) errors), d4 $(wc -l < d4.log 2> /dev/null)"
 lap "end checks"
 echo "# t-postfix.sh took $(( $(date +%s) - START )) s"
 [ $fails = 0 ]
