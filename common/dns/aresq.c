@@ -342,11 +342,6 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 	aq_wait_for(q, &w, deadline_ms);
 	if (w.abuf) {           /* an answer: its rcode says what it is */
 		aq_read(w.abuf, w.alen, t, a, ans);
-		if (ans->status == DNSQ_TEMPFAIL && ans->reason) {
-			snprintf(reason, sizeof(reason), "DNS %s %s: %s",
-				 dnsq_type_str(t), name, ans->reason);
-			ans->reason = arena_strdup(a, reason);
-		}
 	} else if (w.status == ARES_ENOTFOUND) {
 		ans->status = DNSQ_NXDOMAIN;
 		ans->ttl = 300;
@@ -356,8 +351,8 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 	} else {
 		/* c-ares says "Could not contact DNS servers" also when
 		 * every server answered REFUSED or SERVFAIL */
-		snprintf(reason, sizeof(reason), "DNS %s %s: %s", dnsq_type_str(t),
-			 name, w.status == ARES_ETIMEOUT || w.status == ARES_ECANCELLED
+		snprintf(reason, sizeof(reason), "%s",
+			 w.status == ARES_ETIMEOUT || w.status == ARES_ECANCELLED
 			 ? "timed out"
 			 : w.status == ARES_ECONNREFUSED
 			 ? "no DNS server gave an answer (each refused, failed or "

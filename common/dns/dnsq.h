@@ -55,7 +55,9 @@ struct dnsq_answer {
 	size_t n;
 	struct dnsq_rr *rr;
 	size_t dropped;                 /* past DNSQ_MAX_RRS */
-	const char *reason;             /* for TEMPFAIL, in the arena */
+	const char *reason;             /* for TEMPFAIL: what failed ("timed
+					 * out"), not the question: the
+					 * caller names that */
 };
 
 struct dnsq;
