@@ -283,9 +283,38 @@ static enum ms_status sig_tag_h(struct sig_parse *sp, const struct tag *t)
 	return MS_OK;
 }
 
+/* sig_hex - the value of hex digit c, or -1 */
+static int sig_hex(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* sig_tag_i - i= is dkim-quoted-printable (RFC 6376 section 3.5,
+ * 2.11): "=40" is '@'.  Decoded before anything compares it with d=. */
 static enum ms_status sig_tag_i(struct sig_parse *sp, const struct tag *t)
 {
-	sp->sig->identity = sig_copy_nofws(sp->arena, t);
+	char *v = sig_copy_nofws(sp->arena, t);
+	size_t i, k = 0;
+
+	for (i = 0; v[i]; i++) {
+		int hi, lo;
+
+		if (v[i] != '=') {
+			v[k++] = v[i];
+			continue;
+		}
+		hi = sig_hex((unsigned char)v[i + 1]);
+		lo = hi < 0 ? -1 : sig_hex((unsigned char)v[i + 2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return ms_error_set(sp->err, MS_ERR_SYNTAX,
+					    "i= has a bad quoted-printable escape");
+		v[k++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	v[k] = 0;
+	sp->sig->identity = v;
 	return MS_OK;
 }
 

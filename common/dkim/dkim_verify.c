@@ -386,8 +386,15 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		       "rsa-sha1 is not accepted (RFC 8301)");
 		return;
 	}
+	/* a signature that cannot be evaluated is a permerror, not a fail
+	 * (nothing was checked): an expired one, an empty b=, and below a
+	 * revoked or too small key */
 	if (sig->has_expire && (uint64_t)now > sig->expire) {
-		dv_set(m, r, DKIM_RES_FAIL, "signature expired (x=)");
+		dv_set(m, r, DKIM_RES_PERMERROR, "signature expired (x=)");
+		return;
+	}
+	if (sig->sig_len == 0) {
+		dv_set(m, r, DKIM_RES_PERMERROR, "empty b= (no signature)");
 		return;
 	}
 	snprintf(name, sizeof(name), "%s._domainkey.%s", sig->selector,
@@ -420,7 +427,7 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 	r->testing = key->testing;
 	r->key_bits = key->bits;
 	if (key->revoked) {
-		dv_set(m, r, DKIM_RES_FAIL, "key revoked");
+		dv_set(m, r, DKIM_RES_PERMERROR, "key revoked");
 		return;
 	}
 	if (key->type == KEYREC_OTHER ||
@@ -444,7 +451,7 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		return;
 	}
 	if (key->type == KEYREC_RSA && key->bits < MS_MIN_RSA_BITS) {
-		dv_set(m, r, DKIM_RES_FAIL,
+		dv_set(m, r, DKIM_RES_PERMERROR,
 		       "RSA key of %u bits is too small (RFC 8301)", key->bits);
 		return;
 	}

@@ -53,7 +53,7 @@ sed 's/s=rsa1;/s=missing;/' rsa1.eml > missing.eml
 expect "rsa key from DNS: pass" $'^rsa1.eml\tdkim=pass' v.txt
 expect "ed25519 key from DNS: pass" $'^ed1.eml\tdkim=pass' v.txt
 expect "4096-bit key in several strings: pass" $'^big.eml\tdkim=pass' v.txt
-expect "revoked key (p= empty): fail" $'^old.eml\tdkim=fail.*key revoked' v.txt
+expect "revoked key (p= empty): permerror" $'^old.eml\tdkim=permerror.*key revoked' v.txt
 expect "two records at the key name: permerror" $'^twin.eml\tdkim=permerror.*2 key records' v.txt
 expect "NODATA at the key name: permerror" $'^nodata.eml\tdkim=permerror.*no key' v.txt
 expect "NXDOMAIN at the key name: permerror" $'^missing.eml\tdkim=permerror.*no key' v.txt

@@ -6,10 +6,11 @@
  *
  * All four canonicalization pairs pass for both algorithms; dual signing
  * gives two signatures that both pass; a changed body, a changed signed
- * header or an added From (over-signing) fail; a revoked key fails; a
- * testing key (t=y) turns a failure into neutral; a 512-bit RSA key
- * fails (RFC 8301); an expired x= fails; i= outside d= and a missing
- * key are permerrors; signatures past max_sigs are counted as skipped;
+ * header or an added From (over-signing) fail; a testing key (t=y)
+ * turns a failure into neutral; what cannot be evaluated is a
+ * permerror: a revoked key, a 512-bit RSA key (RFC 8301), an expired
+ * x=, an empty b=, i= outside d= (also once its quoted-printable is
+ * decoded), a missing key; signatures past max_sigs are counted as skipped;
  * an unsigned message has no result.  The DKIM-Signature produced is
  * folded to 78 columns, carries t= and parses.
  */
@@ -202,6 +203,24 @@ static int replace(const struct buf *in, const char *from, const char *to, struc
 	buf_append(out, in->data, off);
 	buf_puts(out, to);
 	buf_append(out, in->data + off + strlen(from), in->len - off - strlen(from));
+	return 1;
+}
+
+/* replace_b_empty - in into out with the b= tag of its signature made
+ * empty (its value moved to an unknown tag, which verifiers ignore) */
+static int replace_b_empty(const struct buf *in, struct buf *out)
+{
+	const char *s = buf_str(in), *p;
+
+	buf_init(out, BUF_UNLIMITED);
+	for (p = s; (p = strstr(p, "b=")) != NULL; p += 2)
+		if (p > s && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';'))
+			break;
+	if (!p)
+		return 0;
+	buf_append(out, s, (size_t)(p - s));
+	buf_puts(out, "b=; xb=");
+	buf_append(out, p + 2, in->len - (size_t)(p + 2 - s));
 	return 1;
 }
 
@@ -522,7 +541,7 @@ static void test_keys(void)
 	k = key("revoked", k_rsa, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED);
 	sign(&k, 1, NOW, msg_text, sizeof(msg_text) - 1, 0, &sigs, &sm, &err);
 	verify(NOW, &sm, &o);
-	CHECK(one(&o, DKIM_RES_FAIL), "key record with empty p= (revoked): fail (%s \"%s\")",
+	CHECK(one(&o, DKIM_RES_PERMERROR), "key record with empty p= (revoked): permerror (%s \"%s\")",
 	      dkim_result_str(o.r[0]), o.reason[0]);
 	buf_free(&sigs);
 	buf_free(&sm);
@@ -557,8 +576,7 @@ static void test_keys(void)
 		if (sign(&k, 1, NOW, msg_text, sizeof(msg_text) - 1, 0, &sigs, &sm, &err) == MS_OK) {
 			verify(NOW, &sm, &o);
 			CHECK(o.st == MS_OK && o.n == 1 &&
-			      (o.r[0] == DKIM_RES_FAIL || o.r[0] == DKIM_RES_PERMERROR) &&
-			      o.bits[0] == 512,
+			      o.r[0] == DKIM_RES_PERMERROR && o.bits[0] == 512,
 			      "RSA 512 key: not a pass (%s \"%s\", %u bits)", dkim_result_str(o.r[0]),
 			      o.reason[0], o.bits[0]);
 		} else {
@@ -658,6 +676,36 @@ static void test_identity_and_expiry(void)
 		unit_failf("i= outside d=", "no i=@example.com; in \"%s\"", esc(sigs.data, sigs.len));
 	}
 	buf_free(&t);
+	/* i= is dkim-quoted-printable: "=40" is '@', decoded before the
+	 * comparison with d= */
+	if (replace(&sm, "i=@example.com;", "i=joe=40x=2Eorg=40example.com;", &t)) {
+		verify(NOW, &t, &o);
+		CHECK(one(&o, DKIM_RES_FAIL),
+		      "i=joe=40x=2Eorg=40example.com is within d= once decoded: read, "
+		      "then the changed field fails (%s \"%s\")",
+		      dkim_result_str(o.r[0]), o.reason[0]);
+		buf_free(&t);
+	}
+	if (replace(&sm, "i=@example.com;", "i=joe=40example=2Eorg;", &t)) {
+		verify(NOW, &t, &o);
+		CHECK(one(&o, DKIM_RES_PERMERROR),
+		      "i=joe=40example=2Eorg is joe@example.org once decoded: outside d=, permerror (%s \"%s\")",
+		      dkim_result_str(o.r[0]), o.reason[0]);
+		buf_free(&t);
+	}
+	if (replace(&sm, "i=@example.com;", "i=joe=4@example.com;", &t)) {
+		verify(NOW, &t, &o);
+		CHECK(one(&o, DKIM_RES_PERMERROR), "i= with a broken =XX escape: permerror (%s \"%s\")",
+		      dkim_result_str(o.r[0]), o.reason[0]);
+		buf_free(&t);
+	}
+	/* an empty b=: nothing to check, a permerror */
+	if (replace_b_empty(&sm, &t)) {
+		verify(NOW, &t, &o);
+		CHECK(one(&o, DKIM_RES_PERMERROR), "an empty b=: permerror (%s \"%s\")",
+		      dkim_result_str(o.r[0]), o.reason[0]);
+		buf_free(&t);
+	}
 	/* the same for a=rsa-sha1 (RFC 8301) */
 	if (replace(&sm, "a=rsa-sha256;", "a=rsa-sha1;", &t)) {
 		verify(NOW, &t, &o);
@@ -689,7 +737,7 @@ static void test_identity_and_expiry(void)
 	verify(1000000000 + 60, &sm, &o);
 	CHECK(one(&o, DKIM_RES_PASS), "x= in the future: pass");
 	verify(1000000000 + 7200, &sm, &o);
-	CHECK(one(&o, DKIM_RES_FAIL), "x= in the past: fail (%s \"%s\")", dkim_result_str(o.r[0]),
+	CHECK(one(&o, DKIM_RES_PERMERROR), "x= in the past: permerror (%s \"%s\")", dkim_result_str(o.r[0]),
 	      o.reason[0]);
 	buf_free(&sigs);
 	buf_free(&sm);
