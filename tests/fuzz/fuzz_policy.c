@@ -3,8 +3,11 @@
  * engine, as the MTA front ends feed it.
  *
  * The first input byte picks the facts and settings (override mode,
- * authenticated or not, on_temperror, on_signature_fail, on_bad_from);
- * the rest is the message, fed in three pieces.  Keys come from the
+ * authenticated or not, on_temperror, on_signature_fail, on_bad_from,
+ * check_spf with on_spf_fail/on_spf_permerror = reject); the second the
+ * envelope (client address, MAIL FROM) for SPF, answered by a zone file
+ * whose explanations carry macros; the rest is the message, fed in
+ * three pieces.  Keys come from the
  * golden key file (golden_keys.h); the signing table has one Ed25519
  * key for example.com, made at start-up in a temporary directory, so
  * that the signing side reads untrusted messages too; require_signed
@@ -27,6 +30,7 @@
 #include "golden_keys.h"
 #include "keyfile.h"
 #include "policy.h"
+#include "zonefile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct policy *engines[NVARIANTS];
 static struct keysource *ks;
+static struct dnsq *zone;
+
+static const char spf_zone[] =
+	"pass.example TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+	"fail.example TXT \"v=spf1 -all exp=e.fail.example\"\n"
+	"e.fail.example TXT \"%{s} from %{i} (%{c}) at %{t} via %{r}: %{l}%%%_%-\"\n"
+	"perm.example TXT \"v=spf1 frob\"\n"
+	"temp.example TIMEOUT\n"
+	"h.example TXT \"v=spf1 include:fail.example ?all\"\n";
 
 static int printable_line(const char *s)
 {
@@ -54,6 +67,10 @@ static void setup(void)
 	if (!ks)
 		__builtin_trap();
 	table = fuzz_table_make(NULL);
+	zone = zonefile_parse((const unsigned char *)spf_zone,
+			      sizeof(spf_zone) - 1, "fuzz-zone", &err);
+	if (!zone)
+		__builtin_trap();
 	for (i = 0; i < NVARIANTS; i++) {
 		struct ms_config cfg;
 
@@ -67,9 +84,12 @@ static void setup(void)
 		cfg.on_temperror = (unsigned)(i & 1);
 		cfg.on_signature_fail = (unsigned)((i >> 1) & 1);
 		cfg.on_bad_from = (unsigned)((i >> 2) & 1);
+		cfg.check_spf = (unsigned)((i >> 3) & 1);
+		cfg.on_spf_fail = cfg.on_spf_permerror = (unsigned)((i >> 4) & 1);
 		engines[i] = policy_new_with_keys(&cfg, ks, &err);
 		if (!engines[i])
 			__builtin_trap();
+		policy_set_dns(engines[i], zone);
 		config_free(&cfg);
 	}
 }
@@ -84,11 +104,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ks)
 		setup();
-	if (size == 0)
+	static const char *const ips[] = { "192.0.2.7", "203.0.113.9",
+					   "::ffff:192.0.2.7", "2001:db8::1" };
+	static const char *const froms[] = { "a@pass.example", "b@fail.example",
+					     "", "c@perm.example", "d@temp.example",
+					     "e@[192.0.2.1]", "f", NULL };
+
+	if (size < 2)
 		return 0;
 	sel = data[0];
-	data++;
-	size--;
+	f.client_ip = ips[data[1] & 3];
+	f.mail_from = froms[(data[1] >> 2) & 7];
+	f.helo = (data[1] & 0x20) ? "h.example" : "[192.0.2.7]";
+	data += 2;
+	size -= 2;
 	f.mode = (enum policy_mode)(sel & 3);
 	f.auth_user = (sel & 4) ? "fuzzer" : NULL;
 	m = policy_begin(engines[(sel >> 3) % NVARIANTS], &f);
