@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +50,19 @@ static int aq_socket_cb(ares_socket_t fd, int type, void *arg)
 	return ARES_SUCCESS;
 }
 
+static pthread_once_t aq_lib_once = PTHREAD_ONCE_INIT;
+static int aq_lib_rc = ARES_SUCCESS;
+
+/* aq_lib_init - c-ares' global start, once per process: the Postfix
+ * daemon's worker threads each open a channel of their own */
+static void aq_lib_init(void)
+{
+	aq_lib_rc = ares_library_init(ARES_LIB_INIT_ALL);
+}
+
 /* aq_open - the channel of this process */
 static int aq_open(struct aresq *q, const char **why)
 {
-	static int lib_done;
 	struct ares_options o;
 	int rc;
 
@@ -62,12 +72,10 @@ static int aq_open(struct aresq *q, const char **why)
 		ares_destroy(q->ch);
 		q->ch = NULL;
 	}
-	if (!lib_done) {
-		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-			*why = "c-ares cannot start";
-			return -1;
-		}
-		lib_done = 1;
+	(void)pthread_once(&aq_lib_once, aq_lib_init);
+	if (aq_lib_rc != ARES_SUCCESS) {
+		*why = "c-ares cannot start";
+		return -1;
 	}
 	memset(&o, 0, sizeof(o));
 	o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
