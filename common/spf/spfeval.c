@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "msclock.h"
+#include "netlist.h"
 #include "ms_limits.h"
 #include "spf.h"
 #include "spfmacro.h"
@@ -567,8 +568,6 @@ none:
 static int se_init(struct spf_eval *e, struct dnsq *dns,
 		   const struct spf_request *rq, struct arena *a)
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-						  0xff, 0xff };
 	size_t i, off = 0;
 
 	memset(e, 0, sizeof(*e));
@@ -577,16 +576,8 @@ static int se_init(struct spf_eval *e, struct dnsq *dns,
 	e->rq = rq;
 	snprintf(e->now, sizeof(e->now), "%" PRId64,
 		 (int64_t)(rq->now ? rq->now : time(NULL)));
-	if (rq->ip && inet_pton(AF_INET, rq->ip, e->ip) == 1) {
-		e->v4 = 1;
-	} else if (rq->ip && inet_pton(AF_INET6, rq->ip, e->ip) == 1) {
-		if (memcmp(e->ip, mapped, 12) == 0) {
-			memmove(e->ip, e->ip + 12, 4);
-			e->v4 = 1;
-		}
-	} else {
+	if (!rq->ip || netaddr_parse(rq->ip, e->ip, &e->v4) != 0)
 		return 0;
-	}
 	if (e->v4) {
 		snprintf(e->ip_dot, sizeof(e->ip_dot), "%u.%u.%u.%u", e->ip[0],
 			 e->ip[1], e->ip[2], e->ip[3]);

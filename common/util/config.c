@@ -446,12 +446,10 @@ enum ms_status config_load_opt(struct ms_config *cfg, const char *path,
 const char *config_where(const struct ms_config *cfg, const char *name,
 			 char *buf, size_t size)
 {
-	const struct setting *s = setting_find(name, strlen(name));
-	size_t idx = s ? (size_t)(s - settings) : 0;
+	unsigned line = config_line(cfg, name);
 
-	if (s && cfg->set[idx] && cfg->line[idx] && cfg->path[0])
-		snprintf(buf, size, "%s:%u: %s", cfg->path, cfg->line[idx],
-			 name);
+	if (line && cfg->path[0])
+		snprintf(buf, size, "%s:%u: %s", cfg->path, line, name);
 	else
 		snprintf(buf, size, "%s (default)", name);
 	return buf;

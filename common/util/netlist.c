@@ -20,9 +20,8 @@ struct netlist {
 	size_t n;
 };
 
-/* nl_addr - text into 16 bytes; IPv4 (and IPv4-mapped IPv6) as v4 in
- * the first 4; -1 when it is not an address */
-static int nl_addr(const char *s, unsigned char out[16], int *v4)
+/* netaddr_parse - address text into 16 bytes */
+int netaddr_parse(const char *s, unsigned char out[16], int *v4)
 {
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 						  0xff, 0xff };
@@ -75,7 +74,7 @@ struct netlist *netlist_parse(const char *s, struct ms_error *err)
 		slash = strchr(word, '/');
 		if (slash)
 			*slash = 0;
-		if (nl_addr(word, net.addr, &net.v4) != 0)
+		if (netaddr_parse(word, net.addr, &net.v4) != 0)
 			goto bad;
 		net.bits = net.v4 ? 32 : 128;
 		if (slash) {
@@ -112,7 +111,7 @@ int netlist_match(const struct netlist *nl, const char *ip)
 	size_t i;
 	int v4;
 
-	if (!nl || !ip || nl_addr(ip, a, &v4) != 0)
+	if (!nl || !ip || netaddr_parse(ip, a, &v4) != 0)
 		return 0;
 	for (i = 0; i < nl->n; i++)
 		if (nl_in(&nl->net[i], a, v4))

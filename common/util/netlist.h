@@ -11,6 +11,11 @@
 
 struct netlist;
 
+/* netaddr_parse - address text into 16 bytes: IPv4, and an
+ * IPv4-mapped IPv6 address, as *v4 = 1 in the first 4 bytes (both are
+ * an IPv4 client to SPF and to these lists); -1 when it is not one */
+int netaddr_parse(const char *s, unsigned char out[16], int *v4);
+
 /* netlist_parse - the list in s; NULL and err naming the bad entry */
 struct netlist *netlist_parse(const char *s, struct ms_error *err);
 /* netlist_match - is address ip (text) in the list?  0 for NULL lists
