@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "arena.h"
+#include "aresq.h"
 #include "authres.h"
 #include "buf.h"
 #include "crypto.h"
@@ -98,6 +99,27 @@ void policy_tables_free(struct policy_tables *t)
 	free(t);
 }
 
+/* policy_open_dns - the DNS source of SPF and DMARC, when either is
+ * on: the configured resolver (nothing is opened until a message is
+ * checked) */
+static enum ms_status policy_open_dns(struct policy *p,
+				      const struct ms_config *cfg,
+				      struct ms_error *err)
+{
+	char where[320];
+	struct ms_error e;
+
+	if (cfg->check_spf != MS_YES)
+		return MS_OK;
+	p->own_dns = aresq_new(cfg->dns_resolver, cfg->dns_timeout_ms, &e);
+	if (!p->own_dns)
+		return ms_error_set(err, MS_ERR_USAGE, "%s: %s",
+				    config_where(cfg, "dns_resolver", where,
+						 sizeof(where)), e.msg);
+	p->dns = p->own_dns;
+	return MS_OK;
+}
+
 /* policy_build - the engine over tables t (or its own, when t is NULL),
  * with keys from ks or from the chain */
 static struct policy *policy_build(const struct ms_config *cfg,
@@ -135,6 +157,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 	p->max_signatures = cfg->max_signatures;
 	if (policy_spf_init(&p->spf, cfg, err) != MS_OK)
 		goto fail;
+	if (policy_open_dns(p, cfg, err) != MS_OK)
+		goto fail;
 	return p;
 fail:
 	policy_free(p);
@@ -170,6 +194,7 @@ void policy_free(struct policy *p)
 		return;
 	dkim_verifier_free(p->verifier);
 	policy_spf_free(&p->spf);
+	dnsq_destroy(p->own_dns);
 	if (p->chain.ks)
 		keychain_close(&p->chain);
 	policy_tables_free(p->own_tables);
@@ -180,7 +205,7 @@ void policy_free(struct policy *p)
 /* policy_set_dns - SPF lookups from q */
 void policy_set_dns(struct policy *p, struct dnsq *q)
 {
-	p->spf.dns = q;
+	p->dns = q;
 }
 
 /* policy_prepare - what a forked child can inherit, done now */
@@ -435,6 +460,10 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->client_ip = f->client_ip ? arena_strdup(&m->arena, f->client_ip) : NULL;
 	m->helo = f->helo ? arena_strdup(&m->arena, f->helo) : NULL;
 	m->mail_from = f->mail_from ? arena_strdup(&m->arena, f->mail_from) : NULL;
+	if (f->spf) {
+		pol_spf_copy(&m->spf, f->spf, &m->arena);
+		m->spf_known = m->spf_checked = 1;
+	}
 	m->authserv_id = p->authserv_id ? p->authserv_id
 			 : f->hostname && *f->hostname
 			   ? arena_strdup(&m->arena, f->hostname) : p->hostname;
@@ -688,9 +717,12 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		goto out;
 	}
 	ocp = &oc;
-	m->spf_checked = policy_spf_run(&m->p->spf, m->client_ip, m->helo,
-					m->mail_from, m->auth_user || m->local,
-					&m->arena, &m->spf);
+	if (!m->spf_known)
+		m->spf_checked = policy_spf_run(&m->p->spf, m->p->dns,
+						m->client_ip, m->helo,
+						m->mail_from,
+						m->auth_user || m->local,
+						&m->arena, &m->spf);
 	start = m->fields.len;
 	if (msg_authres(m, &oc) != MS_OK) {
 		why = "the Authentication-Results field is too large";

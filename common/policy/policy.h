@@ -49,6 +49,7 @@
 #include "config.h"
 #include "keychain.h"
 #include "keysource.h"
+#include "spf.h"
 #include "status.h"
 
 enum policy_mode {
@@ -80,6 +81,11 @@ struct policy_facts {
 	const char *client_ip;          /* the SMTP client's address */
 	const char *helo;               /* its HELO/EHLO name */
 	const char *mail_from;          /* MAIL FROM, "" for the null sender */
+	/* the SPF outcome of this very transaction when the front end
+	 * checked it before DATA (policy_check_spf); NULL: the engine
+	 * checks at the end of the message.  A front end must never hand
+	 * over an outcome of another session or transaction. */
+	const struct spf_outcome *spf;
 };
 
 /* a header field to add: name, value (after the colon and its space,
@@ -139,7 +145,7 @@ struct policy *policy_new_shared(const struct ms_config *cfg,
 struct policy *policy_new_with_keys(const struct ms_config *cfg,
 				    struct keysource *ks,
 				    struct ms_error *err);
-/* policy_set_dns - answer the engine's SPF lookups from q (borrowed:
+/* policy_set_dns - answer the engine's SPF and DMARC lookups from q (borrowed:
  * it must outlive the engine) instead of the configured resolver: a
  * zone file, for `mailseal policy --dns-file` and the tests */
 struct dnsq;
@@ -201,6 +207,17 @@ struct policy_tls {
 void policy_check_sender(const struct policy *p, const char *sender,
 			 const struct policy_tls *tls,
 			 struct policy_verdict *v);
+
+/* policy_check_spf - the SPF step before DATA (Postfix's policy side
+ * at RCPT, Exim's RCPT ACL): checks the MAIL FROM identity of the
+ * envelope in f when check_spf is on and the client is not exempt
+ * (authenticated, local, trusted_networks), into *o (strings in a);
+ * v gets what the settings make of it (accept, 550 5.7.23, 550 5.7.24,
+ * 451 4.4.3) and a log line.  0 when nothing was checked (v: accept,
+ * *o untouched). */
+int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+		     struct arena *a, struct spf_outcome *o,
+		     struct policy_verdict *v);
 
 /* policy_role_str - "sign", "verify", "skip" */
 const char *policy_role_str(enum policy_role r);

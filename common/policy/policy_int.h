@@ -43,6 +43,8 @@ struct policy {
 	unsigned on_bad_from;
 	unsigned max_signatures;
 	struct policy_spf spf;
+	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
+	struct dnsq *own_dns;           /* ours to free: the resolver */
 };
 
 struct policy_msg {
@@ -60,6 +62,7 @@ struct policy_msg {
 	const char *authserv_id;
 	enum policy_role role;
 	int spf_checked;
+	int spf_known;                  /* checked before DATA: facts.spf */
 	struct spf_outcome spf;
 	struct dkim_signer *signer;
 	struct dkim_sign *sign;
@@ -93,6 +96,14 @@ void pol_verdict_set(struct policy_verdict *v, enum policy_action action,
 int pol_aligned(const char *d, const char *a);
 /* pol_from_has_domain - is d among the first n From domains? */
 int pol_from_has_domain(const struct addr_list *a, size_t n, const char *d);
+/* pol_spf_verdict - what the settings make of SPF outcome o for a
+ * client at ip: 1 and v set (550 5.7.23, 550 5.7.24, 451 4.4.3) when
+ * they refuse it, 0 when the message goes on */
+int pol_spf_verdict(const struct policy *p, const struct spf_outcome *o,
+		    const char *ip, struct policy_verdict *v);
+/* pol_spf_copy - o into *to, its strings copied into a */
+void pol_spf_copy(struct spf_outcome *to, const struct spf_outcome *o,
+		  struct arena *a);
 /* pol_judge - the verdict rules of a verified message (verdict.c) */
 void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	       struct policy_verdict *v);

@@ -3,7 +3,6 @@
  */
 #include <string.h>
 
-#include "aresq.h"
 #include "msclock.h"
 #include "policy_spf.h"
 
@@ -28,20 +27,6 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 							 where, sizeof(where)),
 					    e.msg);
 	}
-	if (ps->check) {
-		/* nothing is opened until a message is checked */
-		ps->own_dns = aresq_new(cfg->dns_resolver, cfg->dns_timeout_ms,
-					&e);
-		if (!ps->own_dns) {
-			netlist_free(ps->trusted);
-			ps->trusted = NULL;
-			return ms_error_set(err, MS_ERR_USAGE, "%s: %s",
-					    config_where(cfg, "dns_resolver",
-							 where, sizeof(where)),
-					    e.msg);
-		}
-		ps->dns = ps->own_dns;
-	}
 	return MS_OK;
 }
 
@@ -49,24 +34,24 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 void policy_spf_free(struct policy_spf *ps)
 {
 	netlist_free(ps->trusted);
-	dnsq_destroy(ps->own_dns);
 	memset(ps, 0, sizeof(*ps));
 }
 
 /* policy_spf_run - check one transaction's MAIL FROM identity */
-int policy_spf_run(const struct policy_spf *ps, const char *ip,
+int policy_spf_run(const struct policy_spf *ps, struct dnsq *dns,
+		   const char *ip,
 		   const char *helo, const char *mail_from, int exempt,
 		   struct arena *a, struct spf_outcome *out)
 {
 	struct spf_request rq = { 0 };
 
-	if (!ps->check || !ps->dns || exempt || !ip || !*ip || !mail_from ||
+	if (!ps->check || !dns || exempt || !ip || !*ip || !mail_from ||
 	    netlist_match(ps->trusted, ip))
 		return 0;
 	rq.ip = ip;
 	rq.helo = helo;
 	rq.mail_from = mail_from;
 	rq.deadline_ms = ms_clock_ms() + ps->budget_ms;
-	spf_check_mailfrom(ps->dns, &rq, a, out);
+	spf_check_mailfrom(dns, &rq, a, out);
 	return 1;
 }

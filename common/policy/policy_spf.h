@@ -6,9 +6,9 @@
  * A message is checked when check_spf = yes, the front end told the
  * client address and the envelope sender, and the client is neither
  * authenticated, nor local, nor in trusted_networks.  Lookups go to
- * the configured resolver through c-ares (or to a source the caller
- * sets: a zone file for `mailseal policy --dns-file` and the tests),
- * under the message's DNS budget.
+ * the engine's DNS source (policy.c: the configured resolver through
+ * c-ares, or a source the caller sets: a zone file for `mailseal
+ * policy --dns-file` and the tests), under the message's DNS budget.
  */
 #ifndef MAILSEAL_POLICY_SPF_H
 #define MAILSEAL_POLICY_SPF_H
@@ -26,8 +26,6 @@ struct policy_spf {
 	unsigned on_permerror;
 	unsigned budget_ms;             /* dns_message_budget */
 	struct netlist *trusted;        /* NULL: none */
-	struct dnsq *dns;               /* the source asked */
-	struct dnsq *own_dns;           /* ours to free (c-ares) */
 };
 
 /* policy_spf_init - from the configuration; errors name the setting's
@@ -40,7 +38,8 @@ void policy_spf_free(struct policy_spf *ps);
 /* policy_spf_run - check the MAIL FROM identity of one transaction when
  * it is to be checked (exempt: authenticated or local); 1 and *out
  * filled when it was, 0 when not */
-int policy_spf_run(const struct policy_spf *ps, const char *ip,
+int policy_spf_run(const struct policy_spf *ps, struct dnsq *dns,
+		   const char *ip,
 		   const char *helo, const char *mail_from, int exempt,
 		   struct arena *a, struct spf_outcome *out);
 

@@ -1,9 +1,10 @@
 /*
- * sender.c - the envelope-stage rule of the policy engine: mail from a
+ * sender.c - the envelope-stage rules of the policy engine: mail from a
  * require_tls domain must come over TLS with a verified client
- * certificate, and one of its pins when it has some.
+ * certificate, and one of its pins when it has some; SPF before DATA.
  */
 #include <string.h>
+
 
 #include "policy_int.h"
 
@@ -61,4 +62,42 @@ void policy_check_sender(const struct policy *p, const char *sender,
 accept:
 	pol_verdict_accept(v);
 	memcpy(v->log, "stage=sender action=accept", 27);
+}
+
+/* policy_check_spf - the SPF step before DATA */
+int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+		     struct arena *a, struct spf_outcome *o,
+		     struct policy_verdict *v)
+{
+	struct buf b;
+
+	memset(v, 0, sizeof(*v));
+	pol_verdict_accept(v);
+	v->role = POLICY_ROLE_VERIFY;
+	if (!policy_spf_run(&p->spf, p->dns, f->client_ip, f->helo,
+			    f->mail_from, (f->auth_user && *f->auth_user) ||
+			    f->local_submission, a, o)) {
+		memcpy(v->log, "stage=spf action=accept checked=no", 35);
+		return 0;
+	}
+	(void)pol_spf_verdict(p, o, f->client_ip, v);
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_printf(&b, "stage=spf spf=%s/", spf_result_str(o->result));
+	pol_put_safe(&b, o->domain);
+	buf_puts(&b, " ip=");
+	pol_put_safe(&b, f->client_ip);
+	if (o->reason) {
+		buf_puts(&b, " reason=\"");
+		pol_put_safe(&b, o->reason);
+		buf_putc(&b, '"');
+	}
+	buf_printf(&b, " action=%s", policy_action_str(v->action));
+	if (v->action != POLICY_ACCEPT) {
+		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
+		pol_put_safe(&b, v->text);
+		buf_putc(&b, '"');
+	}
+	pol_copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+	return 1;
 }

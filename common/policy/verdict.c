@@ -165,15 +165,15 @@ static int judge_required(struct policy_msg *m, const char *a,
 	return 1;
 }
 
-/* judge_spf - the SPF result's verdict, when its setting makes one */
-static int judge_spf(struct policy_msg *m, struct policy_verdict *v)
+/* pol_spf_verdict - the SPF result's verdict, when its setting makes one */
+int pol_spf_verdict(const struct policy *p, const struct spf_outcome *o,
+		    const char *ip, struct policy_verdict *v)
 {
-	const struct spf_outcome *o = &m->spf;
-	const struct policy_spf *ps = &m->p->spf;
+	const struct policy_spf *ps = &p->spf;
 
 	switch (o->result) {
 	case SPF_TEMPERROR:
-		if (m->p->on_temperror != MS_TEMPERROR_TEMPFAIL)
+		if (p->on_temperror != MS_TEMPERROR_TEMPFAIL)
 			return 0;
 		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
 			    "the SPF policy of %s could not be evaluated now "
@@ -185,7 +185,7 @@ static int judge_spf(struct policy_msg *m, struct policy_verdict *v)
 			return 0;
 		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.23",
 			    "SPF: %s does not allow %s to send its mail%s%s",
-			    o->domain, m->client_ip,
+			    o->domain, ip ? ip : "this client",
 			    o->explanation ? ": " : "",
 			    o->explanation ? o->explanation : "");
 		return 1;
@@ -199,6 +199,21 @@ static int judge_spf(struct policy_msg *m, struct policy_verdict *v)
 	default:
 		return 0;
 	}
+}
+
+/* pol_spf_copy - o into *to, its strings copied into a */
+void pol_spf_copy(struct spf_outcome *to, const struct spf_outcome *o,
+		  struct arena *a)
+{
+	*to = *o;
+#define CP(f) to->f = o->f ? arena_strdup(a, o->f) : NULL
+	CP(identity);
+	CP(domain);
+	CP(sender);
+	CP(mechanism);
+	CP(reason);
+	CP(explanation);
+#undef CP
 }
 
 /* pol_judge - the verdict of a verified message */
@@ -216,7 +231,7 @@ void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		    judge_required(m, m->from.domain[i], oc, v))
 			return;
 	}
-	if (m->spf_checked && judge_spf(m, v))
+	if (m->spf_checked && pol_spf_verdict(m->p, &m->spf, m->client_ip, v))
 		return;
 	for (i = 0; i < oc->nresults; i++) {
 		const struct dkim_sig_result *r = &oc->results[i];
