@@ -27,6 +27,7 @@
 #include "dnskeys.h"
 #include "domainlist.h"
 #include "keycache.h"
+#include "msclock.h"
 #include "keychain.h"
 #include "ms_limits.h"
 #include "msgreader.h"
@@ -109,7 +110,7 @@ static enum ms_status policy_open_dns(struct policy *p,
 	char where[320];
 	struct ms_error e;
 
-	if (cfg->check_spf != MS_YES)
+	if (cfg->check_spf != MS_YES && cfg->check_dmarc != MS_YES)
 		return MS_OK;
 	p->own_dns = aresq_new(cfg->dns_resolver, cfg->dns_timeout_ms, &e);
 	if (!p->own_dns)
@@ -157,6 +158,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 	p->max_signatures = cfg->max_signatures;
 	if (policy_spf_init(&p->spf, cfg, err) != MS_OK)
 		goto fail;
+	if (policy_dmarc_init(&p->dmarc, cfg, err) != MS_OK)
+		goto fail;
 	if (policy_open_dns(p, cfg, err) != MS_OK)
 		goto fail;
 	return p;
@@ -194,6 +197,7 @@ void policy_free(struct policy *p)
 		return;
 	dkim_verifier_free(p->verifier);
 	policy_spf_free(&p->spf);
+	policy_dmarc_free(&p->dmarc);
 	dnsq_destroy(p->own_dns);
 	if (p->chain.ks)
 		keychain_close(&p->chain);
@@ -526,19 +530,41 @@ static void msg_add_fields(struct policy_msg *m, size_t from)
 	}
 }
 
-/* msg_authres - our Authentication-Results field: DKIM, then SPF */
+/* msg_authres - our Authentication-Results field: DKIM, SPF, then
+ * DMARC for each author domain */
 static enum ms_status msg_authres(struct policy_msg *m,
 				  const struct dkim_verify_outcome *oc)
 {
-	struct authres_method spf = {
-		.method = "spf",
-		.result = spf_result_str(m->spf.result),
-		.prop = "smtp.mailfrom",
-		.value = m->spf.sender,
-	};
+	struct authres_method more[1 + MS_DMARC_MAX_AUTHORS];
+	size_t n = 0, i;
 
+	if (m->spf_checked)
+		more[n++] = (struct authres_method){
+			.method = "spf",
+			.result = spf_result_str(m->spf.result),
+			.prop = "smtp.mailfrom",
+			.value = m->spf.sender,
+		};
+	for (i = 0; m->dmarc_checked && i < m->dmarc.n; i++) {
+		const struct dmarc_outcome *d = &m->dmarc.out[i];
+		char *why = NULL;
+
+		if (d->policy_domain && d->result == DMARC_FAIL) {
+			why = arena_alloc(&m->arena, 96);
+			snprintf(why, 96, "%s=%s%s", d->policy_tag,
+				 dmarc_policy_str(d->policy),
+				 d->rec.testing ? " t=y" : "");
+		}
+		more[n++] = (struct authres_method){
+			.method = "dmarc",
+			.result = dmarc_result_str(d->result),
+			.reason = why,
+			.prop = "header.from",
+			.value = d->author,
+		};
+	}
 	return authres_format_with(m->authserv_id, oc->results, oc->nresults,
-				   &spf, m->spf_checked ? 1 : 0, &m->fields);
+				   more, n, &m->fields);
 }
 
 /* msg_find_claims - the Authentication-Results fields that claim our
@@ -629,6 +655,25 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		buf_printf(&b, " spf=%s/", spf_result_str(m->spf.result));
 		pol_put_safe(&b, m->spf.domain);
 	}
+	for (i = 0; m->dmarc_checked && i < m->dmarc.n; i++) {
+		const struct dmarc_outcome *d = &m->dmarc.out[i];
+
+		buf_printf(&b, " dmarc=%s/", dmarc_result_str(d->result));
+		pol_put_safe(&b, d->author);
+		if (d->policy_domain)
+			buf_printf(&b, "(%s=%s%s%s)", d->policy_tag ? d->policy_tag
+				   : "p", dmarc_policy_str(d->policy_tag
+							   ? d->policy : d->rec.p),
+				   d->by_walk ? ",walk" : "",
+				   m->dmarc.exempt[i] ? ",exempt" : "");
+		if (d->note) {
+			buf_puts(&b, "(\"");
+			pol_put_safe(&b, d->note);
+			buf_puts(&b, "\")");
+		}
+	}
+	if (m->dmarc_checked && m->dmarc.over)
+		buf_printf(&b, " dmarc_over=%zu", m->dmarc.over);
 	if (oc && oc->skipped_relevant)
 		buf_printf(&b, " skipped_author=%zu", oc->skipped_relevant);
 	for (i = 0; v->role == POLICY_ROLE_SIGN && i < m->nkeys; i++) {
@@ -645,6 +690,11 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	if (m->nremove)
 		buf_printf(&b, " removed_ar=%zu", m->nremove);
 	buf_printf(&b, " action=%s", policy_action_str(v->action));
+	if (v->action == POLICY_ACCEPT && v->quarantine) {
+		buf_puts(&b, " quarantine=\"");
+		pol_put_safe(&b, v->quarantine_why);
+		buf_putc(&b, '"');
+	}
 	if (v->action != POLICY_ACCEPT) {
 		buf_printf(&b, " code=%u dsn=%s text=\"", v->code, v->dsn);
 		pol_put_safe(&b, v->text);
@@ -666,7 +716,8 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	struct ms_error err;
 	const char *why = NULL;
 	enum ms_status vst = MS_OK;
-	int verified = 0;
+	int verified = 0, exempt;
+	uint64_t deadline;
 	size_t start;
 
 	memset(v, 0, sizeof(*v));
@@ -717,12 +768,21 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		goto out;
 	}
 	ocp = &oc;
+	deadline = ms_clock_ms() + m->p->spf.budget_ms;
+	exempt = m->auth_user || m->local ||
+		 (m->client_ip && netlist_match(m->p->spf.trusted, m->client_ip));
 	if (!m->spf_known)
 		m->spf_checked = policy_spf_run(&m->p->spf, m->p->dns,
 						m->client_ip, m->helo,
-						m->mail_from,
-						m->auth_user || m->local,
+						m->mail_from, exempt,
 						&m->arena, &m->spf);
+	if (!exempt && !m->from_bad)
+		m->dmarc_checked = policy_dmarc_eval(&m->p->dmarc, m->p->dns,
+						     &m->from, oc.results,
+						     oc.nresults,
+						     m->spf_checked ? &m->spf
+						     : NULL, deadline,
+						     &m->arena, &m->dmarc);
 	start = m->fields.len;
 	if (msg_authres(m, &oc) != MS_OK) {
 		why = "the Authentication-Results field is too large";
@@ -733,6 +793,8 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	msg_add_fields(m, start);
 	pol_judge(m, &oc, v);
 out:
+	if (v->action != POLICY_ACCEPT)
+		v->quarantine = 0;
 	if (v->action == POLICY_ACCEPT) {
 		v->add = m->add;
 		v->nadd = m->nadd;

@@ -24,6 +24,12 @@
  *    fail follows on_spf_fail (550 5.7.23), permerror on_spf_permerror
  *    (550 5.7.24), temperror on_temperror (451 4.4.3); the result goes
  *    into Authentication-Results as spf=;
+ *  - with check_dmarc, each author domain of unauthenticated, non-local
+ *    mail from outside trusted_networks is evaluated (RFC 9989): a fail
+ *    under p=reject follows on_dmarc_reject (550 5.7.1 by default),
+ *    under p=quarantine on_dmarc_quarantine (held by default), a
+ *    temperror on_temperror (451 4.4.3); the strictest author domain
+ *    decides; dmarc= goes into Authentication-Results with header.from;
  *  - a verdict decided by a temperror follows on_temperror (451 4.4.3
  *    by default); a failed signature with nothing passing follows
  *    on_signature_fail (tagged by default);
@@ -118,6 +124,12 @@ struct policy_verdict {
 	size_t nadd;
 	const struct policy_removal *remove;
 	size_t nremove;
+	/* an accepted message to hold (DMARC p=quarantine, or p=reject
+	 * with on_dmarc_reject = quarantine): Postfix's HOLD queue, a
+	 * frozen message or a header in Exim (exim_quarantine); why, for
+	 * the MTA's log and the milter's quarantine reason */
+	int quarantine;
+	char quarantine_why[POLICY_TEXT_MAX];
 };
 
 struct policy;

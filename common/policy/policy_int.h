@@ -18,6 +18,7 @@
 #include "ms_limits.h"
 #include "msgreader.h"
 #include "policy.h"
+#include "policy_dmarc.h"
 #include "policy_spf.h"
 #include "signtable.h"
 #include "tlspins.h"
@@ -43,6 +44,7 @@ struct policy {
 	unsigned on_bad_from;
 	unsigned max_signatures;
 	struct policy_spf spf;
+	struct policy_dmarc dmarc;
 	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
 	struct dnsq *own_dns;           /* ours to free: the resolver */
 };
@@ -63,6 +65,8 @@ struct policy_msg {
 	enum policy_role role;
 	int spf_checked;
 	int spf_known;                  /* checked before DATA: facts.spf */
+	int dmarc_checked;
+	struct policy_dmarc_run dmarc;
 	struct spf_outcome spf;
 	struct dkim_signer *signer;
 	struct dkim_sign *sign;

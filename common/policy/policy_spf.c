@@ -15,7 +15,9 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 	struct ms_error e;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->check = cfg->check_spf == MS_YES;
+	/* DMARC needs the SPF result: with check_dmarc, SPF is evaluated
+	 * too (its own refusals still follow on_spf_fail, tag by default) */
+	ps->check = cfg->check_spf == MS_YES || cfg->check_dmarc == MS_YES;
 	ps->on_fail = cfg->on_spf_fail;
 	ps->on_permerror = cfg->on_spf_permerror;
 	ps->budget_ms = cfg->dns_message_budget_ms;

@@ -5,6 +5,7 @@
  * verdict and log line goes through.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -216,6 +217,82 @@ void pol_spf_copy(struct spf_outcome *to, const struct spf_outcome *o,
 #undef CP
 }
 
+/* dmarc_action - what the settings do with a failing outcome:
+ * MS_DMARC_REJECT, _QUARANTINE or _TAG */
+static unsigned dmarc_action(const struct policy_dmarc *pd,
+			     const struct dmarc_outcome *d)
+{
+	if (d->result != DMARC_FAIL)
+		return MS_DMARC_TAG;
+	if (d->disposition == DMARC_P_REJECT)
+		return pd->on_reject;
+	if (d->disposition == DMARC_P_QUARANTINE)
+		return pd->on_quarantine;
+	return MS_DMARC_TAG;
+}
+
+/* judge_dmarc - the strictest of the author domains' outcomes: a
+ * refusal, then a deferral (a domain that could not be evaluated may
+ * have asked for one), then a quarantine */
+static int judge_dmarc(struct policy_msg *m,
+		       const struct dkim_verify_outcome *oc,
+		       struct policy_verdict *v)
+{
+	const struct policy_dmarc *pd = &m->p->dmarc;
+	const struct dmarc_outcome *rej = NULL, *temp = NULL, *hold = NULL;
+	size_t i;
+
+	if (m->dmarc.over) {
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+			    "DMARC: the From field names more than %u domains",
+			    pd->max_authors);
+		return 1;
+	}
+	for (i = 0; i < m->dmarc.n; i++) {
+		const struct dmarc_outcome *d = &m->dmarc.out[i];
+		unsigned act = dmarc_action(pd, d);
+
+		if (m->dmarc.exempt[i])
+			continue;
+		if (d->result == DMARC_TEMPERROR && !temp)
+			temp = d;
+		else if (act == MS_DMARC_REJECT && !rej)
+			rej = d;
+		else if (act == MS_DMARC_QUARANTINE && !hold)
+			hold = d;
+	}
+	if ((rej || hold) && oc->skipped_relevant) {
+		/* an unchecked signature may be the aligned pass */
+		verdict_skipped(m, v, (rej ? rej : hold)->author, oc);
+		return 1;
+	}
+	if (rej) {
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+			    "DMARC: the policy of %s (%s=%s) refuses mail from "
+			    "%s that no aligned SPF or DKIM result "
+			    "authenticates", rej->policy_domain,
+			    rej->policy_tag, dmarc_policy_str(rej->policy),
+			    rej->author);
+		return 1;
+	}
+	if (temp && m->p->on_temperror == MS_TEMPERROR_TEMPFAIL) {
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.4.3",
+			    "the DMARC policy of %s could not be evaluated now "
+			    "(%s); try again later", temp->author,
+			    temp->reason ? temp->reason : "DNS failure");
+		return 1;
+	}
+	if (hold) {
+		v->quarantine = 1;
+		snprintf(v->quarantine_why, sizeof(v->quarantine_why),
+			 "DMARC: the policy of %s (%s=%s) asks that mail from "
+			 "%s that does not pass be held", hold->policy_domain,
+			 hold->policy_tag, dmarc_policy_str(hold->policy),
+			 hold->author);
+	}
+	return 0;
+}
+
 /* pol_judge - the verdict of a verified message */
 void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		  struct policy_verdict *v)
@@ -232,6 +309,8 @@ void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 			return;
 	}
 	if (m->spf_checked && pol_spf_verdict(m->p, &m->spf, m->client_ip, v))
+		return;
+	if (m->dmarc_checked && judge_dmarc(m, oc, v))
 		return;
 	for (i = 0; i < oc->nresults; i++) {
 		const struct dkim_sig_result *r = &oc->results[i];

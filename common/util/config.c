@@ -41,6 +41,9 @@ static const char *const temperror_words[] = { "tempfail", "accept", NULL };
 static const char *const sigfail_words[] = { "tag", "reject", NULL };
 static const char *const badfrom_words[] = { "reject", "accept", NULL };
 static const char *const yesno_words[] = { "no", "yes", NULL };
+static const char *const dmarc_words[] = { "reject", "quarantine", "tag",
+					   NULL };
+static const char *const quarantine_words[] = { "freeze", "header", NULL };
 
 #define C(n, d, w) { .name = #n, .type = SET_CHOICE, \
 	.offset = offsetof(struct ms_config, n), .def = d, .choices = w }
@@ -73,6 +76,12 @@ static const struct setting settings[] = {
 	C(on_spf_fail, "tag", sigfail_words),
 	C(on_spf_permerror, "tag", sigfail_words),
 	S(trusted_networks, SET_STRING, "", 0, 0),
+	C(check_dmarc, "no", yesno_words),
+	C(on_dmarc_reject, "reject", dmarc_words),
+	C(on_dmarc_quarantine, "quarantine", dmarc_words),
+	S(dmarc_exempt, SET_STRING, "", 0, 0),
+	S(max_author_domains, SET_COUNT, "5", 1, MS_DMARC_MAX_AUTHORS),
+	C(exim_quarantine, "freeze", quarantine_words),
 	S(require_tls, SET_STRING, "", 0, 0),
 	S(tls_pins, SET_STRING, "", 0, 0),
 	S(policy_listen, SET_STRING, "", 0, 0),

@@ -51,6 +51,12 @@ struct ms_config {
 	unsigned on_spf_fail;           /* enum ms_on_signature_fail: tag|reject */
 	unsigned on_spf_permerror;      /* tag|reject, as on_spf_fail */
 	char *trusted_networks;         /* addresses and CIDR ranges */
+	unsigned check_dmarc;           /* enum ms_yes_no */
+	unsigned on_dmarc_reject;       /* enum ms_dmarc_action, p=reject */
+	unsigned on_dmarc_quarantine;   /* the same for p=quarantine */
+	char *dmarc_exempt;             /* author domains, or /file */
+	unsigned max_author_domains;    /* From domains evaluated */
+	unsigned exim_quarantine;       /* enum ms_exim_quarantine */
 	char *require_tls;              /* sender domains, or /file */
 	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
 	/* mailseal-policyd */
@@ -74,6 +80,8 @@ enum ms_on_temperror { MS_TEMPERROR_TEMPFAIL = 0, MS_TEMPERROR_ACCEPT };
 enum ms_on_signature_fail { MS_SIGFAIL_TAG = 0, MS_SIGFAIL_REJECT };
 enum ms_on_bad_from { MS_BADFROM_REJECT = 0, MS_BADFROM_ACCEPT };
 enum ms_yes_no { MS_NO = 0, MS_YES };
+enum ms_dmarc_action { MS_DMARC_REJECT = 0, MS_DMARC_QUARANTINE, MS_DMARC_TAG };
+enum ms_exim_quarantine { MS_QUARANTINE_FREEZE = 0, MS_QUARANTINE_HEADER };
 
 /* config_init - every setting at its default */
 void config_init(struct ms_config *cfg);

@@ -28,6 +28,11 @@
 #define MS_MAX_KEY_RECORDS      8       /* TXT records at one key name */
 #define MS_MAX_DOMAIN           253     /* d=, s= and query names */
 
+/* DMARC (RFC 9989). */
+#define MS_DMARC_WALK_MAX       8       /* queries of one DNS Tree Walk */
+#define MS_DMARC_WALK_LABELS    7       /* a long name jumps to this many */
+#define MS_DMARC_MAX_AUTHORS    8       /* ceiling of max_author_domains */
+
 /* Streaming. */
 #define MS_CANON_STAGE          (16 * 1024) /* canonical bytes per hash update */
 #define MS_IO_CHUNK             (64 * 1024) /* read size of the CLI */

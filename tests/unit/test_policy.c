@@ -906,6 +906,164 @@ static void check_spf(void)
 	dnsq_destroy(dns);
 }
 
+/* ---- DMARC ---- */
+
+static const char dmarc_zone[] =
+	"_dmarc.bank.example TXT \"v=DMARC1; p=reject\"\n"
+	"bank.example TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+	"_dmarc.other.example TXT \"v=DMARC1; p=quarantine\"\n"
+	"_dmarc.tmo.example TIMEOUT\n";
+
+#define FROM_TWO "From: o@other.example, t@bank.example\nSender: o@other.example\nTo: you@local.test\nSubject: s\n"
+#define FROM_TMO "From: a@tmo.example\nTo: you@local.test\nSubject: s\n"
+
+struct dcase {
+	const char *name;
+	const char *settings;           /* name=value;... besides check_dmarc */
+	const char *auth;
+	const char *headers, *signer;
+	const char *ip, *from;
+	enum policy_action action;
+	const char *dsn;
+	int quarantine;
+	const char *ar_has, *text_has, *log_has, *ar_not;
+};
+
+static const struct dcase dcases[] = {
+	{ "DMARC p=reject forged: 550 5.7.1 naming the policy", "", NULL,
+	  FROM_BANK, NULL, "203.0.113.5", "a@bank.example", POLICY_REJECT,
+	  "5.7.1", 0, NULL, "policy of bank.example (p=reject)",
+	  "dmarc=fail/bank.example(p=reject)", NULL },
+	{ "DMARC: aligned DKIM pass", "", NULL, FROM_BANK, "bank.example/b",
+	  "203.0.113.5", "a@elsewhere.example", POLICY_ACCEPT, "2.0.0", 0,
+	  "dmarc=pass header.from=bank.example", NULL,
+	  "dmarc=pass/bank.example", NULL },
+	{ "DMARC: aligned SPF pass", "", NULL, FROM_BANK, NULL, "192.0.2.5",
+	  "a@bank.example", POLICY_ACCEPT, "2.0.0", 0,
+	  "dmarc=pass header.from=bank.example", NULL, NULL, NULL },
+	{ "DMARC: relaxed alignment of the parent's signature", "", NULL,
+	  FROM_SUB, "bank.example/b", "203.0.113.5", "", POLICY_ACCEPT,
+	  "2.0.0", 0, "dmarc=pass header.from=a.bank.example", NULL,
+	  "dmarc=pass/a.bank.example(p=reject,walk)", NULL },
+	{ "DMARC: an unaligned signature does not pass", "", NULL, FROM_BANK,
+	  "other.example/o", "203.0.113.5", "", POLICY_REJECT, "5.7.1", 0,
+	  NULL, NULL, NULL, NULL },
+	{ "DMARC p=quarantine: accepted and held", "", NULL, FROM_OTHER, NULL,
+	  "203.0.113.5", "", POLICY_ACCEPT, "2.0.0", 1,
+	  "dmarc=fail reason=\"p=quarantine\" header.from=other.example", NULL,
+	  "quarantine=\"DMARC: the policy of other.example", NULL },
+	{ "DMARC p=quarantine, on_dmarc_quarantine=tag: not held",
+	  "on_dmarc_quarantine=tag", NULL, FROM_OTHER, NULL, "203.0.113.5",
+	  "", POLICY_ACCEPT, "2.0.0", 0, "dmarc=fail", NULL, NULL, NULL },
+	{ "DMARC p=reject, on_dmarc_reject=quarantine: held",
+	  "on_dmarc_reject=quarantine", NULL, FROM_BANK, NULL, "203.0.113.5",
+	  "", POLICY_ACCEPT, "2.0.0", 1, "dmarc=fail", NULL, NULL, NULL },
+	{ "DMARC p=reject, on_dmarc_reject=tag: tagged only",
+	  "on_dmarc_reject=tag", NULL, FROM_BANK, NULL, "203.0.113.5", "",
+	  POLICY_ACCEPT, "2.0.0", 0, "dmarc=fail", NULL, NULL, NULL },
+	{ "DMARC: an exempt author domain is tagged only",
+	  "dmarc_exempt=bank.example", NULL, FROM_BANK, NULL, "203.0.113.5",
+	  "", POLICY_ACCEPT, "2.0.0", 0, "dmarc=fail", NULL,
+	  "dmarc=fail/bank.example(p=reject,exempt)", NULL },
+	{ "DMARC: two author domains, the strictest failing policy decides",
+	  "", NULL, FROM_TWO, "other.example/o", "203.0.113.5", "",
+	  POLICY_REJECT, "5.7.1", 0, NULL, "policy of bank.example",
+	  "dmarc=pass/other.example", NULL },
+	{ "DMARC: more author domains than max_author_domains: refused",
+	  "max_author_domains=1", NULL, FROM_TWO, "other.example/o",
+	  "203.0.113.5", "", POLICY_REJECT, "5.7.1", 0, NULL,
+	  "more than 1 domains", "dmarc_over=1", NULL },
+	{ "DMARC: a DNS timeout is 451 4.4.3, never a pass", "", NULL,
+	  FROM_TMO, NULL, "203.0.113.5", "", POLICY_TEMPFAIL, "4.4.3", 0,
+	  NULL, "DMARC policy of tmo.example", "dmarc=temperror/tmo.example",
+	  NULL },
+	{ "DMARC: a DNS timeout with on_temperror=accept: tagged",
+	  "on_temperror=accept", NULL, FROM_TMO, NULL, "203.0.113.5", "",
+	  POLICY_ACCEPT, "2.0.0", 0, "dmarc=temperror", NULL, NULL, NULL },
+	{ "DMARC: authenticated submissions are not evaluated", "", "alice",
+	  FROM_BANK, NULL, "203.0.113.5", "", POLICY_ACCEPT, "2.0.0", 0,
+	  NULL, NULL, NULL, "dmarc=" },
+	{ "DMARC: trusted_networks are not evaluated",
+	  "trusted_networks=203.0.113.0/24", NULL, FROM_BANK, NULL,
+	  "203.0.113.5", "", POLICY_ACCEPT, "2.0.0", 0, NULL, NULL, NULL,
+	  "dmarc=" },
+	{ "DMARC: check_dmarc=no: nothing", "check_dmarc=no", NULL, FROM_BANK,
+	  NULL, "203.0.113.5", "", POLICY_ACCEPT, "2.0.0", 0, NULL, NULL,
+	  NULL, "dmarc=" },
+	{ "DMARC: require_signed is stronger", "require_signed=bank.example",
+	  NULL, FROM_BANK, NULL, "192.0.2.5", "a@bank.example", POLICY_REJECT,
+	  "5.7.20", 0, NULL, NULL, "dmarc=pass/bank.example", NULL },
+};
+
+static void check_dmarc(void)
+{
+	struct ms_error err;
+	struct dnsq *dns = zonefile_parse((const unsigned char *)dmarc_zone,
+					  sizeof(dmarc_zone) - 1, "dmarc zone",
+					  &err);
+	size_t i;
+
+	CHECK(dns != NULL, "the DMARC test zone loads");
+	if (!dns)
+		return;
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		const struct dcase *c = &dcases[i];
+		struct policy_facts f = { .txid = "T1", .auth_user = c->auth,
+					  .hostname = "h", .mode = POLICY_VERIFY,
+					  .client_ip = c->ip,
+					  .helo = "helo.example",
+					  .mail_from = c->from };
+		char set[300], *tok, *save = NULL, *ar = NULL;
+		struct ms_config cfg;
+		struct policy_verdict v;
+		struct policy_msg *m;
+		struct policy *p;
+		struct buf msg;
+		size_t k;
+
+		config_init(&cfg);
+		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
+		if (!strstr(c->settings, "check_dmarc"))
+			config_set(&cfg, "check_dmarc", "yes", "t", 1, &err);
+		snprintf(set, sizeof(set), "%s", c->settings);
+		for (tok = strtok_r(set, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(tok, '=');
+
+			*eq = 0;
+			if (config_set(&cfg, tok, eq + 1, "t", 2, &err) != MS_OK)
+				fprintf(stderr, "%s\n", err.msg);
+		}
+		p = policy_new_with_keys(&cfg, &slow_source, &err);
+		config_free(&cfg);
+		if (!p) {
+			unit_failf(c->name, "policy_new: %s", err.msg);
+			continue;
+		}
+		policy_set_dns(p, dns);
+		buf_init(&msg, 1 << 20);
+		make_msg(&msg, c->headers, c->signer, 0);
+		m = policy_begin(p, &f);
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		for (k = 0; k < v.nadd; k++)
+			if (!strcasecmp(v.add[k].name, "Authentication-Results"))
+				ar = (char *)v.add[k].value;
+		CHECK(v.action == c->action && !strcmp(v.dsn, c->dsn) &&
+		      v.quarantine == c->quarantine &&
+		      (!c->ar_has || (ar && strstr(ar, c->ar_has))) &&
+		      (!c->ar_not || !ar || !strstr(ar, c->ar_not)) &&
+		      (!c->text_has || strstr(v.text, c->text_has)) &&
+		      (!c->log_has || strstr(v.log, c->log_has)),
+		      "%s (got %s %s q=%d; A-R %s; text %s; log %s)", c->name,
+		      policy_action_str(v.action), v.dsn, v.quarantine,
+		      ar ? unit_esc(ar, strlen(ar)) : "-", v.text, v.log);
+		policy_msg_free(m);
+		policy_free(p);
+		buf_free(&msg);
+	}
+	dnsq_destroy(dns);
+}
+
 int main(void)
 {
 	size_t i;
@@ -921,6 +1079,7 @@ int main(void)
 	check_config_errors();
 	check_sender();
 	check_spf();
+	check_dmarc();
 	{
 		char cmd[300];
 
