@@ -111,6 +111,9 @@ static int mse_config_changed(const char *path)
 	       st.st_mtim.tv_nsec != mse_conf_st.st_mtim.tv_nsec;
 }
 
+/* exim_quarantine = header: a held message is marked, not frozen */
+static int mse_hold_header;
+
 /* mse_build - the engine from the configuration file; NULL with why
  * filled when it cannot be loaded */
 static struct policy *mse_build(char *why, size_t whylen)
@@ -132,6 +135,7 @@ static struct policy *mse_build(char *why, size_t whylen)
 		return NULL;
 	}
 	p = policy_new(&cfg, &err);
+	mse_hold_header = cfg.exim_quarantine == MS_QUARANTINE_HEADER;
 	if (p && absent)
 		log_write(0, LOG_MAIN, "mailseal: %s does not exist: running "
 			  "on built-in defaults (verify only, nothing "
@@ -244,9 +248,31 @@ static void mse_apply_headers(const struct policy_verdict *v)
 				       mse_lf(v->add[i].field));
 }
 
-/* mse_return - the verdict as local_scan's return code and text */
+/* mse_return - the verdict as local_scan's return code and text; a
+ * message to hold is frozen (its reason in the log line Exim writes),
+ * or with exim_quarantine = header marked with X-Mailseal-Quarantine
+ * for the administrator's routers and filters */
 static int mse_return(const struct policy_verdict *v, uschar **return_text)
 {
+	if (mse_hold_header && v->action == POLICY_ACCEPT) {
+		header_line *h;
+
+		/* only ours may say so: a sender's own is dropped */
+		for (h = header_list; h; h = h->next)
+			if (h->type != '*' &&
+			    strncasecmp(CS h->text, "X-Mailseal-Quarantine:",
+					22) == 0)
+				h->type = '*';
+		if (v->quarantine) {
+			header_add(' ', "X-Mailseal-Quarantine: %s\n",
+				   v->quarantine_why);
+			return LOCAL_SCAN_ACCEPT;
+		}
+	}
+	if (v->action == POLICY_ACCEPT && v->quarantine) {
+		*return_text = string_sprintf("%s", v->quarantine_why);
+		return LOCAL_SCAN_ACCEPT_FREEZE;
+	}
 	if (v->action == POLICY_ACCEPT)
 		return LOCAL_SCAN_ACCEPT;
 	*return_text = string_sprintf("%s %s", v->dsn, v->text);

@@ -56,6 +56,7 @@ struct mconn {
 	uint32_t proto;                 /* what was agreed */
 	int negotiated;
 	int symlists;                   /* the MTA took our macro lists */
+	int can_hold;                   /* the MTA lets us quarantine */
 	struct mc_macro macros[MC_MACROS];
 	size_t nmacros;
 	char family;                    /* of the SMTP client, from CONNECT */
@@ -319,6 +320,13 @@ static int mc_end_of_message(struct mconn *m)
 			milter_put_header(&m->out, SMFIR_INSHEADER, 0,
 					  v.add[i].name, buf_str(&m->line));
 		}
+		if (v.quarantine && m->can_hold)
+			milter_put(&m->out, SMFIR_QUARANTINE, v.quarantine_why,
+				   strlen(v.quarantine_why) + 1);
+		else if (v.quarantine)
+			dlog(LOG_WARNING, "%s: mailseal: the MTA does not let "
+			     "a milter quarantine: not held (%s)",
+			     *qid ? qid : "NOQUEUE", v.quarantine_why);
 		milter_put(&m->out, SMFIR_CONTINUE, NULL, 0);
 	} else {
 		milter_put_reply(&m->out, v.code, v.dsn, v.text);
@@ -369,14 +377,19 @@ static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 	/* only the macros the engine reads, when the MTA lets us say so:
 	 * fewer bytes for Postfix to expand and send per message */
 	m->symlists = (actions & SMFIF_SETSYMLIST) != 0;
+	/* DMARC's quarantine: Postfix's hold queue */
+	m->can_hold = (actions & SMFIF_QUARANTINE) != 0;
 	if (m->symlists)
 		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
-				  SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+				  SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST |
+				  (m->can_hold ? SMFIF_QUARANTINE : 0),
 				  want, mc_symlists,
 				  sizeof(mc_symlists) / sizeof(mc_symlists[0]));
 	else
 		milter_put_optneg(&m->out, version < MILTER_VERSION ? version : MILTER_VERSION,
-				  SMFIF_ADDHDRS | SMFIF_CHGHDRS, want, NULL, 0);
+				  SMFIF_ADDHDRS | SMFIF_CHGHDRS |
+				  (m->can_hold ? SMFIF_QUARANTINE : 0), want,
+				  NULL, 0);
 	return mc_flush(m);
 }
 

@@ -47,10 +47,12 @@
 #define SMFIR_INSHEADER 'i'
 #define SMFIR_REPLYCODE 'y'
 #define SMFIR_TEMPFAIL  't'
+#define SMFIR_QUARANTINE 'q'
 
 /* what the filter may do (actions) */
 #define SMFIF_ADDHDRS   0x01u
 #define SMFIF_CHGHDRS   0x10u
+#define SMFIF_QUARANTINE 0x20u
 #define SMFIF_SETSYMLIST 0x100u
 
 /* the stages a filter may name the macros it wants for */

@@ -227,7 +227,18 @@ RR
 nsd_zone spf.example 300 spf.rr > spf.example.zone
 echo 'client IN TXT "v=spf1 ip4:192.0.2.9 -all"' > helo.rr
 nsd_zone example.org 300 helo.rr > example.org.zone
-nsd_start "$T" example.com bank.example other.example spf.example example.org || { nok "nsd starts"; exit 1; }
+# DMARC records for section 11: reject. and quar. publish policies and
+# an SPF record that does not list 127.0.0.1; pass. lists it
+cat > dmarc.rr <<'RR'
+_dmarc.reject IN TXT "v=DMARC1; p=reject"
+reject IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.quar IN TXT "v=DMARC1; p=quarantine"
+quar IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.pass IN TXT "v=DMARC1; p=reject"
+pass IN TXT "v=spf1 ip4:127.0.0.1 -all"
+RR
+nsd_zone dmarc.example 300 dmarc.rr > dmarc.example.zone
+nsd_start "$T" example.com bank.example other.example spf.example example.org dmarc.example || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
 ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example, spf.example, example.org), redis-server on $REDIS_PORT_main"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
@@ -943,6 +954,77 @@ else
 	nok "10: address-literal HELO: delivered"
 fi
 spf_log spf "10: address-literal HELO" "$mark" " spf=none/\[127\.0\.0\.1\]"
+
+# --- 11. DMARC -----------------------------------------------------------------
+# daemons of their own: dmarc (check_dmarc = yes, the defaults: p=reject
+# refused, p=quarantine frozen), dmarchdr (exim_quarantine = header)
+{ common "$T/signing.table"; printf 'check_dmarc = yes\n'; } > dmarc.conf
+{ common "$T/signing.table"; printf 'check_dmarc = yes\nexim_quarantine = header\n'; } > dmarchdr.conf
+for c in dmarc dmarchdr; do
+	if "$M" -c "$c.conf" config check > cc.out 2>&1; then ok "11: mailseal config check accepts $c.conf"
+	else nok "11: mailseal config check accepts $c.conf - $(oneline < cc.out)"; fi
+	exim_start "$c" "$MOD" "$T/$c.conf" || nok "11: the Exim daemon with $c.conf starts"
+done
+# p=reject, forged: no signature, SPF does not list 127.0.0.1
+mark=$(mainlog_lines dmarc)
+mkmsg dmarc-rej 'Rob <rob@reject.dmarc.example>'
+rejected dmarc "11: p=reject, unsigned, SPF fail: 550 5.7.1 at the dot" dmarc-rej \
+	'^550 5\.7\.1 DMARC: the policy of reject\.dmarc\.example \(p=reject\)'
+spf_log dmarc "11: p=reject" "$mark" " dmarc=fail/reject\.dmarc\.example\(p=reject\)"
+# p=reject, SPF passes for the From domain: accepted, dmarc=pass in the one A-R
+mark=$(mainlog_lines dmarc)
+mkmsg dmarc-pass 'Pia <pia@pass.dmarc.example>'
+exim_send dmarc msg/dmarc-pass.eml
+code "11: aligned SPF pass: accepted" '^250 '
+if delivered dmarc dmarc-pass; then
+	ar_is "11: one A-R with dkim=none, spf=pass and dmarc=pass header.from=pass.dmarc.example" "$D" \
+		'dkim=none.*; *spf=pass smtp\.mailfrom=pia@pass\.dmarc\.example.*; *dmarc=pass header\.from=pass\.dmarc\.example'
+else
+	nok "11: aligned SPF pass: delivered"
+fi
+# a signature of another domain does not make it pass
+mkmsg dmarc-other 'Rob <rob@reject.dmarc.example>'
+signmsg dmarc-other example.com ms-rsa
+rejected dmarc "11: p=reject, signed by example.com only: 550 5.7.1" dmarc-other \
+	'^550 5\.7\.1 DMARC: the policy of reject\.dmarc\.example'
+# p=quarantine: accepted and frozen, the reason in the main log
+mark=$(mainlog_lines dmarc)
+mkmsg dmarc-quar 'Quinn <quinn@quar.dmarc.example>'
+exim_send dmarc msg/dmarc-quar.eml
+code "11: p=quarantine: accepted" '^250 '
+sleep 0.5
+q=$(exim_queue dmarc)
+if printf '%s\n' "$q" | grep -q 'frozen'; then
+	ok "11: p=quarantine: the message is frozen in the queue"
+	id=$(printf '%s\n' "$q" | awk '/frozen/ {print $3; exit}')
+	mainlog_since dmarc "$mark" | grep -q "frozen by local_scan" \
+		&& ok "11: the main log says frozen by local_scan" \
+		|| nok "11: no 'frozen by local_scan' line: $(mainlog_since dmarc "$mark" | oneline 600)"
+	exim4c dmarc -Mrm "$id" > /dev/null 2>&1
+else
+	nok "11: p=quarantine: not frozen - queue: $(printf '%s' "$q" | oneline)"
+fi
+spf_log dmarc "11: p=quarantine" "$mark" ' quarantine="DMARC: the policy of quar\.dmarc\.example'
+# exim_quarantine = header: delivered, marked; a sender's own mark dropped
+mkmsg dmarc-hdr 'Quinn <quinn@quar.dmarc.example>' 'X-Mailseal-Quarantine: no'
+exim_send dmarchdr msg/dmarc-hdr.eml
+code "11: p=quarantine, exim_quarantine = header: accepted" '^250 '
+if delivered dmarchdr dmarc-hdr; then
+	h=$(hdr "$D" X-Mailseal-Quarantine)
+	[ "$(printf '%s\n' "$h" | grep -c .)" = 1 ] && printf '%s' "$h" | grep -q 'policy of quar\.dmarc\.example' \
+		&& ok "11: delivered with our one X-Mailseal-Quarantine ($h)" \
+		|| nok "11: X-Mailseal-Quarantine: $(printf '%s' "$h" | oneline)"
+else
+	nok "11: header mode: delivered"
+fi
+mkmsg dmarc-hdr2 'Pia <pia@pass.dmarc.example>' 'X-Mailseal-Quarantine: yes, believe me'
+exim_send dmarchdr msg/dmarc-hdr2.eml
+if delivered dmarchdr dmarc-hdr2; then
+	[ -z "$(hdr "$D" X-Mailseal-Quarantine)" ] && ok "11: header mode: a sender's X-Mailseal-Quarantine is removed" \
+		|| nok "11: header mode: $(hdr "$D" X-Mailseal-Quarantine | oneline)"
+else
+	nok "11: header mode (pass): delivered"
+fi
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do

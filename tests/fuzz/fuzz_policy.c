@@ -4,7 +4,8 @@
  *
  * The first input byte picks the facts and settings (override mode,
  * authenticated or not, on_temperror, on_signature_fail, on_bad_from,
- * check_spf with on_spf_fail/on_spf_permerror = reject); the second the
+ * check_spf with on_spf_fail/on_spf_permerror = reject, check_dmarc with
+ * its actions); the second the
  * envelope (client address, MAIL FROM) for SPF, answered by a zone file
  * whose explanations carry macros; the rest is the message, fed in
  * three pieces.  Keys come from the
@@ -34,7 +35,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NVARIANTS 32
+#define NVARIANTS 64
 
 static struct policy *engines[NVARIANTS];
 static struct keysource *ks;
@@ -46,7 +47,13 @@ static const char spf_zone[] =
 	"e.fail.example TXT \"%{s} from %{i} (%{c}) at %{t} via %{r}: %{l}%%%_%-\"\n"
 	"perm.example TXT \"v=spf1 frob\"\n"
 	"temp.example TIMEOUT\n"
-	"h.example TXT \"v=spf1 include:fail.example ?all\"\n";
+	"h.example TXT \"v=spf1 include:fail.example ?all\"\n"
+	"_dmarc.example.com TXT \"v=DMARC1; p=reject; sp=quarantine; np=none\"\n"
+	"_dmarc.example.net TXT \"v=DMARC1; p=quarantine; adkim=s; t=y\"\n"
+	"_dmarc.example.org TIMEOUT\n"
+	"_dmarc.pass.example TXT \"v=DMARC1; p=reject\"\n"
+	"_dmarc.fail.example TXT \"v=DMARC1; p=reject\"\n"
+	"_dmarc.fail.example TXT \"v=DMARC1; p=none\"\n";
 
 static int printable_line(const char *s)
 {
@@ -86,6 +93,9 @@ static void setup(void)
 		cfg.on_bad_from = (unsigned)((i >> 2) & 1);
 		cfg.check_spf = (unsigned)((i >> 3) & 1);
 		cfg.on_spf_fail = cfg.on_spf_permerror = (unsigned)((i >> 4) & 1);
+		cfg.check_dmarc = (unsigned)((i >> 5) & 1);
+		cfg.on_dmarc_reject = (unsigned)((i >> 1) % 3);
+		cfg.on_dmarc_quarantine = (unsigned)((i >> 2) % 3);
 		engines[i] = policy_new_with_keys(&cfg, ks, &err);
 		if (!engines[i])
 			__builtin_trap();
@@ -120,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	f.mode = (enum policy_mode)(sel & 3);
 	f.auth_user = (sel & 4) ? "fuzzer" : NULL;
-	m = policy_begin(engines[(sel >> 3) % NVARIANTS], &f);
+	m = policy_begin(engines[((sel >> 3) | ((data[-1] >> 6) & 1) << 5) %
+				 NVARIANTS], &f);
 	a = size / 3;
 	b = size - size / 3;
 	policy_feed(m, data, a);
@@ -143,7 +154,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		__builtin_trap();
 	}
-	if (!printable_line(v.text) || !printable_line(v.log) || !v.log[0])
+	if (!printable_line(v.text) || !printable_line(v.log) || !v.log[0] ||
+	    !printable_line(v.quarantine_why) ||
+	    (v.quarantine && (v.action != POLICY_ACCEPT || !v.quarantine_why[0])))
 		__builtin_trap();
 	for (i = 0; i < v.nadd; i++) {
 		size_t n = strlen(v.add[i].field);

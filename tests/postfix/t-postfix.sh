@@ -286,7 +286,18 @@ EOF_SPF
 printf 'client IN TXT "v=spf1 ip4:127.0.0.1 -all"\n' > helo.records
 nsd_zone spf.example 300 spf.records > spf.example.zone
 nsd_zone mailseal.test 300 helo.records > mailseal.test.zone
-nsd_start "$T" example.com bank.example other.example spf.example mailseal.test || { nok "nsd starts"; exit 1; }
+# DMARC (14): reject. and quar. publish policies and an SPF record
+# without 127.0.0.1; pass. lists it
+cat > dmarc.records <<'EOF_DMARC'
+_dmarc.reject IN TXT "v=DMARC1; p=reject"
+reject IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.quar IN TXT "v=DMARC1; p=quarantine"
+quar IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.pass IN TXT "v=DMARC1; p=reject"
+pass IN TXT "v=spf1 ip4:127.0.0.1 -all"
+EOF_DMARC
+nsd_zone dmarc.example 300 dmarc.records > dmarc.example.zone
+nsd_start "$T" example.com bank.example other.example spf.example mailseal.test dmarc.example || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
 ok "nsd on 127.0.0.1:$NSD_PORT (example.com, bank.example, other.example, spf.example, mailseal.test), redis-server on $REDIS_PORT_main"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
@@ -1179,6 +1190,51 @@ pd_hup d4 || nok "13: d4 reload back"
 fi
 
 lap "13. SPF"
+# --- 14. DMARC (check_dmarc, on P3 and d4) ---------------------------------------
+# the defaults: a p=reject failure refused (550 5.7.1), a p=quarantine
+# one held in Postfix's hold queue (the milter's quarantine reply)
+if [ -n "$P3" ]; then
+postfix_use "$P3"
+spf_conf 'check_dmarc = yes' > d4-dmarc.conf
+"$M" -c d4-dmarc.conf config check > cc.out 2>&1 && ok "14: mailseal config check accepts d4-dmarc.conf" \
+	|| nok "14: mailseal config check accepts d4-dmarc.conf - $(oneline < cc.out)"
+cp d4-dmarc.conf d4.conf
+pd_hup d4 && tail -1 d4.log | grep -q 'info: reloaded' || nok "14: d4 reload (dmarc) - $(tail -1 d4.log)"
+SPF_MARK=$(pd_log_lines d4) pfmark=$(maillog_mark)
+mkmsg s14-rej 'Rob <rob@reject.dmarc.example>'
+rejected "14: p=reject, unsigned, SPF fail: 550 5.7.1 naming the domain's policy" plain s14-rej \
+	'^550 5\.7\.1 DMARC: the policy of reject\.dmarc\.example \(p=reject\) refuses mail from reject\.dmarc\.example'
+spf_log_is "14: p=reject: the daemon's log line" 'dmarc=fail/reject\.dmarc\.example\(p=reject\) action=reject code=550 dsn=5\.7\.1'
+mkmsg s14-other 'Rob <rob@reject.dmarc.example>'
+signmsg s14-other example.com ms-rsa
+rejected "14: p=reject, signed by example.com only: 550 5.7.1" plain s14-other '^550 5\.7\.1 DMARC: the policy of reject\.dmarc\.example'
+SPF_MARK=$(pd_log_lines d4)
+mkmsg s14-pass 'Pia <pia@pass.dmarc.example>'
+send s14-pass plain s14-pass
+code "14: p=reject, aligned SPF pass: accepted" '^250 '
+delivered s14-pass && ar_is "14: ... one A-R: dkim=none, spf=pass, dmarc=pass header.from=pass.dmarc.example" "$D" \
+	'dkim=none; *spf=pass smtp\.mailfrom=pia@pass\.dmarc\.example; *dmarc=pass header\.from=pass\.dmarc\.example$' \
+	|| nok "14: pass: not delivered"
+SPF_MARK=$(pd_log_lines d4) pfmark=$(maillog_mark)
+mkmsg s14-quar 'Quinn <quinn@quar.dmarc.example>'
+send s14-quar plain s14-quar
+code "14: p=quarantine: accepted" '^250 '
+sleep 1
+q=$(postfix_cmd postqueue -p 2>&1)
+if printf '%s\n' "$q" | grep -qE '^[0-9A-F]+!'; then
+	ok "14: p=quarantine: the message is in the hold queue ($(printf '%s\n' "$q" | grep -E '^[0-9A-F]+!' | cut -c1-40))"
+else
+	nok "14: p=quarantine: not held - $(printf '%s' "$q" | oneline)"
+fi
+maillog_since "$pfmark" | grep -q 'milter-hold: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]: milter triggers HOLD action; from=<quinn@quar\.dmarc\.example>' \
+	&& ok "14: Postfix logs milter-hold (it logs no reason of a milter's: ours is in the daemon's line)" \
+	|| nok "14: no milter-hold line: $(maillog_since "$pfmark" | grep -i hold | oneline)"
+spf_log_is "14: p=quarantine: the daemon's log line" 'dmarc=fail/quar\.dmarc\.example\(p=quarantine\) action=accept quarantine="DMARC'
+postfix_cmd postsuper -d ALL hold > /dev/null 2>&1
+cp d4-reject.conf d4.conf
+pd_hup d4 || nok "14: d4 reload back"
+fi
+lap "14. DMARC"
 # --- at the end -----------------------------------------------------------------
 p=$(pd_pid d1)
 kill -TERM "$p"
