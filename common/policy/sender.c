@@ -69,13 +69,19 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 		     struct arena *a, struct spf_outcome *o,
 		     struct policy_verdict *v)
 {
+	const char *ip, *helo, *from;
 	struct buf b;
 
 	memset(v, 0, sizeof(*v));
 	pol_verdict_accept(v);
 	v->role = POLICY_ROLE_VERIFY;
-	if (!policy_spf_run(&p->spf, p->dns, f->client_ip, f->helo,
-			    f->mail_from, (f->auth_user && *f->auth_user) ||
+	/* the outcome may point into the envelope: copies in a, so that it
+	 * lives as long as a does, as the contract says */
+	ip = f->client_ip ? arena_strdup(a, f->client_ip) : NULL;
+	helo = f->helo ? arena_strdup(a, f->helo) : NULL;
+	from = f->mail_from ? arena_strdup(a, f->mail_from) : NULL;
+	if (!policy_spf_run(&p->spf, p->dns, ip, helo,
+			    from, (f->auth_user && *f->auth_user) ||
 			    f->local_submission, a, o)) {
 		memcpy(v->log, "stage=spf action=accept checked=no", 35);
 		return 0;
