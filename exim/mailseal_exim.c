@@ -26,11 +26,27 @@
  * over a fork is dropped and opened anew, so inheriting it is safe.
  * The daemon checks the configuration file's time and identity at each
  * call and builds the engine again when it changed.
+ *
+ * mailseal_spf, a ${dlfunc} entry point for acl_smtp_rcpt, checks SPF
+ * before DATA (policy_check_spf) with the same engine, and expands to
+ * the engine's reply: "550 5.7.23 text", "451 4.4.3 text" to refuse,
+ * "250 RESULT" to accept (docs/exim.md).  Its outcome is kept in the
+ * process for the transaction: the later RCPTs reuse it, and
+ * local_scan hands it to the engine (facts.spf) instead of checking
+ * again.  Exim names no transaction before DATA (message_id comes
+ * with the message), so the outcome is bound to what it was computed
+ * for: the process (one SMTP session), the exact client address, HELO
+ * name and envelope sender, and $rcpt_count (which only grows within
+ * a transaction and starts again at 1 with the next MAIL); a call with
+ * anything else checks again, and local_scan consumes it, used or not,
+ * so that no later message sees it.
  */
 #ifndef LOCAL_SCAN                      /* Exim's own build defines it */
 #define LOCAL_SCAN
 #endif
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,10 +55,13 @@
 
 #include "local_scan.h"
 
+#include "arena.h"
 #include "buf.h"
 #include "config.h"
 #include "mslog.h"
+#include "numparse.h"
 #include "policy.h"
+#include "spf.h"
 
 #define MSE_CHUNK (64 * 1024)
 
@@ -52,7 +71,23 @@ static struct policy *mse_policy;
 static struct stat mse_conf_st;         /* of the file it was built from */
 static int mse_conf_absent;
 
+/* the SPF step of the current transaction (mailseal_spf), until the
+ * envelope changes or local_scan consumes it; strings in arena */
+struct mse_spf_txn {
+	int valid;
+	const char *ip;                 /* the envelope it was computed for */
+	const char *helo;
+	const char *sender;
+	unsigned long rcpt_count;       /* $rcpt_count at the last call */
+	int checked;                    /* outcome holds a result */
+	struct spf_outcome outcome;
+	const char *reply;              /* what mailseal_spf expands to */
+	struct arena arena;
+};
+static struct mse_spf_txn mse_txn;
+
 int mailseal_prewarm(uschar **yield, int argc, uschar *argv[]);
+int mailseal_spf(uschar **yield, int argc, uschar *argv[]);
 
 int local_scan_version_major(void);
 int local_scan_version_minor(void);
@@ -189,6 +224,131 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	return OK;
 }
 
+/* mse_auth_user - the SMTP AUTH identity of the session, or NULL */
+static const char *mse_auth_user(void)
+{
+	const char *id;
+
+	if (!sender_host_authenticated || !*sender_host_authenticated)
+		return NULL;
+	id = mse_expand("$authenticated_id");
+	return *id ? id : CS sender_host_authenticated;
+}
+
+/* mse_rcpt_count - $rcpt_count: the RCPT commands of the current
+ * transaction so far (0 before the first, and outside SMTP) */
+static unsigned long mse_rcpt_count(void)
+{
+	const char *s = mse_expand("$rcpt_count");
+	uint64_t n;
+
+	if (num_parse_u64((const unsigned char *)s, strlen(s), ULONG_MAX,
+			  &n) != MS_OK)
+		return 0;
+	return (unsigned long)n;
+}
+
+/* mse_txn_reset - forget the transaction's SPF step */
+static void mse_txn_reset(void)
+{
+	arena_free(&mse_txn.arena);
+	memset(&mse_txn, 0, sizeof(mse_txn));
+	arena_init(&mse_txn.arena);
+}
+
+/* mse_txn_matches - was the kept SPF step made for this very envelope,
+ * in this transaction (as far as $rcpt_count can tell)? */
+static int mse_txn_matches(const char *ip, const char *helo,
+			   const char *sender, unsigned long rcpt_count)
+{
+	return mse_txn.valid && rcpt_count >= mse_txn.rcpt_count &&
+	       strcmp(ip, mse_txn.ip) == 0 &&
+	       strcmp(helo, mse_txn.helo) == 0 &&
+	       strcmp(sender, mse_txn.sender) == 0;
+}
+
+/* mse_spf_reply - what mailseal_spf expands to for verdict v: the
+ * refusal as an SMTP reply, or "250 " and the SPF result ("unchecked"
+ * when there is none) */
+static const char *mse_spf_reply(const struct policy_verdict *v,
+				 int checked, const struct spf_outcome *o,
+				 struct arena *a)
+{
+	char r[POLICY_TEXT_MAX + 32];
+
+	if (v->action != POLICY_ACCEPT)
+		snprintf(r, sizeof(r), "%u %s %s", v->code, v->dsn, v->text);
+	else
+		snprintf(r, sizeof(r), "250 %s",
+			 checked ? spf_result_str(o->result) : "unchecked");
+	return arena_strdup(a, r);
+}
+
+/* mailseal_spf - ${dlfunc{.../mailseal_exim.so}{mailseal_spf}
+ * {$sender_host_address}{$sender_helo_name}{$sender_address}
+ * [{$authenticated_id}]}, in acl_smtp_rcpt: the SPF step of the
+ * envelope, checked once per transaction; expands to "550 5.7.23 ...",
+ * "550 5.7.24 ...", "451 4.4.3 ..." (or "451 4.3.5 ..." when the
+ * configuration does not load) to refuse, "250 RESULT" to accept.
+ * Authenticated sessions (the fourth argument, or Exim's own record)
+ * and local submissions (no client address) are not checked. */
+int mailseal_spf(uschar **yield, int argc, uschar *argv[])
+{
+	struct policy_facts f = { 0 };
+	struct policy_verdict v;
+	struct policy *p;
+	const char *ip, *helo, *sender;
+	char why[MS_ERRMSG_MAX + 64];
+	unsigned long rcpt;
+
+	if (argc < 3 || argc > 4) {
+		*yield = US"mailseal_spf: wants {client address}{HELO name}"
+			   "{envelope sender}, and optionally {authenticated id}";
+		return ERROR;
+	}
+	ip = CS argv[0];
+	helo = CS argv[1];
+	sender = CS argv[2];
+	f.auth_user = argc > 3 && *argv[3] ? CS argv[3] : mse_auth_user();
+	f.local_submission = sender_host_address == NULL || !*ip;
+	if ((f.auth_user && *f.auth_user) || f.local_submission) {
+		mse_txn_reset();
+		*yield = US"250 unchecked";
+		return OK;
+	}
+	rcpt = mse_rcpt_count();
+	if (!mse_txn_matches(ip, helo, sender, rcpt)) {
+		mse_txn_reset();
+		p = mse_engine(why, sizeof(why));
+		if (!p) {
+			policy_error_verdict(&v, POLICY_ERR_CONFIG, why);
+			log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+			*yield = string_sprintf("%u %s %s", v.code, v.dsn, v.text);
+			return OK;
+		}
+		/* the outcome points into the envelope it was given (its
+		 * domain and sender): give it copies that live as long as
+		 * it does, never Exim's strings of this ACL run */
+		mse_txn.ip = arena_strdup(&mse_txn.arena, ip);
+		mse_txn.helo = arena_strdup(&mse_txn.arena, helo);
+		mse_txn.sender = arena_strdup(&mse_txn.arena, sender);
+		f.client_ip = mse_txn.ip;
+		f.helo = mse_txn.helo;
+		f.mail_from = mse_txn.sender;
+		mse_txn.checked = policy_check_spf(p, &f, &mse_txn.arena,
+						   &mse_txn.outcome, &v);
+		policy_idle(p);         /* no thread outlives the call */
+		if (mse_txn.checked)
+			log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		mse_txn.reply = mse_spf_reply(&v, mse_txn.checked,
+					      &mse_txn.outcome, &mse_txn.arena);
+		mse_txn.valid = 1;
+	}
+	mse_txn.rcpt_count = rcpt;
+	*yield = string_sprintf("%s", mse_txn.reply);
+	return OK;
+}
+
 /* mse_feed_message - header_list, the empty line, then the body from
  * the spool file; -1 with errno when the spool cannot be read */
 static int mse_feed_message(struct policy_msg *m, int fd)
@@ -280,8 +440,9 @@ static int mse_return(const struct policy_verdict *v, uschar **return_text)
 					  : LOCAL_SCAN_TEMPREJECT;
 }
 
-/* local_scan - one message */
-int local_scan(int fd, uschar **return_text)
+/* mse_scan - one message; the SPF step of mailseal_spf when it was
+ * made for this message's envelope */
+static int mse_scan(int fd, uschar **return_text)
 {
 	struct policy_verdict v;
 	struct policy_facts f = { 0 };
@@ -289,7 +450,7 @@ int local_scan(int fd, uschar **return_text)
 	struct policy *p;
 	const char *mode;
 	char why[MS_ERRMSG_MAX + 64];
-	int mode_val, rc;
+	int mode_val, rc, carried = 0;
 
 	p = mse_engine(why, sizeof(why));
 	if (!p) {
@@ -309,11 +470,7 @@ int local_scan(int fd, uschar **return_text)
 	}
 	f.mode = (enum policy_mode)mode_val;
 	f.txid = CS message_id;
-	if (sender_host_authenticated && *sender_host_authenticated) {
-		f.auth_user = mse_expand("$authenticated_id");
-		if (!*f.auth_user)
-			f.auth_user = CS sender_host_authenticated;
-	}
+	f.auth_user = mse_auth_user();
 	f.local_submission = sender_host_address == NULL;
 	f.hostname = mse_expand("$primary_hostname");
 	/* the envelope, for SPF (local submissions are never checked) */
@@ -321,6 +478,12 @@ int local_scan(int fd, uschar **return_text)
 		f.client_ip = CS sender_host_address;
 		f.helo = mse_expand("$sender_helo_name");
 		f.mail_from = mse_expand("$sender_address");
+		if (!f.auth_user && mse_txn.checked &&
+		    mse_txn_matches(f.client_ip, f.helo, f.mail_from,
+				    mse_rcpt_count())) {
+			f.spf = &mse_txn.outcome;       /* copied by policy_begin */
+			carried = 1;
+		}
 	}
 
 	m = policy_begin(p, &f);
@@ -337,8 +500,19 @@ int local_scan(int fd, uschar **return_text)
 	policy_idle(p);                 /* no thread outlives local_scan */
 	if (v.action == POLICY_ACCEPT)
 		mse_apply_headers(&v);
-	log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+	log_write(0, LOG_MAIN, "mailseal: %s%s", v.log,
+		  carried ? " spf_at=rcpt" : "");
 	rc = mse_return(&v, return_text);
 	policy_msg_free(m);
+	return rc;
+}
+
+/* local_scan - one message; what mailseal_spf kept for its transaction
+ * is used up, whatever the outcome */
+int local_scan(int fd, uschar **return_text)
+{
+	int rc = mse_scan(fd, return_text);
+
+	mse_txn_reset();
 	return rc;
 }

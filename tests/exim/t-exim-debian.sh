@@ -17,6 +17,13 @@
 #     signed, 550 for the forged, skip for a forgery to the postmaster
 #     alone, 550 when the postmaster is one of its recipients, and no
 #     DKIM verification by Exim itself;
+#   - SPF before DATA (mailseal_spf): the macro of "test:
+#     debian-rcpt-macro" and the RCPT ACL file of "test: rcpt-spf" in
+#     both schemes, check_spf with on_spf_fail = reject in mailseal.conf;
+#     from 127.0.0.2 (Debian accepts 127.0.0.1, in relay_from_hosts,
+#     before the included file): a failing sender refused with 550
+#     5.7.23 at RCPT TO, a passing one accepted with spf=pass carried to
+#     local_scan (spf_at=rcpt); from 127.0.0.1 the file is never reached;
 #   - the traps the document warns of: a conf.d/main file in the default
 #     scheme is not read, and keep_environment makes the configuration
 #     refused.
@@ -99,6 +106,15 @@ case $ACL_FILE in
 /etc/exim4/?*) ok "the macros name the DATA ACL file $ACL_FILE" ;;
 *) nok "the macros name no DATA ACL file under /etc/exim4 (CHECK_DATA_LOCAL_ACL_FILE = '$ACL_FILE')"; exit 1 ;;
 esac
+RCPT_ACL=$(docblock rcpt-spf) && ok "docs/exim.md has the RCPT ACL block for SPF" \
+	|| { nok "docs/exim.md has a block marked 'test: rcpt-spf'"; exit 1; }
+RCPT_MACRO=$(docblock debian-rcpt-macro) && ok "docs/exim.md has the Debian macro for the RCPT ACL file" \
+	|| { nok "docs/exim.md has a block marked 'test: debian-rcpt-macro'"; exit 1; }
+RCPT_FILE=$(printf '%s\n' "$RCPT_MACRO" | sed -n 's/^CHECK_RCPT_LOCAL_ACL_FILE *= *//p')
+case $RCPT_FILE in
+/etc/exim4/?*) ok "the macro names the RCPT ACL file $RCPT_FILE" ;;
+*) nok "the macro names no RCPT ACL file under /etc/exim4 (CHECK_RCPT_LOCAL_ACL_FILE = '$RCPT_FILE')"; exit 1 ;;
+esac
 for want in update-exim4.conf 'exim4 -bP local_scan_path' 'config check'; do
 	printf '%s\n' "$CMDS" | grep -qF -- "$want" && ok "the commands block runs '$want'" \
 		|| nok "the commands block does not run '$want'"
@@ -111,7 +127,10 @@ for spec in bank.example:b-rsa:rsa example.com:ms-rsa:rsa; do
 	"$M" keygen -d "$d" -s "${rest%%:*}" -t "${rest#*:}" -o "keys/$d" > /dev/null || { nok "keygen $spec"; exit 1; }
 done
 nsd_zone bank.example 300 keys/bank.example/*.txt > bank.example.zone
-nsd_start "$T" bank.example || { nok "nsd starts"; exit 1; }
+# SPF for the RCPT ACL: the client is 127.0.0.2
+printf '%s\n' 'pass IN TXT "v=spf1 ip4:127.0.0.2 -all"' 'fail IN TXT "v=spf1 ip4:192.0.2.1 -all"' > spf.rr
+nsd_zone spf.example 300 spf.rr > spf.example.zone
+nsd_start "$T" bank.example spf.example || { nok "nsd starts"; exit 1; }
 cp keys/example.com/ms-rsa.private mailseal/
 chown Debian-exim mailseal/ms-rsa.private
 chmod 600 mailseal/ms-rsa.private
@@ -121,6 +140,7 @@ printf 'example.com ms-rsa %s\n' "$T/mailseal/ms-rsa.private" > mailseal/signing
 	printf 'require_signed = bank.example .bank.example\n'
 	printf 'authserv_id = mx.example.com\n'
 	printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT"
+	printf 'check_spf = yes\non_spf_fail = reject\n'
 } > mailseal/mailseal.conf
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > cli.conf
 
@@ -140,6 +160,7 @@ mkmsg signed 'Bank <service@bank.example>'
 	&& mv msg/s.tmp msg/signed.eml || nok "test setup: mailseal sign"
 mkmsg forged 'CEO <ceo@bank.example>'
 mkmsg forged-pm 'CEO <ceo@bank.example>' 'Authentication-Results: mx.example.com; dkim=pass header.d=bank.example header.s=forged'
+mkmsg spf-pass 'Pat <pat@pass.spf.example>'
 
 # --- a scheme: the copy, the documented files, the documented commands ------------
 # setup SCHEME: $T/SCHEME/etc-exim4, a copy of /etc/exim4 with the
@@ -152,13 +173,14 @@ setup() {
 	case $s in
 	split)
 		sed -i "s/^dc_use_split_config=.*/dc_use_split_config='true'/" "$e/update-exim4.conf.conf"
-		printf '%s\n' "$MACROS" | mapped > "$e/conf.d/main/000_localmacros" ;;
+		printf '%s\n%s\n' "$MACROS" "$RCPT_MACRO" | mapped > "$e/conf.d/main/000_localmacros" ;;
 	*)
 		sed -i "s/^dc_use_split_config=.*/dc_use_split_config='false'/" "$e/update-exim4.conf.conf"
-		printf '%s\n' "$MACROS" | mapped > "$e/exim4.conf.localmacros" ;;
+		printf '%s\n%s\n' "$MACROS" "$RCPT_MACRO" | mapped > "$e/exim4.conf.localmacros" ;;
 	esac
 	printf '%s\n' "$DATA_ACL" > "$e/${ACL_FILE#/etc/exim4/}"
-	chmod 644 "$e/${ACL_FILE#/etc/exim4/}"
+	printf '%s\n' "$RCPT_ACL" | mapped > "$e/${RCPT_FILE#/etc/exim4/}"
+	chmod 644 "$e/${ACL_FILE#/etc/exim4/}" "$e/${RCPT_FILE#/etc/exim4/}"
 }
 
 # deb_start SCHEME: the daemon on the generated file (the restart)
@@ -241,6 +263,21 @@ spool_headers() {
 		awk '/^[0-9][0-9][0-9]/ { keep = substr($0, 4, 1) != "*" } keep'
 }
 
+# spf_session SCHEME OUT SOURCE STEP...: smtp_steps.py from SOURCE
+spf_session() {
+	local s=$1 out=$2 src=$3
+	shift 3
+	/usr/bin/python3 "$ROOT/tests/exim/smtp_steps.py" --source "$src" "$(eval "echo \$EXIM_PORT_$s")" \
+		"EHLO client.example.org" "$@" > "$out" 2>&1
+}
+# spf_want NAME OUT N ERE: the reply to the N-th step (after EHLO) matches
+spf_want() {
+	local r
+	r=$(sed -n "$(($3 + 2))p" "$2" | cut -f2)
+	if printf '%s\n' "$r" | grep -qE -- "$4"; then ok "$1 ($r)"
+	else nok "$1 - wanted /$4/, got \"$r\"; session: $(oneline 600 < "$2")"; fi
+}
+
 for s in nonsplit split; do
 	setup "$s"
 	run_commands "$s" || continue
@@ -274,6 +311,26 @@ for s in nonsplit split; do
 	spool_headers "$s" "$id" | grep -q 'header\.s=forged' \
 		&& nok "$s: the forged A-R claiming mx.example.com reached the postmaster" \
 		|| ok "$s: skipped, the forged A-R claiming mx.example.com removed"
+
+	# SPF at RCPT (mailseal_spf in the included RCPT ACL file)
+	spf_session "$s" "$s-spf-fail.out" 127.0.0.2 "MAIL FROM:<fred@fail.spf.example>" "RCPT TO:<root@localhost>"
+	spf_want "$s: from 127.0.0.2, MAIL FROM fred@fail.spf.example: the documented RCPT ACL refuses with 550 5.7.23 at RCPT TO" \
+		"$s-spf-fail.out" 2 '^550 5\.7\.23 SPF: fail\.spf\.example does not allow 127\.0\.0\.2'
+	spf_session "$s" "$s-spf-relay.out" 127.0.0.1 "MAIL FROM:<fred@fail.spf.example>" "RCPT TO:<root@localhost>"
+	spf_want "$s: from 127.0.0.1 (relay_from_hosts), the same sender: accepted at RCPT, the file is not reached" \
+		"$s-spf-relay.out" 2 '^250 '
+	n=$(grep -c 'mailseal: stage=spf spf=fail/fail\.spf\.example ip=127\.0\.0\.2 .*action=reject' "$log")
+	[ "$n" = 1 ] && ok "$s: one check logged at RCPT, for 127.0.0.2 only" || nok "$s: $n stage=spf lines: $(grep 'stage=spf' "$log" | oneline)"
+	spf_session "$s" "$s-spf-pass.out" 127.0.0.2 "MAIL FROM:<pat@pass.spf.example>" "RCPT TO:<root@localhost>" "DATA @msg/spf-pass.eml"
+	spf_want "$s: from 127.0.0.2, MAIL FROM pat@pass.spf.example: accepted at RCPT" "$s-spf-pass.out" 2 '^250 '
+	spf_want "$s: ... and at the dot" "$s-spf-pass.out" 3 '^250 '
+	id=$(sed -n 5p "$s-spf-pass.out" | cut -f2 | sed -n 's/^250 .*id=\([0-9A-Za-z-]*\).*/\1/p')
+	grep -qE "$id mailseal: role=verify .*spf=pass/pass\.spf\.example .*spf_at=rcpt" "$log" \
+		&& ok "$s: local_scan used the result of the RCPT ACL (spf_at=rcpt)" \
+		|| nok "$s: local_scan's line for $id: $(grep "$id.*mailseal:" "$log" | oneline)"
+	spool_headers "$s" "$id" | tr -d '\n' | grep -qE 'mx\.example\.com;.*spf=pass smtp\.mailfrom=pat@pass\.spf\.example' \
+		&& ok "$s: ... and its A-R has spf=pass smtp.mailfrom=pat@pass.spf.example" \
+		|| nok "$s: no spf=pass in the spooled A-R: $(spool_headers "$s" "$id" | grep -iA2 'Authentication-Results' | oneline)"
 	deb_stop "$s"
 done
 
