@@ -166,6 +166,12 @@ void dmarc_evaluate(struct dnsq *dns, const struct dmarc_request *rq,
 	out->policy_domain = nm->domain;
 	out->rec = nm->rec;
 	out->by_walk = strcmp(nm->domain, e.author) != 0;
+	if (out->rec.unusable) {
+		/* no valid p= and nowhere to report: DMARC does not apply */
+		out->policy_domain = NULL;
+		out->reason = "the policy record has no valid p= and no rua=";
+		goto out;
+	}
 	/* strict matches first: they need no walk */
 	for (i = 0; i < rq->nsigs && !out->dkim_aligned; i++) {
 		const struct dmarc_sig *s = &rq->sigs[i];

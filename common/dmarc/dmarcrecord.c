@@ -131,6 +131,29 @@ static const struct {
 	{ .name = "fo", .fn = tag_fo },
 };
 
+/* uri_ok - does the comma-separated list s hold one URI that is
+ * syntactically one: a scheme (a letter, then letters, digits, + - .),
+ * a colon and something after it (RFC 3986 section 3.1) */
+static int uri_ok(const char *s)
+{
+	while (s && *s) {
+		const char *e = strchr(s, ','), *c = s;
+
+		while (*c == ' ' || *c == '\t')
+			c++;
+		if ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') {
+			for (c++; ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') ||
+			     (*c >= '0' && *c <= '9') || *c == '+' ||
+			     *c == '-' || *c == '.'; c++)
+				;
+			if (*c == ':' && c[1] && c[1] != ',' && c[1] != ' ')
+				return 1;
+		}
+		s = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
 /* dmarc_record_parse - one TXT string */
 enum dmarc_parse dmarc_record_parse(const unsigned char *p, size_t len,
 				    struct arena *a, struct dmarc_record *r,
@@ -139,6 +162,7 @@ enum dmarc_parse dmarc_record_parse(const unsigned char *p, size_t len,
 	struct tag_list tl;
 	struct ms_error err;
 	size_t i, k;
+	int bad_sub = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->adkim = r->aspf = 'r';
@@ -177,13 +201,29 @@ enum dmarc_parse dmarc_record_parse(const unsigned char *p, size_t len,
 			    strncasecmp(dmarc_tags[k].name,
 					(const char *)t->name, t->name_len))
 				continue;
-			if (!dmarc_tags[k].fn(t, a, r) && !r->note)
-				r->note = arena_memdup(a, t->name, t->name_len);
+			if (dmarc_tags[k].fn(t, a, r))
+				break;
+			if (dmarc_tags[k].fn == tag_sp ||
+			    dmarc_tags[k].fn == tag_np)
+				bad_sub = 1;
+			if (!r->note) {
+				char *n = arena_alloc(a, t->name_len + 40);
+
+				memcpy(n, "unusable value of ", 18);
+				memcpy(n + 18, t->name, t->name_len);
+				memcpy(n + 18 + t->name_len, "=, ignored", 11);
+				r->note = n;
+			}
 			break;
 		}
 	}
-	if (r->p == DMARC_P_UNSET)
+	if (r->p == DMARC_P_UNSET || bad_sub) {
+		/* section 4.10.1: monitoring when reports are asked for,
+		 * else no DMARC at all */
 		r->p = DMARC_P_NONE;
+		r->sp = r->np = DMARC_P_UNSET;
+		r->unusable = !uri_ok(r->rua);
+	}
 	return DMARC_REC_OK;
 }
 

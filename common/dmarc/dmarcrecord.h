@@ -9,8 +9,11 @@
  * quarantine, reject), adkim aspf (r, s), psd (y, n, u), t (y, n), rua
  * ruf (URI lists), fo.  Unknown tags are ignored; so are the removed
  * tags pct, rf and ri (they change nothing).  A known tag with a value
- * it cannot have is ignored and noted (its default applies): a missing
- * or unusable p is p=none.
+ * it cannot have is ignored and noted (its default applies).  A record
+ * without a valid p=, or with an sp= or np= that is not valid, is read
+ * as p=none (sp and np none too) when its rua= holds at least one URI
+ * that is syntactically one (section 4.10.1: the domain still wants
+ * reports); without one it is marked unusable: DMARC does not apply.
  *
  * A string that is not a tag-list at all (a byte outside the grammar,
  * a tag twice, more than MS_MAX_TAGS tags) is not a usable record:
@@ -39,6 +42,8 @@ struct dmarc_record {
 	int testing;                    /* t=y */
 	const char *rua, *ruf, *fo;     /* as published, or NULL */
 	const char *note;               /* a tag that was ignored, or NULL */
+	int unusable;                   /* no valid p= (or a bad sp=/np=)
+					 * and no valid rua=: no DMARC */
 };
 
 enum dmarc_parse {

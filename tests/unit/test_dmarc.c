@@ -28,7 +28,7 @@ static void test_records(void)
 		  DMARC_REC_OK, DMARC_P_QUARANTINE, DMARC_P_NONE, DMARC_P_REJECT, 's', 's', 'n', 1 },
 		{ "v=DMARC1; P=Reject; ADKIM=S", DMARC_REC_OK, DMARC_P_REJECT, 0, 0, 's', 'r', 'u', 0 },
 		{ "v=DMARC1", DMARC_REC_OK, DMARC_P_NONE, 0, 0, 'r', 'r', 'u', 0 },
-		{ "v=DMARC1; p=bogus; sp=reject", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_REJECT, 0, 'r', 'r', 'u', 0 },
+		{ "v=DMARC1; p=bogus; sp=reject", DMARC_REC_OK, DMARC_P_NONE, 0, 0, 'r', 'r', 'u', 0 },
 		{ "v=DMARC1; p=reject; pct=0; rf=afrf; ri=1", DMARC_REC_OK, DMARC_P_REJECT, 0, 0, 'r', 'r', 'u', 0 },
 		{ "v=DMARC1; p=reject; future=thing;", DMARC_REC_OK, DMARC_P_REJECT, 0, 0, 'r', 'r', 'u', 0 },
 		{ "v=DMARC1 ; p = reject ; psd = y", DMARC_REC_OK, DMARC_P_REJECT, 0, 0, 'r', 'r', 'y', 0 },
@@ -73,8 +73,22 @@ static void test_records(void)
 		txt = "v=DMARC1; p=bogus";
 		dmarc_record_parse((const unsigned char *)txt, strlen(txt), &a,
 				   &r, &why);
-		CHECK(r.p == DMARC_P_NONE && r.note != NULL,
-		      "an unusable p= is p=none, and noted");
+		CHECK(r.unusable && r.note != NULL,
+		      "no valid p= and no rua=: unusable (no DMARC), noted");
+		txt = "v=DMARC1; rua=mailto:r@example.com";
+		dmarc_record_parse((const unsigned char *)txt, strlen(txt), &a,
+				   &r, &why);
+		CHECK(!r.unusable && r.p == DMARC_P_NONE,
+		      "no p= but a valid rua=: p=none (monitoring)");
+		txt = "v=DMARC1; p=reject; sp=bogus; rua=nonsense";
+		dmarc_record_parse((const unsigned char *)txt, strlen(txt), &a,
+				   &r, &why);
+		CHECK(r.unusable, "a bad sp= and a rua= that is no URI: unusable");
+		txt = "v=DMARC1; p=reject; np=bogus; rua=x, mailto:r@example.com";
+		dmarc_record_parse((const unsigned char *)txt, strlen(txt), &a,
+				   &r, &why);
+		CHECK(!r.unusable && r.p == DMARC_P_NONE && r.np == DMARC_P_UNSET,
+		      "a bad np= with a valid rua= among others: p=none");
 	}
 	arena_free(&a);
 }
@@ -125,7 +139,9 @@ static const char zone[] =
 	"_dmarc.deep.example TXT \"v=DMARC1; p=reject\"\n"
 	"_dmarc.org.example TXT \"v=DMARC1; p=reject\"\n"
 	"_dmarc.mail.org.example TXT \"v=DMARC1; p=none\"\n"
-	"tmo.np.example TIMEOUT\n";
+	"tmo.np.example TIMEOUT\n"
+	"_dmarc.nop.example TXT \"v=DMARC1; sp=reject\"\n"
+	"_dmarc.nopr.example TXT \"v=DMARC1; sp=reject; rua=mailto:d@nopr.example\"\n";
 
 static void test_walks(struct dnsq *dns)
 {
@@ -218,6 +234,9 @@ static const struct ecase ecases[] = {
 	{ "PSD policy for a domain below it", "org.psd", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_NONE, "p" },
 	{ "PSD policy when the organization has none", "x.nothing.psd", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_REJECT, "p" },
 	{ "relaxed under a PSD: two organizations do not align", "org.psd", NULL, 0, "other.psd", DMARC_AUTH_PASS, DMARC_FAIL, DMARC_P_NONE, "p" },
+	{ "a record without p= nor rua=: DMARC does not apply", "nop.example", NULL, 0, NULL, 0, DMARC_NONE, 0, NULL },
+	{ "a record without p= but with rua=: p=none", "nopr.example", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_NONE, "p" },
+	{ "a subdomain under a record without p= but with rua=: none too", "x.nopr.example", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_NONE, "p" },
 	{ "upper case in d= aligns", "reject.example", NULL, 0, "REJECT.Example", DMARC_AUTH_PASS, DMARC_PASS, DMARC_P_NONE, NULL },
 };
 
