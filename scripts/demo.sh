@@ -182,6 +182,10 @@ mkdir spf
 echo '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"' > spf/example.com.txt
 echo '@ IN TXT "v=spf1 ip4:192.0.2.0/24 exp=why.example.org -all"' > spf/example.org.txt
 echo 'why IN TXT "%{i} is not one of example.org'"'"'s mail servers"' >> spf/example.org.txt
+# DMARC (RFC 9989): both domains ask receivers to refuse what does not
+# pass with an aligned identifier
+echo '_dmarc IN TXT "v=DMARC1; p=reject"' >> spf/example.com.txt
+echo '_dmarc IN TXT "v=DMARC1; p=reject; adkim=s"' >> spf/example.org.txt
 for d in example.com example.org; do
 	nsd_zone "$d" 3600 "keys/$d"/*.txt "spf/$d.txt" > "$d.zone"
 done
@@ -190,7 +194,7 @@ mv example.com.zone example.org.zone nsd/
 nsd_start "$W/nsd" example.com example.org > nsd-start.out 2>&1 || { cat nsd-start.out; die "nsd did not start"; }
 NSD_PID_ALL=$NSD_PID
 note "(\$W: $W, the work directory; removed at the end)"
-note "nsd           127.0.0.1:$NSD_PORT  zones example.com (rsa2026, ed2026; SPF ip4:127.0.0.1), example.org (news2026; SPF ip4:192.0.2.0/24)"
+note "nsd           127.0.0.1:$NSD_PORT  zones example.com (rsa2026, ed2026; SPF ip4:127.0.0.1; DMARC p=reject), example.org (news2026; SPF ip4:192.0.2.0/24; DMARC p=reject)"
 redis_start farm || die "redis-server did not start"
 REDIS_PID_ALL=$(cat "$REDIS_DIR/farm/redis.pid" 2>/dev/null)
 note "redis-server  127.0.0.1:$REDIS_PORT_farm  the farm cache of both nodes"
@@ -211,6 +215,7 @@ mkdir -p pd
 	farm_conf
 	printf 'authserv_id = mx.example.net\n'
 	printf 'check_spf = yes\non_spf_fail = reject\n'
+	printf 'check_dmarc = yes\n'
 	printf 'policy_listen = unix:%s/pd/policy.sock\n' "$W"
 	printf 'milter_listen = unix:%s/pd/milter.sock\n' "$W"
 	printf 'socket_mode = 0666\n'
@@ -320,6 +325,8 @@ check "Postfix's Authentication-Results (mx.example.net): dkim=pass for both" ev
 	'[ "$(printf "%s" "$AR" | grep -o "dkim=pass header\.d=example\.com" | wc -l)" = 2 ]'
 check "... and spf=pass for the envelope sender alice@example.com (Exim relays from 127.0.0.1)" eval \
 	'printf "%s" "$AR" | grep -q "spf=pass smtp\.mailfrom=alice@example\.com"'
+check "... and dmarc=pass header.from=example.com (example.com publishes p=reject; its signatures align)" eval \
+	'printf "%s" "$AR" | grep -q "dmarc=pass header\.from=example\.com"'
 check "the A-R field is the first field, above Postfix's Received" eval \
 	'head -1 delivered.eml | grep -q "^Authentication-Results: mx\.example\.net;"'
 check "Exim's own Received shows the submission (esmtpsa, authenticated)" eval \
@@ -328,7 +335,7 @@ check "the envelope: alice@example.com -> bob@example.net" eval \
 	'postfix_message_env 1 | grep -qx sender=alice@example.com && postfix_message_env 1 | grep -qx recipient=bob@example.net'
 
 # ============================================================================
-step "3. forgeries sent straight to Postfix, claiming From: ...@example.com; an SPF refusal"
+step "3. forgeries sent straight to Postfix, claiming From: ...@example.com; an SPF refusal; a DMARC refusal"
 # mkforged FILE: a message that claims to come from example.com's payroll
 mkforged() {
 	printf 'From: Example Payroll <payroll@example.com>\r\nTo: Bob Example <bob@example.net>\r\nSubject: Urgent: confirm your bank details\r\nDate: Sun, 22 Nov 2026 11:00:00 +0000\r\nMessage-ID: <%s@example.com>\r\n\r\nPlease confirm your account at http://payroll.example.org/login today.\r\n' \
@@ -377,7 +384,22 @@ sleep 0.2
 check "nothing delivered, nothing bounced" eval \
 	'[ "$(postfix_delivered_count)" = "$before" ] && postfix_no_bounce'
 check "the daemon's log line says spf=fail/example.org" eval \
-	'grep -q "mailseal: role=verify from=example.org dkim=none spf=fail/example.org action=reject code=550 dsn=5.7.23" pd/policyd.log'
+	'grep -q "mailseal: role=verify from=example.org dkim=none spf=fail/example.org .*action=reject code=550 dsn=5.7.23" pd/policyd.log'
+
+note ""
+note "-- DMARC: the same From: news@example.org, but an envelope sender whose SPF passes (example.com lists 127.0.0.1):"
+note "   SPF passes for example.com, which is not aligned with example.org; example.org publishes p=reject"
+printf 'From: Example News <news@example.org>\r\nTo: Bob Example <bob@example.net>\r\nSubject: Your invoice\r\nDate: Sun, 22 Nov 2026 11:40:00 +0000\r\nMessage-ID: <dmarc-demo@example.org>\r\n\r\nPlease pay the attached invoice today.\r\n' > dmarc-forged.eml
+postfix_send_plain dmarc --from bounces@example.com --to bob@example.net \
+	--ehlo mail.attacker.example --data @dmarc-forged.eml
+transcript "$PF_SWAKS_LOG" | indent
+check "refused with 550 5.7.1 naming example.org's policy (on_dmarc_reject = reject, the default)" eval \
+	'case "$PF_DATA_REPLY" in "550 5.7.1 DMARC: the policy of example.org (p=reject) refuses mail from example.org"*) true ;; *) false ;; esac'
+sleep 0.2
+check "nothing delivered, nothing bounced" eval \
+	'[ "$(postfix_delivered_count)" = "$before" ] && postfix_no_bounce'
+check "the daemon's log line says spf=pass/example.com dmarc=fail/example.org(p=reject)" eval \
+	'grep -q "mailseal: role=verify from=example.org dkim=none spf=pass/example.com dmarc=fail/example.org(p=reject) action=reject code=550 dsn=5.7.1" pd/policyd.log'
 
 # ============================================================================
 step "4. the farm cache in redis-server (redis/SCHEMA.md)"
