@@ -68,6 +68,7 @@ struct dkim_verify {
 	void *rank_arg;
 	struct buf canon;               /* scratch: canonical headers */
 	const char *txid;               /* in the arena, or NULL */
+	uint64_t deadline;              /* set by the caller; 0: own budget */
 };
 
 static const char dkim_sig_name[] = "DKIM-Signature";
@@ -489,13 +490,20 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		       r->reason);
 }
 
+/* dkim_verify_set_deadline - the message's DNS deadline */
+void dkim_verify_set_deadline(struct dkim_verify *m, uint64_t deadline_ms)
+{
+	m->deadline = deadline_ms;
+}
+
 /* dkim_verify_finish - end of message: verify every signature */
 enum ms_status dkim_verify_finish(struct dkim_verify *m,
 				  struct dkim_verify_outcome *out,
 				  struct ms_error *err)
 {
 	time_t now = m->v->o.now ? m->v->o.now : time(NULL);
-	uint64_t deadline = m->v->o.dns_budget_ms
+	uint64_t deadline = m->deadline ? m->deadline
+			    : m->v->o.dns_budget_ms
 			    ? ms_clock_ms() + m->v->o.dns_budget_ms : 0;
 	struct dkim_sig_result *r;
 	size_t i;

@@ -93,6 +93,11 @@ void dkim_verifier_free(struct dkim_verifier *v);
 
 /* dkim_verify_begin - a context for one message */
 struct dkim_verify *dkim_verify_begin(struct dkim_verifier *v);
+/* dkim_verify_set_deadline - the deadline (ms_clock_ms time) of the
+ * message's key lookups, when the caller shares one DNS budget between
+ * DKIM and other methods; without it, finish starts dns_budget_ms of
+ * its own */
+void dkim_verify_set_deadline(struct dkim_verify *m, uint64_t deadline_ms);
 /* dkim_verify_set_txid - the transaction this message belongs to
  * (copied); used for the farm's signature record */
 void dkim_verify_set_txid(struct dkim_verify *m, const char *txid);

@@ -717,12 +717,16 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	const char *why = NULL;
 	enum ms_status vst = MS_OK;
 	int verified = 0, exempt;
-	uint64_t deadline;
 	size_t start;
 
 	memset(v, 0, sizeof(*v));
 	pol_verdict_accept(v);
 	v->role = m->role;
+	/* one DNS budget for the message: DKIM's keys, then SPF, then
+	 * DMARC, from the end of the data on (not while it streams) */
+	m->deadline = ms_clock_ms() + m->p->spf.budget_ms;
+	if (m->verify)
+		dkim_verify_set_deadline(m->verify, m->deadline);
 	if (m->direct) {
 		/* the verifier reads the header block to its end here */
 		vst = dkim_verify_finish(m->verify, &oc, &err);
@@ -759,8 +763,11 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		msg_add_fields(m, start);
 		goto out;
 	}
-	if (!verified)
+	if (!verified) {
+		/* the verifier may have begun at the end of the data */
+		dkim_verify_set_deadline(m->verify, m->deadline);
 		vst = dkim_verify_finish(m->verify, &oc, &err);
+	}
 	if (vst != MS_OK) {
 		why = arena_strdup(&m->arena, err.msg);
 		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
@@ -768,12 +775,11 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		goto out;
 	}
 	ocp = &oc;
-	deadline = ms_clock_ms() + m->p->spf.budget_ms;
 	exempt = m->auth_user || m->local ||
 		 (m->client_ip && netlist_match(m->p->spf.trusted, m->client_ip));
 	if (!m->spf_known)
 		m->spf_checked = policy_spf_run(&m->p->spf, m->p->dns,
-						m->client_ip, m->helo,
+						m->deadline, m->client_ip, m->helo,
 						m->mail_from, exempt,
 						&m->arena, &m->spf);
 	if (!exempt && !m->from_bad)
@@ -781,7 +787,7 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 						     &m->from, oc.results,
 						     oc.nresults,
 						     m->spf_checked ? &m->spf
-						     : NULL, deadline,
+						     : NULL, m->deadline,
 						     &m->arena, &m->dmarc);
 	start = m->fields.len;
 	if (msg_authres(m, &oc) != MS_OK) {

@@ -66,6 +66,7 @@ struct policy_msg {
 	int spf_checked;
 	int spf_known;                  /* checked before DATA: facts.spf */
 	int dmarc_checked;
+	uint64_t deadline;              /* of every DNS lookup: one budget */
 	struct policy_dmarc_run dmarc;
 	struct spf_outcome spf;
 	struct dkim_signer *signer;

@@ -41,7 +41,7 @@ void policy_spf_free(struct policy_spf *ps)
 
 /* policy_spf_run - check one transaction's MAIL FROM identity */
 int policy_spf_run(const struct policy_spf *ps, struct dnsq *dns,
-		   const char *ip,
+		   uint64_t deadline_ms, const char *ip,
 		   const char *helo, const char *mail_from, int exempt,
 		   struct arena *a, struct spf_outcome *out)
 {
@@ -53,7 +53,7 @@ int policy_spf_run(const struct policy_spf *ps, struct dnsq *dns,
 	rq.ip = ip;
 	rq.helo = helo;
 	rq.mail_from = mail_from;
-	rq.deadline_ms = ms_clock_ms() + ps->budget_ms;
+	rq.deadline_ms = deadline_ms ? deadline_ms : ms_clock_ms() + ps->budget_ms;
 	spf_check_mailfrom(dns, &rq, a, out);
 	return 1;
 }

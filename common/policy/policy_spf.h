@@ -36,10 +36,11 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 /* policy_spf_free - release what init made */
 void policy_spf_free(struct policy_spf *ps);
 /* policy_spf_run - check the MAIL FROM identity of one transaction when
- * it is to be checked (exempt: authenticated or local); 1 and *out
- * filled when it was, 0 when not */
+ * it is to be checked (exempt: authenticated or local), answering by
+ * deadline_ms (0: dns_message_budget from now); 1 and *out filled when
+ * it was, 0 when not */
 int policy_spf_run(const struct policy_spf *ps, struct dnsq *dns,
-		   const char *ip,
+		   uint64_t deadline_ms, const char *ip,
 		   const char *helo, const char *mail_from, int exempt,
 		   struct arena *a, struct spf_outcome *out);
 

@@ -80,7 +80,7 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 	ip = f->client_ip ? arena_strdup(a, f->client_ip) : NULL;
 	helo = f->helo ? arena_strdup(a, f->helo) : NULL;
 	from = f->mail_from ? arena_strdup(a, f->mail_from) : NULL;
-	if (!policy_spf_run(&p->spf, p->dns, ip, helo,
+	if (!policy_spf_run(&p->spf, p->dns, 0, ip, helo,
 			    from, (f->auth_user && *f->auth_user) ||
 			    f->local_submission, a, o)) {
 		memcpy(v->log, "stage=spf action=accept checked=no", 35);

@@ -63,12 +63,17 @@ static EVP_PKEY *key_of(const char *domain, const char *selector)
 	return NULL;
 }
 
+/* every key lookup takes this long (the shared DNS budget's test) */
+static unsigned key_delay_ms;
+
 /* slow_lookup - "slow" selectors fail, the rest come from the file */
 static void slow_lookup(struct keysource *ks, const char *name,
 			uint64_t deadline_ms, struct arena *arena,
 			struct key_answer *ans)
 {
 	(void)ks;
+	if (key_delay_ms)
+		usleep(key_delay_ms * 1000);
 	if (strncmp(name, "slow.", 5) == 0) {
 		memset(ans, 0, sizeof(*ans));
 		ans->status = KEY_TEMPFAIL;
@@ -1060,6 +1065,52 @@ static void check_dmarc(void)
 		policy_msg_free(m);
 		policy_free(p);
 		buf_free(&msg);
+	}
+	{
+		/* one DNS budget per message: key lookups that spend it leave
+		 * SPF none (a temperror), where a budget of its own would
+		 * have let it pass */
+		struct policy_facts f = { .txid = "T2", .hostname = "h",
+					  .mode = POLICY_VERIFY,
+					  .client_ip = "192.0.2.5",
+					  .helo = "helo.example",
+					  .mail_from = "a@bank.example" };
+		struct ms_config cfg;
+		struct policy_verdict v;
+		struct policy_msg *m;
+		struct policy *p;
+		struct buf msg;
+
+		config_init(&cfg);
+		config_set(&cfg, "check_spf", "yes", "t", 1, &err);
+		config_set(&cfg, "dns_message_budget", "300ms", "t", 2, &err);
+		p = policy_new_with_keys(&cfg, &slow_source, &err);
+		config_free(&cfg);
+		if (p) {
+			policy_set_dns(p, dns);
+			buf_init(&msg, 1 << 20);
+			make_msg(&msg, FROM_BANK, "bank.example/b", 0);
+			key_delay_ms = 350;
+			m = policy_begin(p, &f);
+			policy_feed(m, msg.data, msg.len);
+			policy_finish(m, &v);
+			key_delay_ms = 0;
+			CHECK(v.action == POLICY_TEMPFAIL && !strcmp(v.dsn, "4.4.3") &&
+			      strstr(v.log, "spf=temperror/bank.example"),
+			      "one DNS budget for DKIM and SPF: the keys spent it, SPF is a temperror (%s)",
+			      v.log);
+			policy_msg_free(m);
+			m = policy_begin(p, &f);
+			policy_feed(m, msg.data, msg.len);
+			policy_finish(m, &v);
+			CHECK(v.action == POLICY_ACCEPT && strstr(v.log, "spf=pass/bank.example"),
+			      "... and with fast keys SPF passes (%s)", v.log);
+			policy_msg_free(m);
+			policy_free(p);
+			buf_free(&msg);
+		} else {
+			unit_failf("budget", "policy_new: %s", err.msg);
+		}
 	}
 	dnsq_destroy(dns);
 }
