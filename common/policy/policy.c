@@ -35,6 +35,7 @@
 #include "policy_int.h"
 #include "policy_spf.h"
 #include "signtable.h"
+#include "spfheader.h"
 #include "tlspins.h"
 #include "xalloc.h"
 
@@ -792,6 +793,14 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 	start = m->fields.len;
 	if (msg_authres(m, &oc) != MS_OK) {
 		why = "the Authentication-Results field is too large";
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
+			    "the message could not be verified now; try again later");
+		goto out;
+	}
+	if (m->spf_checked && m->p->spf.received &&
+	    spf_received_field(&m->spf, m->client_ip, m->helo, m->authserv_id,
+			       &m->fields) != MS_OK) {
+		why = "the Received-SPF field is too large";
 		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.3.0",
 			    "the message could not be verified now; try again later");
 		goto out;

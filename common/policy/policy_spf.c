@@ -21,6 +21,7 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 	ps->on_fail = cfg->on_spf_fail;
 	ps->on_permerror = cfg->on_spf_permerror;
 	ps->budget_ms = cfg->dns_message_budget_ms;
+	ps->received = cfg->received_spf == MS_YES;
 	if (*cfg->trusted_networks) {
 		ps->trusted = netlist_parse(cfg->trusted_networks, &e);
 		if (!ps->trusted)

@@ -25,6 +25,7 @@ struct policy_spf {
 	unsigned on_fail;               /* enum ms_on_signature_fail */
 	unsigned on_permerror;
 	unsigned budget_ms;             /* dns_message_budget */
+	int received;                   /* received_spf = yes */
 	struct netlist *trusted;        /* NULL: none */
 };
 

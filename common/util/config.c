@@ -76,6 +76,7 @@ static const struct setting settings[] = {
 	C(on_spf_fail, "tag", sigfail_words),
 	C(on_spf_permerror, "tag", sigfail_words),
 	S(trusted_networks, SET_STRING, "", 0, 0),
+	C(received_spf, "no", yesno_words),
 	C(check_dmarc, "no", yesno_words),
 	C(on_dmarc_reject, "reject", dmarc_words),
 	C(on_dmarc_quarantine, "quarantine", dmarc_words),

@@ -51,6 +51,7 @@ struct ms_config {
 	unsigned on_spf_fail;           /* enum ms_on_signature_fail: tag|reject */
 	unsigned on_spf_permerror;      /* tag|reject, as on_spf_fail */
 	char *trusted_networks;         /* addresses and CIDR ranges */
+	unsigned received_spf;          /* enum ms_yes_no: add Received-SPF */
 	unsigned check_dmarc;           /* enum ms_yes_no */
 	unsigned on_dmarc_reject;       /* enum ms_dmarc_action, p=reject */
 	unsigned on_dmarc_quarantine;   /* the same for p=quarantine */

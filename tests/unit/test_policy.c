@@ -1115,6 +1115,71 @@ static void check_dmarc(void)
 	dnsq_destroy(dns);
 }
 
+/* ---- Received-SPF (received_spf = yes) ---- */
+
+static void check_received_spf(void)
+{
+	static const struct {
+		const char *ip, *from, *want;
+	} c[] = {
+		{ "192.0.2.5", "a@spf-pass.example",
+		  "Received-SPF: pass (mx.test: domain of spf-pass.example allows 192.0.2.5 to send its mail)\r\n"
+		  "\tclient-ip=192.0.2.5; envelope-from=\"a@spf-pass.example\";\r\n"
+		  "\thelo=spf-pass.example; receiver=mx.test; identity=mailfrom;\r\n"
+		  "\tmechanism=\"ip4:192.0.2.0/24\";\r\n" },
+		{ "203.0.113.5", "\"odd one\"@spf-pass.example",
+		  "Received-SPF: fail (mx.test: domain of spf-pass.example does not allow 203.0.113.5 to send its mail)\r\n"
+		  "\tclient-ip=203.0.113.5; envelope-from=\"\\\"odd one\\\"@spf-pass.example\";\r\n" },
+		{ "192.0.2.5", "a@spf-temp.example",
+		  "Received-SPF: temperror (mx.test: the SPF policy of spf-temp.example could not be read now)" },
+	};
+	struct ms_error err;
+	struct dnsq *dns = zonefile_parse((const unsigned char *)spf_zone,
+					  sizeof(spf_zone) - 1, "spf zone", &err);
+	size_t i, k;
+
+	for (i = 0; dns && i < sizeof(c) / sizeof(c[0]); i++) {
+		struct policy_facts f = { .txid = "T1", .hostname = "h",
+					  .mode = POLICY_VERIFY, .client_ip = c[i].ip,
+					  .helo = "spf-pass.example",
+					  .mail_from = c[i].from };
+		const char *got = NULL;
+		struct ms_config cfg;
+		struct policy_verdict v;
+		struct policy_msg *m;
+		struct policy *p;
+		struct buf msg;
+
+		config_init(&cfg);
+		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
+		config_set(&cfg, "check_spf", "yes", "t", 2, &err);
+		config_set(&cfg, "received_spf", "yes", "t", 3, &err);
+		config_set(&cfg, "on_temperror", "accept", "t", 4, &err);
+		p = policy_new_with_keys(&cfg, &slow_source, &err);
+		config_free(&cfg);
+		if (!p) {
+			unit_failf("received_spf", "policy_new: %s", err.msg);
+			break;
+		}
+		policy_set_dns(p, dns);
+		buf_init(&msg, 1 << 20);
+		make_msg(&msg, FROM_OTHER, NULL, 0);
+		m = policy_begin(p, &f);
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		for (k = 0; k < v.nadd; k++)
+			if (!strcasecmp(v.add[k].name, "Received-SPF"))
+				got = v.add[k].field;
+		CHECK(got && !strncmp(got, c[i].want, strlen(c[i].want)),
+		      "received_spf = yes: %s from %s (got %s)", c[i].from, c[i].ip,
+		      got ? unit_esc(got, strlen(got)) : "no field");
+		policy_msg_free(m);
+		policy_free(p);
+		buf_free(&msg);
+	}
+	dnsq_destroy(dns);
+}
+
 int main(void)
 {
 	size_t i;
@@ -1131,6 +1196,7 @@ int main(void)
 	check_sender();
 	check_spf();
 	check_dmarc();
+	check_received_spf();
 	{
 		char cmd[300];
 
