@@ -2,8 +2,8 @@
 # t-farm-dns.sh - the farm's cache chain for SPF's DNS answers, with a
 # real nsd and a real redis-server on loopback.  Two nodes (separate
 # processes: `mailseal spf` and `mailseal policy` runs with the same
-# Redis and cache_secret): the second makes no DNS query for the SPF of
-# domains the first has seen (proven twice: its counters say
+# Redis and cache_secret): the second makes no DNS query for the SPF
+# (and DMARC) of domains the first has seen (proven twice: its counters say
 # dns_queries=0, and nsd is frozen meanwhile, so that any query would
 # have been a temperror); a temporary failure is never cached; an
 # answer whose TTL has run out is fetched again; a value written under
@@ -45,15 +45,17 @@ N=5
 		echo "d$d IN TXT \"v=spf1 include:relay.spf.test mx a:mx.spf.test -all\""
 		echo "d$d IN MX 10 mx.spf.test."
 	done
+	echo '_dmarc.d1 IN TXT "v=DMARC1; p=none"'
 	echo 'fresh IN TXT "v=spf1 ip4:192.0.2.0/24 -all"'
 	echo 'short 2 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"'
 } > records
 nsd_zone spf.test 300 records > spf.test.zone
-nsd_start "$T" spf.test || { nok "nsd starts"; exit 1; }
+nsd_zone test 300 > test.zone   # the DMARC walk asks _dmarc.test too
+nsd_start "$T" test spf.test || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis starts"; exit 1; }
 ok "nsd and redis-server running"
 node() {        # node CONF [SECRET]: a node's configuration
-	printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 300ms\ndns_message_budget = 1s\nredis_url = redis://127.0.0.1:%s\ncache_secret = %s\ncheck_spf = yes\n' \
+	printf 'dns_resolver = 127.0.0.1:%s\ndns_timeout = 300ms\ndns_message_budget = 1s\nredis_url = redis://127.0.0.1:%s\ncache_secret = %s\ncheck_spf = yes\ncheck_dmarc = yes\n' \
 		"$NSD_PORT" "$REDIS_PORT_main" "${2:-the-farm-secret}" > "$1"
 }
 node a.conf
@@ -74,10 +76,15 @@ qa=$(sum_of dns_queries a?.out)
 	&& ok "the answers are in Redis (mailseal:dns:TXT:d1.spf.test)" \
 	|| nok "no mailseal:dns:TXT:d1.spf.test in Redis: $(rcli "$REDIS_PORT_main" KEYS 'mailseal:dns:*' | tr '\n' ' ')"
 
+printf 'From: a@d1.spf.test\r\nTo: b@example.net\r\nSubject: policy\r\n\r\nhello\r\n' > m.eml
+"$M" -c a.conf policy --ip 192.0.2.5 --helo client.example --mail-from a@d2.spf.test m.eml > a-policy.out 2>&1
+grep -q 'spf=pass smtp.mailfrom=a@d2.spf.test' a-policy.out && grep -q 'dmarc=fail' a-policy.out \
+	&& ok "node A: mailseal policy: spf=pass, dmarc=fail (d2 is not aligned with d1)" \
+	|| nok "node A policy - $(tr '\n' '|' < a-policy.out)"
+
 nsd_freeze
 for d in $(seq 1 $N); do spf b.conf "d$d.spf.test" "b$d.out"; done
 spf b.conf nosuch.spf.test b-nx.out
-printf 'From: a@d1.spf.test\r\nTo: b@example.net\r\nSubject: policy\r\n\r\nhello\r\n' > m.eml
 "$M" -c b.conf policy --ip 192.0.2.5 --helo client.example --mail-from a@d2.spf.test m.eml > b-policy.out 2>&1
 nsd_thaw
 for d in $(seq 1 $N); do
@@ -90,9 +97,9 @@ done
 [ "$(result b-nx.out)" = none ] && [ "$(stat_of dns_queries b-nx.out)" = 0 ] \
 	&& ok "node B: the NXDOMAIN from Redis too (none, no DNS query)" \
 	|| nok "node B nosuch - $(head -1 b-nx.out) $(grep stats: b-nx.out)"
-grep -q 'spf=pass smtp.mailfrom=a@d2.spf.test' b-policy.out \
-	&& ok "node B: mailseal policy (the engine's chain) passes SPF from Redis, nsd frozen" \
-	|| nok "node B policy - $(tr '\n' '|' < b-policy.out)"
+cmp -s a-policy.out b-policy.out \
+	&& ok "node B: mailseal policy (the engine's chain), nsd frozen: SPF and DMARC from Redis, the same verdict as node A" \
+	|| nok "node B policy - $(tr '\n' '|' < b-policy.out) (node A: $(tr '\n' '|' < a-policy.out))"
 # the same question without the farm, nsd frozen: a query is a temperror
 nsd_freeze
 spf nofarm.conf d1.spf.test nofarm.out
