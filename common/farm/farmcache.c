@@ -614,6 +614,58 @@ enum farm_result farmcache_put_key(struct farmcache *fc, const char *name,
 	return FARM_HIT;
 }
 
+/* farmcache_get_value - the bytes at key */
+enum farm_result farmcache_get_value(struct farmcache *fc, const char *key,
+				     size_t key_len, struct arena *arena,
+				     const unsigned char **value,
+				     size_t *value_len)
+{
+	const char *argv[2] = { "GET", key };
+	size_t lens[2] = { 3, key_len };
+	redisReply *r = fc_run(fc, 2, argv, lens);
+
+	if (!r)
+		return FARM_ERROR;
+	if (r->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		fc->stats.misses++;
+		return FARM_MISS;
+	}
+	*value = (const unsigned char *)arena_memdup(arena, r->str, r->len);
+	*value_len = r->len;
+	freeReplyObject(r);
+	fc->stats.hits++;
+	return FARM_HIT;
+}
+
+/* farmcache_put_value - keep value at key for ttl seconds */
+enum farm_result farmcache_put_value(struct farmcache *fc, const char *key,
+				     size_t key_len,
+				     const unsigned char *value,
+				     size_t value_len, unsigned ttl)
+{
+	char ttls[16];
+	const char *argv[5] = { "SET", key, (const char *)value, "EX", ttls };
+	size_t lens[5] = { 3, key_len, value_len, 2, 0 };
+	redisReply *r;
+
+	if (ttl == 0)
+		return FARM_MISS;
+	snprintf(ttls, sizeof(ttls), "%u", ttl);
+	lens[4] = strlen(ttls);
+	r = fc_run(fc, 5, argv, lens);
+	if (!r)
+		return FARM_ERROR;
+	freeReplyObject(r);
+	return FARM_HIT;
+}
+
+/* farmcache_secret - the farm secret */
+const char *farmcache_secret(const struct farmcache *fc)
+{
+	return fc->secret;
+}
+
 /* farmcache_note_signature - record a transaction for a signature */
 enum farm_result farmcache_note_signature(struct farmcache *fc,
 					  const unsigned char *id,

@@ -84,6 +84,20 @@ enum farm_result farmcache_get_key(struct farmcache *fc, const char *name,
 /* farmcache_put_key - keep an answer for ttl seconds */
 enum farm_result farmcache_put_key(struct farmcache *fc, const char *name,
 				   const struct key_answer *ans, unsigned ttl);
+/* farmcache_get_value - the bytes at key (copied into arena,
+ * NUL-terminated), for a kind of value the caller encodes and checks
+ * itself (dnsqvalue.h); FARM_MISS when there are none */
+enum farm_result farmcache_get_value(struct farmcache *fc, const char *key,
+				     size_t key_len, struct arena *arena,
+				     const unsigned char **value,
+				     size_t *value_len);
+/* farmcache_put_value - keep value at key for ttl seconds */
+enum farm_result farmcache_put_value(struct farmcache *fc, const char *key,
+				     size_t key_len,
+				     const unsigned char *value,
+				     size_t value_len, unsigned ttl);
+/* farmcache_secret - the farm secret for HMACs ("" without one) */
+const char *farmcache_secret(const struct farmcache *fc);
 /* farmcache_note_signature - record that transaction txid carried the
  * signature whose b= hashes to id (32 bytes); fills what the farm knows
  * of it, this transaction included */

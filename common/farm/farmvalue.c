@@ -9,17 +9,21 @@
 
 #define FV_MAGIC "MSK1"
 #define FV_HEAD (4 + 1 + 1 + 8 + 1)
-#define FV_MAC CRYPTO_SHA256_LEN
+#define FV_MAC FARMVALUE_MAC_LEN
+#define FV_LABEL "mailseal-key"
 
-static enum ms_status fv_mac(const char *name, const unsigned char *p,
-			     size_t len, const char *secret,
-			     unsigned char *mac)
+_Static_assert(FARMVALUE_MAC_LEN == CRYPTO_SHA256_LEN, "HMAC-SHA256");
+
+/* farmvalue_mac - the HMAC of a value of kind label */
+enum ms_status farmvalue_mac(const char *label, const char *name,
+			     const unsigned char *p, size_t len,
+			     const char *secret, unsigned char *mac)
 {
 	struct buf in;
 	enum ms_status st;
 
 	buf_init(&in, BUF_UNLIMITED);
-	buf_append(&in, "mailseal-key", sizeof("mailseal-key"));  /* with NUL */
+	buf_append(&in, label, strlen(label) + 1);      /* with NUL */
 	buf_append(&in, name, strlen(name) + 1);
 	buf_append(&in, p, len);
 	st = crypto_hmac_sha256((const unsigned char *)secret, strlen(secret),
@@ -58,7 +62,7 @@ enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
 			goto limit;
 	}
 	if (secret && *secret) {
-		if (fv_mac(name, out->data + start, out->len - start, secret,
+		if (farmvalue_mac(FV_LABEL, name, out->data + start, out->len - start, secret,
 			   mac) != MS_OK) {
 			buf_truncate(out, start);
 			return MS_ERR_CRYPTO;
@@ -88,7 +92,7 @@ enum ms_status farmvalue_decode(const char *name, const unsigned char *p,
 		if (len < FV_HEAD + FV_MAC)
 			return MS_ERR_SYNTAX;
 		body = len - FV_MAC;
-		if (fv_mac(name, p, body, secret, mac) != MS_OK)
+		if (farmvalue_mac(FV_LABEL, name, p, body, secret, mac) != MS_OK)
 			return MS_ERR_CRYPTO;
 		if (!crypto_memeq(mac, p + body, FV_MAC))
 			return MS_ERR_CRYPTO;

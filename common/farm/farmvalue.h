@@ -12,6 +12,12 @@
  * byte before it.  farmvalue_decode is a parser of untrusted bytes
  * (anything with write access to Redis can put anything there): it
  * checks every length and never writes to its input.
+ *
+ * Each kind of value the farm keeps opens with its own magic and
+ * version ("MSK1" here; "MSD1" for the DNS answers of SPF and DMARC,
+ * dnsqvalue.h) and its HMAC is keyed by a label of its own, so that a
+ * value of one kind can never be read as another; farmvalue_mac is
+ * that HMAC for every kind.
  */
 #ifndef MAILSEAL_FARMVALUE_H
 #define MAILSEAL_FARMVALUE_H
@@ -23,6 +29,13 @@
 #include "keysource.h"
 #include "status.h"
 
+#define FARMVALUE_MAC_LEN 32          /* HMAC-SHA256 */
+
+/* farmvalue_mac - HMAC-SHA256 under secret of label, a NUL, name, a
+ * NUL and p[0..len): the trailer of a farm value of kind label */
+enum ms_status farmvalue_mac(const char *label, const char *name,
+			     const unsigned char *p, size_t len,
+			     const char *secret, unsigned char *mac);
 /* farmvalue_encode - append the value for ans (KEY_FOUND or
  * KEY_NOTFOUND) expiring at expires to out */
 enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,

@@ -25,6 +25,7 @@
 #include "dkim_sign.h"
 #include "dkim_verify.h"
 #include "dnskeys.h"
+#include "dnsqchain.h"
 #include "domainlist.h"
 #include "keycache.h"
 #include "msclock.h"
@@ -102,22 +103,19 @@ void policy_tables_free(struct policy_tables *t)
 }
 
 /* policy_open_dns - the DNS source of SPF and DMARC, when either is
- * on: the configured resolver (nothing is opened until a message is
- * checked) */
+ * on: the configured resolver behind the farm's cache chain (the
+ * in-process cache, then Redis over the key chain's connection, when
+ * there is one; dnsqchain.h).  Nothing is opened until a message is
+ * checked. */
 static enum ms_status policy_open_dns(struct policy *p,
 				      const struct ms_config *cfg,
 				      struct ms_error *err)
 {
-	char where[320];
-	struct ms_error e;
-
 	if (cfg->check_spf != MS_YES && cfg->check_dmarc != MS_YES)
 		return MS_OK;
-	p->own_dns = aresq_new(cfg->dns_resolver, cfg->dns_timeout_ms, &e);
+	p->own_dns = dnsqchain_open(cfg, p->chain.farm, err);
 	if (!p->own_dns)
-		return ms_error_set(err, MS_ERR_USAGE, "%s: %s",
-				    config_where(cfg, "dns_resolver", where,
-						 sizeof(where)), e.msg);
+		return err ? err->code : MS_ERR_USAGE;
 	p->dns = p->own_dns;
 	return MS_OK;
 }
