@@ -95,6 +95,11 @@ static enum ms_status ar_method(struct buf *out, const struct authres_method *m)
 			st = ar_is_mailbox(m->value) ? buf_puts(out, m->value)
 						     : authres_append_value(out, m->value);
 	}
+	if (st == MS_OK && m->prop2 && m->value2 && *m->value2) {
+		st = buf_printf(out, " %s=", m->prop2);
+		if (st == MS_OK)
+			st = authres_append_value(out, m->value2);
+	}
 	return st;
 }
 

@@ -28,6 +28,8 @@ struct authres_method {
 	const char *reason;             /* or NULL */
 	const char *prop;               /* "smtp.mailfrom", or NULL */
 	const char *value;              /* its value */
+	const char *prop2;              /* a second one ("smtp.helo"), or NULL */
+	const char *value2;
 };
 
 /* authres_format - append the whole field, CRLF-terminated, to out */

@@ -543,6 +543,8 @@ static enum ms_status msg_authres(struct policy_msg *m,
 			.result = spf_result_str(m->spf.result),
 			.prop = "smtp.mailfrom",
 			.value = m->spf.sender,
+			.prop2 = "smtp.helo",
+			.value2 = m->helo,
 		};
 	for (i = 0; m->dmarc_checked && i < m->dmarc.n; i++) {
 		const struct dmarc_outcome *d = &m->dmarc.out[i];

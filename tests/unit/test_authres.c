@@ -379,18 +379,21 @@ static void test_claims(void)
 static void test_methods(void)
 {
 	struct authres_method m[2] = {
-		{ "spf", "pass", NULL, "smtp.mailfrom", "alice@example.com" },
+		{ "spf", "pass", NULL, "smtp.mailfrom", "alice@example.com",
+		  "smtp.helo", "mx.example.com" },
 		{ "spf", "permerror", "bad \"record\"\r\n", "smtp.mailfrom",
-		  "odd local@example.com" },
+		  "odd local@example.com", "smtp.helo", "[192.0.2.1]" },
 	};
 	struct buf out;
 
 	buf_init(&out, 4096);
 	CHECK(authres_format_with("mx.example.net", NULL, 0, m, 2, &out) == MS_OK &&
 	      strcmp(buf_str(&out), "Authentication-Results: mx.example.net;\r\n"
-		     "\tdkim=none;\r\n\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
+		     "\tdkim=none;\r\n\tspf=pass smtp.mailfrom=alice@example.com "
+		     "smtp.helo=mx.example.com;\r\n"
 		     "\tspf=permerror reason=\"bad \\\"record\\\"\" "
-		     "smtp.mailfrom=\"odd local@example.com\"\r\n") == 0,
+		     "smtp.mailfrom=\"odd local@example.com\" "
+		     "smtp.helo=\"[192.0.2.1]\"\r\n") == 0,
 	      "authres: spf after dkim, a mailbox unquoted, anything else quoted, "
 	      "control bytes dropped (got %s)", unit_esc(out.data, out.len));
 	buf_free(&out);
