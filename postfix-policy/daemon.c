@@ -548,7 +548,7 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	daemon_set_wake_fd(sig_pipe[1]);
 	fd_limit_setup(&g->cfg);
-	if (*g->cfg.policy_listen && ploop_start() != 0)
+	if (*g->cfg.policy_listen && ploop_start(&g->cfg) != 0)
 		return 1;
 	for (i = 0; i < nls; i++)
 		dlog(LOG_INFO, "listening for %s clients on %s",

@@ -22,7 +22,11 @@
  * An MTA that did not take our macro lists (no SMFIF_SETSYMLIST) may
  * not send {auth_authen}: then, and only then, the policy side's note
  * for this very transaction (queue id, client address, envelope sender:
- * txtable.c) stands in for it.  Deadlines: a packet begun must be whole
+ * txtable.c) stands in for it.  The note's SPF outcome (checked by the
+ * policy side before DATA) is handed to the engine, which then does
+ * not check again, when the note was made for this very identity
+ * (the same HELO name, and client port when known), with or without
+ * macro lists; otherwise the engine checks SPF itself.  Deadlines: a packet begun must be whole
  * within packet_timeout, a transaction must end within message_timeout
  * of MAIL, whatever trickle of bytes keeps the idle timeout away.
  */
@@ -200,23 +204,44 @@ static void mc_set_sender(struct mconn *m, const char *arg)
 	m->sender[n] = 0;
 }
 
-/* mc_auth_user - the SASL login of this transaction into user: the
+/* mc_auth_user - the SASL login of this transaction: the
  * {auth_authen} macro; when the MTA was not told which macros to send
  * (no SMFIF_SETSYMLIST) and sent none, what the policy side noted for
- * this very transaction.  With our macro lists Postfix sends
- * {auth_authen} whenever there is one: its absence means
+ * this very transaction (note, or NULL).  With our macro lists Postfix
+ * sends {auth_authen} whenever there is one: its absence means
  * unauthenticated, and no note may say otherwise. */
-static const char *mc_auth_user(struct mconn *m, char *user, size_t n)
+static const char *mc_auth_user(const struct mconn *m,
+				const struct tx_note *note)
 {
 	const char *auth = mc_macro(m, "auth_authen");
-	struct tx_key k = mc_tx_key(m);
-	struct tx_note note;
 
-	if (*auth || m->symlists || !m->sender_ok ||
-	    !txtable_take(&k, &note))
+	if (*auth || m->symlists || !note)
 		return auth;
-	snprintf(user, n, "%s", note.user);
-	return user;
+	return note->user;
+}
+
+/* mc_spf_note - the policy side's SPF outcome of this transaction into
+ * o, when the note has one checked for exactly this identity: the key
+ * bound the queue id, client address and sender; the HELO name and
+ * (when Postfix told the policy side) the client's port must be this
+ * session's too, and SPF still on.  In any doubt the engine checks.
+ * Whether Postfix took our macro lists does not matter here
+ * (txtable.c says why). */
+static int mc_spf_note(const struct mconn *m, const struct tx_note *note,
+		       struct spf_outcome *o)
+{
+	char port[TXT_PORT];
+
+	if (!note || !note->spf.known || !m->w->gen ||
+	    m->w->gen->cfg.check_spf != MS_YES ||
+	    (m->family != '4' && m->family != '6') ||
+	    strcmp(note->spf.helo, m->helo) != 0)
+		return 0;
+	snprintf(port, sizeof(port), "%u", m->client_port);
+	if (*note->spf.port && strcmp(note->spf.port, port) != 0)
+		return 0;
+	tx_spf_outcome(&note->spf, o);
+	return 1;
 }
 
 /* mc_is_local - was the message submitted on this host?  Postfix's
@@ -240,14 +265,19 @@ static int mc_begin_message(struct mconn *m)
 {
 	struct policy_facts f = { 0 };
 	struct policy *p;
-	char user[TXT_USER];
+	struct tx_key k = mc_tx_key(m);
+	struct tx_note note, *have = NULL;
+	struct spf_outcome spf;
 	const char *qid = mc_macro(m, "i");
 	const char *auth;
 
 	p = worker_engine(m->w);
 	if (!p)
 		return -1;
-	auth = mc_auth_user(m, user, sizeof(user));
+	/* the policy side's note: taken (used up) by this message */
+	if (m->sender_ok && txtable_take(&k, &note))
+		have = &note;
+	auth = mc_auth_user(m, have);
 	if (!m->msg_start)
 		m->msg_start = ms_clock_ms();   /* an MTA that sent no MAIL */
 	f.txid = *qid ? qid : NULL;
@@ -259,6 +289,12 @@ static int mc_begin_message(struct mconn *m)
 		f.client_ip = m->client_addr;
 		f.helo = m->helo;
 		f.mail_from = m->sender_ok ? m->sender : NULL;
+		if (!*auth && mc_spf_note(m, have, &spf)) {
+			f.spf = &spf;
+			dlog(LOG_INFO, "%s: mailseal: stage=spf spf=%s/%.255s from the policy side (checked before DATA)",
+			     *qid ? qid : "NOQUEUE", spf_result_str(spf.result),
+			     spf.domain);
+		}
 	}
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);

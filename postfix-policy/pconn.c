@@ -11,51 +11,233 @@
  *    sends the fingerprints for any certificate, the subject only for
  *    one that verified) and, when pinned, one of the pins; otherwise
  *    "550 5.7.1 ..." is the action;
+ *  - with check_spf, the SPF check of the envelope (client_address,
+ *    helo_name, sender) at MAIL, RCPT or DATA, unless sasl_username:
+ *    a refusal (550 5.7.23, 550 5.7.24, 451 4.4.3, as the settings
+ *    say) is the action.  A transaction is checked once: the
+ *    connection (one smtpd process's, so one session at a time)
+ *    remembers the outcome for the requests with the same instance,
+ *    client address and port, sender and HELO name, and the queue id
+ *    once Postfix has one; from then on the outcome, when accepted, is
+ *    noted for the milter side under that queue id (txtable.c).  In an
+ *    event loop the check runs in pspf's threads and the answer waits
+ *    (policy_resume); with too many checks in flight or past the wait
+ *    limit the answer is DUNNO and the milter side checks at the end of
+ *    DATA (it does whenever no note reached it);
  *  - everything else is DUNNO, so the rest of the restriction list
  *    decides.
  * On trouble (a malformed request, no engine) there is no reply: the
  * connection is closed and logged, and Postfix applies its default
  * action, as the protocol prescribes.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
+#include "xalloc.h"
 
-/* pc_note - what the milter side may use of this request: the SASL
- * user, for this transaction only.  Only before the message content
- * (MAIL, RCPT, DATA): at END-OF-MESSAGE the milter has seen the message
- * already, and a note would only wait for a later transaction. */
-static void pc_note(const struct pp_request *rq)
+/* pc_state_ok - a stage before the message content (MAIL, RCPT,
+ * DATA): at END-OF-MESSAGE the milter has seen the message already,
+ * and a note would only wait for a later transaction */
+static int pc_state_ok(const char *state)
 {
 	static const char *const states[] = { "MAIL", "RCPT", "DATA" };
-	const char *state = pp_get_or(rq, "protocol_state");
+	size_t i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(state, states[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* pc_note_put - a note for the transaction k: the SASL user (or "")
+ * and the SPF outcome of tx, when it was checked and accepted */
+static void pc_note_put(const struct tx_key *k, const char *user,
+			const struct pc_tx *tx)
+{
+	struct tx_note n;
+
+	memset(&n, 0, sizeof(n));
+	if (strlen(user) < sizeof(n.user))
+		memcpy(n.user, user, strlen(user) + 1);
+	if (tx && tx->checked && tx->spf.known && !*tx->refusal)
+		n.spf = tx->spf;
+	if (*n.user || n.spf.known)
+		txtable_put(k, &n);
+}
+
+/* pc_note - what the milter side may use of this request: the SASL
+ * user, and the SPF outcome of this transaction (tx, or NULL), for
+ * this transaction only.  Only before the message content, and only
+ * once Postfix has a queue id (from the second RCPT on, or at DATA). */
+static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
+{
 	struct tx_key k = {
 		.qid = pp_get_or(rq, "queue_id"),
 		.client = pp_get_or(rq, "client_address"),
 		.sender = pp_get_or(rq, "sender"),
 	};
-	struct tx_note n = { { 0 } };
-	size_t i;
 
-	if (!*pp_get_or(rq, "sasl_username"))
-		return;
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(state, states[i]) == 0)
-			break;
-	if (i == sizeof(states) / sizeof(states[0]) ||
-	    strlen(pp_get_or(rq, "sasl_username")) >= sizeof(n.user))
-		return;
-	snprintf(n.user, sizeof(n.user), "%s", pp_get_or(rq, "sasl_username"));
-	txtable_put(&k, &n);
+	if (pc_state_ok(pp_get_or(rq, "protocol_state")))
+		pc_note_put(&k, pp_get_or(rq, "sasl_username"), tx);
 }
 
-/* pc_decide - the action for one request, into action */
-static int pc_decide(struct worker *w, const struct pp_request *rq,
+/* pc_spf_wanted - does this request get an SPF check here: check_spf
+ * on, a stage before the content, a client address, no SASL login
+ * (the engine exempts trusted_networks itself) */
+static int pc_spf_wanted(const struct worker *w, const struct pp_request *rq)
+{
+	return w->gen && w->gen->cfg.check_spf == MS_YES &&
+	       pc_state_ok(pp_get_or(rq, "protocol_state")) &&
+	       *pp_get_or(rq, "client_address") &&
+	       !*pp_get_or(rq, "sasl_username");
+}
+
+/* pc_tx_same - is the request of the transaction tx remembers?  Every
+ * input of the check must be the same, and the same transaction of
+ * Postfix (instance); a queue id once known must not change, and one
+ * unknown yet is learned (Postfix has none at the first RCPT) */
+static int pc_tx_same(struct pc_tx *tx, const struct pp_request *rq)
+{
+	const char *qid = pp_get_or(rq, "queue_id");
+
+	if (!tx->valid ||
+	    strcmp(tx->instance, pp_get_or(rq, "instance")) != 0 ||
+	    strcmp(tx->client, pp_get_or(rq, "client_address")) != 0 ||
+	    strcmp(tx->port, pp_get_or(rq, "client_port")) != 0 ||
+	    strcmp(tx->sender, pp_get_or(rq, "sender")) != 0 ||
+	    strcmp(tx->helo, pp_get_or(rq, "helo_name")) != 0 ||
+	    (*tx->qid && strcmp(tx->qid, qid) != 0))
+		return 0;
+	if (!*tx->qid && strlen(qid) < sizeof(tx->qid))
+		memcpy(tx->qid, qid, strlen(qid) + 1);
+	return 1;
+}
+
+/* pc_job_new - a check of this request's envelope; NULL when a value
+ * does not fit (not checked here: the milter side checks) */
+static struct spf_job *pc_job_new(const struct pp_request *rq)
+{
+	struct spf_job *j = xcalloc(1, sizeof(*j));
+#define PC_CP(f, name) \
+	(strlen(pp_get_or(rq, name)) < sizeof(j->f) && \
+	 (memcpy(j->f, pp_get_or(rq, name), strlen(pp_get_or(rq, name)) + 1), 1))
+
+	if (PC_CP(instance, "instance") && PC_CP(qid, "queue_id") &&
+	    PC_CP(client, "client_address") && PC_CP(port, "client_port") &&
+	    PC_CP(helo, "helo_name") && PC_CP(sender, "sender") &&
+	    PC_CP(state, "protocol_state")) {
+		snprintf(j->client_name, sizeof(j->client_name), "%s",
+			 pp_get_or(rq, "client_name"));
+		return j;
+	}
+#undef PC_CP
+	dlog(LOG_INFO, "%s: mailseal: an envelope value too long for the SPF check at %.20s; the milter side checks",
+	     *pp_get_or(rq, "queue_id") ? pp_get_or(rq, "queue_id") : "NOQUEUE",
+	     pp_get_or(rq, "protocol_state"));
+	free(j);
+	return NULL;
+}
+
+/* pc_finish - a finished check: remembered for the transaction, handed
+ * to the milter side when the queue id is known, and the action */
+static int pc_finish(struct pc_session *s, const struct spf_job *j,
 		     char *action, size_t size)
+{
+	struct pc_tx *tx = &s->tx;
+	struct tx_key k = { j->qid, j->client, j->sender };
+
+	if (j->failed)
+		return -1;
+	memset(tx, 0, sizeof(*tx));
+	tx->valid = 1;
+	memcpy(tx->instance, j->instance, sizeof(tx->instance));
+	memcpy(tx->qid, j->qid, sizeof(tx->qid));
+	memcpy(tx->client, j->client, sizeof(tx->client));
+	memcpy(tx->port, j->port, sizeof(tx->port));
+	memcpy(tx->sender, j->sender, sizeof(tx->sender));
+	memcpy(tx->helo, j->helo, sizeof(tx->helo));
+	tx->checked = j->checked;
+	tx->spf = j->spf;
+	memcpy(tx->refusal, j->refusal, sizeof(tx->refusal));
+	pc_note_put(&k, "", tx);
+	snprintf(action, size, "%s", *tx->refusal ? tx->refusal : "DUNNO");
+	return 0;
+}
+
+/* pc_overloaded - a check not made here: cap checks in flight; logged
+ * at most every 10 s */
+static void pc_overloaded(void)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static uint64_t last;
+	static unsigned long missed;
+	uint64_t now = ms_clock_ms();
+
+	pthread_mutex_lock(&lock);
+	missed++;
+	if (!last || now - last >= 10000) {
+		dlog(LOG_WARNING, "SPF before DATA: too many checks in flight (max_connections); DUNNO, the milter side checks at the end of DATA (%lu since the last warning)",
+		     missed);
+		missed = 0;
+		last = now;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* pc_spf - the SPF step of a request the sender rule accepted: the
+ * transaction's outcome when it was checked already, else a check
+ * (here, or parked in *jobp with async); action stays DUNNO unless the
+ * outcome refuses */
+static int pc_spf(struct worker *w, struct pc_session *s,
+		  const struct pp_request *rq, char *action, size_t size,
+		  const struct pc_async *async, struct spf_job **jobp)
+{
+	struct spf_job *j;
+	int rc;
+
+	if (!pc_spf_wanted(w, rq)) {
+		pc_note(rq, NULL);
+		return 0;
+	}
+	if (pc_tx_same(&s->tx, rq)) {
+		pc_note(rq, &s->tx);
+		if (*s->tx.refusal)
+			snprintf(action, size, "%s", s->tx.refusal);
+		return 0;
+	}
+	s->tx.valid = 0;
+	j = pc_job_new(rq);
+	if (!j)
+		return 0;
+	if (!async) {
+		pspf_run(w, j);
+		rc = pc_finish(s, j, action, size);
+		free(j);
+		return rc;
+	}
+	j->done = async->done;
+	j->loop = async->loop;
+	j->owner = async->owner;
+	if (pspf_submit(j) != 0) {
+		free(j);
+		pc_overloaded();
+		return 0;
+	}
+	*jobp = j;
+	return 0;
+}
+
+/* pc_decide - the action for one request, into action; or *jobp, a
+ * check that decides it later */
+static int pc_decide(struct worker *w, struct pc_session *s,
+		     const struct pp_request *rq, char *action, size_t size,
+		     const struct pc_async *async, struct spf_job **jobp)
 {
 	const char *qid = pp_get_or(rq, "queue_id");
 	const char *sender = pp_get_or(rq, "sender");
@@ -63,17 +245,17 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 	struct policy_tls tls = { 0 };
 	struct buf subject;
 	struct policy *p;
+	int rc = 0;
 
 	p = worker_engine(w);
 	if (!p)
 		return -1;
+	snprintf(action, size, "DUNNO");
 	if (strcmp(pp_get_or(rq, "request"), "smtpd_access_policy") != 0) {
 		dlog(LOG_WARNING, "policy request type \"%.60s\" is not smtpd_access_policy: DUNNO",
 		     pp_get_or(rq, "request"));
-		snprintf(action, size, "DUNNO");
 		return 0;
 	}
-	pc_note(rq);
 	buf_init(&subject, 4096);
 	tls.encrypted = *pp_get_or(rq, "encryption_protocol") != 0;
 	if (pp_xtext_decode(pp_get_or(rq, "ccert_subject"), &subject) != MS_OK) {
@@ -86,8 +268,9 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 	tls.pubkey_fp = pp_get_or(rq, "ccert_pubkey_fingerprint");
 	policy_check_sender(p, sender, &tls, &v);
 	if (v.action == POLICY_ACCEPT) {
-		snprintf(action, size, "DUNNO");
+		rc = pc_spf(w, s, rq, action, size, async, jobp);
 	} else {
+		pc_note(rq, NULL);
 		snprintf(action, size, "%u %s %s", v.code, v.dsn, v.text);
 		dlog(LOG_INFO, "%s: mailseal: %s client=%.100s[%.60s] state=%.20s",
 		     *qid ? qid : "NOQUEUE", v.log,
@@ -96,19 +279,21 @@ static int pc_decide(struct worker *w, const struct pp_request *rq,
 		     pp_get_or(rq, "protocol_state"));
 	}
 	buf_free(&subject);
-	return 0;
+	return rc;
 }
 
 /* policy_answer - the first complete request of p[0..len) answered
- * into out: the bytes it took, 0 when it is not complete yet, -1 when
- * the connection must be closed without a reply (logged) */
-long policy_answer(struct worker *w, const unsigned char *p, size_t len,
-		   struct buf *out)
+ * into out (or parked): the bytes it took, 0 when it is not complete
+ * yet, -1 when the connection must be closed without a reply (logged) */
+long policy_answer(struct worker *w, struct pc_session *s,
+		   const unsigned char *p, size_t len, struct buf *out,
+		   const struct pc_async *async, struct spf_job **parked)
 {
 	struct pp_request rq;
 	struct ms_error err;
+	struct spf_job *j = NULL;
 	size_t end = len ? pp_request_end(p, len) : 0;
-	char action[600];
+	char action[PS_REPLY];
 	int rc;
 
 	if (end == 0) {
@@ -125,15 +310,41 @@ long policy_answer(struct worker *w, const unsigned char *p, size_t len,
 		pp_free(&rq);
 		return -1;
 	}
-	rc = pc_decide(w, &rq, action, sizeof(action));
+	rc = pc_decide(w, s, &rq, action, sizeof(action), async, &j);
 	pp_free(&rq);
 	if (rc != 0) {
 		dlog(LOG_ERR, "policy client: no engine; closing without a reply");
 		return -1;
 	}
+	if (j) {
+		*parked = j;
+		return (long)end;
+	}
 	if (pp_reply(out, action) != MS_OK)
 		return -1;
 	return (long)end;
+}
+
+/* policy_resume - the answer of a parked request, its check done */
+int policy_resume(struct pc_session *s, const struct spf_job *j,
+		  struct buf *out)
+{
+	char action[PS_REPLY];
+
+	if (pc_finish(s, j, action, sizeof(action)) != 0) {
+		dlog(LOG_ERR, "policy client: no engine; closing without a reply");
+		return -1;
+	}
+	return pp_reply(out, action) == MS_OK ? 0 : -1;
+}
+
+/* policy_giveup - DUNNO for a parked request whose check took too long */
+int policy_giveup(const struct spf_job *j, struct buf *out)
+{
+	dlog(LOG_WARNING, "%s: mailseal: the SPF check of %.100s[%.60s] took more than %u ms; DUNNO, the milter side checks at the end of DATA",
+	     *j->qid ? j->qid : "NOQUEUE", j->client_name, j->client,
+	     pspf_limit_ms());
+	return pp_reply(out, "DUNNO") == MS_OK ? 0 : -1;
 }
 
 /* policy_serve - one policy client until it closes (blocking reads:
@@ -141,13 +352,15 @@ long policy_answer(struct worker *w, const unsigned char *p, size_t len,
  * packet_timeout */
 void policy_serve(struct worker *w, struct conn *c)
 {
+	struct pc_session *s = xcalloc(1, sizeof(*s));
 	struct buf out;
 	uint64_t started = 0;           /* first bytes of this request */
 
 	buf_init(&out, 4096);
 	for (;;) {
 		size_t avail = c->rbuf.len - c->rpos;
-		long used = policy_answer(w, c->rbuf.data + c->rpos, avail, &out);
+		long used = policy_answer(w, s, c->rbuf.data + c->rpos, avail,
+					  &out, NULL, NULL);
 		int r;
 
 		if (used < 0)
@@ -174,4 +387,5 @@ void policy_serve(struct worker *w, struct conn *c)
 		buf_reset(&out);
 	}
 	buf_free(&out);
+	free(s);
 }

@@ -2,9 +2,12 @@
  * ploop.c - the policy side's event loop: every policy client
  * connection in one thread, with epoll and non-blocking sockets.
  *
- * Deciding a policy request never waits (no DNS, no Redis: the sender
- * stage reads loaded tables only), so a few threads can answer all of
- * them: one loop per two cores (at least one, at most PL_MAX_LOOPS),
+ * Deciding a policy request never waits here (no DNS, no Redis: the
+ * sender stage reads loaded tables only, and an SPF check goes to
+ * pspf's threads while its connection's answer is parked: the loop
+ * reads no further request of that connection until the check comes
+ * back through the wake-up pipe, or its wait limit passes and DUNNO is
+ * answered), so a few threads can answer all of them: one loop per two cores (at least one, at most PL_MAX_LOOPS),
  * connections handed out in turn; no thread switch per request, and
  * latency stays flat however many smtpd processes keep connections
  * open.  (One loop answers well over 100,000 requests a second; on a
@@ -45,6 +48,8 @@ struct pl_conn {
 	size_t in_pos, out_pos;
 	uint64_t last;                  /* ms_clock_ms of the last activity */
 	uint64_t started;               /* first bytes of an unanswered request */
+	struct pc_session sess;         /* its transaction's SPF outcome */
+	struct spf_job *job;            /* the parked request's check */
 	struct pl_conn *prev, *next;
 };
 
@@ -55,6 +60,7 @@ struct pl_loop {
 	pthread_mutex_t lock;
 	int *new_fds;                   /* handed over, not yet watched */
 	size_t nnew, capnew;
+	struct spf_job *done;           /* checks back from pspf (under lock) */
 	struct pl_conn *conns;
 };
 
@@ -70,8 +76,34 @@ static void pl_gone(void)
 	daemon_wake();
 }
 
+/* pl_done - a check is finished (in an SPF thread): back to its loop */
+static void pl_done(struct spf_job *j)
+{
+	struct pl_loop *lp = j->loop;
+
+	pthread_mutex_lock(&lp->lock);
+	j->next = lp->done;
+	lp->done = j;
+	pthread_mutex_unlock(&lp->lock);
+	if (write(lp->wake[1], "", 1) < 0) {
+		/* full: a wake-up is pending already */
+	}
+}
+
+/* pl_unpark - the connection stops waiting for its check (the job
+ * comes back to the loop all the same, and is freed then) */
+static void pl_unpark(struct pl_conn *c)
+{
+	if (!c->job)
+		return;
+	pspf_cancel(c->job);
+	c->job->owner = NULL;
+	c->job = NULL;
+}
+
 static void pl_close(struct pl_loop *lp, struct pl_conn *c)
 {
+	pl_unpark(c);
 	epoll_ctl(lp->epoll, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	pl_gone();
@@ -154,6 +186,40 @@ static int pl_flush(struct pl_loop *lp, struct pl_conn *c)
 	return 0;
 }
 
+/* pl_answer - answer every complete request in order, until one is
+ * parked for its SPF check; then write what is pending; -1 to close */
+static int pl_answer(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
+{
+	struct pc_async async = { pl_done, lp, c };
+
+	while (!c->job) {
+		long used = policy_answer(w, &c->sess, c->in.data + c->in_pos,
+					  c->in.len - c->in_pos, &c->out,
+					  &async, &c->job);
+
+		if (used < 0)
+			return -1;
+		if (used == 0)
+			break;
+		c->in_pos += (size_t)used;
+	}
+	if (c->in_pos == c->in.len) {
+		buf_reset(&c->in);
+		c->in_pos = 0;
+	} else if (c->in_pos > 0) {
+		size_t left = c->in.len - c->in_pos;
+
+		memmove(c->in.data, c->in.data + c->in_pos, left);
+		buf_truncate(&c->in, left);
+		c->in_pos = 0;
+	}
+	if (!c->in.len || c->job)
+		c->started = 0;
+	else if (!c->started)
+		c->started = c->last;
+	return pl_flush(lp, c) < 0 ? -1 : 0;
+}
+
 /* pl_input - read what there is, answer every complete request; -1 to
  * close the connection */
 static int pl_input(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
@@ -181,38 +247,46 @@ static int pl_input(struct pl_loop *lp, struct worker *w, struct pl_conn *c)
 		c->in.data[c->in.len] = 0;
 	}
 	c->last = ms_clock_ms();
-	for (;;) {
-		long used = policy_answer(w, c->in.data + c->in_pos,
-					  c->in.len - c->in_pos, &c->out);
-
-		if (used < 0)
-			return -1;
-		if (used == 0)
-			break;
-		c->in_pos += (size_t)used;
+	if (c->job && c->in.len >= PP_MAX_REQUEST) {
+		/* the socket would stay readable: a client that sends this
+		 * much before its answer is not Postfix */
+		dlog(LOG_WARNING, "policy client: %zu bytes sent while a request waits for its answer; closing",
+		     c->in.len);
+		return -1;
 	}
-	if (c->in_pos == c->in.len) {
-		buf_reset(&c->in);
-		c->in_pos = 0;
-	} else if (c->in_pos > 0) {
-		size_t left = c->in.len - c->in_pos;
-
-		memmove(c->in.data, c->in.data + c->in_pos, left);
-		buf_truncate(&c->in, left);
-		c->in_pos = 0;
-	}
-	if (!c->in.len)
-		c->started = 0;
-	else if (!c->started)
-		c->started = c->last;
-	if (pl_flush(lp, c) < 0)
+	if (pl_answer(lp, w, c) < 0)
 		return -1;
 	if (eof) {
-		if (c->in.len)
+		if (c->in.len || c->job)
 			dlog(LOG_WARNING, "policy client: closed within a request");
 		return -1;
 	}
 	return 0;
+}
+
+/* pl_resume - the checks back from pspf: each parked connection gets
+ * its answer and goes on with what it sent since */
+static void pl_resume(struct pl_loop *lp, struct worker *w)
+{
+	struct spf_job *j, *next;
+
+	pthread_mutex_lock(&lp->lock);
+	j = lp->done;
+	lp->done = NULL;
+	pthread_mutex_unlock(&lp->lock);
+	for (; j; j = next) {
+		struct pl_conn *c = j->owner;
+
+		next = j->next;
+		if (c) {
+			c->job = NULL;
+			c->last = ms_clock_ms();
+			if (policy_resume(&c->sess, j, &c->out) != 0 ||
+			    pl_answer(lp, w, c) != 0)
+				pl_close(lp, c);
+		}
+		free(j);
+	}
 }
 
 static void *pl_main(void *arg)
@@ -224,12 +298,14 @@ static void *pl_main(void *arg)
 
 	while (!daemon_stopping()) {
 		int n = epoll_wait(lp->epoll, ev, PL_EVENTS, PL_TICK_MS), i;
+		int woken;
 		uint64_t now;
 
 		if (n < 0 && errno != EINTR) {
 			dlog(LOG_ERR, "policy loop: epoll_wait: %s", strerror(errno));
 			break;
 		}
+		woken = 0;
 		for (i = 0; i < n; i++) {
 			struct pl_conn *c = ev[i].data.ptr;
 
@@ -244,6 +320,7 @@ static void *pl_main(void *arg)
 					pl_watch(lp, lp->new_fds[k]);
 				lp->nnew = 0;
 				pthread_mutex_unlock(&lp->lock);
+				woken = 1;
 				continue;
 			}
 			if ((ev[i].events & EPOLLOUT) && pl_flush(lp, c) < 0) {
@@ -254,12 +331,27 @@ static void *pl_main(void *arg)
 			    pl_input(lp, &w, c) != 0)
 				pl_close(lp, c);
 		}
+		/* after the events: a connection closed here must not be
+		 * one whose event is still in ev[] */
+		if (woken)
+			pl_resume(lp, &w);
 		now = ms_clock_ms();
 		if (now >= next_sweep) {
 			struct pl_conn *c = lp->conns, *nx;
 
 			for (; c; c = nx) {
 				nx = c->next;
+				if (c->job) {
+					const struct spf_job *j = c->job;
+
+					if (now - j->started <= pspf_limit_ms())
+						continue;
+					pl_unpark(c);
+					if (policy_giveup(j, &c->out) != 0 ||
+					    pl_answer(lp, &w, c) != 0)
+						pl_close(lp, c);
+					continue;
+				}
 				if (c->started && now - c->started > policyd_packet_timeout_ms) {
 					dlog(LOG_WARNING, "policy client: a request not complete after %u ms (packet_timeout); closing",
 					     policyd_packet_timeout_ms);
@@ -279,11 +371,14 @@ static void *pl_main(void *arg)
 
 /* ploop_start - the threads that serve every policy connection: one
  * per two cores, at least one, at most PL_MAX_LOOPS */
-int ploop_start(void)
+int ploop_start(const struct ms_config *cfg)
 {
 	long half = sysconf(_SC_NPROCESSORS_ONLN) / 2;
 	unsigned i;
 
+	if (pspf_start(cfg->max_connections, cfg->dns_message_budget_ms +
+		       cfg->dns_timeout_ms + 1000) != 0)
+		return -1;
 	pl_timeout_ms = policyd_request_timeout_ms;
 	pl_nloops = half < 1 ? 1 : half > PL_MAX_LOOPS ? PL_MAX_LOOPS
 						      : (unsigned)half;
@@ -339,8 +434,19 @@ void ploop_stop(void)
 		if (write(pl_loops[i].wake[1], "", 1) < 0) {
 			/* full: it wakes anyway */
 		}
-	for (i = 0; i < pl_nloops; i++) {
+	for (i = 0; i < pl_nloops; i++)
 		pthread_join(pl_loops[i].thread, NULL);
+	/* the loops let go of every check; the SPF threads hand back
+	 * the last ones, freed here */
+	pspf_stop();
+	for (i = 0; i < pl_nloops; i++) {
+		struct spf_job *j = pl_loops[i].done, *next;
+
+		for (; j; j = next) {
+			next = j->next;
+			free(j);
+		}
+		pl_loops[i].done = NULL;
 		close(pl_loops[i].epoll);
 		close(pl_loops[i].wake[0]);
 		close(pl_loops[i].wake[1]);

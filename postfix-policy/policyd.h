@@ -11,12 +11,20 @@
  * current configuration generation; a reload (SIGHUP) makes a new
  * generation, and each worker moves to it at its next request or
  * message, without dropping connections.
+ *
+ * Policy connections are served by event loops (ploop.c) that never
+ * wait; the one decision that needs DNS there, SPF before DATA, goes
+ * to a small bounded pool of SPF threads (pspf.c), each with its own
+ * engine like a worker, while the connection's answer waits and the
+ * loop serves the others.  The outcome reaches the milter side through
+ * the transaction notes (txtable.c).
  */
 #ifndef MAILSEAL_POLICYD_H
 #define MAILSEAL_POLICYD_H
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -106,8 +114,11 @@ int conn_write(struct conn *c, const void *p, size_t len);
 #define TXT_TTL 120                     /* seconds a note waits to be used */
 #define TXT_QID 64
 #define TXT_CLIENT 64
+#define TXT_PORT 8
 #define TXT_SENDER 512
 #define TXT_USER 256
+#define TXT_HELO 256
+#define TXT_SPF_TEXT 256
 
 /* the transaction a note is for: Postfix's queue id, the SMTP client's
  * address, the envelope sender (bare, "" for <>) */
@@ -115,10 +126,30 @@ struct tx_key {
 	const char *qid, *client, *sender;
 };
 
+/* an SPF outcome of the policy side in fixed buffers, with the rest of
+ * the identity it was checked for (the key has the client address and
+ * the sender); known = 0: none to hand over (not checked, or a string
+ * did not fit: the milter side checks itself) */
+struct tx_spf {
+	int known;
+	enum spf_result result;
+	char helo[TXT_HELO];            /* the HELO name checked with */
+	char port[TXT_PORT];            /* the client's port; "": not sent */
+	char identity[16];
+	char domain[TXT_SPF_TEXT];
+	char sender[TXT_SENDER];
+	char mechanism[TXT_SPF_TEXT];   /* "" for none, and so on */
+	char reason[TXT_SPF_TEXT];
+	char explanation[TXT_SPF_TEXT];
+	unsigned dns_terms, voids;
+	unsigned long queries;
+};
+
 /* what the policy side learned of a transaction (add fields here for
  * more results: each starts empty, "" = not known) */
 struct tx_note {
 	char user[TXT_USER];            /* SASL login */
+	struct tx_spf spf;              /* SPF, checked before DATA */
 };
 
 /* txtable_put - note n for the transaction k (replacing an older one) */
@@ -129,6 +160,61 @@ int txtable_take(const struct tx_key *k, struct tx_note *n);
 /* txtable_drop - forget the note of transaction k (end of message,
  * abort) */
 void txtable_drop(const struct tx_key *k);
+/* tx_spf_set - o (checked with helo, from the client's port) copied
+ * into t: 0, or -1 when a string does not fit (t->known = 0) */
+int tx_spf_set(struct tx_spf *t, const struct spf_outcome *o,
+	       const char *helo, const char *port);
+/* tx_spf_outcome - t as an outcome for the engine; its strings point
+ * into t */
+void tx_spf_outcome(const struct tx_spf *t, struct spf_outcome *o);
+
+/* ---- pspf.c: the policy side's SPF checks, off the event loops ---- */
+
+#define PS_REPLY 600                    /* an action line */
+
+/* one check: the request's facts in, the outcome out.  The fields
+ * under "plumbing" are set before pspf_submit and read-only after it,
+ * but owner, which only the thread that submitted touches. */
+struct spf_job {
+	char instance[TXT_QID];         /* Postfix's id of the transaction */
+	char qid[TXT_QID];
+	char client[TXT_CLIENT];
+	char port[TXT_PORT];
+	char client_name[TXT_HELO];
+	char helo[TXT_HELO];
+	char sender[TXT_SENDER];
+	char state[16];                 /* protocol_state */
+	int failed;                     /* no engine: nothing decided */
+	int checked;                    /* 0: exempt (trusted_networks) */
+	struct tx_spf spf;              /* what is handed to the milter */
+	char refusal[PS_REPLY];         /* "550 5.7.23 ...", or "": accept */
+	/* plumbing */
+	void (*done)(struct spf_job *); /* in the pool thread, when finished */
+	void *loop;                     /* the submitter's */
+	void *owner;                    /* its connection; NULL: gone */
+	uint64_t started;               /* ms_clock_ms of the submission */
+	atomic_int cancelled;           /* nobody waits any more */
+	struct spf_job *next;
+};
+
+/* pspf_start - the SPF threads: at most cap checks in flight (queued
+ * or running), each waited for at most limit_ms; 0 or -1 (logged) */
+int pspf_start(unsigned cap, unsigned limit_ms);
+/* pspf_submit - queue j for a thread (j->done is called when it is
+ * finished, even when cancelled); -1 when cap checks are in flight
+ * already, or the threads are stopping: the caller answers at once */
+int pspf_submit(struct spf_job *j);
+/* pspf_cancel - nobody waits for j any more: a thread that has not
+ * started it skips it */
+void pspf_cancel(struct spf_job *j);
+/* pspf_run - the check of j now, in this thread, with w's engine */
+void pspf_run(struct worker *w, struct spf_job *j);
+/* pspf_limit_ms - how long a policy connection waits for its check
+ * before it answers DUNNO and leaves SPF to the milter side */
+unsigned pspf_limit_ms(void);
+/* pspf_stop - end the threads (each finishes the check it runs);
+ * checks still queued are handed back through their done */
+void pspf_stop(void);
 
 /* ---- listen.c ---- */
 
@@ -170,20 +256,61 @@ void pidfile_remove(int fd, const char *path);
 
 /* ---- pconn.c, ploop.c, mconn.c ---- */
 
+/* what a policy connection remembers of its current transaction: the
+ * SPF check made at its first request (MAIL, RCPT or DATA), for its
+ * other recipients and to hand over once the queue id is known */
+struct pc_tx {
+	int valid;
+	char instance[TXT_QID];
+	char qid[TXT_QID];              /* "" until Postfix has one */
+	char client[TXT_CLIENT];
+	char port[TXT_PORT];
+	char sender[TXT_SENDER];
+	char helo[TXT_HELO];
+	int checked;
+	struct tx_spf spf;
+	char refusal[PS_REPLY];
+};
+
+struct pc_session {
+	struct pc_tx tx;
+};
+
+/* how a policy connection of an event loop waits for an SPF check:
+ * the job gets done, loop and owner before it is submitted */
+struct pc_async {
+	void (*done)(struct spf_job *);
+	void *loop;
+	void *owner;
+};
+
 /* policy_answer - the first complete request of p[0..len) answered
- * into out: bytes taken, 0 when incomplete, -1 to close (logged) */
-long policy_answer(struct worker *w, const unsigned char *p, size_t len,
-		   struct buf *out);
+ * into out: bytes taken, 0 when incomplete, -1 to close (logged).
+ * With async, a request that needs an SPF check is taken (its bytes
+ * counted) but not answered: *parked is its job, and policy_resume
+ * answers it once done; without, the check runs here (blocking). */
+long policy_answer(struct worker *w, struct pc_session *s,
+		   const unsigned char *p, size_t len, struct buf *out,
+		   const struct pc_async *async, struct spf_job **parked);
+/* policy_resume - the answer of a parked request whose job is done
+ * (the job stays the caller's); 0, or -1 to close (logged) */
+int policy_resume(struct pc_session *s, const struct spf_job *j,
+		  struct buf *out);
+/* policy_giveup - the answer of a parked request whose check took too
+ * long: DUNNO (logged), the milter side checks at the end of DATA */
+int policy_giveup(const struct spf_job *j, struct buf *out);
 /* policy_serve - one policy client until it closes (blocking) */
 void policy_serve(struct worker *w, struct conn *c);
-/* ploop_start - the thread that serves every policy client connection
- * (epoll, non-blocking: a policy decision never waits); 0 or -1 */
-int ploop_start(void);
+/* ploop_start - the threads that serve every policy client connection
+ * (epoll, non-blocking: a policy decision never waits; SPF checks go
+ * to pspf's threads: at most max_connections at once, each waited for
+ * dns_message_budget + dns_timeout + 1 s at most); 0 or -1 */
+int ploop_start(const struct ms_config *cfg);
 /* ploop_add - hand it an accepted connection */
 void ploop_add(int fd);
 /* ploop_count - policy connections held (for max_policy_connections) */
 unsigned ploop_count(void);
-/* ploop_stop - close its connections, end the thread */
+/* ploop_stop - close its connections, end the threads */
 void ploop_stop(void);
 /* milter_serve - one milter client until it closes */
 void milter_serve(struct worker *w, struct conn *c);

@@ -1,8 +1,7 @@
 /*
  * txtable.c - what the policy side learned of an SMTP transaction,
  * handed to the milter side of the same process for that transaction
- * only (today the SASL user; the note is made to carry more per
- * transaction results of the policy side later, such as SPF).
+ * only: the SASL user, and the SPF outcome checked before DATA.
  *
  * Postfix's two interfaces share no transaction id.  A note is bound to
  * the queue id, the client address and the envelope sender together:
@@ -15,10 +14,34 @@
  * TXT_TTL seconds.
  *
  * A fixed table of slots under one lock: a note that hashes to a
- * taken slot replaces the older one.  This table is only the milter
+ * taken slot replaces the older one.  A lost note only costs work or
+ * a fallback, never a wrong result: the SASL user is only the milter
  * side's fallback for an MTA that is not told to send {auth_authen}
- * (mconn.c), so a lost note only loses that fallback: the message is
- * then verified, never signed in someone else's name.
+ * (mconn.c), so the message is then verified, never signed in someone
+ * else's name; without an SPF note the milter side checks SPF itself.
+ *
+ * The SPF outcome (CVE-2019-20790: a result must never be taken for
+ * another identity, session or transaction).  It is a function of the
+ * client address, the HELO name and the envelope sender alone (and of
+ * DNS).  The key binds the first and the last; the note adds the HELO
+ * name and, when Postfix sends it (client_port, 3.8 and later), the
+ * client's port, and the milter side uses the outcome only when they
+ * equal its own CONNECT and HELO (mconn.c).  So even a queue id that
+ * Postfix reused within TXT_TTL for another transaction of the same
+ * client, sender and HELO name can only hand over the result of that
+ * very identity, which the milter would compute again from the same
+ * DNS.  An outcome whose strings do not fit the buffers is not handed
+ * over at all (a truncated domain or sender could name another
+ * identity): the milter side checks.
+ *
+ * Unlike the SASL user, the SPF outcome is used whether or not Postfix
+ * took the milter's macro lists (SMFIF_SETSYMLIST): with them Postfix's
+ * {auth_authen} is the authority on authentication and a note must not
+ * contradict it, but nothing in the milter protocol carries an SPF
+ * result, so there is no authority to contradict; the binding above
+ * is what makes the note safe, in both cases.  Like every note, it can
+ * be planted by any client of the policy socket: keep that socket for
+ * Postfix alone (docs/postfix.md).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -115,4 +138,57 @@ void txtable_drop(const struct tx_key *k)
 	struct tx_note n;
 
 	(void)txtable_take(k, &n);
+}
+
+/* tx_copy - s into a buffer of size n; -1 when it does not fit */
+static int tx_copy(char *to, size_t n, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	to[0] = 0;
+	if (len >= n)
+		return -1;
+	memcpy(to, s ? s : "", len + 1);
+	return 0;
+}
+
+/* tx_spf_set - an outcome into fixed buffers, whole or not at all */
+int tx_spf_set(struct tx_spf *t, const struct spf_outcome *o,
+	       const char *helo, const char *port)
+{
+	memset(t, 0, sizeof(*t));
+	if (tx_copy(t->helo, sizeof(t->helo), helo) != 0 ||
+	    tx_copy(t->port, sizeof(t->port), port) != 0 ||
+	    tx_copy(t->identity, sizeof(t->identity), o->identity) != 0 ||
+	    tx_copy(t->domain, sizeof(t->domain), o->domain) != 0 ||
+	    tx_copy(t->sender, sizeof(t->sender), o->sender) != 0 ||
+	    tx_copy(t->mechanism, sizeof(t->mechanism), o->mechanism) != 0 ||
+	    tx_copy(t->reason, sizeof(t->reason), o->reason) != 0 ||
+	    tx_copy(t->explanation, sizeof(t->explanation), o->explanation) != 0) {
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	t->result = o->result;
+	t->dns_terms = o->dns_terms;
+	t->voids = o->voids;
+	t->queries = o->queries;
+	t->known = 1;
+	return 0;
+}
+
+/* tx_spf_outcome - the engine's view of a note's outcome: the optional
+ * strings NULL when empty, as the checker leaves them */
+void tx_spf_outcome(const struct tx_spf *t, struct spf_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->result = t->result;
+	o->identity = t->identity;
+	o->domain = t->domain;
+	o->sender = t->sender;
+	o->mechanism = *t->mechanism ? t->mechanism : NULL;
+	o->reason = *t->reason ? t->reason : NULL;
+	o->explanation = *t->explanation ? t->explanation : NULL;
+	o->dns_terms = t->dns_terms;
+	o->voids = t->voids;
+	o->queries = t->queries;
 }
