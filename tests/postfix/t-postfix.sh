@@ -1002,7 +1002,13 @@ done
 cp d4-reject.conf d4.conf
 pd_start d4 "$T/d4.conf" || nok "13: daemon d4 (check_spf = yes) starts - $(oneline < d4.log)"
 cp -a "$P1/tls" "$T/pf3/tls"
-if pf_with "$T/pf3" d4; then
+# P3 asks the policy service only at the end of the message, where the
+# daemon does not check SPF: this section tests the milter's own check
+# (the RCPT-time check and its note: tests/postfix/t-postfix-spf.sh)
+mkdir -p "$T/pf3"
+if postfix_start "$T/pf3" --policy-eod "unix:$T/d4/policy.sock" --milter "unix:$T/d4/milter.sock" \
+	--non-smtpd-milter "unix:$T/d4/milter.sock" --milter-default-action tempfail \
+	--milter-protocol 6 "local_header_rewrite_clients="; then
 	P3=$PF_DIR P3_PORT=$PF_PORT
 	ok "13: Postfix P3 on $P3_PORT with daemon d4 (check_spf = yes)"
 else
