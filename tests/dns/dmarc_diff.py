@@ -25,24 +25,29 @@ it; otherwise it is excluded with the reason, decided from the case's
 features alone (never from the results):
 
   org-domain    no record at cN.TLD but one below it: the Tree Walk's
-                Organizational Domain is not the PSL's (RFC 9989 4.10.2)
+                Organizational Domain is not the PSL's (RFC 9989 4.10,
+                RFC 7489 3.2)
   intermediate  no record at the author domain, one at a name between
-                it and cN.TLD: RFC 9989 4.10.1 finds it, RFC 7489 6.6.3
-                goes straight to the Organizational Domain
+                it and cN.TLD: the Tree Walk finds it (RFC 9989 4.10),
+                RFC 7489 6.6.3 goes straight to the Organizational Domain
   psd           psd=y anywhere, or psd=n on a record below cN.TLD: the
                 Tree Walk's Organizational Domain is not the PSL's (RFC
-                9989 4.7, 4.10.2; the tag is unknown to RFC 7489)
+                9989 4.7, 4.10; the tag is unknown to RFC 7489)
   pct           pct<100: RFC 7489 6.6.4 samples, RFC 9989 removed pct
   t=y           RFC 9989 4.7 testing mode lowers the disposition
   np            np= on a record applied to an author domain that does
-                not exist (RFC 9989 4.7, 5.3.3.2; unknown to RFC 7489)
+                not exist (RFC 9989 4.7; unknown to RFC 7489, which
+                applies sp=)
   p-invalid     p= missing or invalid, on a record without rua= (RFC
                 7489 6.6.3 applies no DMARC, RFC 9989 4.7 reads it as
                 p=none) or with sp=, adkim= or aspf= (RFC 7489 6.6.3
                 acts as if the record were "v=DMARC1; p=none", RFC 9989
                 keeps the other tags)
-  temperror     an SPF or DKIM temperror: RFC 9989 4.4 makes it a DMARC
+  temperror     an SPF or DKIM temperror: RFC 9989 makes it a DMARC
                 temperror, RFC 7489 counts it as not passing
+
+Where one peer departs from RFC 7489 itself (PEER_DEVIATIONS), that
+peer is not compared on those cases; the other one still is.
 """
 import json
 import os

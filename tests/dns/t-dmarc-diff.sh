@@ -44,7 +44,7 @@ if ! nsd_start "$T" $zones; then
 	nok "nsd starts"
 	exit 1
 fi
-ok "nsd serves the $N cases' records ($zones) on 127.0.0.1:$NSD_PORT"
+ok "nsd serves the $N cases' records (${zones# }) on 127.0.0.1:$NSD_PORT"
 
 "$PY" "$ROOT/tests/dns/dmarc_diff.py" mailseal "$T" "$M" \
 	|| { nok "mailseal policy on every case"; exit 1; }
