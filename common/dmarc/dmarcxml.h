@@ -7,7 +7,7 @@
  * The rows of one report share one Policy Domain and one published
  * policy (dmarc_row_same_policy): the caller groups them.  Text is
  * escaped (& < > " '); a byte that XML 1.0 cannot carry (a control
- * character, bytes that are not UTF-8) is written as '?', so that any
+ * character but tab, bytes that are not UTF-8) is written as '?', so that any
  * stored value still gives a well-formed document.
  *
  * What the schema we validate against (tests/farm/rfc9990.xsd) does not

@@ -44,7 +44,8 @@ static void check_row(const uint8_t *p, size_t len)
 		if (dmarcxml_write(&m, rows, &count, 1, &b) != MS_OK)
 			__builtin_trap();
 		for (i = 0; i < b.len; i++)
-			if (b.data[i] < 0x20 && b.data[i] != '\n')
+			if (b.data[i] < 0x20 && b.data[i] != '\n' &&
+			    b.data[i] != '\t')
 				__builtin_trap();
 	}
 	buf_free(&b);
