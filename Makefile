@@ -73,8 +73,9 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# zlib: only the CLI's dmarc-report compresses (RFC 9990's gzip)
 $(CLI): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS) -lz
 
 $(PF_LIB): $(PF_PROTO:%.c=$(BUILD)/obj/%.o)
 	@mkdir -p $(dir $@)

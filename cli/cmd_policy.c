@@ -6,9 +6,13 @@
  *   mailseal policy [--auth USER] [--local] [--mode sign|verify|skip]
  *                   [--key-file KEYS | --dns-file ZONEFILE] [--txid ID]
  *                   [--hostname NAME] [--ip IP] [--helo NAME]
- *                   [--mail-from ADDR] [--message [--max-spool SIZE]] FILE
+ *                   [--mail-from ADDR] [--rcpt ADDR]
+ *                   [--message [--max-spool SIZE]] FILE
  *
  * --ip, --helo and --mail-from give the envelope, for SPF (check_spf);
+ * --rcpt the first recipient (a DMARC report row's envelope_to).  With
+ * check_dmarc and a Redis, the message is counted in the farm's DMARC
+ * report data as a node would count it;
  * --dns-file answers every lookup (keys, SPF) from a file of zone lines.
  *
  * Prints the verdict ("action=... code=... dsn=... role=..."), then one
@@ -165,6 +169,8 @@ int cmd_policy(const struct ms_config *cfg, int argc, char **argv)
 			f.helo = argv[++i];
 		} else if (strcmp(o, "--mail-from") == 0) {
 			f.mail_from = argv[++i];
+		} else if (strcmp(o, "--rcpt") == 0) {
+			f.rcpt = argv[++i];
 		} else if (strcmp(o, "--dns-file") == 0) {
 			dns_file = argv[++i];
 		} else if (strcmp(o, "--max-spool") == 0) {

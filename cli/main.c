@@ -21,10 +21,12 @@ static const char cli_usage[] =
 	"  verify [--key-file KEYS] [--max-signatures N] [--stats] [FILE...]\n"
 	"  policy [--auth USER] [--local] [--mode sign|verify|skip]\n"
 	"         [--key-file KEYS | --dns-file ZONEFILE] [--txid ID] [--hostname NAME]\n"
-	"         [--ip IP] [--helo NAME] [--mail-from ADDR]\n"
+	"         [--ip IP] [--helo NAME] [--mail-from ADDR] [--rcpt ADDR]\n"
 	"         [--message [--max-spool SIZE]] FILE\n"
 	"  spf    --ip IP [--helo NAME] [--mail-from ADDR] [--receiver NAME]\n"
 	"         [--dns-file ZONEFILE]\n"
+	"  dmarc-report --day YYYY-MM-DD --out DIR [--send] [--dns-file ZONEFILE]\n"
+	"         [--sendmail PATH]\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -72,6 +74,7 @@ static const struct {
 	{ "verify", cmd_verify, verify_config_need },
 	{ "policy", cmd_policy, NULL },
 	{ "spf", cmd_spf, spf_config_need },
+	{ "dmarc-report", cmd_dmarc_report, NULL },
 };
 
 /* cli_config_need - what the command line's command takes from the

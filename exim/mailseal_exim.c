@@ -473,6 +473,7 @@ static int mse_scan(int fd, uschar **return_text)
 	f.auth_user = mse_auth_user();
 	f.local_submission = sender_host_address == NULL;
 	f.hostname = mse_expand("$primary_hostname");
+	f.rcpt = recipients_count > 0 ? CS recipients_list[0].address : NULL;
 	/* the envelope, for SPF (local submissions are never checked) */
 	if (sender_host_address) {
 		f.client_ip = CS sender_host_address;

@@ -13,8 +13,8 @@
  * {auth_authen} (SASL login: sign), i (queue id), j (host name: the
  * default authserv-id), {daemon_name}.
  *
- * Negotiation asks Postfix not to send HELO, RCPT, DATA and unknown
- * commands, and not to wait for replies to anything but the end of the
+ * Negotiation asks Postfix not to send DATA and unknown commands (RCPT
+ * comes: the first one is a DMARC report row's envelope_to), and not to wait for replies to anything but the end of the
  * message, when it offers that (version 6): one round trip per message.
  * A protocol error closes the connection; Postfix then applies
  * milter_default_action.
@@ -44,7 +44,7 @@
 #define MC_MACRO_LEN 512
 
 /* what we ask Postfix not to send, and not to wait for */
-#define MC_NOSEND (SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+#define MC_NOSEND (SMFIP_NOUNKNOWN | SMFIP_NODATA)   /* RCPT: report rows */
 #define MC_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
 		    SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | \
 		    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
@@ -70,6 +70,7 @@ struct mconn {
 	char helo[256];                 /* of HELO/EHLO, for SPF */
 	char sender[TXT_SENDER];        /* of MAIL, without <>; "" for <> */
 	int sender_ok;                  /* sender fits: a note may match */
+	char rcpt[TXT_SENDER];          /* the first RCPT, "" none (or too long) */
 	struct policy_msg *msg;         /* the message being received */
 	uint64_t pkt_start;             /* ms: first bytes of an incomplete packet */
 	uint64_t msg_start;             /* ms: MAIL of the transaction; 0 = none */
@@ -296,6 +297,7 @@ static int mc_begin_message(struct mconn *m)
 			     spf.domain);
 		}
 	}
+	f.rcpt = m->rcpt[0] ? m->rcpt : NULL;
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);
 	return 0;
@@ -474,9 +476,13 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		m->sender_ok = 0;
 		mc_end_message(m);
 		mc_set_sender(m, s[0]);
+		m->rcpt[0] = 0;
 		m->msg_start = ms_clock_ms();
 		return mc_continue(m, SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
+		if (!m->rcpt[0] && milter_strings(pkt, s, MILTER_MAX_ARGS) >= 1 &&
+		    strlen(s[0]) < sizeof(m->rcpt))
+			strcpy(m->rcpt, s[0]);
 		return mc_continue(m, SMFIP_NR_RCPT);
 	case SMFIC_DATA:
 		return mc_continue(m, SMFIP_NR_DATA);

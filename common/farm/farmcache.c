@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "farmcache.h"
+#include "farmcache_int.h"
 #include "farmvalue.h"
 #include "msclock.h"
 #include "mslog.h"
@@ -727,4 +728,17 @@ const struct farmcache_stats *farmcache_stats(const struct farmcache *fc)
 const char *farmcache_last_error(const struct farmcache *fc)
 {
 	return fc->last_error;
+}
+
+/* farmcache_run - one command for the farm layer's other modules */
+redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
+			  const size_t *lens)
+{
+	return fc_run(fc, argc, argv, lens);
+}
+
+/* farmcache_secret - the farm secret, "" when none */
+const char *farmcache_secret(const struct farmcache *fc)
+{
+	return fc->secret;
 }

@@ -34,6 +34,7 @@
 #include "msgreader.h"
 #include "policy.h"
 #include "policy_int.h"
+#include "policy_report.h"
 #include "policy_spf.h"
 #include "signtable.h"
 #include "spfheader.h"
@@ -161,6 +162,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 		goto fail;
 	if (policy_open_dns(p, cfg, err) != MS_OK)
 		goto fail;
+	if (policy_report_init(&p->report, cfg, p->chain.farm, err) != MS_OK)
+		goto fail;
 	return p;
 fail:
 	policy_free(p);
@@ -197,6 +200,7 @@ void policy_free(struct policy *p)
 	dkim_verifier_free(p->verifier);
 	policy_spf_free(&p->spf);
 	policy_dmarc_free(&p->dmarc);
+	policy_report_free(&p->report);
 	dnsq_destroy(p->own_dns);
 	if (p->chain.ks)
 		keychain_close(&p->chain);
@@ -463,6 +467,7 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->client_ip = f->client_ip ? arena_strdup(&m->arena, f->client_ip) : NULL;
 	m->helo = f->helo ? arena_strdup(&m->arena, f->helo) : NULL;
 	m->mail_from = f->mail_from ? arena_strdup(&m->arena, f->mail_from) : NULL;
+	m->rcpt = f->rcpt ? arena_strdup(&m->arena, f->rcpt) : NULL;
 	if (f->spf) {
 		pol_spf_copy(&m->spf, f->spf, &m->arena);
 		m->spf_known = m->spf_checked = 1;
@@ -817,6 +822,7 @@ out:
 		v->nremove = m->nremove;
 	}
 	msg_log(m, ocp, why, v);
+	policy_report_record(&m->p->report, m, ocp, v);
 }
 
 /* policy_msg_free - release the context */

@@ -87,6 +87,8 @@ struct policy_facts {
 	const char *client_ip;          /* the SMTP client's address */
 	const char *helo;               /* its HELO/EHLO name */
 	const char *mail_from;          /* MAIL FROM, "" for the null sender */
+	const char *rcpt;               /* the first RCPT TO, for DMARC
+					 * reports (envelope_to); NULL: unknown */
 	/* the SPF outcome of this very transaction when the front end
 	 * checked it before DATA (policy_check_spf); NULL: the engine
 	 * checks at the end of the message.  A front end must never hand

@@ -19,6 +19,7 @@
 #include "msgreader.h"
 #include "policy.h"
 #include "policy_dmarc.h"
+#include "policy_report.h"
 #include "policy_spf.h"
 #include "signtable.h"
 #include "tlspins.h"
@@ -45,6 +46,7 @@ struct policy {
 	unsigned max_signatures;
 	struct policy_spf spf;
 	struct policy_dmarc dmarc;
+	struct policy_report report;    /* DMARC aggregate-report rows */
 	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
 	struct dnsq *own_dns;           /* ours to free: the resolver */
 };
@@ -61,6 +63,7 @@ struct policy_msg {
 	const char *auth_user;
 	int local;
 	const char *client_ip, *helo, *mail_from;
+	const char *rcpt;               /* the first RCPT TO, or NULL */
 	const char *authserv_id;
 	enum policy_role role;
 	int spf_checked;

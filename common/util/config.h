@@ -58,6 +58,13 @@ struct ms_config {
 	char *dmarc_exempt;             /* author domains, or /file */
 	unsigned max_author_domains;    /* From domains evaluated */
 	unsigned exim_quarantine;       /* enum ms_exim_quarantine */
+	/* DMARC aggregate reports (RFC 9990) */
+	unsigned dmarc_reports;         /* enum ms_yes_no: record rows */
+	unsigned dmarc_report_retention; /* seconds the farm keeps a day */
+	unsigned dmarc_report_max_rows; /* distinct rows per domain and day */
+	char *dmarc_report_org;         /* org_name; "" = the host name */
+	char *dmarc_report_email;       /* the reports' From and <email> */
+	char *dmarc_report_sendmail;    /* run as PATH -t -oi */
 	char *require_tls;              /* sender domains, or /file */
 	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
 	/* mailseal-policyd */

@@ -32,6 +32,9 @@
 #define MS_DMARC_WALK_MAX       8       /* queries of one DNS Tree Walk */
 #define MS_DMARC_WALK_LABELS    7       /* a long name jumps to this many */
 #define MS_DMARC_MAX_AUTHORS    8       /* ceiling of max_author_domains */
+#define MS_DMARC_ROW_SIGS       8       /* DKIM results kept in a report row */
+#define MS_DMARC_ROW_MAX        4096    /* bytes of one serialized report row */
+#define MS_DMARC_ROW_REASONS    4       /* override reasons of one row */
 
 /* Streaming. */
 #define MS_CANON_STAGE          (16 * 1024) /* canonical bytes per hash update */

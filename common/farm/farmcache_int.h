@@ -1,0 +1,22 @@
+/*
+ * farmcache_int.h - for the farm layer's own modules (dmarcstore.c):
+ * one command over the farm's connection, with farmcache.c's lazy
+ * connect, timeouts, back-off and once-a-node outage log.  Not for the
+ * layers above: they use the functions of their module's header.
+ */
+#ifndef MAILSEAL_FARMCACHE_INT_H
+#define MAILSEAL_FARMCACHE_INT_H
+
+#include <stddef.h>
+#include <hiredis/hiredis.h>
+#include "farmcache.h"
+
+/* farmcache_run - argv with explicit lengths; the reply (the caller
+ * frees it) or NULL when Redis is skipped, failed or answered an error
+ * (counted, logged as farmcache.c does) */
+redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
+			  const size_t *lens);
+/* farmcache_secret - the farm secret, "" when none */
+const char *farmcache_secret(const struct farmcache *fc);
+
+#endif
