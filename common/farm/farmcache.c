@@ -737,8 +737,3 @@ redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 	return fc_run(fc, argc, argv, lens);
 }
 
-/* farmcache_secret - the farm secret, "" when none */
-const char *farmcache_secret(const struct farmcache *fc)
-{
-	return fc->secret;
-}

@@ -16,7 +16,5 @@
  * (counted, logged as farmcache.c does) */
 redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens);
-/* farmcache_secret - the farm secret, "" when none */
-const char *farmcache_secret(const struct farmcache *fc);
 
 #endif
