@@ -325,7 +325,9 @@ want "6: message 1 of pat@pass.spf.example accepted" s6e.out 3 '^250 '
 want "6: message 2 of the same envelope, not checked at RCPT, accepted" s6e.out 6 '^250 '
 id=$(id_of s6e.out 6)
 n=$(dns_count "$m" pass.spf.example)
-[ "$n" = 2 ] && t_ok "6: two lookups: at RCPT for message 1, in local_scan for message 2" \
+# local_scan's own check of message 2 is answered from the node's DNS
+# cache (the same session process): one query reaches the DNS server
+[ "$n" = 1 ] && t_ok "6: one DNS query: at RCPT for message 1; local_scan's check of message 2 from the node's DNS cache" \
 	|| t_nok "6: $n lookups of pass.spf.example: $(dns_since "$m" | oneline)"
 ls_line "$l" "$id" | grep -qE ' spf=pass/pass\.spf\.example .*action=accept$' \
 	&& t_ok "6: message 2 was checked by local_scan (no spf_at=rcpt)" \
