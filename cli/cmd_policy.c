@@ -15,7 +15,8 @@
  * report data as a node would count it;
  * --dns-file answers every lookup (keys, SPF) from a file of zone lines.
  *
- * Prints the verdict ("action=... code=... dsn=... role=..."), then one
+ * Prints the verdict ("action=... code=... dsn=... role=...", and
+ * quarantine="WHY" for a message the MTA would hold), then one
  * "remove=NAME#N" line per header field the MTA would delete, one
  * "add=" line per field it would insert (folds shown as \r\n), and
  * "log=" with the log line.  With --message, prints instead the message
@@ -63,6 +64,8 @@ static void print_verdict(FILE *out, const struct policy_verdict *v)
 		v->code, v->dsn, policy_role_str(v->role));
 	if (v->action != POLICY_ACCEPT)
 		fprintf(out, " text=\"%s\"", v->text);
+	if (v->action == POLICY_ACCEPT && v->quarantine)
+		fprintf(out, " quarantine=\"%s\"", v->quarantine_why);
 	fputc('\n', out);
 	for (i = 0; i < v->nremove; i++)
 		fprintf(out, "remove=%s#%zu\n", v->remove[i].name,

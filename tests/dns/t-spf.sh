@@ -92,6 +92,34 @@ case $out in
 *) nok "policy --auth - $(printf '%s' "$out" | tr '\n' '|')" ;;
 esac
 
+# DMARC through the same command: p=quarantine held, p=reject refused,
+# --message prints the message with its one A-R
+{
+	cat envelope.zone
+	printf '_dmarc.okspf.example TXT "v=DMARC1; p=quarantine"\n'
+	printf '_dmarc.s0.spf.example TXT "v=DMARC1; p=reject; adkim=s"\n'
+} > dmarc.zone
+printf 'check_dmarc = yes\nauthserv_id = mx.test\n' > dmarc.conf
+printf 'From: a@okspf.example\r\nSubject: held\r\n\r\nhello\r\n' > quar.eml
+out=$("$M" -c dmarc.conf policy --dns-file dmarc.zone --ip 203.0.113.9 --helo h.example --mail-from a@okspf.example quar.eml)
+case $out in
+"action=accept code=250 dsn=2.0.0 role=verify quarantine=\"DMARC: the policy of okspf.example (p=quarantine)"*"dmarc=fail reason=\"p=quarantine\" header.from=okspf.example"*)
+	ok "policy, check_dmarc: p=quarantine failing: accepted with quarantine=\"...\" and dmarc=fail in the A-R" ;;
+*) nok "policy (DMARC quarantine) - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+out=$("$M" -c dmarc.conf policy --dns-file dmarc.zone --ip 192.0.2.9 --helo h.example --mail-from a@okspf.example signed.eml)
+case $out in
+*"action=accept"*"dkim=pass"*"spf=pass smtp.mailfrom=a@okspf.example smtp.helo=h.example;"*"dmarc=pass header.from=s0.spf.example"*)
+	ok "policy, check_dmarc: signed by the From domain (adkim=s): dmarc=pass after dkim= and spf=" ;;
+*) nok "policy (DMARC pass) - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+out=$("$M" -c dmarc.conf policy --dns-file dmarc.zone --ip 192.0.2.9 --helo h.example --mail-from a@okspf.example plain.eml)
+case $out in
+"action=reject code=550 dsn=5.7.1 role=verify text=\"DMARC: the policy of s0.spf.example (p=reject)"*)
+	ok "policy, check_dmarc: unsigned, SPF passes for another domain: 550 5.7.1" ;;
+*) nok "policy (DMARC reject) - $(printf '%s' "$out" | tr '\n' '|')" ;;
+esac
+
 # the command's own errors
 "$M" spf --mail-from a@example.com > /dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && ok "spf without --ip: usage, exit 2" || nok "spf without --ip: exit $rc"
