@@ -30,17 +30,8 @@ struct dnsq *dnsqchain_open(const struct ms_config *cfg,
 					  sizeof(where)), e.msg);
 		return NULL;
 	}
-	if (!farm && (*cfg->redis_url || *cfg->redis_sentinels)) {
-		struct farmcache_opts fo = {
-			.url = cfg->redis_url,
-			.sentinels = cfg->redis_sentinels,
-			.master_name = cfg->redis_master_name,
-			.timeout_ms = cfg->redis_timeout_ms,
-			.secret = cfg->cache_secret,
-		};
-
-		own = farmcache_new(&fo, err);
-		if (!own) {
+	if (!farm) {
+		if (farmcache_open(cfg, &own, err) != MS_OK) {
 			dnsq_destroy(res);
 			return NULL;
 		}

@@ -16,6 +16,7 @@
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
+#include "config.h"
 #include "farmcache.h"
 #include "farmcache_int.h"
 #include "farmvalue.h"
@@ -737,3 +738,22 @@ redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 	return fc_run(fc, argc, argv, lens);
 }
 
+
+/* farmcache_open - the farm the configuration names, or none */
+enum ms_status farmcache_open(const struct ms_config *cfg,
+			      struct farmcache **out, struct ms_error *err)
+{
+	struct farmcache_opts fo = {
+		.url = cfg->redis_url,
+		.sentinels = cfg->redis_sentinels,
+		.master_name = cfg->redis_master_name,
+		.timeout_ms = cfg->redis_timeout_ms,
+		.secret = cfg->cache_secret,
+	};
+
+	*out = NULL;
+	if (!*cfg->redis_url && !*cfg->redis_sentinels)
+		return MS_OK;
+	*out = farmcache_new(&fo, err);
+	return *out ? MS_OK : err ? err->code : MS_ERR_USAGE;
+}

@@ -74,6 +74,12 @@ struct farmcache;
 /* farmcache_new - check the settings; connects on first use */
 struct farmcache *farmcache_new(const struct farmcache_opts *o,
 				struct ms_error *err);
+/* farmcache_open - the farm the configuration names (redis_url or
+ * redis_sentinels, redis_master_name, redis_timeout, cache_secret) into
+ * *out, NULL when it names none; nothing connects until first used */
+struct ms_config;
+enum ms_status farmcache_open(const struct ms_config *cfg,
+			      struct farmcache **out, struct ms_error *err);
 /* farmcache_free - close the connection and release everything */
 void farmcache_free(struct farmcache *fc);
 /* farmcache_get_key - a cached key answer (into arena) and the seconds

@@ -51,19 +51,8 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 							 where, sizeof(where)),
 					    e.msg);
 	}
-	if (*cfg->redis_url || *cfg->redis_sentinels) {
-		struct farmcache_opts fo = {
-			.url = cfg->redis_url,
-			.sentinels = cfg->redis_sentinels,
-			.master_name = cfg->redis_master_name,
-			.timeout_ms = cfg->redis_timeout_ms,
-			.secret = cfg->cache_secret,
-		};
-
-		kc->farm = farmcache_new(&fo, err);
-		if (!kc->farm)
-			return err ? err->code : MS_ERR_USAGE;
-	}
+	if (farmcache_open(cfg, &kc->farm, err) != MS_OK)
+		return err ? err->code : MS_ERR_USAGE;
 	kc->ks = keycache_new(dnskeys_new(cfg->dns_resolver,
 					  cfg->dns_trust_anchor,
 					  cfg->dns_timeout_ms), kc->farm, &ko);

@@ -26,16 +26,7 @@ enum ms_status policy_report_init(struct policy_report *pr,
 	    (!*cfg->redis_url && !*cfg->redis_sentinels))
 		return MS_OK;
 	if (!shared) {
-		struct farmcache_opts fo = {
-			.url = cfg->redis_url,
-			.sentinels = cfg->redis_sentinels,
-			.master_name = cfg->redis_master_name,
-			.timeout_ms = cfg->redis_timeout_ms,
-			.secret = cfg->cache_secret,
-		};
-
-		pr->own = farmcache_new(&fo, err);
-		if (!pr->own)
+		if (farmcache_open(cfg, &pr->own, err) != MS_OK)
 			return err->code;
 		shared = pr->own;
 	}

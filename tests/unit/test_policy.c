@@ -766,6 +766,52 @@ static void check_sender(void)
 	config_free(&cfg);
 }
 
+/* ---- engines from settings, for the SPF and DMARC cases ---- */
+
+/* engine_with - an engine (keys from slow_source, DNS from dns) with
+ * authserv_id mx.test and the settings "name=value;..." of base, then
+ * of more; NULL (err set) when it cannot be built */
+static struct policy *engine_with(const char *base, const char *more,
+				  struct dnsq *dns, struct ms_error *err)
+{
+	const char *parts[2] = { base, more };
+	struct ms_config cfg;
+	struct policy *p;
+	size_t i;
+
+	config_init(&cfg);
+	config_set(&cfg, "authserv_id", "mx.test", "t", 1, err);
+	for (i = 0; i < 2; i++) {
+		char set[300], *tok, *save = NULL;
+
+		snprintf(set, sizeof(set), "%s", parts[i] ? parts[i] : "");
+		for (tok = strtok_r(set, ";", &save); tok;
+		     tok = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(tok, '=');
+
+			*eq = 0;
+			if (config_set(&cfg, tok, eq + 1, "t", 2, err) != MS_OK)
+				fprintf(stderr, "%s\n", err->msg);
+		}
+	}
+	p = policy_new_with_keys(&cfg, &slow_source, err);
+	config_free(&cfg);
+	if (p)
+		policy_set_dns(p, dns);
+	return p;
+}
+
+/* added - the value of the field the verdict adds under name, or NULL */
+static const char *added(const struct policy_verdict *v, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < v->nadd; k++)
+		if (!strcasecmp(v->add[k].name, name))
+			return v->add[k].value;
+	return NULL;
+}
+
 /* ---- SPF ---- */
 
 static const char spf_zone[] =
@@ -851,39 +897,23 @@ static void check_spf(void)
 					  .client_ip = c->ip,
 					  .helo = "spf-pass.example",
 					  .mail_from = c->from };
-		char set[300], *tok, *save = NULL, *ar = NULL;
-		struct ms_config cfg;
+		const char *ar;
 		struct policy_verdict v;
 		struct policy_msg *m;
 		struct policy *p;
 		struct buf msg;
-		size_t k;
 
-		config_init(&cfg);
-		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
-		snprintf(set, sizeof(set), "%s", c->settings);
-		for (tok = strtok_r(set, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-			char *eq = strchr(tok, '=');
-
-			*eq = 0;
-			if (config_set(&cfg, tok, eq + 1, "t", 2, &err) != MS_OK)
-				fprintf(stderr, "%s\n", err.msg);
-		}
-		p = policy_new_with_keys(&cfg, &slow_source, &err);
-		config_free(&cfg);
+		p = engine_with(c->settings, NULL, dns, &err);
 		if (!p) {
 			unit_failf(c->name, "policy_new: %s", err.msg);
 			continue;
 		}
-		policy_set_dns(p, dns);
 		buf_init(&msg, 1 << 20);
 		make_msg(&msg, FROM_OTHER, NULL, 0);
 		m = policy_begin(p, &f);
 		policy_feed(m, msg.data, msg.len);
 		policy_finish(m, &v);
-		for (k = 0; k < v.nadd; k++)
-			if (!strcasecmp(v.add[k].name, "Authentication-Results"))
-				ar = (char *)v.add[k].value;
+		ar = added(&v, "Authentication-Results");
 		CHECK(v.action == c->action && !strcmp(v.dsn, c->dsn) &&
 		      (!c->ar_has || (ar && strstr(ar, c->ar_has))) &&
 		      (c->ar_has_spf || !ar || !strstr(ar, "spf=")) &&
@@ -1018,41 +1048,24 @@ static void check_dmarc(void)
 					  .client_ip = c->ip,
 					  .helo = "helo.example",
 					  .mail_from = c->from };
-		char set[300], *tok, *save = NULL, *ar = NULL;
-		struct ms_config cfg;
+		const char *ar;
 		struct policy_verdict v;
 		struct policy_msg *m;
 		struct policy *p;
 		struct buf msg;
-		size_t k;
 
-		config_init(&cfg);
-		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
-		if (!strstr(c->settings, "check_dmarc"))
-			config_set(&cfg, "check_dmarc", "yes", "t", 1, &err);
-		snprintf(set, sizeof(set), "%s", c->settings);
-		for (tok = strtok_r(set, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-			char *eq = strchr(tok, '=');
-
-			*eq = 0;
-			if (config_set(&cfg, tok, eq + 1, "t", 2, &err) != MS_OK)
-				fprintf(stderr, "%s\n", err.msg);
-		}
-		p = policy_new_with_keys(&cfg, &slow_source, &err);
-		config_free(&cfg);
+		p = engine_with(strstr(c->settings, "check_dmarc") ? NULL
+				: "check_dmarc=yes", c->settings, dns, &err);
 		if (!p) {
 			unit_failf(c->name, "policy_new: %s", err.msg);
 			continue;
 		}
-		policy_set_dns(p, dns);
 		buf_init(&msg, 1 << 20);
 		make_msg(&msg, c->headers, c->signer, 0);
 		m = policy_begin(p, &f);
 		policy_feed(m, msg.data, msg.len);
 		policy_finish(m, &v);
-		for (k = 0; k < v.nadd; k++)
-			if (!strcasecmp(v.add[k].name, "Authentication-Results"))
-				ar = (char *)v.add[k].value;
+		ar = added(&v, "Authentication-Results");
 		CHECK(v.action == c->action && !strcmp(v.dsn, c->dsn) &&
 		      v.quarantine == c->quarantine &&
 		      (!c->ar_has || (ar && strstr(ar, c->ar_has))) &&
@@ -1136,7 +1149,7 @@ static void check_received_spf(void)
 	struct ms_error err;
 	struct dnsq *dns = zonefile_parse((const unsigned char *)spf_zone,
 					  sizeof(spf_zone) - 1, "spf zone", &err);
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; dns && i < sizeof(c) / sizeof(c[0]); i++) {
 		struct policy_facts f = { .txid = "T1", .hostname = "h",
@@ -1144,24 +1157,18 @@ static void check_received_spf(void)
 					  .helo = "spf-pass.example",
 					  .mail_from = c[i].from };
 		const char *got = NULL;
-		struct ms_config cfg;
 		struct policy_verdict v;
 		struct policy_msg *m;
 		struct policy *p;
 		struct buf msg;
+		size_t k;
 
-		config_init(&cfg);
-		config_set(&cfg, "authserv_id", "mx.test", "t", 1, &err);
-		config_set(&cfg, "check_spf", "yes", "t", 2, &err);
-		config_set(&cfg, "received_spf", "yes", "t", 3, &err);
-		config_set(&cfg, "on_temperror", "accept", "t", 4, &err);
-		p = policy_new_with_keys(&cfg, &slow_source, &err);
-		config_free(&cfg);
+		p = engine_with("check_spf=yes;received_spf=yes;on_temperror=accept",
+				NULL, dns, &err);
 		if (!p) {
 			unit_failf("received_spf", "policy_new: %s", err.msg);
 			break;
 		}
-		policy_set_dns(p, dns);
 		buf_init(&msg, 1 << 20);
 		make_msg(&msg, FROM_OTHER, NULL, 0);
 		m = policy_begin(p, &f);
