@@ -47,6 +47,15 @@ static int dqv_type_ok(unsigned t)
 	       t == DNSQ_PTR || t == DNSQ_TXT;
 }
 
+/* dqv_question - "TYPE:name": what a value answers, under its MAC */
+static void dqv_question(struct buf *q, const char *name, enum dnsq_type t)
+{
+	buf_init(q, BUF_UNLIMITED);
+	buf_puts(q, dnsq_type_str(t));
+	buf_putc(q, ':');
+	buf_puts(q, name);
+}
+
 /* dqv_mac - the HMAC of a value of question t at name */
 static enum ms_status dqv_mac(const char *name, enum dnsq_type t,
 			      const unsigned char *p, size_t len,
@@ -55,10 +64,7 @@ static enum ms_status dqv_mac(const char *name, enum dnsq_type t,
 	struct buf q;
 	enum ms_status st;
 
-	buf_init(&q, BUF_UNLIMITED);
-	buf_puts(&q, dnsq_type_str(t));
-	buf_putc(&q, ':');
-	buf_puts(&q, name);
+	dqv_question(&q, name, t);
 	st = farmvalue_mac(DQV_LABEL, buf_str(&q), p, len, secret, mac);
 	buf_free(&q);
 	return st;
@@ -101,7 +107,7 @@ enum ms_status dnsqvalue_encode(const char *name, enum dnsq_type t,
 				uint64_t expires, const char *secret,
 				struct buf *out)
 {
-	unsigned char head[DQV_HEAD], mac[DQV_MAC];
+	unsigned char head[DQV_HEAD];
 	size_t start = out->len, i;
 	int k;
 
@@ -130,16 +136,15 @@ enum ms_status dnsqvalue_encode(const char *name, enum dnsq_type t,
 			goto limit;
 	if (out->len - start > DNSQVALUE_MAX - DQV_MAC)
 		goto limit;
-	if (secret && *secret) {
-		if (dqv_mac(name, t, out->data + start, out->len - start,
-			    secret, mac) != MS_OK) {
-			buf_truncate(out, start);
-			return MS_ERR_CRYPTO;
-		}
-		if (buf_append(out, mac, sizeof(mac)) != MS_OK)
-			goto limit;
+	{
+		struct buf q;
+		enum ms_status st;
+
+		dqv_question(&q, name, t);
+		st = farmvalue_seal(DQV_LABEL, buf_str(&q), out, start, secret);
+		buf_free(&q);
+		return st;
 	}
-	return MS_OK;
 limit:
 	buf_truncate(out, start);
 	return MS_ERR_LIMIT;

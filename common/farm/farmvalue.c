@@ -32,12 +32,33 @@ enum ms_status farmvalue_mac(const char *label, const char *name,
 	return st;
 }
 
+/* farmvalue_seal - append the value's HMAC */
+enum ms_status farmvalue_seal(const char *label, const char *name,
+			      struct buf *out, size_t start,
+			      const char *secret)
+{
+	unsigned char mac[FARMVALUE_MAC_LEN];
+
+	if (!secret || !*secret)
+		return MS_OK;
+	if (farmvalue_mac(label, name, out->data + start, out->len - start,
+			  secret, mac) != MS_OK) {
+		buf_truncate(out, start);
+		return MS_ERR_CRYPTO;
+	}
+	if (buf_append(out, mac, sizeof(mac)) != MS_OK) {
+		buf_truncate(out, start);
+		return MS_ERR_LIMIT;
+	}
+	return MS_OK;
+}
+
 /* farmvalue_encode - append the value for ans */
 enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
 				uint64_t expires, const char *secret,
 				struct buf *out)
 {
-	unsigned char head[FV_HEAD], mac[FV_MAC];
+	unsigned char head[FV_HEAD];
 	size_t start = out->len, i;
 	int k;
 
@@ -61,16 +82,7 @@ enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
 		    buf_append(out, ans->records[i], n) != MS_OK)
 			goto limit;
 	}
-	if (secret && *secret) {
-		if (farmvalue_mac(FV_LABEL, name, out->data + start, out->len - start, secret,
-			   mac) != MS_OK) {
-			buf_truncate(out, start);
-			return MS_ERR_CRYPTO;
-		}
-		if (buf_append(out, mac, sizeof(mac)) != MS_OK)
-			goto limit;
-	}
-	return MS_OK;
+	return farmvalue_seal(FV_LABEL, name, out, start, secret);
 limit:
 	buf_truncate(out, start);
 	return MS_ERR_LIMIT;

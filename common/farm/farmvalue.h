@@ -36,6 +36,12 @@
 enum ms_status farmvalue_mac(const char *label, const char *name,
 			     const unsigned char *p, size_t len,
 			     const char *secret, unsigned char *mac);
+/* farmvalue_seal - the value out[start..] complete: its farmvalue_mac
+ * under secret appended (nothing without a secret); on failure out is
+ * cut back to start (MS_ERR_CRYPTO, MS_ERR_LIMIT) */
+enum ms_status farmvalue_seal(const char *label, const char *name,
+			      struct buf *out, size_t start,
+			      const char *secret);
 /* farmvalue_encode - append the value for ans (KEY_FOUND or
  * KEY_NOTFOUND) expiring at expires to out */
 enum ms_status farmvalue_encode(const char *name, const struct key_answer *ans,
