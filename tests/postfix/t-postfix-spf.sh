@@ -39,23 +39,7 @@ postfix_fetch || { nok "postfix_fetch unpacks Postfix"; exit 1; }
 postfix_tmpdir || exit 1
 T=$PF_TMPDIR
 
-PD_NAMES=""
-pd_pid() { eval "echo \${PDPID_$1:-}"; }
-pd_gone() {
-	local st
-	st=$(sed 's/^.*) //; s/ .*//' "/proc/$1/stat" 2> /dev/null)
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-pd_stop() {
-	local p
-	p=$(pd_pid "$1")
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2> /dev/null
-	for _ in $(seq 1 200); do pd_gone "$p" && break; sleep 0.05; done
-	pd_gone "$p" || kill -KILL "$p" 2> /dev/null
-	wait "$p" 2> /dev/null
-	eval "PDPID_$1="
-}
+. "$HERE/pd.sh"               # pd_start, pd_hup, pd_stop ...
 cleanup() {
 	local n
 	for n in $PD_NAMES; do pd_stop "$n"; done
@@ -67,34 +51,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 cd "$T" || exit 1
 
-# pd_start NAME CONF: the daemon in the foreground, its log in NAME.log
-pd_start() {
-	local n=$1 log=$T/$1.log mark pid
-	touch "$log"
-	mark=$(grep -c 'info: started with' "$log")
-	"$PD" -c "$2" -f 2>> "$log" &
-	pid=$!
-	eval "PDPID_$n=$pid"
-	case " $PD_NAMES " in *" $n "*) ;; *) PD_NAMES="$PD_NAMES $n" ;; esac
-	for _ in $(seq 1 200); do
-		[ "$(grep -c 'info: started with' "$log")" -gt "$mark" ] && return 0
-		pd_gone "$pid" && return 1
-		sleep 0.05
-	done
-	return 1
-}
-pd_hup() {
-	local log=$T/$1.log mark
-	mark=$(grep -cE 'info: reloaded|reload failed' "$log")
-	kill -HUP "$(pd_pid "$1")"
-	for _ in $(seq 1 200); do
-		[ "$(grep -cE 'info: reloaded|reload failed' "$log")" -gt "$mark" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-pd_lines() { wc -l < "$T/$1.log"; }
-pd_since() { tail -n +"$(($2 + 1))" "$T/$1.log"; }
 oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
 # mkmsg ID FROM: msg/ID.eml with a unique X-Test-Id
 mkmsg() {
@@ -126,7 +82,7 @@ smtp() {
 }
 out_line() { printf '%s\n' "$OUT" | grep "^$1" | head -1; }
 # policy_checks MARK ERE: the policy side's SPF check lines since MARK
-policy_checks() { pd_since d "$1" | grep -E 'mailseal: stage=spf spf=[a-z]+/[^ ]* ip=' | grep -cE "$2"; }
+policy_checks() { pd_log_since d "$1" | grep -E 'mailseal: stage=spf spf=[a-z]+/[^ ]* ip=' | grep -cE "$2"; }
 expect() {   # expect TAG GOT ERE
 	if printf '%s\n' "$2" | grep -qE -- "$3"; then ok "$1 ($(printf '%s' "$2" | oneline 160))"
 	else nok "$1 - wanted /$3/, got: $(printf '%s' "$2" | oneline)"; fi
@@ -175,7 +131,7 @@ postfix_start "$T/pf" --policy-rcpt "$POL" --milter "unix:$T/d/milter.sock" \
 ok "Postfix on $PF_PORT: check_policy_service at RCPT and DATA, smtpd_milters; daemon d (check_spf = yes, on_spf_fail = reject)"
 
 # --- 1. SPF fail, on_spf_fail = reject: refused at RCPT --------------------------
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 mkmsg s1 'Fay <fay@fail.spf.example>'
 smtp s1 127.0.0.1 fay@fail.spf.example rcpt@example.net
 expect "1: SPF fail: 550 5.7.23 in reply to RCPT TO" "$(out_line rcpt)" \
@@ -183,9 +139,9 @@ expect "1: SPF fail: 550 5.7.23 in reply to RCPT TO" "$(out_line rcpt)" \
 expect "1: ... no DATA" "$(out_line data)" '^data skipped$'
 sleep 0.3
 [ -z "$(find_msgs s1)" ] && ok "1: ... nothing delivered" || nok "1: delivered anyway"
-expect "1: the policy side's log line (NOQUEUE, state=RCPT)" "$(pd_since d "$MARK" | grep 'stage=spf' | tail -1)" \
+expect "1: the policy side's log line (NOQUEUE, state=RCPT)" "$(pd_log_since d "$MARK" | grep 'stage=spf' | tail -1)" \
 	'NOQUEUE: mailseal: stage=spf spf=fail/fail\.spf\.example ip=127\.0\.0\.1 .*action=reject code=550 dsn=5\.7\.23 .*client=localhost\[127\.0\.0\.1\] state=RCPT'
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 smtp s1 127.0.0.1 fay@fail.spf.example r1@example.net r2@example.net r3@example.net r4@example.net
 n=$(printf '%s\n' "$OUT" | grep -c '^rcpt 550 5\.7\.23 ')
 n_checks=$(policy_checks "$MARK" 'spf=fail/fail\.spf\.example')
@@ -193,7 +149,7 @@ n_checks=$(policy_checks "$MARK" 'spf=fail/fail\.spf\.example')
 	|| nok "1: four recipients: $n refused, $n_checks checks: $(printf '%s' "$OUT" | oneline)"
 
 # --- 2. SPF pass: delivered, the milter takes the policy side's outcome ----------
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 mkmsg s2 'Pat <pat@pass.spf.example>'
 smtp s2 127.0.0.1 pat@pass.spf.example "@stop=$NSD_PIDS" rcpt@example.net
 nsd_thaw
@@ -206,9 +162,9 @@ if wait_msgs s2 1; then
 else
 	nok "2: not delivered"
 fi
-expect "2: the milter side took the outcome from the policy side" "$(pd_since d "$MARK" | grep "$QID: mailseal: stage=spf")" \
+expect "2: the milter side took the outcome from the policy side" "$(pd_log_since d "$MARK" | grep "$QID: mailseal: stage=spf")" \
 	"^.*info: $QID: mailseal: stage=spf spf=pass/pass\\.spf\\.example from the policy side"
-expect "2: ... and its log line has spf=pass" "$(pd_since d "$MARK" | grep "$QID: mailseal: role=")" \
+expect "2: ... and its log line has spf=pass" "$(pd_log_since d "$MARK" | grep "$QID: mailseal: role=")" \
 	"$QID: mailseal: role=verify .*spf=pass/pass\\.spf\\.example action=accept"
 n_checks=$(policy_checks "$MARK" 'spf=pass/pass\.spf\.example')
 [ "$n_checks" = 1 ] && ok "2: one SPF check in all (the policy side's)" || nok "2: $n_checks SPF checks logged"
@@ -216,7 +172,7 @@ n_checks=$(policy_checks "$MARK" 'spf=pass/pass\.spf\.example')
 # learns the queue id of a one-recipient transaction: no note, and the
 # milter checks itself (with the DNS stopped: 451 at the end of DATA)
 postfix_conf "smtpd_data_restrictions=" && postfix_reload || nok "2: postconf"
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 mkmsg s2b 'Pat <pat@pass.spf.example>'
 smtp s2b 127.0.0.1 pat@pass.spf.example "@stop=$NSD_PIDS" rcpt@example.net
 nsd_thaw
@@ -225,7 +181,7 @@ expect "2: control, no policy check at DATA: 250 at RCPT, then the milter checks
 postfix_conf "smtpd_data_restrictions=check_policy_service $POL" && postfix_reload || nok "2: postconf back"
 
 # --- 3. the DNS not answering: 451 4.4.3 at RCPT ------------------------------------
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 mkmsg s3 'Tim <tim@timeout.spf.example>'
 t0=$(date +%s%N)
 nsd_freeze
@@ -236,11 +192,11 @@ expect "3: DNS timeout: 451 4.4.3 in reply to RCPT TO" "$(out_line rcpt)" \
 	'^rcpt 451 4\.4\.3 <rcpt@example\.net>: Recipient address rejected: the SPF policy of timeout\.spf\.example could not be evaluated now'
 expect "3: ... no DATA" "$(out_line data)" '^data skipped$'
 [ "$took" -lt 5000 ] && ok "3: ... answered within 5 s ($took ms; dns_message_budget 1 s)" || nok "3: took $took ms"
-expect "3: the policy side's log line" "$(pd_since d "$MARK" | grep 'stage=spf' | tail -1)" \
+expect "3: the policy side's log line" "$(pd_log_since d "$MARK" | grep 'stage=spf' | tail -1)" \
 	'stage=spf spf=temperror/timeout\.spf\.example .*action=tempfail code=451 dsn=4\.4\.3'
 
 # --- 4. many recipients: one check --------------------------------------------------
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 mkmsg s4 'Pat <pat@pass.spf.example>'
 rcpts=""
 for i in $(seq 1 12); do rcpts="$rcpts r$i@example.net"; done
@@ -266,7 +222,7 @@ fi
 # --- 5. two clients, one sender and HELO, at once ----------------------------------
 cp d-tag.conf d.conf
 pd_hup d && tail -1 d.log | grep -q 'info: reloaded' || nok "5: reload (on_spf_fail = tag) - $(tail -1 d.log)"
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 pids=""
 for i in $(seq 1 8); do
 	for ip in 2 3; do
@@ -292,7 +248,7 @@ for i in $(seq 1 8); do
 done
 [ $got = 16 ] && [ $bad = 0 ] && ok "5: 16 sessions at once from 127.0.0.2 (pass) and 127.0.0.3 (fail), same sender and HELO: each delivered with its own result" \
 	|| nok "5: $got of 16 delivered, $bad with the other client's result"
-n=$(pd_since d "$MARK" | grep -c 'mailseal: stage=spf spf=[a-z]*/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'mailseal: stage=spf spf=[a-z]*/two\.spf\.example from the policy side')
 [ "$n" = 16 ] && ok "5: ... all 16 outcomes from the policy side" || nok "5: $n of 16 outcomes from the policy side"
 # the daemon's sockets directly: one queue id (SAMEQID) for all
 mkmsg s5p 'Two <two@two.spf.example>'
@@ -300,27 +256,27 @@ pol() { timeout 20 "$PY" "$HERE/pd_probe.py" policy "$POL" queue_id=SAMEQID send
 	helo_name=relay.two.example instance=ab.cd.1 "$@" 2>&1; }
 mil() { timeout 20 "$PY" "$HERE/pd_probe.py" milterx "unix:$T/d/milter.sock" msg/s5p.eml @qid=SAMEQID \
 	@sender=two@two.spf.example "$@" 2>&1 | sed 's/\\n[[:space:]]*/ /g' | tr '\n' '|'; }
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 expect "5: probe: policy RCPT from 127.0.0.2 (queue_id SAMEQID): DUNNO" "$(pol client_address=127.0.0.2)" '^action=DUNNO$'
 expect "5: probe: a milter session from 127.0.0.3 with the same queue id, sender and HELO: its own check, spf=fail" \
 	"$(mil @addr=127.0.0.3 @helo=relay.two.example)" 'spf=fail smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
 expect "5: probe: ... then from 127.0.0.2 with another HELO: its own check (pass)" "$(mil @addr=127.0.0.2 @helo=other.two.example)" \
 	'spf=pass smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
-n=$(pd_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf .*from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf .*from the policy side')
 [ "$n" = 0 ] && ok "5: probe: ... neither took the note" || nok "5: probe: $n took the note"
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 pol client_address=127.0.0.2 > /dev/null
 expect "5: probe: from 127.0.0.2 with its HELO: the note's pass" "$(mil @addr=127.0.0.2 @helo=relay.two.example)" \
 	'spf=pass smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
-n=$(pd_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=pass/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=pass/two\.spf\.example from the policy side')
 [ "$n" = 1 ] && ok "5: probe: ... taken from the policy side" || nok "5: probe: $n lines from the policy side"
-MARK=$(pd_lines d)
+MARK=$(pd_log_lines d)
 pol client_address=127.0.0.3 client_port=4444 > /dev/null
 expect "5: probe: a note of 127.0.0.3 port 4444 (fail) for a session from port 5555: its own check" \
 	"$(mil @addr=127.0.0.3 @port=5555 @helo=relay.two.example)" 'spf=fail smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
 pol client_address=127.0.0.3 client_port=4444 > /dev/null
 mil @addr=127.0.0.3 @port=4444 @helo=relay.two.example > /dev/null
-n=$(pd_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=fail/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=fail/two\.spf\.example from the policy side')
 [ "$n" = 1 ] && ok "5: probe: ... the same port takes it (one of the two sessions)" || nok "5: probe: $n took it"
 
 # --- 6. overload: past max_connections checks in flight, DUNNO -----------------------

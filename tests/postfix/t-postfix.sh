@@ -57,26 +57,10 @@ T=$PF_TMPDIR
 REDIS_DIR=$T/redis
 . "$ROOT/tests/lib/redis.sh"
 
-PD_NAMES=""
-pd_pid() { eval "echo \${PDPID_$1:-}"; }
-pd_gone() {     # PID: exited (or a zombie)
-	local st
-	st=$(sed 's/^.*) //; s/ .*//' "/proc/$1/stat" 2> /dev/null)
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-pd_stop_quiet() {
-	local p
-	p=$(pd_pid "$1")
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2> /dev/null
-	for _ in $(seq 1 100); do pd_gone "$p" && break; sleep 0.05; done
-	pd_gone "$p" || kill -KILL "$p" 2> /dev/null
-	wait "$p" 2> /dev/null
-	eval "PDPID_$1="
-}
+. "$HERE/pd.sh"               # pd_start, pd_hup, pd_stop ...
 cleanup() {
 	local n
-	for n in $PD_NAMES; do pd_stop_quiet "$n"; done
+	for n in $PD_NAMES; do pd_stop "$n"; done
 	for p in ${BG_PIDS:-}; do kill "$p" 2> /dev/null; done
 	nsd_stop
 	redis_stop_all
@@ -98,37 +82,6 @@ lap() {   # lap NAME: how long the part before took
 AUTHSERV_RE='mx-auth\.example\.com'
 
 # --- helpers --------------------------------------------------------------
-# pd_start NAME CONF: a daemon in the foreground (-f), its log (stderr)
-# appended to $T/NAME.log; its pid in PDPID_NAME; 0 once it logged
-# "started with", 1 if it exited first
-pd_start() {
-	local n=$1 conf=$2 log=$T/$1.log mark pid
-	touch "$log"
-	mark=$(grep -c 'info: started with' "$log")
-	"$PD" -c "$conf" -f 2>> "$log" &
-	pid=$!
-	eval "PDPID_$n=$pid"
-	case " $PD_NAMES " in *" $n "*) ;; *) PD_NAMES="$PD_NAMES $n" ;; esac
-	for _ in $(seq 1 200); do
-		[ "$(grep -c 'info: started with' "$log")" -gt "$mark" ] && return 0
-		pd_gone "$pid" && return 1
-		sleep 0.05
-	done
-	return 1
-}
-# pd_hup NAME: SIGHUP; waits for a new "reloaded" or "reload failed" line
-pd_hup() {
-	local n=$1 log=$T/$1.log mark
-	mark=$(grep -cE 'info: reloaded|reload failed' "$log")
-	kill -HUP "$(pd_pid "$n")"
-	for _ in $(seq 1 200); do
-		[ "$(grep -cE 'info: reloaded|reload failed' "$log")" -gt "$mark" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-pd_log_since() { tail -n +"$(($2 + 1))" "$T/$1.log"; }
-pd_log_lines() { wc -l < "$T/$1.log"; }
 
 # mkmsg ID FROM [HEADER...]: msg/ID.eml, CRLF, a unique X-Test-Id; each
 # HEADER a whole field; FROM "-" for no From field
@@ -1254,8 +1207,8 @@ eval "PDPID_d1="
 [ "$rc" = 0 ] && [ ! -e d1/pd.pid ] && [ ! -e d1/policy.sock ] && [ ! -e d1/milter.sock ] \
 	&& ok "SIGTERM: d1 (with Postfix's idle connections open) exits 0, pid file and sockets removed" \
 	|| nok "SIGTERM: d1 exit $rc, left: $(ls d1)"
-pd_stop_quiet d2
-pd_stop_quiet d4
+pd_stop d2
+pd_stop d4
 # nullsender_mail: delivered with sender <> (a bounce), other than
 # 13's null-sender test message
 nullsender_mail() {
