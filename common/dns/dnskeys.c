@@ -1,10 +1,12 @@
 /*
- * dnskeys.c - DKIM keys from DNS.
+ * dnskeys.c - DKIM keys from DNS: c-ares, or libunbound to validate.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "aresq.h"
 #include "dnskeys.h"
+#include "dnsqkeys.h"
 #include "msclock.h"
 #include "resolver.h"
 #include "xalloc.h"
@@ -14,46 +16,44 @@ struct dnskeys {
 	char *servers;
 	char *trust_anchor;
 	unsigned timeout_ms;
-	struct resolver *res;           /* made on first use */
+	struct resolver *res;           /* validating: made on first use */
+	struct dnsq *q;                 /* not: c-ares, made on first use */
+	struct keysource *qkeys;        /* ... read as keys */
 	struct dnskeys_stats stats;
 };
 
-static void dk_lookup(struct keysource *ks, const char *name,
-		      uint64_t deadline_ms, struct arena *arena,
-		      struct key_answer *ans)
+/* dk_open - the backend, made at the first lookup; -1 when it cannot
+ * be made (err says why) */
+static int dk_open(struct dnskeys *dk, struct ms_error *err)
 {
-	struct dnskeys *dk = (struct dnskeys *)ks;
-	unsigned timeout = dk->timeout_ms;
-	struct ms_error err;
+	if (dk->trust_anchor[0]) {
+		if (!dk->res)
+			dk->res = resolver_new(dk->servers, dk->trust_anchor, err);
+		return dk->res ? 0 : -1;
+	}
+	if (!dk->q) {
+		dk->q = aresq_new_bounded(dk->servers, dk->timeout_ms, err);
+		if (!dk->q)
+			return -1;
+		dk->qkeys = dnsqkeys_new(dk->q);
+	}
+	return 0;
+}
+
+/* dk_validated - a lookup through libunbound */
+static void dk_validated(struct dnskeys *dk, const char *name,
+			 unsigned timeout, struct arena *arena,
+			 struct key_answer *ans)
+{
 	struct dns_txt txt;
 	size_t i;
 
-	if (deadline_ms) {
-		uint64_t now = ms_clock_ms();
-
-		if (now >= deadline_ms) {
-			ans->status = KEY_TEMPFAIL;
-			ans->reason = "the message's DNS time budget is spent";
-			return;
-		}
-		if (deadline_ms - now < timeout)
-			timeout = (unsigned)(deadline_ms - now);
-	}
-	if (!dk->res) {
-		dk->res = resolver_new(dk->servers, dk->trust_anchor, &err);
-		if (!dk->res) {
-			ans->status = KEY_TEMPFAIL;
-			ans->reason = arena_strdup(arena, err.msg);
-			return;
-		}
-	}
-	dk->stats.queries++;
 	resolver_txt(dk->res, name, timeout, arena, &txt);
 	ans->ttl = txt.ttl;
 	ans->dnssec = txt.secure;
-	/* with a trust anchor, an answer that is not bogus (bogus is a
-	 * temporary failure) is secure or proven insecure */
-	ans->validated = dk->trust_anchor[0] && txt.status != DNS_TEMPFAIL;
+	/* an answer that is not bogus (bogus is a temporary failure) is
+	 * secure or proven insecure */
+	ans->validated = txt.status != DNS_TEMPFAIL;
 	ans->reason = txt.reason;
 	switch (txt.status) {
 	case DNS_OK:
@@ -74,7 +74,38 @@ static void dk_lookup(struct keysource *ks, const char *name,
 	}
 }
 
-/* dnskeys_close - free the resolver now */
+static void dk_lookup(struct keysource *ks, const char *name,
+		      uint64_t deadline_ms, struct arena *arena,
+		      struct key_answer *ans)
+{
+	struct dnskeys *dk = (struct dnskeys *)ks;
+	unsigned timeout = dk->timeout_ms;
+	struct ms_error err;
+
+	if (deadline_ms) {
+		uint64_t now = ms_clock_ms();
+
+		if (now >= deadline_ms) {
+			ans->status = KEY_TEMPFAIL;
+			ans->reason = "the message's DNS time budget is spent";
+			return;
+		}
+		if (deadline_ms - now < timeout)
+			timeout = (unsigned)(deadline_ms - now);
+	}
+	if (dk_open(dk, &err) != 0) {
+		ans->status = KEY_TEMPFAIL;
+		ans->reason = arena_strdup(arena, err.msg);
+		return;
+	}
+	dk->stats.queries++;
+	if (dk->res)
+		dk_validated(dk, name, timeout, arena, ans);
+	else    /* c-ares counts the same time from the same deadline */
+		keysource_lookup_until(dk->qkeys, name, deadline_ms, arena, ans);
+}
+
+/* dnskeys_close - what must not outlive local_scan goes now */
 void dnskeys_close(struct keysource *ks)
 {
 	struct dnskeys *dk = (struct dnskeys *)ks;
@@ -88,6 +119,8 @@ static void dk_destroy(struct keysource *ks)
 	struct dnskeys *dk = (struct dnskeys *)ks;
 
 	dnskeys_close(ks);
+	keysource_destroy(dk->qkeys);
+	dnsq_destroy(dk->q);
 	free(dk->servers);
 	free(dk->trust_anchor);
 	free(dk);

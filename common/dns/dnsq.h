@@ -6,8 +6,9 @@
  * temporary failure, which is never cached and never read as "none".
  *
  * A struct dnsq is an interface: the zone-file source (zonefile.h: for
- * --dns-file and the tests), and later the resolver and the farm's
- * cache chain, implement it.  Answers live in the caller's arena.
+ * --dns-file and the tests), c-ares (aresq.h) and the farm's cache
+ * chain (dnsqcache.h) implement it; dnsqkeys.h reads DKIM keys over
+ * one.  Answers live in the caller's arena.
  *
  * Limits: at most DNSQ_MAX_RRS records are returned (the rest are
  * dropped and counted in `dropped`); a TXT record is its strings joined

@@ -1,8 +1,8 @@
 /*
- * resolver.c - TXT lookups: through our stub (dnsstub.c) when no trust
- * anchor is configured, else through libunbound's asynchronous
+ * resolver.c - validated TXT lookups through libunbound's asynchronous
  * interface, polled until an answer or our deadline.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,8 @@
 
 #include <unbound.h>
 
-#include "dnsstub.h"
+#include "dnsanswer.h"
+#include "dnsservers.h"
 #include "msclock.h"
 #include "resolver.h"
 #include "xalloc.h"
@@ -31,8 +32,7 @@ struct fdset {
 };
 
 struct resolver {
-	struct ub_ctx *ctx;             /* with a trust anchor: libunbound */
-	struct dnsstub *stub;           /* without: our stub, no thread */
+	struct ub_ctx *ctx;
 	struct fdset before;            /* open before ctx, until its worker
 					 * has answered once */
 	int answered;
@@ -111,7 +111,7 @@ static enum ms_status res_add_server(struct ub_ctx *ctx, const char *s,
 	char host[80], port[8], spec[96];
 	int rc;
 
-	if (dns_server_split(s, n, host, sizeof(host), port, sizeof(port)) != 0)
+	if (dnsservers_split(s, n, host, sizeof(host), port, sizeof(port)) != 0)
 		return ms_error_set(err, MS_ERR_USAGE, "bad DNS server \"%.*s\"",
 				    (int)n, s);
 	snprintf(spec, sizeof(spec), "%s%s%s", host, port[0] ? "@" : "", port);
@@ -122,40 +122,18 @@ static enum ms_status res_add_server(struct ub_ctx *ctx, const char *s,
 	return MS_OK;
 }
 
-/* res_new_stub - the stub resolver: no DNSSEC, no thread */
-static struct resolver *res_new_stub(struct resolver *r, const char *p,
-				     struct ms_error *err)
-{
-	r->stub = xcalloc(1, sizeof(*r->stub));
-	while (*p) {
-		size_t n = strcspn(p, " \t,");
-
-		if (n && dnsstub_add_server(r->stub, p, n, err) != MS_OK)
-			goto fail;
-		p += n;
-		p += strspn(p, " \t,");
-	}
-	if (r->stub->nservers == 0 &&
-	    dnsstub_resolv_conf(r->stub, "/etc/resolv.conf", err) != MS_OK)
-		goto fail;
-	return r;
-fail:
-	free(r->stub);
-	free(r);
-	return NULL;
-}
-
-/* resolver_new - the stub without a trust anchor; with one, a
- * libunbound context with its own worker thread, which validates */
+/* resolver_new - a libunbound context with its own worker thread,
+ * which validates */
 struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 			      struct ms_error *err)
 {
-	struct resolver *r = xcalloc(1, sizeof(*r));
-	const char *p = servers ? servers : "";
+	struct resolver *r;
+	const char *p = servers ? servers : "", *s;
+	size_t n;
 	int rc, have = 0;
 
-	if (!trust_anchor || !*trust_anchor)
-		return res_new_stub(r, p, err);
+	assert(trust_anchor && *trust_anchor);
+	r = xcalloc(1, sizeof(*r));
 	/* an MTA runs programs from the process that looked the key up:
 	 * none of them may inherit the resolver's descriptors; what
 	 * libunbound opens is marked here, and what its worker opens to
@@ -170,16 +148,10 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 		return NULL;
 	}
 	rc = ub_ctx_async(r->ctx, 1);
-	while (rc == 0 && *p) {
-		size_t n = strcspn(p, " \t,");
-
-		if (n) {
-			if (res_add_server(r->ctx, p, n, err) != MS_OK)
-				goto fail;
-			have = 1;
-		}
-		p += n;
-		p += strspn(p, " \t,");
+	while (rc == 0 && (s = dnsservers_next(&p, &n)) != NULL) {
+		if (res_add_server(r->ctx, s, n, err) != MS_OK)
+			goto fail;
+		have = 1;
 	}
 	if (rc == 0 && have) {
 		/* forwarders answer for the special-use name test. too (test
@@ -193,7 +165,7 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 			goto fail;
 		}
 	}
-	if (rc == 0 && trust_anchor && *trust_anchor) {
+	if (rc == 0) {
 		/* libunbound reports an unreadable file only at the first
 		 * lookup, and then only as "initialization failure" */
 		if (access(trust_anchor, R_OK) != 0) {
@@ -204,10 +176,9 @@ struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 		rc = ub_ctx_add_ta_file(r->ctx, trust_anchor);
 	}
 	if (rc != 0) {
-		ms_error_set(err, MS_ERR_USAGE, "DNS resolver set-up: %s%s%s",
-			     ub_strerror(rc), trust_anchor && *trust_anchor
-			     ? " (trust anchor " : "",
-			     trust_anchor && *trust_anchor ? trust_anchor : "");
+		ms_error_set(err, MS_ERR_USAGE,
+			     "DNS resolver set-up: %s (trust anchor %s)",
+			     ub_strerror(rc), trust_anchor);
 		goto fail;
 	}
 	return r;
@@ -226,7 +197,6 @@ void resolver_free(struct resolver *r)
 	if (r->ctx)
 		ub_ctx_delete(r->ctx);
 	free(r->before.fd);
-	free(r->stub);
 	free(r);
 }
 
@@ -246,23 +216,6 @@ static void res_fail(struct lookup *lk, enum dns_status st, const char *fmt,
 	lk->out->reason = arena_strdup(lk->arena, tmp);
 }
 
-/* dns_txt_rdata - the strings of one TXT rdata, concatenated */
-long dns_txt_rdata(const unsigned char *rd, size_t len, unsigned char *dst)
-{
-	size_t i = 0, n = 0;
-
-	while (i < len) {
-		size_t sl = rd[i++];
-
-		if (sl > len - i)
-			return -1;      /* a string runs past the rdata */
-		memcpy(dst + n, rd + i, sl);
-		n += sl;
-		i += sl;
-	}
-	return (long)n;
-}
-
 /* res_copy_txt - one TXT record into the answer */
 static int res_copy_txt(struct lookup *lk, const unsigned char *rd,
 			size_t len)
@@ -274,7 +227,7 @@ static int res_copy_txt(struct lookup *lk, const unsigned char *rd,
 	if (out->nrecords == MS_MAX_KEY_RECORDS)
 		return 0;
 	dst = arena_alloc(lk->arena, len + 1);
-	n = dns_txt_rdata(rd, len, dst);
+	n = dnsanswer_txt(rd, len, dst);
 	if (n < 0)
 		return -1;
 	dst[n] = 0;
@@ -372,10 +325,6 @@ void resolver_txt(struct resolver *r, const char *name, unsigned timeout_ms,
 {
 	int answered;
 
-	if (r->stub) {
-		dnsstub_txt(r->stub, name, timeout_ms, arena, out);
-		return;
-	}
 	answered = res_ub_txt(r, name, timeout_ms, arena, out);
 	if (!r->answered) {
 		/* the worker is set up once an answer came: what it

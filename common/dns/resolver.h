@@ -1,19 +1,19 @@
 /*
- * resolver.h - DNS TXT lookups with our own deadline.
+ * resolver.h - validated DNS TXT lookups (DNSSEC) with our own
+ * deadline, through libunbound.  dnskeys.h uses it for DKIM keys when
+ * a trust anchor is configured; without one, keys are asked through
+ * c-ares (aresq.h), which does not validate.
  *
- * Without a DNSSEC trust anchor the resolver is a stub (dnsstub.h): one
- * query to the configured servers (or those of /etc/resolv.conf) in the
- * calling thread, nothing to set up, no thread.  With a trust anchor it
- * is libunbound, which validates: its blocking call has no deadline of
- * its own, so every lookup goes through its asynchronous interface (a
- * worker thread of the context) and is cancelled when the caller's time
- * is up.  No descriptor of either is inherited over exec (libunbound
- * opens its own without the flag: the resolver sets it on those that
- * last, not on the query sockets its worker opens and closes during a
- * lookup, which is why a front end must not run programs while a
- * lookup is under way in another thread).  Create the resolver lazily in the process that uses it (after
- * any fork) and free it before that process must be free of threads:
- * inside Exim, at the end of each local_scan call.
+ * libunbound's blocking call has no deadline of its own, so every
+ * lookup goes through its asynchronous interface (a worker thread of
+ * the context) and is cancelled when the caller's time is up.  No
+ * descriptor of it is inherited over exec (libunbound opens its own
+ * without the flag: the resolver sets it on those that last, not on
+ * the query sockets its worker opens and closes during a lookup, which
+ * is why a front end must not run programs while a lookup is under way
+ * in another thread).  Create the resolver lazily in the process that
+ * uses it (after any fork) and free it before that process must be
+ * free of threads: inside Exim, at the end of each local_scan call.
  *
  * Answers are copied into the caller's arena: each TXT record with its
  * strings concatenated, the TTL, and the DNSSEC verdict.  Timeouts,
@@ -48,14 +48,10 @@ struct dns_txt {
 
 struct resolver;
 
-/* dns_txt_rdata - the strings of one TXT rdata (length-prefixed, RFC
- * 1035 3.3.14) concatenated into dst, which has room for len bytes;
- * returns the length, or -1 when a string runs past the rdata */
-long dns_txt_rdata(const unsigned char *rd, size_t len, unsigned char *dst);
-
-/* resolver_new - servers: "" for /etc/resolv.conf, else a list of
- * "IP", "IP:PORT" or "[IPv6]:PORT" separated by spaces or commas;
- * trust_anchor: "" or a file of DS/DNSKEY records to validate with */
+/* resolver_new - servers: "" for /etc/resolv.conf, else a list as
+ * dnsservers.h reads it; trust_anchor: a file of DS/DNSKEY records to
+ * validate with (not empty: without one, there is nothing to ask
+ * libunbound for) */
 struct resolver *resolver_new(const char *servers, const char *trust_anchor,
 			      struct ms_error *err);
 /* resolver_free - stop the worker and release everything */

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "dnskeys.h"
-#include "dnsstub.h"
+#include "dnsservers.h"
 #include "farmcache.h"
 #include "keycache.h"
 #include "keychain.h"
@@ -43,7 +43,7 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 		struct ms_error e;
 		char where[320];
 
-		if (dnsstub_check_servers(cfg->dns_resolver, &e) != MS_OK)
+		if (dnsservers_check(cfg->dns_resolver, &e) != MS_OK)
 			return ms_error_set(err, MS_ERR_USAGE,
 					    "%s: %s (servers are written IP, "
 					    "IP:PORT, [IPv6]:PORT or IPv6)",

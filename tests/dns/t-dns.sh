@@ -3,6 +3,10 @@
 # on loopback: keys of each kind, a 4096-bit key in several strings,
 # revoked and missing keys, NODATA, several records, and a server that
 # stops answering (temperror within the per-message budget, never pass).
+# Without dns_trust_anchor the keys are asked through c-ares: TCP after
+# a truncated answer, several servers (one unreachable, one silent), a
+# REFUSED answer, and no descriptor left to a program run afterwards;
+# with one, through libunbound, which validates (DNSSEC).
 set -u
 ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 M=${MAILSEAL:-$ROOT/build/mailseal}
@@ -107,7 +111,7 @@ printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = /nonexistent/anchor\n' "
 expect "an unreadable trust anchor: temperror naming it" 'temperror.*nonexistent/anchor' v.txt
 
 # a server whose UDP answers stop at 512 bytes: the 4096-bit key's
-# answer comes truncated and the stub asks again over TCP
+# answer comes truncated and c-ares asks again over TCP
 nsd_stop
 NSD_EXTRA="ipv4-edns-size: 512" nsd_start "$T" example.com signed.test || nok "nsd with 512-byte answers starts"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > small.conf
@@ -118,4 +122,44 @@ expect "... and a small answer still comes over UDP" $'^rsa1.eml\tdkim=pass' v.t
 printf 'dns_resolver = 127.0.0.1:%s 127.0.0.1:%s\n' "$(free_port)" "$NSD_PORT" > two.conf
 "$M" -c two.conf verify rsa1.eml > v.txt 2> e.txt
 expect "the first server unreachable: the second one answers" $'^rsa1.eml\tdkim=pass' v.txt
+# a first server that takes the query and never answers: dns_timeout is
+# the whole lookup's, shared by the servers, so the second is asked in time
+SILENT=$(free_port)
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
+print("up", flush=True); time.sleep(60)' "$SILENT" > silent.up &
+SILENT_PID=$!
+for i in $(seq 50); do [ -s silent.up ] && break; sleep 0.1; done
+printf 'dns_resolver = 127.0.0.1:%s, 127.0.0.1:%s
+dns_timeout = 1s
+' "$SILENT" "$NSD_PORT" > silent.conf
+"$M" -c silent.conf verify rsa1.eml > v.txt 2> e.txt
+expect "the first server silent: the second one answers within dns_timeout" $'^rsa1.eml\tdkim=pass' v.txt
+printf 'dns_resolver = 127.0.0.1:%s
+dns_timeout = 400ms
+' "$SILENT" > silent1.conf
+"$M" -c silent1.conf verify rsa1.eml > v.txt 2> e.txt
+expect "the only server silent: temperror, timed out after dns_timeout" \
+	$'^rsa1.eml\tdkim=temperror.*timed out after 400 ms' v.txt
+kill "$SILENT_PID" 2> /dev/null; wait "$SILENT_PID" 2> /dev/null
+
+# a zone the server does not serve: it answers REFUSED
+sed 's/d=example.com;/d=other.example;/' rsa1.eml > refused.eml
+"$M" -c small.conf verify refused.eml > v.txt 2> e.txt
+expect "REFUSED: temperror, never pass or permerror" $'^refused.eml\tdkim=temperror' v.txt
+
+# a program the MTA runs after a lookup inherits no descriptor of ours
+FDX="$ROOT/${MAILSEAL_BUILD:-build}/tests/farm/fdexec"
+if [ -x "$FDX" ]; then
+	"$FDX" small.conf rsa1._domainkey.example.com missing._domainkey.example.com > fd.txt 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -q '^lookup rsa1._domainkey.example.com found' fd.txt &&
+		grep -q '^lookup missing._domainkey.example.com notfound' fd.txt; then
+		ok "c-ares lookups: a program run afterwards inherits nothing"
+	else
+		nok "c-ares lookups and exec - status $rc: $(tr '\n' '|' < fd.txt)"
+	fi
+else
+	nok "the test helper $FDX is not built (make unit)"
+fi
 [ $fails = 0 ]

@@ -1,12 +1,13 @@
 /*
- * fuzz_txtrdata.c - libFuzzer target: TXT rdata from DNS answers
- * (length-prefixed strings), as the resolver concatenates them.
+ * fuzz_txtrdata.c - libFuzzer target: TXT rdata (length-prefixed
+ * strings) as dnsanswer_txt joins them, for c-ares' answers and for
+ * the rdata libunbound hands the validating resolver.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "resolver.h"
+#include "dnsanswer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!dst)
 		return 0;
-	n = dns_txt_rdata(data, size, dst);
+	n = dnsanswer_txt(data, size, dst);
 	/* the strings never add up to more than the rdata */
 	if (n > (long)size)
 		__builtin_trap();
