@@ -275,7 +275,7 @@ fdcheck() {     # fdcheck NAME CONF KEYNAME: the child holds nothing but 0 1 2
 	fi
 }
 if [ -x "$FDX" ]; then
-	fdcheck "Redis with a password, DNS through the stub" auth.conf sel._domainkey.d3.example.org
+	fdcheck "Redis with a password, DNS through c-ares" auth.conf sel._domainkey.d3.example.org
 	fdcheck "Redis found through Sentinel" sentinel.conf sel._domainkey.d4.example.org
 	printf 'dns_resolver = 127.0.0.1:%s\ndns_trust_anchor = %s\nredis_url = redis://:s3cret-pw@127.0.0.1:%s\n' \
 		"$NSD_PORT" "$T/anchor.ds" "$REDIS_PORT_locked" > fdsec.conf
