@@ -19,6 +19,7 @@ PSL=/usr/share/publicsuffix/public_suffix_list.dat
 T=$(mktemp -d)
 # DMARC_DIFF_KEEP=1 keeps the work directory (cases, zones, outcomes)
 trap 'nsd_stop; [ -n "${DMARC_DIFF_KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T" || exit 1
 fails=0
 . "$ROOT/tests/lib/check.sh"

@@ -13,6 +13,7 @@ N=${SPF_DIFF_SCENARIOS:-150}
 . "$ROOT/tests/lib/nsd.sh"
 T=$(mktemp -d)
 trap 'nsd_stop; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T" || exit 1
 fails=0
 . "$ROOT/tests/lib/check.sh"

@@ -55,6 +55,7 @@ mkdir "$EXIM_HOME" "$T/msg"
 DNSC_PID=""
 dnsc_stop() { [ -n "$DNSC_PID" ] && kill "$DNSC_PID" 2>/dev/null && wait "$DNSC_PID" 2>/dev/null; DNSC_PID=""; }
 trap 'exim_stop_all; dnsc_stop; nsd_stop; [ -n "${KEEP_T:-}" ] && cp -a "$T" "$KEEP_T"; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T" || exit 1
 START=$(date +%s)
 

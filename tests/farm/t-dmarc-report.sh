@@ -19,6 +19,7 @@ REDIS_DIR="$T/redis"
 . "$ROOT/tests/lib/nsd.sh"
 . "$ROOT/tests/lib/redis.sh"
 trap 'redis_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T"
 
 n=0

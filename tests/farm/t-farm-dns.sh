@@ -16,6 +16,7 @@ REDIS_DIR="$T/redis"
 . "$ROOT/tests/lib/nsd.sh"
 . "$ROOT/tests/lib/redis.sh"
 trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T"
 
 . "$ROOT/tests/lib/check.sh"
