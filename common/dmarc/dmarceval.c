@@ -23,6 +23,31 @@ static char *lower(struct arena *a, const char *s)
 	return c;
 }
 
+/* name_ok - can domain be looked up: LDH and '_' labels of 1 to 63
+ * bytes, 253 bytes with "_dmarc." in front?  (An address literal, a
+ * byte outside ASCII, an empty label: no; RFC 9989 asks the DNS for
+ * names only.  A name in U-labels would need IDNA to ask for its
+ * A-labels, which is not done: such an author domain gets no DMARC.) */
+static int name_ok(const char *d)
+{
+	size_t label = 0, n = 0;
+
+	for (; *d; d++, n++) {
+		unsigned char c = (unsigned char)*d;
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_') || ++label > 63)
+			return 0;
+	}
+	return label > 0 && n + 7 <= 253;
+}
+
 /* under - is x org itself or a name below it? */
 static int under(const char *x, const char *org)
 {
@@ -153,6 +178,10 @@ void dmarc_evaluate(struct dnsq *dns, const struct dmarc_request *rq,
 	dmarc_dns_init(&e.dns, dns, rq->deadline_ms, a);
 	e.author = out->author = lower(a, rq->author);
 	out->result = DMARC_NONE;
+	if (!name_ok(e.author)) {
+		out->reason = "the author domain is not a name DNS can be asked for";
+		goto out;
+	}
 	switch (dmarc_find_policy(&e.dns, e.author, &nm)) {
 	case DMARC_WALK_TEMPFAIL:
 		out->result = DMARC_TEMPERROR;

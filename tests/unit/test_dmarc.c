@@ -237,6 +237,9 @@ static const struct ecase ecases[] = {
 	{ "a record without p= nor rua=: DMARC does not apply", "nop.example", NULL, 0, NULL, 0, DMARC_NONE, 0, NULL },
 	{ "a record without p= but with rua=: p=none", "nopr.example", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_NONE, "p" },
 	{ "a subdomain under a record without p= but with rua=: none too", "x.nopr.example", NULL, 0, NULL, 0, DMARC_FAIL, DMARC_P_NONE, "p" },
+	{ "an address literal as the author domain: none, no lookup", "[192.0.2.1]", NULL, 0, NULL, 0, DMARC_NONE, 0, NULL },
+	{ "a byte outside ASCII in the author domain: none", "b\xc3\xa4nk.example", NULL, 0, NULL, 0, DMARC_NONE, 0, NULL },
+	{ "an empty label in the author domain: none", "a..reject.example", NULL, 0, NULL, 0, DMARC_NONE, 0, NULL },
 	{ "upper case in d= aligns", "reject.example", NULL, 0, "REJECT.Example", DMARC_AUTH_PASS, DMARC_PASS, DMARC_P_NONE, NULL },
 };
 
