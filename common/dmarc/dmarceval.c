@@ -79,7 +79,7 @@ static enum align aligned(struct eval *e, const char *id, char m)
 
 	if (strcmp(x, e->author) == 0)
 		return ALIGN_YES;
-	if (m == 's')
+	if (m == 's' || !name_ok(x))
 		return ALIGN_NO;
 	{
 		/* names without a common last label cannot share an
