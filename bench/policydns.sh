@@ -245,8 +245,8 @@ machine_table(M, [("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), 
                   ("postfix", "Postfix"), ("nsd", "nsd"), ("redis", "Redis"), ("mailseal", "mailseal commit"),
                   ("policyd", "mailseal-policyd"), ("load_at_start", "load average at start")])
 print("""Method: four nodes, each a private Postfix instance with its own `mailseal-policyd` doing DKIM, SPF
-and DMARC (`check_spf = yes`, `check_dmarc = yes`; policy service at RCPT and DATA, milter; as
-`bench/postfix.sh`'s d), messages put on hold): A and B sharing one Redis (`redis_url`, `cache_secret`), A and
+and DMARC (`check_spf = yes`, `check_dmarc = yes`; policy service at RCPT and DATA, milter; as configuration
+d of `bench/postfix.sh`; messages put on hold): A and B sharing one Redis (`redis_url`, `cache_secret`), A and
 B without Redis. %s sending domains, each publishing its DKIM key, an SPF record `include:`-ing a second
 one that allows the client, and a DMARC record (`p=reject`); %s signed messages from each (%s in all),
 sent with a MAIL FROM of their own domain, one SMTP session per domain. Every query of every daemon goes
@@ -254,8 +254,8 @@ through `tests/exim/dns_count.py`, a relay in front of nsd that logs each questi
 where the queries arrive. For each farm: the daemons started afresh (and Redis emptied), the corpus to
 node A (*cold*), again to node A (*warm*: its in-process caches), then to node B (*second node*: it has
 seen nothing; with Redis, A has filled the farm's cache). Every held message must carry `dkim=pass`,
-`spf=pass` and `dmarc=pass`. One pass each: the counts do not vary from run to run (the zone's TTLs,
-3,600 s, outlive the benchmark).""" % (ndom, per, int(ndom) * int(per)))
+`spf=pass` and `dmarc=pass`. One pass each (the zone's TTLs, 3,600 s, outlive the benchmark).""" % (
+    ndom, per, int(ndom) * int(per)))
 print()
 print("| farm | node | pass | DNS queries | per message | DKIM keys | SPF (TXT) | DMARC (`_dmarc`) | other | check |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
@@ -270,15 +270,14 @@ for r in runs:
         r["queries"], int(r["queries"]) / n, r["key"], r["spf"], r["dmarc"], r["other"],
         "every message dkim, spf and dmarc=pass" if ok else "**INVALID**: " + r["check"]))
 print()
-cold = [r for r in runs if r["phase"] == "cold"]
-if cold:
-    c = cold[0]
+for c in [r for r in runs if r["phase"] == "cold"]:
     n = int(c["n"])
-    print("A cold message costs %.2f queries per message here: %s domains, %s messages each, so the "
-          "first message of a domain pays for the domain (%.1f queries: its key, its SPF record and the "
-          "one it includes, its DMARC record and whatever the tree walk asks) and the next %s pay "
-          "nothing while the answers live." % (n and int(c["queries"]) / n, ndom, per,
-                                              int(c["queries"]) / int(ndom), int(per) - 1))
+    print("%s, node A cold: %.2f queries per message, %.1f per sending domain (%s messages each): "
+          "%.1f for its DKIM key, %.1f for its two SPF records (its own and the one it includes), %.1f for "
+          "its DMARC record, %.1f other." % (
+              "With the shared Redis" if c["node"].startswith("redis") else "Without Redis",
+              int(c["queries"]) / n, int(c["queries"]) / int(ndom), per, int(c["key"]) / int(ndom),
+              int(c["spf"]) / int(ndom), int(c["dmarc"]) / int(ndom), int(c["other"]) / int(ndom)))
     print()
 print("Queries by type and name (NAME: the sending domain):")
 print()
