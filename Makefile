@@ -161,6 +161,7 @@ bench: all
 	bench/exim.sh $(BUILD)
 	bench/policy.sh $(BUILD)
 	bench/postfix.sh $(BUILD)
+	bench/policydns.sh $(BUILD)
 
 demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)

@@ -27,6 +27,13 @@
 #   bench_policyd_copy DST, bench_policyd_start CONF LOG [PERF_FILE],
 #   bench_policyd_stop         mailseal-policyd: a copy (POLICYD_BIN,
 #                              POLICYD_INFO) run as MS_PID (PERF_PID)
+#   bench_spf_fetch            (outside the namespace) Debian's policyd-spf
+#                              script and configuration, unpacked once
+#   bench_spf_copy DIR [LINE...]
+#                              DIR/policyd-spf and DIR/policyd-spf.conf
+#                              (the default configuration, then LINEs);
+#                              SPF_FROM says where they came from;
+#                              bench_spf_versions: the packages behind it
 #   proc_cpu PID, machine_busy, TICK
 #                              CPU ticks of a process, of the machine
 #   bench_rounds ROUNDS ARRAY LABEL UNIT CMD...
@@ -198,6 +205,51 @@ bench_policyd_stop() {
 	# a grandchild under perf: wait until it is gone
 	for _ in $(seq 1 100); do kill -0 "$p" 2> /dev/null || break; sleep 0.05; done
 	MS_PID="" PERF_PID=""
+}
+
+# bench_spf_fetch: postfix-policyd-spf-python's /usr/bin/policyd-spf and
+# its default policyd-spf.conf, unpacked from the .deb once into
+# SPF_CACHE (the package itself cannot be installed next to exim4: it
+# depends on postfix); its code is python3-spf-engine's.  Run it outside
+# bench_netns's namespace (the registry is not reachable from it).
+SPF_CACHE=${MAILSEAL_CACHE:-/var/cache/mailseal-test}/policyd-spf
+bench_spf_fetch() {
+	$PY -c 'import spf_engine.policyd_spf, dns.resolver' 2> /dev/null || bench_install python3-spf-engine
+	[ -s "$SPF_CACHE/root/usr/bin/policyd-spf" ] && return 0
+	(
+		mkdir -p "$SPF_CACHE/dl" && cd "$SPF_CACHE/dl" && rm -rf ../root ./*.deb &&
+			{ chown _apt . 2> /dev/null; true; } &&
+			apt-get download postfix-policyd-spf-python > apt.log 2>&1 &&
+			dpkg -x postfix-policyd-spf-python_*.deb ../root &&
+			basename postfix-policyd-spf-python_*.deb > ../deb
+	) || say "apt-get download postfix-policyd-spf-python failed: using the engine's entry point"
+}
+
+# bench_spf_copy DIR [LINE...]: the script and configuration into DIR
+# (readable by nobody, the user spawn(8) runs it as), LINEs appended to
+# the configuration (a later setting overrides an earlier one)
+bench_spf_copy() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	if [ -s "$SPF_CACHE/root/usr/bin/policyd-spf" ]; then
+		cp "$SPF_CACHE/root/usr/bin/policyd-spf" "$dir/policyd-spf"
+		cp "$SPF_CACHE/root/etc/postfix-policyd-spf-python/policyd-spf.conf" "$dir/policyd-spf.conf"
+		SPF_FROM="policyd-spf and policyd-spf.conf of $(cat "$SPF_CACHE/deb")"
+	else
+		# what /usr/bin/policyd-spf and the default policyd-spf.conf say
+		printf '#!/usr/bin/python3\nimport sys\nfrom spf_engine.policyd_spf import main\nsys.exit(main())\n' \
+			> "$dir/policyd-spf"
+		printf 'debugLevel = 1\nTestOnly = 1\nHELO_reject = Fail\nMail_From_reject = Fail\nPermError_reject = False\nTempError_Defer = False\nskip_addresses = 127.0.0.0/8,::ffff:127.0.0.0/104,::1\n' \
+			> "$dir/policyd-spf.conf"
+		SPF_FROM="spf_engine.policyd_spf.main (python3-spf-engine), Debian's default configuration"
+	fi
+	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$dir/policyd-spf.conf"
+	chmod 755 "$dir" "$dir/policyd-spf"
+	chmod 644 "$dir/policyd-spf.conf"
+}
+bench_spf_versions() {
+	echo "python3-spf-engine $(dpkg-query -W -f='${Version}' python3-spf-engine), python3-spf $(dpkg-query -W -f='${Version}' python3-spf), python3-dnspython $(dpkg-query -W -f='${Version}' python3-dnspython)"
 }
 
 proc_cpu() {    # PID: its utime + stime and its reaped children's, in ticks (0: none)
