@@ -13,8 +13,10 @@
  * {auth_authen} (SASL login: sign), i (queue id), j (host name: the
  * default authserv-id), {daemon_name}.
  *
- * Negotiation asks Postfix not to send DATA and unknown commands (RCPT
- * comes: the first one is a DMARC report row's envelope_to), and not to wait for replies to anything but the end of the
+ * Negotiation asks Postfix not to send DATA and unknown commands, nor
+ * RCPT unless DMARC report rows are recorded (check_dmarc, dmarc_reports
+ * and a farm Redis: the first RCPT is a row's envelope_to), and not to
+ * wait for replies to anything but the end of the
  * message, when it offers that (version 6): one round trip per message.
  * A protocol error closes the connection; Postfix then applies
  * milter_default_action.
@@ -44,7 +46,7 @@
 #define MC_MACRO_LEN 512
 
 /* what we ask Postfix not to send, and not to wait for */
-#define MC_NOSEND (SMFIP_NOUNKNOWN | SMFIP_NODATA)   /* RCPT: report rows */
+#define MC_NOSEND (SMFIP_NOUNKNOWN | SMFIP_NODATA)   /* and NORCPT, below */
 #define MC_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
 		    SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | \
 		    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
@@ -395,6 +397,21 @@ static const struct milter_symlist mc_symlists[] = {
 	{ SMFIM_EOM, "i" },
 };
 
+/* mc_wants_rcpt - does the engine record DMARC report rows, which
+ * carry the first recipient?  (Otherwise RCPT is one packet per
+ * recipient for nothing.) */
+static int mc_wants_rcpt(void)
+{
+	struct generation *g = gen_hold();
+	int r = g && g->cfg.check_dmarc == MS_YES &&
+		g->cfg.dmarc_reports == MS_YES &&
+		(*g->cfg.redis_url || *g->cfg.redis_sentinels);
+
+	if (g)
+		gen_release(g);
+	return r;
+}
+
 /* mc_optneg - agree on version, actions and what not to send */
 static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 {
@@ -409,7 +426,8 @@ static int mc_optneg(struct mconn *m, const struct milter_packet *pkt)
 		dlog(LOG_WARNING, "milter client: the MTA does not let a milter add and change header fields; closing");
 		return -1;
 	}
-	want = (MC_NOSEND | MC_NOREPLY | SMFIP_HDR_LEADSPC) & proto;
+	want = (MC_NOSEND | MC_NOREPLY | SMFIP_HDR_LEADSPC |
+		(mc_wants_rcpt() ? 0 : SMFIP_NORCPT)) & proto;
 	m->proto = want;
 	m->negotiated = 1;
 	/* only the macros the engine reads, when the MTA lets us say so:
