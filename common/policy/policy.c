@@ -18,7 +18,6 @@
 
 #include "addr.h"
 #include "arena.h"
-#include "aresq.h"
 #include "authres.h"
 #include "buf.h"
 #include "crypto.h"
@@ -28,9 +27,9 @@
 #include "dnsqchain.h"
 #include "domainlist.h"
 #include "keycache.h"
-#include "msclock.h"
 #include "keychain.h"
 #include "ms_limits.h"
+#include "msclock.h"
 #include "msgreader.h"
 #include "policy.h"
 #include "policy_int.h"
