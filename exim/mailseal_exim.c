@@ -450,7 +450,7 @@ static int mse_scan(int fd, uschar **return_text)
 	struct policy *p;
 	const char *mode;
 	char why[MS_ERRMSG_MAX + 64];
-	int mode_val, rc, carried = 0;
+	int mode_val, rc;
 
 	p = mse_engine(why, sizeof(why));
 	if (!p) {
@@ -483,7 +483,6 @@ static int mse_scan(int fd, uschar **return_text)
 		    mse_txn_matches(f.client_ip, f.helo, f.mail_from,
 				    mse_rcpt_count())) {
 			f.spf = &mse_txn.outcome;       /* copied by policy_begin */
-			carried = 1;
 		}
 	}
 
@@ -501,8 +500,7 @@ static int mse_scan(int fd, uschar **return_text)
 	policy_idle(p);                 /* no thread outlives local_scan */
 	if (v.action == POLICY_ACCEPT)
 		mse_apply_headers(&v);
-	log_write(0, LOG_MAIN, "mailseal: %s%s", v.log,
-		  carried ? " spf_at=rcpt" : "");
+	log_write(0, LOG_MAIN, "mailseal: %s", v.log);
 	rc = mse_return(&v, return_text);
 	policy_msg_free(m);
 	return rc;

@@ -292,12 +292,8 @@ static int mc_begin_message(struct mconn *m)
 		f.client_ip = m->client_addr;
 		f.helo = m->helo;
 		f.mail_from = m->sender_ok ? m->sender : NULL;
-		if (!*auth && mc_spf_note(m, have, &spf)) {
-			f.spf = &spf;
-			dlog(LOG_INFO, "%s: mailseal: stage=spf spf=%s/%.255s from the policy side (checked before DATA)",
-			     *qid ? qid : "NOQUEUE", spf_result_str(spf.result),
-			     spf.domain);
-		}
+		if (!*auth && mc_spf_note(m, have, &spf))
+			f.spf = &spf;   /* the verdict's line says spf_at=rcpt */
 	}
 	f.rcpt = m->rcpt[0] ? m->rcpt : NULL;
 	f.mode = POLICY_AUTO;

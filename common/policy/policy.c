@@ -710,6 +710,8 @@ static void msg_log(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 		pol_put_safe(&b, why);
 		buf_putc(&b, '"');
 	}
+	if (m->spf_known && m->spf_checked)
+		buf_puts(&b, " spf_at=rcpt");   /* checked before DATA */
 	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
 }

@@ -6,7 +6,7 @@
 #   1 SPF fail, on_spf_fail = reject: 550 5.7.23 in reply to RCPT TO,
 #     nothing after; every recipient refused, one check
 #   2 SPF pass: delivered with spf=pass; the milter made no second
-#     check (the daemon says the outcome came from the policy side, and
+#     check (the message's log line says spf_at=rcpt, and
 #     with the DNS stopped right after RCPT the message still passes);
 #     without check_policy_service at DATA (no queue id at the policy
 #     side: no note) the milter checks itself (451 with the DNS stopped)
@@ -162,8 +162,8 @@ if wait_msgs s2 1; then
 else
 	nok "2: not delivered"
 fi
-expect "2: the milter side took the outcome from the policy side" "$(pd_log_since d "$MARK" | grep "$QID: mailseal: stage=spf")" \
-	"^.*info: $QID: mailseal: stage=spf spf=pass/pass\\.spf\\.example from the policy side"
+expect "2: the milter side took the outcome from the policy side" "$(pd_log_since d "$MARK" | grep "$QID: mailseal: role=")" \
+	"^.*info: $QID: mailseal: role=.* spf=pass/pass\\.spf\\.example .* spf_at=rcpt\$"
 expect "2: ... and its log line has spf=pass" "$(pd_log_since d "$MARK" | grep "$QID: mailseal: role=")" \
 	"$QID: mailseal: role=verify .*spf=pass/pass\\.spf\\.example action=accept"
 n_checks=$(policy_checks "$MARK" 'spf=pass/pass\.spf\.example')
@@ -248,7 +248,7 @@ for i in $(seq 1 8); do
 done
 [ $got = 16 ] && [ $bad = 0 ] && ok "5: 16 sessions at once from 127.0.0.2 (pass) and 127.0.0.3 (fail), same sender and HELO: each delivered with its own result" \
 	|| nok "5: $got of 16 delivered, $bad with the other client's result"
-n=$(pd_log_since d "$MARK" | grep -c 'mailseal: stage=spf spf=[a-z]*/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'mailseal: role=.* spf=[a-z]*/two\.spf\.example .* spf_at=rcpt$')
 [ "$n" = 16 ] && ok "5: ... all 16 outcomes from the policy side" || nok "5: $n of 16 outcomes from the policy side"
 # the daemon's sockets directly: one queue id (SAMEQID) for all
 mkmsg s5p 'Two <two@two.spf.example>'
@@ -262,13 +262,13 @@ expect "5: probe: a milter session from 127.0.0.3 with the same queue id, sender
 	"$(mil @addr=127.0.0.3 @helo=relay.two.example)" 'spf=fail smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
 expect "5: probe: ... then from 127.0.0.2 with another HELO: its own check (pass)" "$(mil @addr=127.0.0.2 @helo=other.two.example)" \
 	'spf=pass smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
-n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf .*from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: role=.* spf_at=rcpt$')
 [ "$n" = 0 ] && ok "5: probe: ... neither took the note" || nok "5: probe: $n took the note"
 MARK=$(pd_log_lines d)
 pol client_address=127.0.0.2 > /dev/null
 expect "5: probe: from 127.0.0.2 with its HELO: the note's pass" "$(mil @addr=127.0.0.2 @helo=relay.two.example)" \
 	'spf=pass smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
-n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=pass/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: role=.* spf=pass/two\.spf\.example .* spf_at=rcpt$')
 [ "$n" = 1 ] && ok "5: probe: ... taken from the policy side" || nok "5: probe: $n lines from the policy side"
 MARK=$(pd_log_lines d)
 pol client_address=127.0.0.3 client_port=4444 > /dev/null
@@ -276,7 +276,7 @@ expect "5: probe: a note of 127.0.0.3 port 4444 (fail) for a session from port 5
 	"$(mil @addr=127.0.0.3 @port=5555 @helo=relay.two.example)" 'spf=fail smtp\.mailfrom=two@two\.spf\.example smtp\.helo=[^;|]*\|continue\|$'
 pol client_address=127.0.0.3 client_port=4444 > /dev/null
 mil @addr=127.0.0.3 @port=4444 @helo=relay.two.example > /dev/null
-n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: stage=spf spf=fail/two\.spf\.example from the policy side')
+n=$(pd_log_since d "$MARK" | grep -c 'SAMEQID: mailseal: role=.* spf=fail/two\.spf\.example .* spf_at=rcpt$')
 [ "$n" = 1 ] && ok "5: probe: ... the same port takes it (one of the two sessions)" || nok "5: probe: $n took it"
 
 # --- 6. overload: past max_connections checks in flight, DUNNO -----------------------

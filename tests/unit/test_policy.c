@@ -1184,6 +1184,40 @@ static void check_received_spf(void)
 		policy_free(p);
 		buf_free(&msg);
 	}
+	if (dns) {
+		/* an outcome the front end checked before DATA: used as it is,
+		 * no lookup, and the log line says so */
+		struct spf_outcome known = { .result = SPF_PASS,
+					     .identity = "mailfrom",
+					     .domain = "spf-temp.example",
+					     .sender = "a@spf-temp.example" };
+		struct policy_facts f = { .txid = "T1", .hostname = "h",
+					  .mode = POLICY_VERIFY,
+					  .client_ip = "192.0.2.5",
+					  .helo = "spf-pass.example",
+					  .mail_from = "a@spf-temp.example",
+					  .spf = &known };
+		struct policy_verdict v;
+		struct policy_msg *m;
+		struct policy *p = engine_with("check_spf=yes", NULL, dns, &err);
+		struct buf msg;
+		unsigned long q0 = dns->queries;
+
+		buf_init(&msg, 1 << 20);
+		make_msg(&msg, FROM_OTHER, NULL, 0);
+		m = policy_begin(p, &f);
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		CHECK(v.action == POLICY_ACCEPT && dns->queries == q0 &&
+		      strstr(v.log, " spf=pass/spf-temp.example ") &&
+		      strlen(v.log) > 12 &&
+		      !strcmp(v.log + strlen(v.log) - 12, " spf_at=rcpt"),
+		      "facts.spf: the outcome from before DATA, no lookup, spf_at=rcpt at the end of the line (%s)",
+		      v.log);
+		policy_msg_free(m);
+		policy_free(p);
+		buf_free(&msg);
+	}
 	dnsq_destroy(dns);
 }
 
