@@ -236,7 +236,7 @@ static int mc_spf_note(const struct mconn *m, const struct tx_note *note,
 	char port[TXT_PORT];
 
 	if (!note || !note->spf.known || !m->w->gen ||
-	    m->w->gen->cfg.check_spf != MS_YES ||
+	    !policy_spf_on(&m->w->gen->cfg) ||
 	    (m->family != '4' && m->family != '6') ||
 	    strcmp(note->spf.helo, m->helo) != 0)
 		return 0;

@@ -11,7 +11,7 @@
  *    sends the fingerprints for any certificate, the subject only for
  *    one that verified) and, when pinned, one of the pins; otherwise
  *    "550 5.7.1 ..." is the action;
- *  - with check_spf, the SPF check of the envelope (client_address,
+ *  - with check_spf (or check_dmarc), the SPF check of the envelope (client_address,
  *    helo_name, sender) at MAIL, RCPT or DATA, unless sasl_username:
  *    a refusal (550 5.7.23, 550 5.7.24, 451 4.4.3, as the settings
  *    say) is the action.  A transaction is checked once: the
@@ -92,7 +92,7 @@ static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
  * (the engine exempts trusted_networks itself) */
 static int pc_spf_wanted(const struct worker *w, const struct pp_request *rq)
 {
-	return w->gen && w->gen->cfg.check_spf == MS_YES &&
+	return w->gen && policy_spf_on(&w->gen->cfg) &&
 	       pc_state_ok(pp_get_or(rq, "protocol_state")) &&
 	       *pp_get_or(rq, "client_address") &&
 	       !*pp_get_or(rq, "sasl_username");

@@ -111,7 +111,7 @@ static enum ms_status policy_open_dns(struct policy *p,
 				      const struct ms_config *cfg,
 				      struct ms_error *err)
 {
-	if (cfg->check_spf != MS_YES && cfg->check_dmarc != MS_YES)
+	if (!policy_spf_on(cfg))       /* DMARC needs SPF: on with either */
 		return MS_OK;
 	p->own_dns = dnsqchain_open(cfg, p->chain.farm, err);
 	if (!p->own_dns)

@@ -233,6 +233,10 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 		     struct arena *a, struct spf_outcome *o,
 		     struct policy_verdict *v);
 
+/* policy_spf_on - is SPF evaluated under cfg (check_spf, or check_dmarc,
+ * which needs it)?  For a front end that decides where to check it. */
+int policy_spf_on(const struct ms_config *cfg);
+
 /* policy_role_str - "sign", "verify", "skip" */
 const char *policy_role_str(enum policy_role r);
 /* policy_action_str - "accept", "reject", "tempfail" */

@@ -4,7 +4,14 @@
 #include <string.h>
 
 #include "msclock.h"
+#include "policy.h"
 #include "policy_spf.h"
+
+/* policy_spf_on - is SPF evaluated under cfg? */
+int policy_spf_on(const struct ms_config *cfg)
+{
+	return cfg->check_spf == MS_YES || cfg->check_dmarc == MS_YES;
+}
 
 /* policy_spf_init - from the configuration */
 enum ms_status policy_spf_init(struct policy_spf *ps,
@@ -17,7 +24,7 @@ enum ms_status policy_spf_init(struct policy_spf *ps,
 	memset(ps, 0, sizeof(*ps));
 	/* DMARC needs the SPF result: with check_dmarc, SPF is evaluated
 	 * too (its own refusals still follow on_spf_fail, tag by default) */
-	ps->check = cfg->check_spf == MS_YES || cfg->check_dmarc == MS_YES;
+	ps->check = policy_spf_on(cfg);
 	ps->on_fail = cfg->on_spf_fail;
 	ps->on_permerror = cfg->on_spf_permerror;
 	ps->budget_ms = cfg->dns_message_budget_ms;
