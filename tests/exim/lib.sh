@@ -51,9 +51,9 @@
 #                               above it, without its indentation; fails
 #                               when there is no such block
 #
-# More for exim_start, each a block of lines: EXIM_EXTRA_DATA_ACL (in the
-# DATA ACL, after the test's own X-Test-Mailseal line, before its
-# accept), EXIM_EXTRA_ROUTERS (before the router that takes everything),
+# More for exim_start, each a block of lines: EXIM_EXTRA_RCPT_ACL (at the
+# top of the RCPT ACL), EXIM_EXTRA_DATA_ACL (in the DATA ACL, after the
+# test's own X-Test-Mailseal line, before its accept), EXIM_EXTRA_ROUTERS (before the router that takes everything),
 # EXIM_EXTRA_TRANSPORTS.
 #
 # Every message goes to one maildir per daemon (EXIM_HOME/NAME/maildir,
@@ -151,6 +151,7 @@ EOF
 
 begin acl
 acl_rcpt:
+${EXIM_EXTRA_RCPT_ACL:-}
   warn    set acl_m_mailseal = \${if match{\$local_part}{\N^(sign|verify|skip)\+\N}{\$1}{\$acl_m_mailseal}}
 EOF
 	[ -n "$module" ] && echo "  warn    control = dkim_disable_verify" >> "$d/exim.conf"

@@ -127,29 +127,8 @@ RCPT_ACL=$(printf '%s\n' "$RCPT_ACL" | sed "s|/usr/local/lib/mailseal/mailseal_e
 # RCPT ACL, "accept local_parts = nocheck" (a recipient for which
 # mailseal_spf is not called) and then the documented statements
 spf_start() {
-	local name=$1 d="$EXIM_HOME/$1" port pid i
-	mkdir -p "$d/spool" "$d/log" "$d/maildir/new" "$d/maildir/cur" "$d/maildir/tmp"
-	chown -R Debian-exim:Debian-exim "$d/spool" "$d/log" "$d/maildir"
-	chmod 755 "$EXIM_HOME" "$d"
-	port=$(free_port)
-	exim_conf "$name" "$port" "$MOD"
-	printf '  accept  local_parts = nocheck\n%s\n' "$RCPT_ACL" > "$d/rcpt.acl"
-	awk -v f="$d/rcpt.acl" '{ print } $0 == "acl_rcpt:" { while ((getline l < f) > 0) print l }' \
-		"$d/exim.conf" > "$d/exim.conf.new" && mv "$d/exim.conf.new" "$d/exim.conf"
-	chmod 644 "$d/exim.conf"
-	MAILSEAL_CONFIG=$T/spf.conf "$EXIM_BIN" -C "$d/exim.conf" -bdf -oX "$port" -oP "$d/exim.pid" \
-		> "$d/daemon.out" 2>&1 &
-	pid=$!
-	echo "$pid" > "$d/daemon.pid"
-	eval "EXIM_PORT_$name=$port"
-	EXIM_NAMES="$EXIM_NAMES $name"
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		[ "$(exim_banner "$port")" = 220 ] && return 0
-		sleep 0.1
-	done
-	sed 's/^/#   /' "$d/daemon.out" "$d/log/paniclog" 2>/dev/null | tail -20
-	return 1
+	EXIM_EXTRA_RCPT_ACL=$(printf '  accept  local_parts = nocheck\n%s' "$RCPT_ACL") \
+		exim_start "$1" "$MOD" "$T/spf.conf"
 }
 spf_start spf && t_ok "Exim with the module and the documented RCPT ACL on 127.0.0.1:$EXIM_PORT_spf" \
 	|| { t_nok "Exim with the module and the documented RCPT ACL starts"; exit 1; }
