@@ -5,7 +5,7 @@
 #
 # A node is a private Postfix instance (tests/postfix/lib.sh) with its own
 # BUILD_DIR/mailseal-policyd doing DKIM, SPF and DMARC (check_spf = yes,
-# check_dmarc = yes; policy service at RCPT and DATA, milter), as in
+# check_dmarc = yes; policy service at RCPT, milter), as in
 # bench/postfix.sh's ms-full.  Four nodes run: A and B on one Redis
 # (redis_url), A and B without Redis.  Every DNS query the daemons make
 # goes through tests/exim/dns_count.py, a relay in front of nsd that
@@ -148,7 +148,6 @@ for n in "${NODES[@]}"; do
 	postfix_start "$RUN/pf-$n" "myhostname=$HOST" "in_flow_delay=0s" "smtpd_tls_security_level=none" \
 		"smtpd_peername_lookup=no" "milter_default_action=tempfail" "milter_protocol=6" \
 		"smtpd_recipient_restrictions=check_policy_service unix:$RUN/$n-policy.sock, $HOLD" \
-		"smtpd_data_restrictions=check_policy_service unix:$RUN/$n-policy.sock" \
 		"smtpd_milters=unix:$RUN/$n-milter.sock" || die "postfix_start $n failed"
 	PDIR[$n]=$PF_DIR
 done
@@ -245,7 +244,7 @@ machine_table(M, [("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), 
                   ("postfix", "Postfix"), ("nsd", "nsd"), ("redis", "Redis"), ("mailseal", "mailseal commit"),
                   ("policyd", "mailseal-policyd"), ("load_at_start", "load average at start")])
 print("""Method: four nodes, each a private Postfix instance with its own `mailseal-policyd` doing DKIM, SPF
-and DMARC (`check_spf = yes`, `check_dmarc = yes`; policy service at RCPT and DATA, milter; as configuration
+and DMARC (`check_spf = yes`, `check_dmarc = yes`; policy service at RCPT, milter; as configuration
 d of `bench/postfix.sh`; messages put on hold): A and B sharing one Redis (`redis_url`, `cache_secret`), A and
 B without Redis. %s sending domains, each publishing its DKIM key, an SPF record `include:`-ing a second
 one that allows the client, and a DMARC record (`p=reject`); %s signed messages from each (%s in all),

@@ -17,7 +17,7 @@
 #             hand with a private configuration (Mode v, unix socket),
 #             its libunbound pointed at nsd by Nameservers 127.0.0.1@PORT
 #   ms-full   a second mailseal-policyd with check_spf = yes and
-#             check_dmarc = yes: policy service at RCPT and at DATA
+#             check_dmarc = yes: policy service at RCPT
 #             (SPF at RCPT, carried to the milter side), and the milter
 #             (DKIM, DMARC, one Authentication-Results field)
 #   trio      the classic Debian trio: policyd-spf
@@ -280,7 +280,6 @@ for c in "${CONFIGS[@]}"; do
 	ms-policy) extra=("smtpd_recipient_restrictions=check_policy_service unix:$RUN/ms-policy.sock, $HOLD") ;;
 	ms-milter) extra=("smtpd_recipient_restrictions=$HOLD" "smtpd_milters=unix:$RUN/ms-milter.sock") ;;
 	ms-full) extra=("smtpd_recipient_restrictions=check_policy_service unix:$RUN/msf-policy.sock, $HOLD"
-			"smtpd_data_restrictions=check_policy_service unix:$RUN/msf-policy.sock"
 			"smtpd_milters=unix:$RUN/msf-milter.sock") ;;
 	trio) extra=(--master "spfpolicy unix - n n - 0 spawn user=nobody argv=$PY $T/spf/policyd-spf $T/spf/policyd-spf.conf"
 		     "spfpolicy_time_limit=3600"
@@ -450,7 +449,7 @@ LABEL = {
     "opendkim": "c) OpenDKIM milter, verifying (Mode v)",
     "ms-policy": "mailseal-policyd as policy service only",
     "ms-milter": "mailseal-policyd as milter only, verifying",
-    "ms-full": "d) mailseal-policyd: DKIM + SPF + DMARC (policy service at RCPT and DATA + milter)",
+    "ms-full": "d) mailseal-policyd: DKIM + SPF + DMARC (policy service at RCPT + milter)",
     "trio": "e) Debian trio: policyd-spf (RCPT) + OpenDKIM milter + OpenDMARC milter",
 }
 bad = False
@@ -495,7 +494,7 @@ print("""- %d private instances of Debian's Postfix (`tests/postfix/lib.sh`: the
   OpenDKIM within a few hundred messages: *fatal flex scanner internal error--end of buffer missed*);
   (d) a second mailseal-policyd process with `check_spf = yes` and `check_dmarc = yes` (no Redis; refusals
   as by default: a DMARC failure under `p=reject` would be refused), as `check_policy_service` in
-  `smtpd_recipient_restrictions` and in `smtpd_data_restrictions` (SPF checked at RCPT, its result carried
+  `smtpd_recipient_restrictions` (SPF checked at RCPT, its result carried
   to the milter side: `docs/postfix.md`, *SPF at RCPT*) and as the milter (DKIM, DMARC, one
   `Authentication-Results` field); (e) the classic Debian trio, each as its package ships it, run by hand
   with a private configuration: policyd-spf (postfix-policyd-spf-python's script and default

@@ -24,7 +24,8 @@
  * An MTA that did not take our macro lists (no SMFIF_SETSYMLIST) may
  * not send {auth_authen}: then, and only then, the policy side's note
  * for this very transaction (queue id, client address, envelope sender:
- * txtable.c) stands in for it.  The note's SPF outcome (checked by the
+ * txtable.c) stands in for it.  The note's SPF outcome, or that of
+ * the identity note the first RCPT left (checked by the
  * policy side before DATA) is handed to the engine, which then does
  * not check again, when the note was made for this very identity
  * (the same HELO name, and client port when known), with or without
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "milterproto.h"
 #include "msclock.h"
@@ -76,6 +78,7 @@ struct mconn {
 	struct policy_msg *msg;         /* the message being received */
 	uint64_t pkt_start;             /* ms: first bytes of an incomplete packet */
 	uint64_t msg_start;             /* ms: MAIL of the transaction; 0 = none */
+	time_t mail_time;               /* time(NULL) at MAIL; 0 = none */
 	struct buf line;                /* one rebuilt header field */
 	struct buf out;                 /* replies */
 };
@@ -171,7 +174,7 @@ static int mc_continue(struct mconn *m, uint32_t noreply_flag)
 /* mc_tx_key - this transaction as the policy side names it */
 static struct tx_key mc_tx_key(const struct mconn *m)
 {
-	struct tx_key k = { mc_macro(m, "i"), m->client_addr, m->sender };
+	struct tx_key k = { mc_macro(m, "i"), m->client_addr, m->sender, "" };
 
 	return k;
 }
@@ -187,6 +190,7 @@ static void mc_end_message(struct mconn *m)
 	policy_msg_free(m->msg);
 	m->msg = NULL;
 	m->msg_start = 0;
+	m->mail_time = 0;
 }
 
 /* mc_set_sender - the envelope sender of MAIL ("<addr>" and ESMTP
@@ -225,7 +229,8 @@ static const char *mc_auth_user(const struct mconn *m,
 
 /* mc_spf_note - the policy side's SPF outcome of this transaction into
  * o, when the note has one checked for exactly this identity: the key
- * bound the queue id, client address and sender; the HELO name and
+ * bound the queue id (or none: an identity note), client address and
+ * sender; the HELO name and
  * (when Postfix told the policy side) the client's port must be this
  * session's too, and SPF still on.  In any doubt the engine checks.
  * Whether Postfix took our macro lists does not matter here
@@ -268,8 +273,9 @@ static int mc_begin_message(struct mconn *m)
 {
 	struct policy_facts f = { 0 };
 	struct policy *p;
-	struct tx_key k = mc_tx_key(m);
-	struct tx_note note, *have = NULL;
+	struct tx_key k = mc_tx_key(m), kid = k;
+	struct tx_note note, idnote, *have = NULL, *id = NULL;
+	char port[TXT_PORT];
 	struct spf_outcome spf;
 	const char *qid = mc_macro(m, "i");
 	const char *auth;
@@ -280,6 +286,19 @@ static int mc_begin_message(struct mconn *m)
 	/* the policy side's note: taken (used up) by this message */
 	if (m->sender_ok && txtable_take(&k, &note))
 		have = &note;
+	/* the identity note, made since MAIL (txtable.c); a second early,
+	 * as MAIL needs no reply and Postfix may ask the policy side at
+	 * RCPT before this thread has read it */
+	kid.qid = "";
+	snprintf(port, sizeof(port), "%u", m->client_port);
+	if (m->sender_ok && m->mail_time) {
+		kid.port = port;        /* Postfix sent client_port */
+		if (txtable_peek_since(&kid, m->mail_time - 1, &idnote))
+			id = &idnote;
+		kid.port = "";          /* it did not */
+		if (!id && txtable_peek_since(&kid, m->mail_time - 1, &idnote))
+			id = &idnote;
+	}
 	auth = mc_auth_user(m, have);
 	if (!m->msg_start)
 		m->msg_start = ms_clock_ms();   /* an MTA that sent no MAIL */
@@ -292,7 +311,8 @@ static int mc_begin_message(struct mconn *m)
 		f.client_ip = m->client_addr;
 		f.helo = m->helo;
 		f.mail_from = m->sender_ok ? m->sender : NULL;
-		if (!*auth && mc_spf_note(m, have, &spf))
+		if (!*auth && (mc_spf_note(m, have, &spf) ||
+			       mc_spf_note(m, id, &spf)))
 			f.spf = &spf;   /* the verdict's line says spf_at=rcpt */
 	}
 	f.rcpt = m->rcpt[0] ? m->rcpt : NULL;
@@ -492,6 +512,7 @@ static int mc_packet(struct mconn *m, const struct milter_packet *pkt)
 		mc_set_sender(m, s[0]);
 		m->rcpt[0] = 0;
 		m->msg_start = ms_clock_ms();
+		m->mail_time = time(NULL);
 		return mc_continue(m, SMFIP_NR_MAIL);
 	case SMFIC_RCPT:
 		if (!m->rcpt[0] && milter_strings(pkt, s, MILTER_MAX_ARGS) >= 1 &&

@@ -18,8 +18,10 @@
  *    connection (one smtpd process's, so one session at a time)
  *    remembers the outcome for the requests with the same instance,
  *    client address and port, sender and HELO name, and the queue id
- *    once Postfix has one; from then on the outcome, when accepted, is
- *    noted for the milter side under that queue id (txtable.c).  In an
+ *    once Postfix has one.  The outcome, when accepted, is noted for
+ *    the milter side: under the identity alone where Postfix has no
+ *    queue id yet (the first RCPT), then under the queue id too
+ *    (txtable.c).  In an
  *    event loop the check runs in pspf's threads and the answer waits
  *    (policy_resume); with too many checks in flight or past the wait
  *    limit the answer is DUNNO and the milter side checks at the end of
@@ -73,8 +75,9 @@ static void pc_note_put(const struct tx_key *k, const char *user,
 
 /* pc_note - what the milter side may use of this request: the SASL
  * user, and the SPF outcome of this transaction (tx, or NULL), for
- * this transaction only.  Only before the message content, and only
- * once Postfix has a queue id (from the second RCPT on, or at DATA). */
+ * this transaction only.  Only before the message content; the SASL
+ * user only once Postfix has a queue id (from the second RCPT on, or
+ * at DATA), the SPF outcome before that as an identity note. */
 static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
 {
 	struct tx_key k = {
@@ -83,6 +86,8 @@ static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
 		.sender = pp_get_or(rq, "sender"),
 	};
 
+	if (!*k.qid)
+		k.port = pp_get_or(rq, "client_port");  /* an identity note */
 	if (pc_state_ok(pp_get_or(rq, "protocol_state")))
 		pc_note_put(&k, pp_get_or(rq, "sasl_username"), tx);
 }
@@ -150,7 +155,8 @@ static int pc_finish(struct pc_session *s, const struct spf_job *j,
 		     char *action, size_t size)
 {
 	struct pc_tx *tx = &s->tx;
-	struct tx_key k = { j->qid, j->client, j->sender };
+	struct tx_key k = { j->qid, j->client, j->sender,
+			    *j->qid ? "" : j->port };
 
 	if (j->failed)
 		return -1;

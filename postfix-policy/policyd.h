@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "buf.h"
 #include "config.h"
 #include "policy.h"
@@ -121,9 +122,11 @@ int conn_write(struct conn *c, const void *p, size_t len);
 #define TXT_SPF_TEXT 256
 
 /* the transaction a note is for: Postfix's queue id, the SMTP client's
- * address, the envelope sender (bare, "" for <>) */
+ * address, the envelope sender (bare, "" for <>); for an identity note
+ * (qid "": txtable.c) also the client's port when Postfix sent one
+ * (NULL or "": none) */
 struct tx_key {
-	const char *qid, *client, *sender;
+	const char *qid, *client, *sender, *port;
 };
 
 /* an SPF outcome of the policy side in fixed buffers, with the rest of
@@ -157,6 +160,11 @@ void txtable_put(const struct tx_key *k, const struct tx_note *n);
 /* txtable_take - the note of transaction k into n, and removed from
  * the table: a note serves one message; 0 when none (or expired) */
 int txtable_take(const struct tx_key *k, struct tx_note *n);
+/* txtable_peek_since - the note of k into n, left in the table (an
+ * identity note: txtable.c), when it was made at or after since
+ * (time(NULL) seconds); 0 when none (or expired) */
+int txtable_peek_since(const struct tx_key *k, time_t since,
+		       struct tx_note *n);
 /* txtable_drop - forget the note of transaction k (end of message,
  * abort) */
 void txtable_drop(const struct tx_key *k);

@@ -34,6 +34,23 @@
  * over at all (a truncated domain or sender could name another
  * identity): the milter side checks.
  *
+ * For the same reason an SPF outcome needs no queue id: Postfix has
+ * none at the first RCPT (smtpd_delay_open_until_valid_rcpt), where
+ * the check is made, and asking again at DATA only to learn it would
+ * cost a policy round trip per message.  A key with an empty queue id
+ * is an identity note: it holds the SPF outcome only (never a SASL
+ * user, which must be bound to its transaction), and the milter side
+ * reads it when the transaction's own note has no SPF outcome, only
+ * if it was made since that transaction's MAIL (within a second: the
+ * milter side may read MAIL after the policy side answered RCPT), so
+ * never an outcome older than the message.  It is not
+ * used up: concurrent sessions of one identity (Postfix before 3.8
+ * sends no port) share its slot, the later note replacing the earlier,
+ * and each reads the outcome of its own identity, made during its own
+ * transaction.  Where Postfix sends the client's port, an identity
+ * note's key has it too (struct tx_key), so that concurrent sessions
+ * of one client, sender and HELO name each have a slot of their own.
+ *
  * Unlike the SASL user, the SPF outcome is used whether or not Postfix
  * took the milter's macro lists (SMFIF_SETSYMLIST): with them Postfix's
  * {auth_authen} is the authority on authentication and a note must not
@@ -56,6 +73,7 @@ struct txt_slot {
 	char qid[TXT_QID];
 	char client[TXT_CLIENT];
 	char sender[TXT_SENDER];
+	char port[TXT_PORT];
 	struct tx_note note;
 	time_t when;                    /* 0: empty */
 };
@@ -66,11 +84,12 @@ static pthread_mutex_t txt_lock = PTHREAD_MUTEX_INITIALIZER;
 /* txt_hash - the slot of a key: every part counts */
 static size_t txt_hash(const struct tx_key *k)
 {
-	const char *parts[3] = { k->qid, k->client, k->sender };
+	const char *parts[4] = { k->qid, k->client, k->sender,
+				 k->port ? k->port : "" };
 	size_t h = 5381, i;
 	const char *s;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		for (s = parts[i]; *s; s++)
 			h = h * 33 + (unsigned char)*s;
 		h = h * 33 + 0xff;      /* "ab"+"c" is not "a"+"bc" */
@@ -78,12 +97,14 @@ static size_t txt_hash(const struct tx_key *k)
 	return h % TXT_SLOTS;
 }
 
-/* txt_usable - a key that can name a transaction: a queue id, and
- * parts that fit the slots (a truncated part could match another) */
+/* txt_usable - a key that can name a transaction or an identity
+ * (queue id ""): parts that fit the slots (a truncated part could
+ * match another) */
 static int txt_usable(const struct tx_key *k)
 {
-	return *k->qid && strlen(k->qid) < TXT_QID &&
-	       strlen(k->client) < TXT_CLIENT && strlen(k->sender) < TXT_SENDER;
+	return strlen(k->qid) < TXT_QID &&
+	       strlen(k->client) < TXT_CLIENT && strlen(k->sender) < TXT_SENDER &&
+	       (!k->port || strlen(k->port) < TXT_PORT);
 }
 
 static int txt_matches(const struct txt_slot *s, const struct tx_key *k,
@@ -91,22 +112,27 @@ static int txt_matches(const struct txt_slot *s, const struct tx_key *k,
 {
 	return s->when && now - s->when <= TXT_TTL &&
 	       strcmp(s->qid, k->qid) == 0 && strcmp(s->client, k->client) == 0 &&
-	       strcmp(s->sender, k->sender) == 0;
+	       strcmp(s->sender, k->sender) == 0 &&
+	       strcmp(s->port, k->port ? k->port : "") == 0;
 }
 
-/* txtable_put - note n for the transaction k */
+/* txtable_put - note n for the transaction k (for an identity note,
+ * queue id "": its SPF outcome alone) */
 void txtable_put(const struct tx_key *k, const struct tx_note *n)
 {
 	struct txt_slot *s;
 
-	if (!txt_usable(k))
+	if (!txt_usable(k) || (!*k->qid && !n->spf.known))
 		return;
 	s = &txt[txt_hash(k)];
 	pthread_mutex_lock(&txt_lock);
 	snprintf(s->qid, sizeof(s->qid), "%s", k->qid);
 	snprintf(s->client, sizeof(s->client), "%s", k->client);
 	snprintf(s->sender, sizeof(s->sender), "%s", k->sender);
+	snprintf(s->port, sizeof(s->port), "%s", k->port ? k->port : "");
 	s->note = *n;
+	if (!*k->qid)
+		memset(s->note.user, 0, sizeof(s->note.user));
 	s->when = time(NULL);
 	pthread_mutex_unlock(&txt_lock);
 }
@@ -128,6 +154,26 @@ int txtable_take(const struct tx_key *k, struct tx_note *n)
 	}
 	if (found)
 		memset(s, 0, sizeof(*s));
+	pthread_mutex_unlock(&txt_lock);
+	return found;
+}
+
+/* txtable_peek_since - the note at k into n, left in place, when it
+ * was made at or after since (time(NULL) seconds); 0 when none */
+int txtable_peek_since(const struct tx_key *k, time_t since,
+		       struct tx_note *n)
+{
+	struct txt_slot *s;
+	int found = 0;
+
+	if (!txt_usable(k))
+		return 0;
+	s = &txt[txt_hash(k)];
+	pthread_mutex_lock(&txt_lock);
+	if (txt_matches(s, k, time(NULL)) && s->when >= since) {
+		*n = s->note;
+		found = 1;
+	}
 	pthread_mutex_unlock(&txt_lock);
 	return found;
 }

@@ -7,9 +7,11 @@
 #     nothing after; every recipient refused, one check
 #   2 SPF pass: delivered with spf=pass; the milter made no second
 #     check (the message's log line says spf_at=rcpt, and
-#     with the DNS stopped right after RCPT the message still passes);
-#     without check_policy_service at DATA (no queue id at the policy
-#     side: no note) the milter checks itself (451 with the DNS stopped)
+#     with the DNS stopped right after RCPT the message still passes),
+#     with check_policy_service at RCPT only (the first RCPT has no
+#     queue id: the outcome goes as an identity note); without
+#     check_policy_service the milter checks itself (451 with the DNS
+#     stopped)
 #   3 the DNS server not answering: 451 4.4.3 at RCPT, within the budget
 #   4 many recipients: one check (one log line; the DNS stopped after
 #     the first RCPT changes nothing for the others)
@@ -127,8 +129,8 @@ POL="unix:$T/d/policy.sock"
 mkdir -p "$T/pf"
 postfix_start "$T/pf" --policy-rcpt "$POL" --milter "unix:$T/d/milter.sock" \
 	--milter-default-action tempfail --milter-protocol 6 "local_header_rewrite_clients=" \
-	"smtpd_data_restrictions=check_policy_service $POL" || { nok "Postfix starts"; exit 1; }
-ok "Postfix on $PF_PORT: check_policy_service at RCPT and DATA, smtpd_milters; daemon d (check_spf = yes, on_spf_fail = reject)"
+	|| { nok "Postfix starts"; exit 1; }
+ok "Postfix on $PF_PORT: check_policy_service at RCPT (only), smtpd_milters; daemon d (check_spf = yes, on_spf_fail = reject)"
 
 # --- 1. SPF fail, on_spf_fail = reject: refused at RCPT --------------------------
 MARK=$(pd_log_lines d)
@@ -168,17 +170,16 @@ expect "2: ... and its log line has spf=pass" "$(pd_log_since d "$MARK" | grep "
 	"$QID: mailseal: role=verify .*spf=pass/pass\\.spf\\.example action=accept"
 n_checks=$(policy_checks "$MARK" 'spf=pass/pass\.spf\.example')
 [ "$n_checks" = 1 ] && ok "2: one SPF check in all (the policy side's)" || nok "2: $n_checks SPF checks logged"
-# control: without check_policy_service at DATA the policy side never
-# learns the queue id of a one-recipient transaction: no note, and the
-# milter checks itself (with the DNS stopped: 451 at the end of DATA)
-postfix_conf "smtpd_data_restrictions=" && postfix_reload || nok "2: postconf"
+# control: without check_policy_service at RCPT no note is left, and
+# the milter checks itself (with the DNS stopped: 451 at the end of DATA)
+postfix_conf "smtpd_recipient_restrictions=" && postfix_reload || nok "2: postconf"
 MARK=$(pd_log_lines d)
 mkmsg s2b 'Pat <pat@pass.spf.example>'
 smtp s2b 127.0.0.1 pat@pass.spf.example "@stop=$NSD_PIDS" rcpt@example.net
 nsd_thaw
-expect "2: control, no policy check at DATA: 250 at RCPT, then the milter checks itself: 451 4.4.3 at the dot (DNS stopped)" \
+expect "2: control, no policy check at RCPT: 250 at RCPT, then the milter checks itself: 451 4.4.3 at the dot (DNS stopped)" \
 	"$(out_line rcpt) | $(out_line data)" '^rcpt 250 .* \| data 451 4\.4\.3 '
-postfix_conf "smtpd_data_restrictions=check_policy_service $POL" && postfix_reload || nok "2: postconf back"
+postfix_conf "smtpd_recipient_restrictions=check_policy_service $POL" && postfix_reload || nok "2: postconf back"
 
 # --- 3. the DNS not answering: 451 4.4.3 at RCPT ------------------------------------
 MARK=$(pd_log_lines d)

@@ -2,14 +2,16 @@
  * test_pfproto.c - the Postfix daemon's protocol codecs: policy
  * delegation requests (ends, attributes, errors, xtext, replies) and
  * milter packets (framing, negotiation, connect, macros, header,
- * replies with '%' and folds).
+ * replies with '%' and folds); the transaction notes (txtable.c).
  */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "milterproto.h"
+#include "policyd.h"
 #include "policyproto.h"
 #include "unit.h"
 
@@ -241,11 +243,65 @@ static void test_milter(void)
 	buf_free(&out);
 }
 
+/* the notes the policy side leaves for the milter side: a transaction
+ * note (queue id) carries the SASL user and the SPF outcome and is used
+ * up by the message that takes it; an identity note (no queue id yet,
+ * the first RCPT) the SPF outcome alone, never a user, read by the
+ * transactions that began before it was made */
+static void test_txtable(void)
+{
+	struct tx_key tk = { "4AB5C6D7", "192.0.2.7", "a@example.org", "" };
+	struct tx_key ik = { "", "192.0.2.7", "a@example.org", "" };
+	struct tx_key other = { "", "192.0.2.8", "a@example.org", "" };
+	struct tx_note n, got;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.user, sizeof(n.user), "alice");
+	txtable_put(&ik, &n);
+	CHECK(!txtable_take(&ik, &got),
+	      "txtable: an identity note without an SPF outcome is not kept (a SASL user needs a queue id)");
+	n.spf.known = 1;
+	n.spf.result = SPF_PASS;
+	snprintf(n.spf.helo, sizeof(n.spf.helo), "mx.example.org");
+	txtable_put(&ik, &n);
+	CHECK(!txtable_take(&other, &got),
+	      "txtable: an identity note is not found under another client address");
+	memset(&got, 0xff, sizeof(got));
+	CHECK(txtable_peek_since(&ik, time(NULL) - 5, &got) && got.spf.known &&
+	      got.spf.result == SPF_PASS && !*got.user &&
+	      !strcmp(got.spf.helo, "mx.example.org"),
+	      "txtable: an identity note holds the SPF outcome and no SASL user");
+	CHECK(txtable_peek_since(&ik, time(NULL) - 5, &got),
+	      "txtable: an identity note is not used up (sessions of one identity share it)");
+	CHECK(!txtable_peek_since(&ik, time(NULL) + 5, &got),
+	      "txtable: an identity note made before the transaction began is not read");
+	CHECK(!txtable_peek_since(&other, 0, &got),
+	      "txtable: ... nor under another client address");
+	txtable_drop(&ik);
+	{
+		struct tx_key p1 = { "", "192.0.2.7", "a@example.org", "4444" };
+		struct tx_key p2 = { "", "192.0.2.7", "a@example.org", "5555" };
+
+		txtable_put(&p1, &n);
+		CHECK(!txtable_peek_since(&p2, 0, &got) &&
+		      txtable_peek_since(&p1, 0, &got),
+		      "txtable: an identity note with the client's port is found under that port only");
+		txtable_drop(&p1);
+	}
+	txtable_put(&tk, &n);
+	CHECK(!txtable_take(&ik, &got),
+	      "txtable: a transaction note is not an identity note");
+	CHECK(txtable_take(&tk, &got) && !strcmp(got.user, "alice") &&
+	      got.spf.known, "txtable: a transaction note keeps the SASL user and the outcome");
+	CHECK(!txtable_take(&tk, &got), "txtable: a transaction note is used up");
+}
+
 int main(void)
 {
 	test_request_end();
 	test_parse();
 	test_xtext_reply();
 	test_milter();
+	test_txtable();
 	return unit_done();
 }
