@@ -203,11 +203,11 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 			policy_free(p);
 		}
 		/* not an error, but what a multi-tenant farm must know */
-		if (*cfg->signing_table)
+		if (*cfg->signing_table && !*cfg->sending_rights)
 			fprintf(stderr, "%s: warning: any authenticated user, and "
 				"any local user through sendmail(1), can sign for "
-				"every domain of %s: mailseal has no per-user "
-				"sending rights yet (docs/policy.md)\n", name,
+				"every domain of %s: set sending_rights to say who "
+				"may use which From (docs/policy.md)\n", name,
 				cfg->signing_table);
 		config_warn_exim(cfg, name);
 		printf("%s: ok\n", name);

@@ -472,6 +472,9 @@ static int mse_scan(int fd, uschar **return_text)
 	f.txid = CS message_id;
 	f.auth_user = mse_auth_user();
 	f.local_submission = sender_host_address == NULL;
+	/* a local submission's caller: sending_rights' identity for it */
+	if (f.local_submission)
+		f.local_user = mse_expand("$sender_ident");
 	f.hostname = mse_expand("$primary_hostname");
 	f.rcpt = recipients_count > 0 ? CS recipients_list[0].address : NULL;
 	/* the envelope, for SPF (local submissions are never checked) */

@@ -84,6 +84,11 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 		if (!t->pins)
 			goto fail;
 	}
+	if (*cfg->sending_rights) {
+		t->rights = sendrights_load(cfg->sending_rights, err);
+		if (!t->rights)
+			goto fail;
+	}
 	return t;
 fail:
 	policy_tables_free(t);
@@ -98,6 +103,7 @@ void policy_tables_free(struct policy_tables *t)
 	signtable_free(t->signtable);
 	domainlist_free(t->require);
 	domainlist_free(t->require_tls);
+	sendrights_free(t->rights);
 	tlspins_free(t->pins);
 	free(t);
 }
@@ -421,6 +427,8 @@ static void mr_headers(void *arg)
 	if (m->mode == POLICY_SKIP)
 		return;         /* only its claims are looked at */
 	msg_read_from(m);
+	if (m->may_sign && !m->from_bad && pol_rights_refuse(m))
+		return;         /* neither signed nor verified: refused */
 	if (m->may_sign && !m->from_bad) {
 		m->signer = msg_make_signer(m);
 		if (m->signer) {
@@ -463,6 +471,8 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->auth_user = f->auth_user && *f->auth_user
 		       ? arena_strdup(&m->arena, f->auth_user) : NULL;
 	m->local = f->local_submission;
+	m->local_user = f->local_user && *f->local_user
+			? arena_strdup(&m->arena, f->local_user) : NULL;
 	m->client_ip = f->client_ip ? arena_strdup(&m->arena, f->client_ip) : NULL;
 	m->helo = f->helo ? arena_strdup(&m->arena, f->helo) : NULL;
 	m->mail_from = f->mail_from ? arena_strdup(&m->arena, f->mail_from) : NULL;
@@ -757,6 +767,11 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 			    "%s; exactly one From field with readable addresses is required",
 			    m->from_bad);
+		goto out;
+	}
+	if (m->rights_refused) {
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1", "%s",
+				m->rights_refused);
 		goto out;
 	}
 	if (m->role == POLICY_ROLE_SIGN) {

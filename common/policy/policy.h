@@ -81,6 +81,8 @@ struct policy_facts {
 	const char *txid;               /* the MTA's id of the transaction */
 	const char *auth_user;          /* SMTP AUTH identity, NULL or "": none */
 	int local_submission;           /* submitted on this host, not over TCP */
+	const char *local_user;         /* its Unix login, when the MTA shows
+					 * it; NULL or "": unknown */
 	const char *hostname;           /* authserv-id when none is configured */
 	enum policy_mode mode;          /* per-message override */
 	/* the envelope, for SPF: NULL when the front end does not know */

@@ -16,6 +16,7 @@
 #include "domainlist.h"
 #include "keychain.h"
 #include "ms_limits.h"
+#include "sendrights.h"
 #include "msgreader.h"
 #include "policy.h"
 #include "policy_dmarc.h"
@@ -31,6 +32,7 @@ struct policy_tables {
 	struct domainlist *require;     /* NULL: nothing required */
 	struct domainlist *require_tls; /* NULL: no TLS requirement */
 	struct tlspins *pins;           /* NULL: no pins */
+	struct sendrights *rights;      /* NULL: any submitter, any From */
 };
 
 struct policy {
@@ -62,6 +64,8 @@ struct policy_msg {
 	const char *txid;
 	const char *auth_user;
 	int local;
+	const char *local_user;         /* NULL: not shown */
+	const char *rights_refused;     /* sending_rights: the refusal text */
 	const char *client_ip, *helo, *mail_from;
 	const char *rcpt;               /* the first RCPT TO, or NULL */
 	const char *authserv_id;
@@ -115,5 +119,14 @@ void pol_spf_copy(struct spf_outcome *to, const struct spf_outcome *o,
 /* pol_judge - the verdict rules of a verified message (verdict.c) */
 void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	       struct policy_verdict *v);
+
+/* rights.c: the sending_rights rule */
+
+/* pol_rights_refuse - with a sending_rights table, may the submitter
+ * of m (its SMTP AUTH identity, or the local user) use every From
+ * mailbox of it?  1 when not: rights_refused (and sign_note) say
+ * which From and which user, and the message is neither signed nor
+ * verified; 0 otherwise (no table, or every From allowed) */
+int pol_rights_refuse(struct policy_msg *m);
 
 #endif

@@ -67,6 +67,7 @@ static const struct setting settings[] = {
 	S(local_cache_size, SET_COUNT, "10000", 0, 10000000),
 	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
 	S(signing_table, SET_STRING, "", 0, 0),
+	S(sending_rights, SET_STRING, "", 0, 0),
 	S(require_signed, SET_STRING, "", 0, 0),
 	S(authserv_id, SET_STRING, "", 0, 0),
 	C(on_temperror, "tempfail", temperror_words),

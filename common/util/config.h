@@ -42,6 +42,8 @@ struct ms_config {
 	unsigned max_signatures;
 	/* the policy engine (policy.h) */
 	char *signing_table;            /* "" = never sign */
+	char *sending_rights;           /* /file: who may use which From;
+					 * "" = any submitter, any From */
 	char *require_signed;           /* domains, or /file of them */
 	char *authserv_id;              /* "" = the host name */
 	unsigned on_temperror;          /* enum ms_on_temperror */

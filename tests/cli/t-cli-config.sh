@@ -46,6 +46,14 @@ expect "with a signing table, config check warns that every user can sign for ev
 	-- "$M" -c c4.conf config check
 expect "... and still says ok" 0 '^c4.conf: ok$' -- "$M" -c c4.conf config check
 expect "without one, no such warning" 0 '^c1.conf: ok$' -- sh -c "'$M' -c c1.conf config check 2>&1 | grep -v warning"
+printf 'alice alice@example.com\n*@example.com example.com\n' > rights
+printf 'signing_table = %s/signing.table\nsending_rights = %s/rights\n' "$T" "$T" > c5.conf
+expect "with sending_rights too: config check ok" 0 '^c5.conf: ok$' -- "$M" -c c5.conf config check
+expect "... and no multi-tenant warning" 1 '^0$' -- sh -c "'$M' -c c5.conf config check 2>&1 | grep -c 'warning: any authenticated'"
+printf 'alice alice@example.com\nbob\n' > rights-bad
+printf 'signing_table = %s/signing.table\nsending_rights = %s/rights-bad\n' "$T" "$T" > c6.conf
+expect "a sending_rights line without a From: config check fails naming file and line" 1 \
+	'rights-bad:2: bob has no From address or domain' -- "$M" -c c6.conf config check
 
 # a file the user cannot read is an error, not "absent"
 mkdir -m 700 closed

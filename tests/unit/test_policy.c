@@ -29,6 +29,7 @@
 #include "dkim_sign.h"
 #include "keyfile.h"
 #include "policy.h"
+#include "sendrights.h"
 #include "unit.h"
 #include "zonefile.h"
 
@@ -1221,6 +1222,147 @@ static void check_received_spf(void)
 	dnsq_destroy(dns);
 }
 
+/* check_rights - sending_rights: a submitter signs only with the From
+ * addresses the table gives it; any other is refused 550 5.7.1 naming
+ * the From and the user, and never signed; inbound mail is untouched */
+static void check_rights(void)
+{
+	static const struct {
+		const char *name, *auth, *local_user;
+		int local;
+		const char *from;
+		int signed_ok;          /* 1 signed, 2 allowed, 0 refused */
+		const char *text;       /* part of the refusal text */
+	} t[] = {
+		{ "own address", "alice", NULL, 0, "alice@bank.example", 1, NULL },
+		{ "own address, letter case", "alice", NULL, 0, "Alice@Bank.Example", 1, NULL },
+		{ "another address of the domain", "alice", NULL, 0, "teller@bank.example", 0,
+		  "user alice may not send mail From: teller@bank.example" },
+		{ "another domain", "alice", NULL, 0, "alice@example.com", 0,
+		  "From: alice@example.com" },
+		{ "identity letter case counts", "Alice", NULL, 0, "alice@bank.example", 0,
+		  "user Alice may not" },
+		{ "wildcard identity *@corp.example", "carol@corp.example", NULL, 0,
+		  "teller@bank.example", 1, NULL },
+		{ "... its domain's letter case ignored", "carol@CORP.example", NULL, 0,
+		  "teller@bank.example", 1, NULL },
+		{ "... not for another domain's users", "carol@corp.example.evil", NULL, 0,
+		  "teller@bank.example", 0, "user carol@corp.example.evil" },
+		{ "... subdomain entry (allowed; no key of it: unsigned)",
+		  "carol@corp.example", NULL, 0, "x@a.bank.example", 2, NULL },
+		{ "not in the table", "mallory", NULL, 0, "alice@bank.example", 0,
+		  "user mallory may not" },
+		{ "local submission, no user shown: <local>", NULL, NULL, 1,
+		  "teller@bank.example", 1, NULL },
+		{ "local submission by a user not in the table", NULL, "eve", 1,
+		  "teller@bank.example", 0, "local user eve may not send mail From: teller@bank.example" },
+		{ "two mailboxes, one not allowed", "alice", NULL, 0,
+		  "alice@bank.example, x@example.com", 0, "From: x@example.com" },
+	};
+	struct ms_config cfg;
+	struct ms_error err;
+	struct policy *p;
+	struct policy_verdict v;
+	char path[300], rights[300];
+	struct buf msg;
+	size_t i;
+	FILE *f;
+
+	snprintf(rights, sizeof(rights), "%s/rights", dir);
+	f = fopen(rights, "w");
+	if (!f) {
+		unit_failf("rights", "cannot write %s", rights);
+		return;
+	}
+	fputs("# who may use which From\n"
+	      "alice alice@bank.example\n"
+	      "*@corp.example bank.example, .bank.example\n"
+	      "<local> bank.example\n", f);
+	fclose(f);
+	config_init(&cfg);
+	snprintf(path, sizeof(path), "%s/signing.table", dir);
+	config_set(&cfg, "signing_table", path, "test", 1, &err);
+	config_set(&cfg, "sending_rights", rights, "test", 2, &err);
+	p = policy_new_with_keys(&cfg, &slow_source, &err);
+	config_free(&cfg);
+	CHECK(p != NULL, "rights: the engine loads the table (%s)", p ? "" : err.msg);
+	if (!p)
+		return;
+	buf_init(&msg, 1 << 16);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct policy_facts fa = { .txid = "R1", .auth_user = t[i].auth,
+					   .local_submission = t[i].local,
+					   .local_user = t[i].local_user,
+					   .mode = POLICY_AUTO };
+		struct policy_msg *m;
+
+		buf_reset(&msg);
+		buf_printf(&msg, "From: %s\r\nTo: you@local.test\r\nSubject: s\r\n\r\nbody\r\n",
+			   t[i].from);
+		m = policy_begin(p, &fa);
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		if (t[i].signed_ok == 2)
+			CHECK(v.action == POLICY_ACCEPT && !strstr(v.log, "sending_rights"),
+			      "rights: %s: accepted (%s)", t[i].name, v.log);
+		else if (t[i].signed_ok)
+			CHECK(v.action == POLICY_ACCEPT && v.role == POLICY_ROLE_SIGN &&
+			      v.nadd == 1, "rights: %s: signed (%s)", t[i].name, v.log);
+		else
+			CHECK(v.action == POLICY_REJECT && v.code == 550 &&
+			      !strcmp(v.dsn, "5.7.1") && strstr(v.text, t[i].text) &&
+			      v.nadd == 0 && strstr(v.log, "action=reject") &&
+			      !strstr(v.log, " signed="),
+			      "rights: %s: refused 550 5.7.1, not signed (%s | %s)",
+			      t[i].name, v.text, v.log);
+		policy_msg_free(m);
+	}
+	{
+		/* inbound mail: the table does not apply */
+		struct policy_facts fa = { .txid = "R2", .mode = POLICY_AUTO };
+		struct policy_msg *m = policy_begin(p, &fa);
+
+		buf_reset(&msg);
+		buf_puts(&msg, "From: x@example.com\r\n\r\nbody\r\n");
+		policy_feed(m, msg.data, msg.len);
+		policy_finish(m, &v);
+		CHECK(v.action == POLICY_ACCEPT && v.role == POLICY_ROLE_VERIFY,
+		      "rights: inbound mail is verified, not judged by the table (%s)", v.log);
+		policy_msg_free(m);
+	}
+	buf_free(&msg);
+	policy_free(p);
+	{
+		static const struct {
+			const char *text, *want;
+		} bad[] = {
+			{ "alice\n", "r:1: alice has no From address or domain" },
+			{ "# c\n*foo example.com\n", "r:2: \"*foo\" is not an identity" },
+			{ "bob example.com bad@@\n", "r:1: \"bad@@\" is not an address" },
+			{ "bob exa mple.com x..y\n", "r:1: \"x..y\" is not" },
+		};
+		struct sendrights *r;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = sendrights_parse(bad[i].text, "r", &err);
+			CHECK(!r && strstr(err.msg, bad[i].want),
+			      "rights: table error names the line: %s", r ? "(parsed)" : err.msg);
+			sendrights_free(r);
+		}
+		r = sendrights_parse("bob example.com\n", "r", &err);
+		CHECK(r && sendrights_size(r) == 1 &&
+		      !sendrights_may(r, "<local>", "x", "example.com") &&
+		      !sendrights_may(r, "", "x", "example.com"),
+		      "rights: <local> and an empty identity match no named line");
+		sendrights_free(r);
+		r = sendrights_parse("* example.com\n", "r", &err);
+		CHECK(r && sendrights_may(r, "anyone", "x", "example.com") &&
+		      !sendrights_may(r, "<local>", "x", "example.com"),
+		      "rights: * is every authenticated identity, not <local>");
+		sendrights_free(r);
+	}
+}
+
 int main(void)
 {
 	size_t i;
@@ -1238,6 +1380,7 @@ int main(void)
 	check_spf();
 	check_dmarc();
 	check_received_spf();
+	check_rights();
 	{
 		char cmd[300];
 
