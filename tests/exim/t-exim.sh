@@ -17,6 +17,10 @@
 #  10 SPF (check_spf, on daemons of its own): pass, fail (reject with the
 #     exp= text / tag), permerror, temperror (REFUSED, server frozen),
 #     not checked for AUTH or trusted_networks, the null sender
+#  11 DMARC
+#  12 sending_rights: a wildcard identity signs as its domain, an
+#     exact line, a From not given refused 550 5.7.1 naming user and
+#     From (log line too), two mailboxes, inbound mail untouched
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
 #   and sign, no signing without AUTH, the module's log line;
 #   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
@@ -1025,6 +1029,45 @@ if delivered dmarchdr dmarc-hdr2; then
 else
 	nok "11: header mode (pass): delivered"
 fi
+
+# --- 12. sending_rights ---------------------------------------------------------
+# a daemon whose one SMTP AUTH user is carol@example.net; the table gives
+# the users of example.net (*@example.net) example.com, and carol alone
+# bob@example.org (no key of it: accepted unsigned); anything else is
+# refused 550 5.7.1 at the end of DATA, never signed
+printf '# sending rights\n*@example.net example.com\ncarol@example.net bob@example.org\nsomeone-else example.org\n' > rights
+{ common "$T/signing.table"; printf 'sending_rights = %s/rights\n' "$T"; } > rights.conf
+"$M" -c rights.conf config check > cc.out 2>&1 && ! grep -q 'warning: any authenticated' cc.out \
+	&& ok "12: config check accepts rights.conf, without the multi-tenant warning" \
+	|| nok "12: config check rights.conf - $(oneline < cc.out)"
+SAVED_USER=$EXIM_USER
+EXIM_USER=carol@example.net
+exim_start rights "$MOD" "$T/rights.conf" || nok "12: the Exim daemon with sending_rights starts"
+mkmsg sr-ok 'Alice <alice@example.com>'
+exim_send rights msg/sr-ok.eml -a -r bob@remote.example
+code "12: carol@example.net (*@example.net) sends From alice@example.com: accepted" '^250 '
+delivered rights sr-ok && [ "$(nsigs "$D")" = 2 ] && ok "12: ... and signed by example.com (2 signatures)" \
+	|| nok "12: *@example.net as example.com: $(nsigs "${D:-/dev/null}") signatures"
+mkmsg sr-own 'Bob <bob@example.org>'
+exim_send rights msg/sr-own.eml -a -r bob@remote.example
+code "12: carol@example.net's own line: From bob@example.org accepted" '^250 '
+mkmsg sr-no 'Alice <alice@example.org>'
+exim_send rights msg/sr-no.eml -a -r bob@remote.example
+code "12: From alice@example.org, not in carol's rights: refused 550 5.7.1 naming the user and the From" \
+	'^550[ -]5\.7\.1 user carol@example\.net may not send mail From: alice@example\.org \(sending_rights\)'
+sleep 0.5
+[ -z "$(exim_wait_find rights 'X-Test-Id: sr-no' 1 | head -1)" ] && ok "12: ... nothing delivered" || nok "12: the refused message was delivered"
+exim_log_grep rights 'mailseal: .*unsigned="user carol@example\.net may not send mail From: alice@example\.org \(sending_rights\)" action=reject code=550' > /dev/null \
+	&& ok "12: ... the module's log line says why (unsigned=..., action=reject)" \
+	|| nok "12: log: $(exim_log_grep rights 'mailseal:' | tail -1 | oneline)"
+mkmsg sr-two 'Alice <alice@example.com>, Eve <eve@bank.example>'
+exim_send rights msg/sr-two.eml -a -r bob@remote.example
+code "12: a From with one allowed and one other mailbox: refused 550 5.7.1" \
+	'^550[ -]5\.7\.1 user carol@example\.net may not send mail From: eve@bank\.example'
+mkmsg sr-in 'Olga <olga@example.org>'
+exim_send rights msg/sr-in.eml
+code "12: inbound mail (no AUTH) From example.org: not judged by the table, accepted" '^250 '
+EXIM_USER=$SAVED_USER
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do
