@@ -32,6 +32,11 @@
 #     (reject 550 5.7.23 / tag), permerror (550 5.7.24), temperror
 #     (451 4.4.3), authenticated and trusted_networks not checked, the
 #     null sender as postmaster@HELO; a milter probe from 192.0.2.x
+#  14 DMARC
+#  15 sending_rights (d1 reloaded with a table): alice signs as her own
+#     address, is refused 550 5.7.1 as another (log line too); a wildcard
+#     identity (*@example.net) signs as example.com and is refused as
+#     example.org; sendmail(1) as <local>; inbound mail untouched
 #   and: SIGTERM (clean stop), SIGHUP on an open policy connection, -s.
 # The daemon is the build's under test ($MAILSEAL_BUILD: build or
 # build/san; it is a normal program, so the ASan pass is meaningful).
@@ -1197,6 +1202,57 @@ cp d4-reject.conf d4.conf
 pd_hup d4 || nok "14: d4 reload back"
 fi
 lap "14. DMARC"
+# --- 15. sending_rights (on P1 and d1, reloaded with a table) ---------------------
+# alice may use alice@example.com; the users of example.net (*@example.net:
+# carol@example.net, a second sasldb entry in realm example.net) the whole
+# of example.com; sendmail(1) (<local>, Postfix shows no user) example.com
+postfix_use "$P1"
+printf '# sending rights\nalice alice@example.com\n*@example.net example.com\n<local> example.com\n' > rights
+{ cat d1.conf; printf 'sending_rights = %s/rights\n' "$T"; } > d1-rights.conf
+"$M" -c d1-rights.conf config check > cc.out 2>&1 && ! grep -q 'warning: any authenticated' cc.out \
+	&& ok "15: config check accepts d1-rights.conf, without the multi-tenant warning" \
+	|| nok "15: config check d1-rights.conf - $(oneline < cc.out)"
+cp d1.conf d1-norights.conf
+cp d1-rights.conf d1.conf
+pd_hup d1 || nok "15: d1 reloads with sending_rights"
+mkmsg sr-ok 'Alice <alice@example.com>'
+send sr-ok auth sr-ok
+code "15: alice sends From alice@example.com: accepted" '^250 '
+delivered sr-ok && [ "$(nsigs "$D")" = 2 ] && ok "15: ... signed by example.com (2 signatures)" \
+	|| nok "15: alice as alice@example.com: $(nsigs "${D:-/dev/null}") signatures"
+mkmsg sr-no 'Bob <bob@example.com>'
+send sr-no auth sr-no
+code "15: alice sends From bob@example.com: refused 550 5.7.1 naming the user and the From" \
+	'^550[ -]5\.7\.1 user alice may not send mail From: bob@example\.com \(sending_rights\)'
+sleep 0.3
+[ -z "$(find_msg sr-no)" ] && ok "15: ... nothing delivered" || nok "15: the refused message was delivered"
+grep -qE 'mailseal: role=verify auth="alice" from=example\.com unsigned="user alice may not send mail From: bob@example\.com \(sending_rights\)" action=reject code=550 dsn=5\.7\.1' d1.log \
+	&& ok "15: ... the daemon's log line says why (unsigned=..., action=reject)" \
+	|| nok "15: log: $(grep 'mailseal: role=' d1.log | tail -1 | oneline)"
+if saslpasswd2 -p -c -f "$P1/sasldb/sasldb2" -u example.net carol <<< "carol-secret" 2> sasl.err &&
+	chown postfix:postfix "$P1/sasldb/sasldb2"; then
+	mkmsg sr-wild 'Bob <bob@example.com>'
+	PF_SASL_USER=carol@example.net PF_AUTH_PASS=carol-secret send sr-wild auth sr-wild
+	code "15: carol@example.net (*@example.net) sends From bob@example.com: accepted" '^250 '
+	delivered sr-wild && [ "$(nsigs "$D")" = 2 ] && ok "15: ... signed by example.com" \
+		|| nok "15: *@example.net as example.com: $(nsigs "${D:-/dev/null}") signatures"
+	mkmsg sr-wild2 'Carol <carol@example.org>'
+	PF_SASL_USER=carol@example.net PF_AUTH_PASS=carol-secret send sr-wild2 auth sr-wild2
+	code "15: carol@example.net sends From carol@example.org: refused 550 5.7.1" \
+		'^550[ -]5\.7\.1 user carol@example\.net may not send mail From: carol@example\.org'
+else
+	nok "15: saslpasswd2 for carol@example.net - $(oneline < sasl.err)"
+fi
+mkmsg sr-local 'Alice <alice@example.com>'
+postfix_sendmail -f alice@example.com -t < msg/sr-local.eml
+delivered sr-local && [ "$(nsigs "$D")" = 2 ] && ok "15: sendmail(1) (<local>) From example.com: signed" \
+	|| nok "15: sendmail(1) with <local>: $(nsigs "${D:-/dev/null}") signatures"
+mkmsg sr-in 'Olga <olga@example.org>'
+send sr-in plain sr-in
+code "15: inbound mail (no AUTH) From example.org: not judged by the table, accepted" '^250 '
+cp d1-norights.conf d1.conf
+pd_hup d1 || nok "15: d1 reloads without sending_rights"
+lap "15. sending_rights"
 # --- at the end -----------------------------------------------------------------
 p=$(pd_pid d1)
 kill -TERM "$p"
