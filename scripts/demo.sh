@@ -6,9 +6,12 @@
 #      Postfix (unpacked, private: the inbound server of example.net, with
 #      mailseal-policyd as check_policy_service and as its milter)
 #   2. an authenticated user submits to Exim for bob@example.net: Exim signs
-#      and relays to Postfix, which verifies (dkim=pass) and delivers
+#      and relays to Postfix, which verifies (dkim=pass) and delivers;
+#      the same user claiming another From is refused by Exim (550 5.7.1,
+#      sending_rights)
 #   3. forgeries sent straight to Postfix: 550 5.7.20 / 5.7.22 during the
-#      SMTP transaction; nothing delivered, nothing bounced
+#      SMTP transaction; SPF fail refused at RCPT (550 5.7.23); DMARC
+#      p=reject (550 5.7.1); nothing delivered, nothing bounced
 #   4. what the farm's Redis holds; a third node verifies from it alone
 #   5. everything started is stopped (EXIT trap, also on failure and ^C)
 # Every step checks what it shows: the exit status is 0 only if all did
@@ -246,7 +249,10 @@ exim_tls_init || die "test certificates"
 chown Debian-exim keys/example.com/*.private
 printf 'example.com rsa2026 %s\nexample.com ed2026 %s\n' \
 	"$W/keys/example.com/rsa2026.private" "$W/keys/example.com/ed2026.private" > signing.table
-{ farm_conf; printf 'signing_table = %s\nauthserv_id = mx.example.com\n' "$W/signing.table"; } > exim-node.conf
+# who may use which From: alice her own address only (docs/policy.md)
+printf '# IDENTITY  FROM...\nalice alice@example.com\n' > sending-rights
+{ farm_conf; printf 'signing_table = %s\nsending_rights = %s\nauthserv_id = mx.example.com\n' \
+	"$W/signing.table" "$W/sending-rights"; } > exim-node.conf
 "$MAILSEAL" -c exim-node.conf config check > exim-check.out 2>&1 || { cat exim-check.out; die "config check exim-node.conf"; }
 # tests/exim/lib.sh delivers everything to a maildir; here example.net
 # goes to Postfix instead: a manualroute router and an smtp transport are
@@ -333,6 +339,13 @@ check "Exim's own Received shows the submission (esmtpsa, authenticated)" eval \
 	'hdr delivered.eml Received | grep -q "by mx\.example\.com with esmtpsa"'
 check "the envelope: alice@example.com -> bob@example.net" eval \
 	'postfix_message_env 1 | grep -qx sender=alice@example.com && postfix_message_env 1 | grep -qx recipient=bob@example.net'
+note ""
+note "-- alice, authenticated, tries From: payroll@example.com (sending_rights gives her alice@example.com only):"
+sed 's/^From: .*/From: Payroll <payroll@example.com>/' "$HERE/demo/sample.eml" > not-hers.eml
+exim_send a not-hers.eml -a -f alice@example.com -r bob@example.net
+transcript "$EXIM_TRANSCRIPT" | sed 's/^\(.~> AUTH PLAIN\) .*/\1 (credentials)/' | tail -3 | indent
+check "Exim refuses it with 550 5.7.1 naming alice and the From (and never signs it)" eval \
+	'printf "%s" "$EXIM_REPLY" | grep -q "^550[ -]5\.7\.1 user alice may not send mail From: payroll@example\.com (sending_rights)"'
 
 # ============================================================================
 step "3. forgeries sent straight to Postfix, claiming From: ...@example.com; an SPF refusal; a DMARC refusal"
@@ -378,13 +391,13 @@ printf 'From: Example News <news@example.org>\r\nTo: Bob Example <bob@example.ne
 postfix_send_plain spf --from news@example.org --to bob@example.net \
 	--ehlo mail.attacker.example --data @spf-forged.eml
 transcript "$PF_SWAKS_LOG" | indent
-check "refused with 550 5.7.23 and example.org's own explanation (on_spf_fail = reject)" eval \
-	'case "$PF_DATA_REPLY" in "550 5.7.23 SPF: example.org does not allow 127.0.0.1 to send its mail: 127.0.0.1 is not one of example.org"*) true ;; *) false ;; esac'
+check "refused at RCPT, before DATA, with 550 5.7.23 and example.org's own explanation (on_spf_fail = reject)" eval \
+	'case "$PF_RCPT_REPLY" in "550 5.7.23 <bob@example.net>: Recipient address rejected: SPF: example.org does not allow 127.0.0.1 to send its mail: 127.0.0.1 is not one of example.org"*) true ;; *) false ;; esac'
 sleep 0.2
 check "nothing delivered, nothing bounced" eval \
 	'[ "$(postfix_delivered_count)" = "$before" ] && postfix_no_bounce'
-check "the daemon's log line says spf=fail/example.org" eval \
-	'grep -q "mailseal: role=verify from=example.org dkim=none spf=fail/example.org .*action=reject code=550 dsn=5.7.23" pd/policyd.log'
+check "the daemon's log line (the policy side, at RCPT) says spf=fail/example.org" eval \
+	'grep -q "NOQUEUE: mailseal: stage=spf spf=fail/example.org .*action=reject code=550 dsn=5.7.23" pd/policyd.log'
 
 note ""
 note "-- DMARC: the same From: news@example.org, but an envelope sender whose SPF passes (example.com lists 127.0.0.1):"
