@@ -73,7 +73,7 @@ int cmd_spf(const struct ms_config *cfg, int argc, char **argv)
 	if (!rq.ip || (!have_from && !rq.helo))
 		goto usage;
 	dns = dns_file ? zonefile_load(dns_file, &err)
-		       : dnsqchain_open(cfg, NULL, &err);
+		       : dnsqchain_open(cfg, NULL, NULL, &err);
 	if (!dns) {
 		cli_error("%s", err.msg);
 		return dns_file ? CLI_IO : CLI_USAGE;

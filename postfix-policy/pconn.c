@@ -22,8 +22,10 @@
  *    the milter side: under the identity alone where Postfix has no
  *    queue id yet (the first RCPT), then under the queue id too
  *    (txtable.c).  In an
- *    event loop the check runs in pspf's threads and the answer waits
- *    (policy_resume); with too many checks in flight or past the wait
+ *    event loop the check is made at once when every DNS answer it
+ *    needs is in memory (pspf_run_cached: the engines of a
+ *    configuration share their in-process cache); otherwise it runs in
+ *    pspf's threads and the answer waits (policy_resume); with too many checks in flight or past the wait
  *    limit the answer is DUNNO and the milter side checks at the end of
  *    DATA (it does whenever no note reached it);
  *  - everything else is DUNNO, so the rest of the restriction list
@@ -223,6 +225,12 @@ static int pc_spf(struct worker *w, struct pc_session *s,
 		return 0;
 	if (!async) {
 		pspf_run(w, j);
+		rc = pc_finish(s, j, action, size);
+		free(j);
+		return rc;
+	}
+	if (pspf_run_cached(w, j) == 0) {
+		/* every answer was in memory: no thread, no wait */
 		rc = pc_finish(s, j, action, size);
 		free(j);
 		return rc;

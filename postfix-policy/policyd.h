@@ -217,6 +217,11 @@ int pspf_submit(struct spf_job *j);
 void pspf_cancel(struct spf_job *j);
 /* pspf_run - the check of j now, in this thread, with w's engine */
 void pspf_run(struct worker *w, struct spf_job *j);
+/* pspf_run_cached - the check of j now from what is in memory (the
+ * answers the engines of this configuration share: dnsqmem.h), for an
+ * event loop that must not wait: 0 when done (as pspf_run), -1 when an
+ * answer was not in memory (j untouched: submit it) */
+int pspf_run_cached(struct worker *w, struct spf_job *j);
 /* pspf_limit_ms - how long a policy connection waits for its check
  * before it answers DUNNO and leaves SPF to the milter side */
 unsigned pspf_limit_ms(void);

@@ -40,26 +40,36 @@ static unsigned ps_cap, ps_limit_ms, ps_nthreads;
 static int ps_stopping;
 static pthread_t ps_threads[PS_MAX_THREADS];
 
-/* pspf_run - one check now, in this thread */
-void pspf_run(struct worker *w, struct spf_job *j)
+/* ps_check - one check now, in this thread; from memory alone when
+ * cached (then -1, and j untouched, when that was not enough) */
+static int ps_check(struct worker *w, struct spf_job *j, int cached)
 {
 	struct policy_facts f = { 0 };
 	struct policy_verdict v;
 	struct spf_outcome o;
 	struct policy *p;
 	struct arena a;
+	int r;
 
 	p = worker_engine(w);
 	if (!p) {
+		if (cached)
+			return -1;      /* the thread says so, with the log */
 		j->failed = 1;
-		return;
+		return 0;
 	}
 	f.txid = *j->qid ? j->qid : NULL;
 	f.client_ip = j->client;
 	f.helo = j->helo;
 	f.mail_from = j->sender;
 	arena_init(&a);
-	j->checked = policy_check_spf(p, &f, &a, &o, &v);
+	r = cached ? policy_check_spf_cached(p, &f, &a, &o, &v)
+		   : policy_check_spf(p, &f, &a, &o, &v);
+	if (r < 0) {
+		arena_free(&a);
+		return -1;
+	}
+	j->checked = r;
 	if (j->checked) {
 		if (v.action != POLICY_ACCEPT)
 			snprintf(j->refusal, sizeof(j->refusal), "%u %s %s",
@@ -67,11 +77,24 @@ void pspf_run(struct worker *w, struct spf_job *j)
 		else if (tx_spf_set(&j->spf, &o, j->helo, j->port) != 0)
 			dlog(LOG_INFO, "%s: mailseal: the SPF outcome does not fit a note; the milter side checks again",
 			     *j->qid ? j->qid : "NOQUEUE");
-		dlog(LOG_INFO, "%s: mailseal: %s client=%.100s[%.60s] state=%.20s",
+		dlog(LOG_INFO, "%s: mailseal: %s client=%.100s[%.60s] state=%.20s%s",
 		     *j->qid ? j->qid : "NOQUEUE", v.log, j->client_name,
-		     j->client, j->state);
+		     j->client, j->state, cached ? " from=memory" : "");
 	}
 	arena_free(&a);
+	return 0;
+}
+
+/* pspf_run - one check now, in this thread */
+void pspf_run(struct worker *w, struct spf_job *j)
+{
+	(void)ps_check(w, j, 0);
+}
+
+/* pspf_run_cached - one check now, from the in-process cache alone */
+int pspf_run_cached(struct worker *w, struct spf_job *j)
+{
+	return ps_check(w, j, 1);
 }
 
 static void *ps_main(void *arg)

@@ -11,9 +11,9 @@
 
 #include "buf.h"
 #include "dnsqcache.h"
+#include "dnsqmem.h"
 #include "dnsqvalue.h"
 #include "farmcache.h"
-#include "lru.h"
 #include "ms_limits.h"
 #include "msclock.h"
 #include "mslog.h"
@@ -27,7 +27,9 @@ struct dnsqcache {
 	struct farmcache *farm;
 	int own_farm;
 	struct dnsqcache_opts o;
-	struct lru *local;
+	struct dnsqmem *local;          /* NULL: no in-process cache */
+	int own_local;                  /* not o.shared: ours to free */
+	int memory_only;                /* dnsqcache_memory_only */
 	struct dnsqcache_stats stats;
 };
 
@@ -85,10 +87,10 @@ static void dqc_keep_local(struct dnsqcache *c, const char *key,
 	buf_init(&v, DNSQVALUE_MAX);
 	if (dnsqvalue_encode(name, t, ans, (uint64_t)time(NULL) + ttl, NULL,
 			     &v) == MS_OK)
-		lru_put(c->local, key, strlen(key), v.data, v.len,
-			ms_clock_ms() + (uint64_t)ttl * 1000);
+		dnsqmem_put(c->local, key, v.data, v.len,
+			    ms_clock_ms() + (uint64_t)ttl * 1000);
 	else
-		lru_remove(c->local, key, strlen(key));
+		dnsqmem_remove(c->local, key);
 	buf_free(&v);
 }
 
@@ -103,11 +105,11 @@ static int dqc_from_local(struct dnsqcache *c, const char *key,
 
 	if (!c->local)
 		return 0;
-	v = lru_get(c->local, key, strlen(key), now, &len, &exp_ms);
+	v = dnsqmem_get(c->local, key, now, a, &len, &exp_ms);
 	if (!v)
 		return 0;
 	if (dnsqvalue_decode(name, t, v, len, NULL, a, ans, &exp) != MS_OK) {
-		lru_remove(c->local, key, strlen(key));         /* cannot be */
+		dnsqmem_remove(c->local, key);          /* cannot be */
 		memset(ans, 0, sizeof(*ans));
 		return 0;
 	}
@@ -182,6 +184,15 @@ static void dqc_keep_farm(struct dnsqcache *c, const char *key,
 	buf_free(&v);
 }
 
+/* dqc_not_in_memory - the answer of a question that memory alone
+ * cannot answer, in memory-only mode: a temporary failure, counted */
+static void dqc_not_in_memory(struct dnsqcache *c, struct dnsq_answer *ans)
+{
+	c->stats.memory_misses++;
+	ans->status = DNSQ_TEMPFAIL;
+	ans->reason = "not in the in-process cache";
+}
+
 /* dqc_lookup - local cache, Redis, then the source */
 static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 		       uint64_t deadline_ms, struct arena *a,
@@ -193,6 +204,10 @@ static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 
 	c->stats.lookups++;
 	if (!dqc_norm(qname, name)) {
+		if (c->memory_only) {
+			dqc_not_in_memory(c, ans);
+			return;
+		}
 		c->stats.source_lookups++;
 		dnsq_lookup(c->src, qname, t, deadline_ms, a, ans);
 		c->stats.tempfails += ans->status == DNSQ_TEMPFAIL;
@@ -201,6 +216,10 @@ static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 	snprintf(key, sizeof(key), "%s:%s", dnsq_type_str(t), name);
 	if (dqc_from_local(c, key, name, t, a, ans)) {
 		c->stats.local_hits++;
+		return;
+	}
+	if (c->memory_only) {
+		dqc_not_in_memory(c, ans);
 		return;
 	}
 	if (c->farm && dqc_from_farm(c, key, name, t, a, ans)) {
@@ -225,7 +244,8 @@ static void dqc_destroy(struct dnsq *q)
 {
 	struct dnsqcache *c = (struct dnsqcache *)q;
 
-	lru_free(c->local);
+	if (c->own_local)
+		dnsqmem_free(c->local);
 	dnsq_destroy(c->src);
 	if (c->own_farm)
 		farmcache_free(c->farm);
@@ -244,8 +264,13 @@ struct dnsq *dnsqcache_new(struct dnsq *src, struct farmcache *farm,
 	c->src = src;
 	c->farm = farm;
 	c->o = *o;
-	c->local = lru_new(o->local_size,
-			   o->local_bytes ? o->local_bytes : DNSQCACHE_LOCAL_BYTES);
+	if (o->shared) {
+		c->local = o->shared;
+	} else {
+		c->local = dnsqmem_new(o->local_size, o->local_bytes
+				       ? o->local_bytes : DNSQCACHE_LOCAL_BYTES);
+		c->own_local = 1;
+	}
 	return &c->base;
 }
 
@@ -256,6 +281,15 @@ void dnsqcache_own_farm(struct dnsq *q)
 
 	if (c)
 		c->own_farm = 1;
+}
+
+/* dnsqcache_memory_only - answer from the in-process cache alone */
+void dnsqcache_memory_only(struct dnsq *q, int on)
+{
+	struct dnsqcache *c = dqc_of(q);
+
+	if (c)
+		c->memory_only = on;
 }
 
 /* dnsqcache_stats - the counters of q */

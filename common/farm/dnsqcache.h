@@ -27,7 +27,17 @@
  * (NULL: no Redis), or owned after dnsqcache_own_farm.  Nothing opens a
  * connection before the first lookup.  Not thread-safe: one per thread
  * (the Postfix daemon's workers each have an engine), and a forked
- * child works on its own copy of the local cache.
+ * child works on its own copy of the local cache; but the in-process
+ * layer may be a store that several caches of one process share
+ * (dnsqmem.h, opts.shared), and then what one thread fetched is in
+ * memory for all.
+ *
+ * Memory-only mode (dnsqcache_memory_only): a question the in-process
+ * layer cannot answer is not asked of Redis or the source; it gets a
+ * temporary failure and counts in memory_misses, so that a caller that
+ * must not wait (a policy event loop) can tell an outcome made from
+ * memory alone from one that needed the network, and hand the latter
+ * to a thread.
  */
 #ifndef MAILSEAL_DNSQCACHE_H
 #define MAILSEAL_DNSQCACHE_H
@@ -36,6 +46,7 @@
 #include "dnsq.h"
 
 struct farmcache;
+struct dnsqmem;
 
 /* the local cache's byte bound when the options give none */
 #define DNSQCACHE_LOCAL_BYTES ((size_t)16 << 20)
@@ -46,6 +57,9 @@ struct dnsqcache_opts {
 	unsigned max_ttl;               /* seconds, answers with records */
 	unsigned neg_ttl;               /* seconds, NODATA/NXDOMAIN; 0: not
 					 * cached */
+	struct dnsqmem *shared;         /* the in-process layer, borrowed
+					 * (local_size and local_bytes then
+					 * unused); NULL: one of its own */
 };
 
 struct dnsqcache_stats {
@@ -56,6 +70,7 @@ struct dnsqcache_stats {
 	unsigned long redis_foreign;    /* another kind or version: ignored */
 	unsigned long source_lookups;   /* asked of the wrapped source (DNS) */
 	unsigned long tempfails;        /* of which: temporary failures */
+	unsigned long memory_misses;    /* memory-only: not in memory */
 };
 
 /* dnsqcache_new - a caching source over src (taken over); farm may be
@@ -64,6 +79,9 @@ struct dnsq *dnsqcache_new(struct dnsq *src, struct farmcache *farm,
 			   const struct dnsqcache_opts *o);
 /* dnsqcache_own_farm - q releases its farm connection when destroyed */
 void dnsqcache_own_farm(struct dnsq *q);
+/* dnsqcache_memory_only - on (1): answer from the in-process layer
+ * alone, a miss being a counted temporary failure; off (0): the chain */
+void dnsqcache_memory_only(struct dnsq *q, int on);
 /* dnsqcache_stats - the counters of q; NULL when q is not a dnsqcache */
 const struct dnsqcache_stats *dnsqcache_stats(const struct dnsq *q);
 /* dnsqcache_farm - the farm connection q uses (NULL: none, or q is not

@@ -11,12 +11,14 @@
 
 /* dnsqchain_open - the chain the configuration describes */
 struct dnsq *dnsqchain_open(const struct ms_config *cfg,
-			    struct farmcache *farm, struct ms_error *err)
+			    struct farmcache *farm, struct dnsqmem *mem,
+			    struct ms_error *err)
 {
 	struct dnsqcache_opts o = {
 		.local_size = cfg->local_cache_size,
 		.max_ttl = cfg->key_cache_max_ttl,
 		.neg_ttl = cfg->negative_cache_ttl,
+		.shared = mem,
 	};
 	struct farmcache *own = NULL;
 	struct ms_error e;

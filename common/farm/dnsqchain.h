@@ -23,6 +23,7 @@
 #include "status.h"
 
 struct farmcache;
+struct dnsqmem;
 
 /* what each layer answered; a daemon's metrics, `mailseal spf --stats` */
 struct dnsqchain_stats {
@@ -40,10 +41,13 @@ struct dnsqchain_stats {
 };
 
 /* dnsqchain_open - the chain the configuration describes; farm (may be
- * NULL) is borrowed and must outlive the chain; errors name the
- * setting.  Release it with dnsq_destroy. */
+ * NULL) is borrowed and must outlive the chain, and so is mem, the
+ * in-process layer shared with other chains of the process (NULL: one
+ * of its own, of local_cache_size entries); errors name the setting.
+ * Release it with dnsq_destroy. */
 struct dnsq *dnsqchain_open(const struct ms_config *cfg,
-			    struct farmcache *farm, struct ms_error *err);
+			    struct farmcache *farm, struct dnsqmem *mem,
+			    struct ms_error *err);
 /* dnsqchain_stats - what each layer of q answered so far; all zero when
  * q is not a chain (a zone file, NULL) */
 void dnsqchain_stats(const struct dnsq *q, struct dnsqchain_stats *out);

@@ -24,6 +24,7 @@
 #include "dkim_sign.h"
 #include "dkim_verify.h"
 #include "dnskeys.h"
+#include "dnsqcache.h"
 #include "dnsqchain.h"
 #include "domainlist.h"
 #include "keycache.h"
@@ -84,6 +85,10 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 		if (!t->pins)
 			goto fail;
 	}
+	/* one in-process DNS cache for every engine over these tables */
+	if (policy_spf_on(cfg))
+		t->dnsmem = dnsqmem_new(cfg->local_cache_size,
+					DNSQCACHE_LOCAL_BYTES);
 	if (*cfg->sending_rights) {
 		t->rights = sendrights_load(cfg->sending_rights, err);
 		if (!t->rights)
@@ -104,6 +109,7 @@ void policy_tables_free(struct policy_tables *t)
 	domainlist_free(t->require);
 	domainlist_free(t->require_tls);
 	sendrights_free(t->rights);
+	dnsqmem_free(t->dnsmem);
 	tlspins_free(t->pins);
 	free(t);
 }
@@ -119,7 +125,8 @@ static enum ms_status policy_open_dns(struct policy *p,
 {
 	if (!policy_spf_on(cfg))       /* DMARC needs SPF: on with either */
 		return MS_OK;
-	p->own_dns = dnsqchain_open(cfg, p->chain.farm, err);
+	p->own_dns = dnsqchain_open(cfg, p->chain.farm, p->tables->dnsmem,
+				    err);
 	if (!p->own_dns)
 		return err ? err->code : MS_ERR_USAGE;
 	p->dns = p->own_dns;

@@ -234,6 +234,14 @@ void policy_check_sender(const struct policy *p, const char *sender,
 int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 		     struct arena *a, struct spf_outcome *o,
 		     struct policy_verdict *v);
+/* policy_check_spf_cached - policy_check_spf from the in-process cache
+ * alone, for a caller that must not wait (a policy event loop): -1
+ * when an answer it needed is not in memory (nothing was decided: ask
+ * policy_check_spf where waiting is fine); otherwise as
+ * policy_check_spf.  Never a network round trip. */
+int policy_check_spf_cached(const struct policy *p,
+			    const struct policy_facts *f, struct arena *a,
+			    struct spf_outcome *o, struct policy_verdict *v);
 
 /* policy_spf_on - is SPF evaluated under cfg (check_spf, or check_dmarc,
  * which needs it)?  For a front end that decides where to check it. */

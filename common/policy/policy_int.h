@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "dkim_sign.h"
 #include "dkim_verify.h"
+#include "dnsqmem.h"
 #include "domainlist.h"
 #include "keychain.h"
 #include "ms_limits.h"
@@ -33,6 +34,10 @@ struct policy_tables {
 	struct domainlist *require_tls; /* NULL: no TLS requirement */
 	struct tlspins *pins;           /* NULL: no pins */
 	struct sendrights *rights;      /* NULL: any submitter, any From */
+	struct dnsqmem *dnsmem;         /* SPF's and DMARC's answers in
+					 * memory, shared by the engines over
+					 * these tables (dnsqmem.h); NULL:
+					 * each engine its own, or none */
 };
 
 struct policy {

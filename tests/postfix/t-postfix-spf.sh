@@ -11,7 +11,8 @@
 #     with check_policy_service at RCPT only (the first RCPT has no
 #     queue id: the outcome goes as an identity note); without
 #     check_policy_service the milter checks itself (451 with the DNS
-#     stopped)
+#     stopped); the same identity again with the DNS stopped is answered
+#     from memory by the policy loop
 #   3 the DNS server not answering: 451 4.4.3 at RCPT, within the budget
 #   4 many recipients: one check (one log line; the DNS stopped after
 #     the first RCPT changes nothing for the others)
@@ -98,6 +99,7 @@ fail IN TXT "v=spf1 ip4:192.0.2.1 -all"
 two IN TXT "v=spf1 ip4:127.0.0.2 -all"
 timeout IN TXT "v=spf1 ip4:127.0.0.1 -all"
 burst IN TXT "v=spf1 ip4:127.0.0.1 -all"
+ctl IN TXT "v=spf1 ip4:127.0.0.1 -all"
 EOF
 # (the engine caches answers in process: a test of a DNS timeout asks
 # for a name nothing asked for before: timeout, burst)
@@ -170,12 +172,25 @@ expect "2: ... and its log line has spf=pass" "$(pd_log_since d "$MARK" | grep "
 	"$QID: mailseal: role=verify .*spf=pass/pass\\.spf\\.example action=accept"
 n_checks=$(policy_checks "$MARK" 'spf=pass/pass\.spf\.example')
 [ "$n_checks" = 1 ] && ok "2: one SPF check in all (the policy side's)" || nok "2: $n_checks SPF checks logged"
+# the same identity again with the DNS stopped: the policy side's event
+# loop answers from the answers in memory (no SPF thread, no wait)
+MARK=$(pd_log_lines d)
+mkmsg s2c 'Pat <pat@pass.spf.example>'
+nsd_freeze
+smtp s2c 127.0.0.1 pat@pass.spf.example rcpt@example.net
+nsd_thaw
+expect "2: the same identity again, the DNS stopped: 250 at RCPT and at the dot" \
+	"$(out_line rcpt) | $(out_line data)" '^rcpt 250 .* \| data 250 '
+expect "2: ... the policy side answered from memory (its line ends from=memory)" \
+	"$(pd_log_since d "$MARK" | grep 'stage=spf' | tail -1)" \
+	'stage=spf spf=pass/pass\.spf\.example .*state=RCPT from=memory$'
 # control: without check_policy_service at RCPT no note is left, and
-# the milter checks itself (with the DNS stopped: 451 at the end of DATA)
+# the milter checks itself (with the DNS stopped: 451 at the end of DATA;
+# a domain not asked before, so that no answer is in memory)
 postfix_conf "smtpd_recipient_restrictions=" && postfix_reload || nok "2: postconf"
 MARK=$(pd_log_lines d)
-mkmsg s2b 'Pat <pat@pass.spf.example>'
-smtp s2b 127.0.0.1 pat@pass.spf.example "@stop=$NSD_PIDS" rcpt@example.net
+mkmsg s2b 'Pat <pat@ctl.spf.example>'
+smtp s2b 127.0.0.1 pat@ctl.spf.example "@stop=$NSD_PIDS" rcpt@example.net
 nsd_thaw
 expect "2: control, no policy check at RCPT: 250 at RCPT, then the milter checks itself: 451 4.4.3 at the dot (DNS stopped)" \
 	"$(out_line rcpt) | $(out_line data)" '^rcpt 250 .* \| data 451 4\.4\.3 '

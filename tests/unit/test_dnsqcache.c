@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <hiredis/hiredis.h>
 
 #include "dnsqcache.h"
+#include "dnsqmem.h"
 #include "dnsqvalue.h"
 #include "farmcache.h"
 #include "lru.h"
@@ -646,6 +648,95 @@ static void test_chain_farm(void)
 	redisFree(rc);
 }
 
+/* test_shared_memory - two caches over one shared in-process store: what
+ * one fetched the other answers from memory; memory-only mode answers a
+ * miss with a counted temporary failure and asks nobody; threads putting
+ * and getting at once keep the store sound */
+struct mem_thread_arg {
+	struct dnsqmem *m;
+	int id;
+	unsigned long bad;
+};
+
+static void *mem_thread(void *arg)
+{
+	struct mem_thread_arg *t = arg;
+	char key[32], val[32];
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		struct arena a;
+		const unsigned char *v;
+		size_t len;
+		uint64_t exp;
+
+		snprintf(key, sizeof(key), "k%d", i % 300);
+		snprintf(val, sizeof(val), "value of k%d", i % 300);
+		arena_init(&a);
+		if (i % 3 == t->id % 3)
+			dnsqmem_put(t->m, key, val, strlen(val), 1000000);
+		v = dnsqmem_get(t->m, key, 10, &a, &len, &exp);
+		if (v && (len != strlen(val) || memcmp(v, val, len) != 0))
+			t->bad++;
+		arena_free(&a);
+	}
+	return NULL;
+}
+
+static void test_shared_memory(void)
+{
+	struct dnsqcache_opts o = { .max_ttl = 3600, .neg_ttl = 60 };
+	struct dnsqmem *m = dnsqmem_new(100, 1 << 20);
+	struct dnsq *src_a = zone_src(), *src_b = zone_src();
+	struct dnsq *a, *b;
+	const struct dnsqcache_stats *sb;
+	char first[128];
+	pthread_t th[4];
+	struct mem_thread_arg ta[4];
+	unsigned long bad = 0;
+	int i;
+
+	o.shared = m;
+	a = dnsqcache_new(src_a, NULL, &o);
+	b = dnsqcache_new(src_b, NULL, &o);
+	sb = dnsqcache_stats(b);
+	dnsqcache_memory_only(b, 1);
+	CHECK(ask(b, "example.com", DNSQ_TXT, NULL, 0, NULL) == DNSQ_TEMPFAIL &&
+	      sb->memory_misses == 1 && src_b->queries == 0,
+	      "dnsqcache: memory-only, not in memory: a temporary failure, counted, nothing asked");
+	CHECK(ask(a, "example.com", DNSQ_TXT, first, sizeof(first), NULL) == DNSQ_OK &&
+	      src_a->queries == 1, "dnsqcache: the other cache asks its source");
+	CHECK(ask(b, "Example.com", DNSQ_TXT, first, sizeof(first), NULL) == DNSQ_OK &&
+	      strcmp(first, "v=spf1 mx -all") == 0 && sb->memory_misses == 1 &&
+	      src_b->queries == 0 && sb->local_hits == 1,
+	      "dnsqcache: memory-only: the answer the other cache fetched, from the shared store");
+	CHECK(ask(b, "gone.example", DNSQ_TXT, NULL, 0, NULL) == DNSQ_TEMPFAIL &&
+	      sb->memory_misses == 2,
+	      "dnsqcache: memory-only: a name never asked is a miss, not NXDOMAIN");
+	dnsqcache_memory_only(b, 0);
+	CHECK(ask(b, "gone.example", DNSQ_TXT, NULL, 0, NULL) == DNSQ_NXDOMAIN &&
+	      src_b->queries == 1, "dnsqcache: memory-only off: the source again");
+	dnsq_destroy(a);
+	dnsq_destroy(b);
+	CHECK(dnsqmem_count(m) >= 2, "dnsqcache: the shared store outlives the caches that borrow it");
+	dnsqmem_free(m);
+
+	m = dnsqmem_new(200, 64 << 10);
+	for (i = 0; i < 4; i++) {
+		ta[i] = (struct mem_thread_arg){ .m = m, .id = i };
+		pthread_create(&th[i], NULL, mem_thread, &ta[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += ta[i].bad;
+	}
+	CHECK(bad == 0 && dnsqmem_count(m) <= 200,
+	      "dnsqmem: four threads putting and getting at once: every value read whole (%lu bad), the bound kept",
+	      bad);
+	dnsqmem_free(m);
+	CHECK(dnsqmem_new(0, 100) == NULL, "dnsqmem: size 0 is no store");
+}
+
 int main(void)
 {
 	ms_log_set_sink(count_log);
@@ -653,6 +744,7 @@ int main(void)
 	test_value_refused();
 	test_lru();
 	test_chain_local();
+	test_shared_memory();
 	test_chain_farm();
 	redis_down();
 	return unit_done();
