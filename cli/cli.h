@@ -69,6 +69,15 @@ enum cli_config_need verify_config_need(int argc, char **argv);
  * dns_message_budget is not below Exim's local_scan_timeout (asks
  * exim4 -bP when it is on PATH); never fails */
 void config_warn_exim(const struct ms_config *cfg, const char *path);
+/* config_warn_postfix - `config check`: warn on stderr when Postfix's
+ * restrictions let client certificates grant relaying while a TLS
+ * policy is configured (postconf on PATH; nothing when it is not) */
+void config_warn_postfix(const struct ms_config *cfg, const char *path);
+/* cli_ask - run argv from PATH, its standard output into answer (at most
+ * size bytes) within timeout_ms: the length, or -1 (could not run, too
+ * slow: killed, or a non-zero exit) */
+long cli_ask(char *const argv[], unsigned char *answer, size_t size,
+	     unsigned timeout_ms);
 
 /* each command gets the loaded configuration (the defaults when it
  * needs none) */

@@ -11,8 +11,10 @@
  * configuration than the one `exim4 -bP` reads.
  *
  * When exim4 is on PATH its answer is used, if it comes within
- * EXIM_ASK_MS; otherwise Exim's default.  Nothing here can fail the
- * check.
+ * EXIM_ASK_MS; otherwise Exim's default.  Likewise Postfix's postconf,
+ * for restrictions that would let a client certificate grant relaying
+ * where a TLS policy treats it as an identity.  Nothing here can fail
+ * the check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,12 +85,14 @@ static int exim_answer_parse(const unsigned char *p, size_t len,
 	return exim_time_parse(p + n, end - n, secs);
 }
 
-/* exim_ask - local_scan_timeout from `exim4 -bP`; -1 when exim4 is not
- * on PATH, does not answer in time, or answers something else */
-static int exim_ask(uint64_t *secs)
+/* cli_ask - run argv (found on PATH) with stdin and stderr on
+ * /dev/null, its standard output into answer (at most size bytes):
+ * the length, or -1 when it could not run, did not finish within
+ * timeout_ms (it is killed) or did not exit 0 */
+long cli_ask(char *const argv[], unsigned char *answer, size_t size,
+	     unsigned timeout_ms)
 {
-	unsigned char answer[EXIM_ANSWER_MAX];
-	uint64_t deadline = ms_clock_ms() + EXIM_ASK_MS, now;
+	uint64_t deadline = ms_clock_ms() + timeout_ms, now;
 	size_t len = 0;
 	int fds[2], status, rc = -1;
 	pid_t pid, w;
@@ -102,9 +106,6 @@ static int exim_ask(uint64_t *secs)
 		return -1;
 	}
 	if (pid == 0) {
-		static char a0[] = "exim4", a1[] = "-bP",
-			    a2[] = "local_scan_timeout";
-		char *argv[] = { a0, a1, a2, NULL };
 		int null = open("/dev/null", O_RDWR);
 
 		if (null >= 0) {
@@ -117,7 +118,7 @@ static int exim_ask(uint64_t *secs)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (len < sizeof(answer) && (now = ms_clock_ms()) < deadline) {
+	while (len < size && (now = ms_clock_ms()) < deadline) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		ssize_t n;
 		int pr = poll(&pfd, 1, (int)(deadline - now));
@@ -126,7 +127,7 @@ static int exim_ask(uint64_t *secs)
 			continue;
 		if (pr <= 0)
 			break;
-		n = read(fds[0], answer + len, sizeof(answer) - len);
+		n = read(fds[0], answer + len, size - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -137,7 +138,7 @@ static int exim_ask(uint64_t *secs)
 	}
 	close(fds[0]);
 	/* its end of output comes before its exit: wait for that too, but
-	 * not past the deadline (an exim4 that hangs is killed) */
+	 * not past the deadline (a command that hangs is killed) */
 	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
 	       ms_clock_ms() < deadline)
 		poll(NULL, 0, 5);
@@ -151,7 +152,20 @@ static int exim_ask(uint64_t *secs)
 	}
 	if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
-	return exim_answer_parse(answer, len, secs);
+	return (long)len;
+}
+
+/* exim_ask - Exim's local_scan_timeout in *secs, as exim4 -bP says */
+static int exim_ask(uint64_t *secs)
+{
+	static char a0[] = "exim4", a1[] = "-bP", a2[] = "local_scan_timeout";
+	char *const argv[] = { a0, a1, a2, NULL };
+	unsigned char answer[EXIM_ANSWER_MAX];
+	long len = cli_ask(argv, answer, sizeof(answer), EXIM_ASK_MS);
+
+	if (len < 0)
+		return -1;
+	return exim_answer_parse(answer, (size_t)len, secs);
 }
 
 /* config_warn_exim - warn when dns_message_budget is not below Exim's
@@ -179,4 +193,34 @@ void config_warn_exim(const struct ms_config *cfg, const char *path)
 		"with a slow DNS, Exim ends the scan first and answers \"421 local verification problem\" "
 		"with no mailseal log line; keep it well below (for the Exim module)\n",
 		path, budget, (unsigned long long)secs, whence);
+}
+
+/* config_warn_postfix - warn when Postfix (postconf on PATH) lets a
+ * client certificate grant relaying while a TLS policy is configured:
+ * a verified certificate is an identity input, never a relay
+ * permission (docs/tls.md); never fails */
+void config_warn_postfix(const struct ms_config *cfg, const char *path)
+{
+	static char a0[] = "postconf", a1[] = "-h",
+		    a2[] = "smtpd_client_restrictions",
+		    a3[] = "smtpd_helo_restrictions",
+		    a4[] = "smtpd_sender_restrictions",
+		    a5[] = "smtpd_relay_restrictions",
+		    a6[] = "smtpd_recipient_restrictions";
+	char *const argv[] = { a0, a1, a2, a3, a4, a5, a6, NULL };
+	unsigned char answer[8192];
+	long len;
+
+	if (!*cfg->tls_policy && !*cfg->require_tls)
+		return;
+	len = cli_ask(argv, answer, sizeof(answer) - 1, EXIM_ASK_MS);
+	if (len < 0)
+		return;
+	answer[len] = 0;
+	if (strstr((char *)answer, "permit_tls_all_clientcerts") ||
+	    strstr((char *)answer, "permit_tls_clientcerts"))
+		fprintf(stderr,
+			"%s: warning: Postfix's restrictions (postconf) contain permit_tls_all_clientcerts "
+			"or permit_tls_clientcerts: a client certificate then grants relaying, while "
+			"tls_policy treats it as an identity only; remove them (docs/tls.md)\n", path);
 }

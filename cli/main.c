@@ -210,6 +210,11 @@ int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 				"may use which From (docs/policy.md)\n", name,
 				cfg->signing_table);
 		config_warn_exim(cfg, name);
+		config_warn_postfix(cfg, name);
+		if (*cfg->require_tls || *cfg->tls_pins)
+			fprintf(stderr, "%s: warning: require_tls and tls_pins are "
+				"deprecated: move them into tls_policy (docs/tls.md)\n",
+				name);
 		printf("%s: ok\n", name);
 		return CLI_OK;
 	}

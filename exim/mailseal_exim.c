@@ -56,7 +56,9 @@
 #include "local_scan.h"
 
 #include "arena.h"
+#include "base64.h"
 #include "buf.h"
+#include "certinfo.h"
 #include "config.h"
 #include "mslog.h"
 #include "numparse.h"
@@ -88,6 +90,7 @@ static struct mse_spf_txn mse_txn;
 
 int mailseal_prewarm(uschar **yield, int argc, uschar *argv[]);
 int mailseal_spf(uschar **yield, int argc, uschar *argv[]);
+int mailseal_tls(uschar **yield, int argc, uschar *argv[]);
 
 int local_scan_version_major(void);
 int local_scan_version_minor(void);
@@ -346,6 +349,68 @@ int mailseal_spf(uschar **yield, int argc, uschar *argv[])
 	}
 	mse_txn.rcpt_count = rcpt;
 	*yield = string_sprintf("%s", mse_txn.reply);
+	return OK;
+}
+
+/* mailseal_tls - ${dlfunc{.../mailseal_exim.so}{mailseal_tls}
+ * {$sender_address}{$tls_in_cipher}{$tls_in_certificate_verified}
+ * {${base64:$tls_in_peercert}}}, in acl_smtp_mail or acl_smtp_rcpt:
+ * the sending domain's tls_policy (and the older require_tls and
+ * tls_pins); expands to "550 5.7.1 ..." (require) or "451 4.7.1 ..."
+ * (test, or a configuration that does not load) to refuse, "250 ok"
+ * to accept.  The certificate is read only when Exim verified it
+ * ($tls_in_peercert may not be the leaf otherwise); its public key
+ * hash and DNS names come from the DER (certinfo.h). */
+int mailseal_tls(uschar **yield, int argc, uschar *argv[])
+{
+	struct policy_tls tls = { 0 };
+	struct policy_verdict v;
+	struct certinfo ci;
+	struct ms_error err;
+	struct arena a;
+	struct buf der;
+	struct policy *p;
+	char why[MS_ERRMSG_MAX + 64];
+	const char *b64;
+
+	if (argc != 4) {
+		*yield = US"mailseal_tls: wants {envelope sender}{$tls_in_cipher}"
+			   "{$tls_in_certificate_verified}{${base64:$tls_in_peercert}}";
+		return ERROR;
+	}
+	p = mse_engine(why, sizeof(why));
+	if (!p) {
+		policy_error_verdict(&v, POLICY_ERR_CONFIG, why);
+		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		*yield = string_sprintf("%u %s %s", v.code, v.dsn, v.text);
+		return OK;
+	}
+	arena_init(&a);
+	buf_init(&der, CERTINFO_MAX_DER);
+	tls.encrypted = *argv[1] != 0;
+	b64 = CS argv[3];
+	if (strcmp(CS argv[2], "1") == 0 && *b64) {
+		if (base64_decode((const unsigned char *)b64, strlen(b64),
+				  &der) != MS_OK)
+			ms_error_set(&err, MS_ERR_SYNTAX, "not base64");
+		else if (certinfo_from_der(der.data, der.len, &a, &ci,
+					   &err) == MS_OK) {
+			tls.verified_subject = ci.nnames ? ci.names[0] : "verified";
+			tls.names = ci.names;
+			tls.nnames = ci.nnames;
+			tls.spki = ci.spki;
+		} else {
+			log_write(0, LOG_MAIN, "mailseal: the verified client certificate cannot be read (%s); taken as none",
+				  err.msg);
+		}
+	}
+	policy_check_sender(p, CS argv[0], &tls, &v);
+	if (v.action != POLICY_ACCEPT || v.log_accept)
+		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+	*yield = v.action == POLICY_ACCEPT ? US"250 ok"
+		 : string_sprintf("%u %s %s", v.code, v.dsn, v.text);
+	buf_free(&der);
+	arena_free(&a);
 	return OK;
 }
 

@@ -247,6 +247,25 @@ static int pc_spf(struct worker *w, struct pc_session *s,
 	return 0;
 }
 
+/* pc_digest_check - Postfix hashes client keys with
+ * smtpd_tls_fingerprint_digest (SHA-256 only from compatibility level
+ * 3.6): a ccert_pubkey_fingerprint of another length can match no pin
+ * of tls_policy; said once per process */
+static void pc_digest_check(const char *fp)
+{
+	static atomic_int warned;
+	size_t hex = 0;
+
+	if (!fp || !*fp)
+		return;
+	for (; *fp; fp++)
+		hex += *fp != ':';
+	if (hex != 64 && atomic_exchange(&warned, 1) == 0)
+		dlog(LOG_WARNING, "ccert_pubkey_fingerprint has %zu hex digits, not the 64 of SHA-256: "
+		     "tls_policy pins cannot match; set smtpd_tls_fingerprint_digest = sha256 "
+		     "in Postfix's main.cf (the default from compatibility_level 3.6)", hex);
+}
+
 /* pc_decide - the action for one request, into action; or *jobp, a
  * check that decides it later */
 static int pc_decide(struct worker *w, struct pc_session *s,
@@ -280,7 +299,14 @@ static int pc_decide(struct worker *w, struct pc_session *s,
 	tls.verified_subject = buf_str(&subject);
 	tls.cert_fp = pp_get_or(rq, "ccert_fingerprint");
 	tls.pubkey_fp = pp_get_or(rq, "ccert_pubkey_fingerprint");
+	pc_digest_check(tls.pubkey_fp);
 	policy_check_sender(p, sender, &tls, &v);
+	if (v.action == POLICY_ACCEPT && v.log_accept)
+		dlog(LOG_INFO, "%s: mailseal: %s client=%.100s[%.60s] state=%.20s",
+		     *qid ? qid : "NOQUEUE", v.log,
+		     pp_get_or(rq, "client_name"),
+		     pp_get_or(rq, "client_address"),
+		     pp_get_or(rq, "protocol_state"));
 	if (v.action == POLICY_ACCEPT) {
 		rc = pc_spf(w, s, rq, action, size, async, jobp);
 	} else {

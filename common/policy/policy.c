@@ -89,6 +89,22 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 	if (policy_spf_on(cfg))
 		t->dnsmem = dnsqmem_new(cfg->local_cache_size,
 					DNSQCACHE_LOCAL_BYTES);
+	if (*cfg->tls_policy) {
+		char where[320];
+
+		if (*cfg->require_tls || *cfg->tls_pins) {
+			ms_error_set(err, MS_ERR_USAGE,
+				     "%s: tls_policy replaces require_tls and tls_pins: "
+				     "move their domains into it and remove them "
+				     "(docs/tls.md)",
+				     config_where(cfg, "tls_policy", where,
+						  sizeof(where)));
+			goto fail;
+		}
+		t->tls = tlspolicy_load(cfg->tls_policy, err);
+		if (!t->tls)
+			goto fail;
+	}
 	if (*cfg->sending_rights) {
 		t->rights = sendrights_load(cfg->sending_rights, err);
 		if (!t->rights)
@@ -109,6 +125,7 @@ void policy_tables_free(struct policy_tables *t)
 	domainlist_free(t->require);
 	domainlist_free(t->require_tls);
 	sendrights_free(t->rights);
+	tlspolicy_free(t->tls);
 	dnsqmem_free(t->dnsmem);
 	tlspins_free(t->pins);
 	free(t);

@@ -134,6 +134,9 @@ struct policy_verdict {
 	 * the MTA's log and the milter's quarantine reason */
 	int quarantine;
 	char quarantine_why[POLICY_TEXT_MAX];
+	/* an envelope-stage accept whose log line must be written all the
+	 * same (tls_policy's log mode: what would have been refused) */
+	int log_accept;
 };
 
 struct policy;
@@ -211,7 +214,14 @@ struct policy_tls {
 					 * verified; NULL or "": none did */
 	const char *cert_fp;            /* SHA-256 of the certificate
 					 * presented, hex, verified or not */
-	const char *pubkey_fp;          /* SHA-256 of its public key */
+	const char *pubkey_fp;          /* SHA-256 of its public key, hex
+					 * (Postfix: the digest it is told) */
+	/* what the MTA shows whole (Exim: the DER, certinfo.h); NULL: the
+	 * verified_subject is the certificate's one name, and the
+	 * public key hash is pubkey_fp when that is SHA-256 */
+	const char *const *names;       /* DNS names of the certificate */
+	size_t nnames;
+	const unsigned char *spki;      /* SHA-256 of its public key */
 };
 
 /* policy_check_sender - the envelope-stage rule for mail from the

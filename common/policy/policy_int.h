@@ -25,6 +25,7 @@
 #include "policy_spf.h"
 #include "signtable.h"
 #include "tlspins.h"
+#include "tlspolicy.h"
 
 #define POLICY_HOST_MAX 256
 
@@ -33,6 +34,8 @@ struct policy_tables {
 	struct domainlist *require;     /* NULL: nothing required */
 	struct domainlist *require_tls; /* NULL: no TLS requirement */
 	struct tlspins *pins;           /* NULL: no pins */
+	struct tlspolicy *tls;          /* tls_policy; NULL: the legacy
+					 * require_tls and tls_pins */
 	struct sendrights *rights;      /* NULL: any submitter, any From */
 	struct dnsqmem *dnsmem;         /* SPF's and DMARC's answers in
 					 * memory, shared by the engines over

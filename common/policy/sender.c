@@ -8,31 +8,133 @@
 #include "dnsqcache.h"
 #include "policy_int.h"
 
+/* sender_domain - the envelope sender's domain in lower case into dom
+ * (MS_MAX_DOMAIN + 2 bytes); 0 when there is none to look up */
+static int sender_domain(const char *sender, char *dom)
+{
+	const char *at = sender ? strrchr(sender, '@') : NULL;
+	size_t i;
+
+	if (!at || strlen(at + 1) > MS_MAX_DOMAIN)
+		return 0;
+	for (i = 0; at[i + 1]; i++)
+		dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
+				? at[i + 1] - 'A' + 'a' : at[i + 1]);
+	dom[i] = 0;
+	return dom[0] != 0;
+}
+
+/* tls_client_of - the tls_policy's view of what the MTA told: the
+ * certificate's names and public key hash as the MTA gives them whole
+ * (Exim), else its one verified name and its pubkey_fp when that is a
+ * SHA-256 (Postfix; another digest leaves the key unknown) */
+static void tls_client_of(const struct policy_tls *tls, struct tls_client *c,
+			  const char **one, unsigned char spki[TLSPIN_LEN])
+{
+	const char *fp = tls->pubkey_fp;
+
+	memset(c, 0, sizeof(*c));
+	c->encrypted = tls->encrypted;
+	c->verified = tls->verified_subject && *tls->verified_subject;
+	if (tls->names) {
+		c->names = tls->names;
+		c->nnames = tls->nnames;
+	} else if (c->verified) {
+		*one = tls->verified_subject;
+		c->names = one;
+		c->nnames = 1;
+	}
+	if (tls->spki)
+		c->spki = tls->spki;
+	else if (fp && *fp && tlspin_parse_hex(fp, strlen(fp), spki) == 0)
+		c->spki = spki;
+}
+
+/* check_tls_policy - the tls_policy rule for domain dom */
+static void check_tls_policy(const struct policy *p, const char *dom,
+			     const struct policy_tls *tls,
+			     struct policy_verdict *v)
+{
+	const struct tlspolicy_entry *e = tlspolicy_find(p->tables->tls, dom);
+	unsigned char spki[TLSPIN_LEN];
+	struct tls_client c;
+	const char *one = NULL, *why;
+	char whybuf[256];
+	struct buf b;
+	size_t i;
+
+	if (!e || e->mode == TLS_MODE_OFF)
+		return;
+	tls_client_of(tls, &c, &one, spki);
+	why = tlspolicy_why(e, &c, whybuf, sizeof(whybuf));
+	if (!why)
+		return;
+	if (e->mode == TLS_MODE_REQUIRE)
+		pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+			    "mail from %s must arrive over TLS with a verified client "
+			    "certificate; %s", dom, why);
+	else if (e->mode == TLS_MODE_TEST)
+		pol_verdict_set(v, POLICY_TEMPFAIL, 451, "4.7.1",
+			    "mail from %s must arrive over TLS with a verified client "
+			    "certificate; %s (tls_policy test mode: deferred, not refused)",
+			    dom, why);
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_puts(&b, "stage=sender sender_domain=");
+	pol_put_safe(&b, dom);
+	buf_printf(&b, " tls_policy=%s tls=%s cert=%s", tls_mode_str(e->mode),
+		   c.encrypted ? "yes" : "no",
+		   c.verified ? "verified" : tls->cert_fp && *tls->cert_fp
+		   ? "unverified" : "none");
+	for (i = 0; i < c.nnames && i < 4; i++) {
+		buf_puts(&b, i ? "," : " cert_names=");
+		pol_put_safe(&b, c.names[i]);
+	}
+	if (e->mode == TLS_MODE_LOG) {
+		v->log_accept = 1;
+		buf_puts(&b, " action=accept would_refuse=\"");
+		pol_put_safe(&b, why);
+		buf_putc(&b, '"');
+	} else {
+		buf_printf(&b, " action=%s code=%u dsn=%s text=\"",
+			   policy_action_str(v->action), v->code, v->dsn);
+		pol_put_safe(&b, v->text);
+		buf_putc(&b, '"');
+	}
+	pol_copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+}
+
 /* policy_check_sender - the envelope-stage rule for mail from sender;
- * an accept (the common case, at every RCPT) formats nothing */
+ * an accept (the common case, at every RCPT) formats nothing, but for
+ * a tls_policy domain in log mode that would have been refused */
 void policy_check_sender(const struct policy *p, const char *sender,
 			 const struct policy_tls *tls, struct policy_verdict *v)
 {
 	const struct policy_tables *t = p->tables;
-	const char *at = sender ? strrchr(sender, '@') : NULL;
 	const char *verified = tls->verified_subject;
 	char dom[MS_MAX_DOMAIN + 2];
 	const char *why = NULL;
 	struct buf b;
-	size_t i;
 
 	v->action = POLICY_ACCEPT;
 	v->role = POLICY_ROLE_VERIFY;
 	v->nadd = v->nremove = 0;
 	v->add = NULL;
 	v->remove = NULL;
-	if (!t->require_tls || !at || strlen(at + 1) > MS_MAX_DOMAIN)
+	v->log[0] = 0;
+	v->log_accept = 0;
+	if (!sender_domain(sender, dom))
 		goto accept;
-	for (i = 0; at[i + 1]; i++)
-		dom[i] = (char)(at[i + 1] >= 'A' && at[i + 1] <= 'Z'
-				? at[i + 1] - 'A' + 'a' : at[i + 1]);
-	dom[i] = 0;
-	if (!dom[0] || !domainlist_match(t->require_tls, dom))
+	if (t->tls) {
+		check_tls_policy(p, dom, tls, v);
+		if (v->action != POLICY_ACCEPT)
+			return;
+		pol_verdict_accept(v);
+		if (!v->log_accept)
+			memcpy(v->log, "stage=sender action=accept", 27);
+		return;
+	}
+	if (!t->require_tls || !domainlist_match(t->require_tls, dom))
 		goto accept;
 	if (!tls->encrypted)
 		why = "this session is not encrypted";

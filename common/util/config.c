@@ -92,6 +92,7 @@ static const struct setting settings[] = {
 	S(dmarc_report_sendmail, SET_STRING, "/usr/sbin/sendmail", 0, 0),
 	S(require_tls, SET_STRING, "", 0, 0),
 	S(tls_pins, SET_STRING, "", 0, 0),
+	S(tls_policy, SET_STRING, "", 0, 0),
 	S(policy_listen, SET_STRING, "", 0, 0),
 	S(milter_listen, SET_STRING, "", 0, 0),
 	S(pid_file, SET_STRING, "/run/mailseal/mailseal-policyd.pid", 0, 0),

@@ -69,6 +69,7 @@ struct ms_config {
 	char *dmarc_report_sendmail;    /* run as PATH -t -oi */
 	char *require_tls;              /* sender domains, or /file */
 	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
+	char *tls_policy;               /* /file of DOMAIN MODE name= pin= */
 	/* mailseal-policyd */
 	char *policy_listen;            /* "unix:/path inet:HOST:PORT" */
 	char *milter_listen;

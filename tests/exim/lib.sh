@@ -92,7 +92,7 @@ exim_tls_init() {
 				ext=$(printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$EXIM_HOST")
 			else
 				subj="/O=Org/CN=client1"
-				ext='extendedKeyUsage=clientAuth'
+				ext=$(printf 'subjectAltName=DNS:mx1.sender.example\nextendedKeyUsage=clientAuth\n')
 			fi
 			openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 				-keyout $n.key -out $n.csr -subj "$subj"

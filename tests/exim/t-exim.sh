@@ -21,6 +21,9 @@
 #  12 sending_rights: a wildcard identity signs as its domain, an
 #     exact line, a From not given refused 550 5.7.1 naming user and
 #     From (log line too), two mailboxes, inbound mail untouched
+#  13 tls_policy through mailseal_tls in the RCPT ACL of docs/tls.md:
+#     plain, no certificate, the right name (SAN), a pin (colon form),
+#     another pin, test mode 451, log mode, an unlisted domain
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
 #   and sign, no signing without AUTH, the module's log line;
 #   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
@@ -1068,6 +1071,64 @@ mkmsg sr-in 'Olga <olga@example.org>'
 exim_send rights msg/sr-in.eml
 code "12: inbound mail (no AUTH) From example.org: not judged by the table, accepted" '^250 '
 EXIM_USER=$SAVED_USER
+
+# --- 13. tls_policy: mailseal_tls in the RCPT ACL (docs/tls.md) ------------------
+# the client certificate (tests/exim/lib.sh: CN client1, SAN
+# mx1.sender.example, signed by the test CA; Exim asks every client for
+# one: tls_try_verify_hosts = *)
+spki_of() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+CL_SPKI=$(spki_of "$EXIM_HOME/tls/client.crt")
+cat > tls.policy <<EOF
+secure.example   require name=mx1.sender.example
+pinned.example   require pin=$(printf '%s' "$CL_SPKI" | tr a-f A-F | sed 's/../&:/g; s/:$//')
+wrongpin.example require pin=$(printf '%064d' 0)
+trial.example    test    name=mx2.sender.example
+watch.example    log     name=mx2.sender.example
+EOF
+{ common "$T/signing.table"; printf 'tls_policy = %s/tls.policy\n' "$T"; } > tlspol.conf
+"$M" -c tlspol.conf config check > cc.out 2>&1 && ok "13: config check accepts tlspol.conf" \
+	|| nok "13: config check tlspol.conf - $(oneline < cc.out)"
+TLS_ACL=$(docblock rcpt-tls "$ROOT/docs/tls.md") && [ -n "$TLS_ACL" ] \
+	&& ok "13: docs/tls.md has the RCPT ACL block (test: rcpt-tls)" || nok "13: docs/tls.md has a block marked 'test: rcpt-tls'"
+TLS_ACL=$(printf '%s\n' "$TLS_ACL" | sed "s|/usr/local/lib/mailseal/mailseal_exim.so|$MOD|g")
+EXIM_EXTRA_RCPT_ACL=$TLS_ACL exim_start tlspol "$MOD" "$T/tlspol.conf" || nok "13: the Exim daemon with the documented ACL starts"
+# tlsx NAME OPTS DOMAIN WANT: WANT ok, or the RCPT reply's ERE
+tlsx() {
+	local name=$1 opts=$2 dom=$3 want=$4 id=tls-$1 rc
+	mkmsg "$id" "Sec <sec@$dom>"
+	# shellcheck disable=SC2086
+	exim_send tlspol "msg/$id.eml" $opts
+	# the reply to RCPT TO, its continuation lines joined ("550-5.7.1 a"
+	# "550 5.7.1 b" -> "550 5.7.1 a b")
+	rc=$(awk '/(->|~>) RCPT TO/ { on = 1; next }
+		on { sub(/^ *<[-~*]* +/, "")
+		     code = substr($0, 1, 3); rest = substr($0, 5)
+		     if (n++) sub(/^[0-9]\.[0-9]+\.[0-9]+ /, "", rest)
+		     else { dsn = rest; sub(/ .*/, "", dsn); sub(/^[^ ]* /, "", rest) }
+		     text = text (text == "" ? "" : " ") rest
+		     if (substr($0, 4, 1) != "-") { print code " " (dsn ~ /^[0-9]\./ ? dsn " " : "") text; exit } }' "$EXIM_TRANSCRIPT")
+	if [ "$want" = ok ]; then
+		case $rc in 250*) ok "13: $dom, $name: accepted at RCPT ($rc)" ;; *) nok "13: $dom, $name: accepted - RCPT \"$rc\"" ;; esac
+	else
+		printf '%s\n' "$rc" | grep -qE -- "^$want" && ok "13: $dom, $name: refused at RCPT ($rc)" \
+			|| nok "13: $dom, $name - wanted /^$want/, RCPT \"$rc\""
+	fi
+}
+tlsx plain "" secure.example '550 5\.7\.1 mail from secure\.example must arrive over TLS with a verified client certificate; this session is not encrypted'
+tlsx nocert -t secure.example '550 5\.7\.1 mail from secure\.example .*; no client certificate that verifies was presented'
+tlsx rightname -c secure.example ok
+tlsx pin -c pinned.example ok
+tlsx wrongpin -c wrongpin.example "550 5\\.7\\.1 mail from wrongpin\\.example .*; the client certificate's public key is not one pinned for that domain"
+tlsx testmode -c trial.example '451 4\.7\.1 mail from trial\.example .*\(tls_policy test mode: deferred, not refused\)'
+tlsx unlisted "" other.example ok
+mark=$(mainlog_lines tlspol)
+tlsx logmode -c watch.example ok
+mainlog_since tlspol "$mark" | grep -q 'mailseal: stage=sender sender_domain=watch.example tls_policy=log tls=yes cert=verified cert_names=mx1.sender.example action=accept would_refuse="the client certificate (mx1.sender.example) does not carry a name' \
+	&& ok "13: log mode: accepted, and the module logs what it would have refused" \
+	|| nok "13: log mode line: $(mainlog_since tlspol "$mark" | grep 'mailseal:' | tail -1 | oneline)"
+exim_log_grep tlspol 'mailseal: stage=sender sender_domain=wrongpin.example tls_policy=require tls=yes cert=verified cert_names=mx1.sender.example action=reject code=550' > /dev/null \
+	&& ok "13: the refusal's log line names the mode and the certificate's name" \
+	|| nok "13: refusal line: $(exim_log_grep tlspol 'tls_policy=require' | tail -1 | oneline)"
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do

@@ -26,8 +26,9 @@
 #   postfix_send_auth NAME ...     STARTTLS + AUTH PLAIN as $PF_SASL_USER
 #                                  (PF_AUTH_PASS overrides the password)
 #   postfix_send_cert NAME KIND .. STARTTLS + client cert KIND: client
-#                                  (signed by the test CA), selfsigned, other
-#                                  (signed by another CA)
+#                                  (signed by the test CA), mx1 (the same,
+#                                  named mx1.sender.example), selfsigned,
+#                                  other (signed by another CA)
 #   postfix_delivered_count        messages delivered so far
 #   postfix_wait_delivered N [S]   until N are delivered (S s, default 20)
 #   postfix_message_file N         path of the N-th delivered message
@@ -72,7 +73,7 @@
 # PF_REALM (default empty: the user is "alice"; else smtpd_sasl_local_domain
 # and the user is alice@PF_REALM).  It sets PF_DIR, PF_CONF, PF_QUEUE, PF_PORT,
 # PF_LOG (maillog_file), PF_MAIL (the delivered messages), PF_TLS (ca.crt,
-# server.crt/key, client.crt/key, selfsigned.crt/key, otherca.crt,
+# server.crt/key, client.crt/key, mx1.crt/key, selfsigned.crt/key, otherca.crt,
 # other.crt/key), PF_MASTER_PID.
 #
 # Delivery: every recipient address, any domain, goes to the pipe(8)
@@ -215,7 +216,8 @@ pf_backdate() {
 	touch -d "@$(( $(date +%s) - 10 ))" "$PF_CONF"/* "$PF_CONF/sasl"/* 2> /dev/null
 }
 
-pf_tls_make() {   # test CA, server, CA-signed client, self-signed, other CA
+pf_tls_make() {   # test CA, server, CA-signed clients (client; mx1, named
+		  # mx1.sender.example), self-signed, other CA
 	local t=$1 log=$1/openssl.log
 	(
 		set -e
@@ -238,6 +240,9 @@ pf_tls_make() {   # test CA, server, CA-signed client, self-signed, other CA
 			"subjectAltName=DNS:$PF_HOST,IP:127.0.0.1
 extendedKeyUsage=serverAuth"
 		leaf client "/O=mailseal test/CN=mailseal client1" ca "extendedKeyUsage=clientAuth"
+		leaf mx1 "/O=mailseal test/CN=mx1.sender.example" ca \
+			"subjectAltName=DNS:mx1.sender.example
+extendedKeyUsage=clientAuth"
 		leaf other "/O=other test/CN=other client" otherca "extendedKeyUsage=clientAuth"
 		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
 			-keyout selfsigned.key -out selfsigned.crt -subj "/O=self test/CN=self signed client"

@@ -23,7 +23,10 @@
 #   8 an Authentication-Results field claiming our authserv-id is
 #     removed, one of another id kept
 #   9 50 SMTP sessions at once
-#  10 require_tls and tls_pins at RCPT (the policy side)
+#  10 require_tls and tls_pins at RCPT (the policy side); 10b tls_policy
+#     (require: plain, no certificate, a wrong name, the right name, pins
+#     in both forms, another key, self-signed; test mode 451; log mode;
+#     subdomains; off), and tls_policy with require_tls refused
 #  11 the daemon SIGKILLed during a load run: tempfails only, and no
 #     message accepted unsigned or unverified
 #  12 malformed policy requests and milter packets on the daemon's own
@@ -554,6 +557,76 @@ grep -q 'NOQUEUE: mailseal: stage=sender sender_domain=secure.example tls=no cer
 	|| nok "10: no 'stage=sender' rejection lines in the daemon's log: $(grep stage=sender d1.log | tail -2 | oneline)"
 
 lap "10. require_tls and tls_pins (policy side, at RCPT)"
+# --- 10b. tls_policy (d1 reloaded with a table instead of require_tls/tls_pins)
+spki_of() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+MX1_SPKI=$(spki_of "$PF_TLS/mx1.crt")
+cat > tls.policy <<EOF
+# sending-domain TLS policy (docs/tls.md)
+secure.example   require name=mx1.sender.example
+pkpin.example    require pin=$MX1_SPKI pin=$(printf '%064d' 0)
+colonpin.example require pin=$(printf '%s' "$MX1_SPKI" | tr a-f A-F | sed 's/../&:/g; s/:$//')
+trial.example    test    name=mx2.sender.example
+watch.example    log     name=mx2.sender.example
+.sub.example     require
+off.example      off
+EOF
+{ grep -vE '^(require_tls|tls_pins) = ' d1.conf; printf 'tls_policy = %s/tls.policy\n' "$T"; } > d1-tlspol.conf
+"$M" -c d1-tlspol.conf config check > cc.out 2>&1 && ok "10b: config check accepts d1-tlspol.conf" \
+	|| nok "10b: config check d1-tlspol.conf - $(oneline < cc.out)"
+{ cat d1-tlspol.conf; echo "require_tls = secure.example"; } > d1-both.conf
+"$M" -c d1-both.conf config check > cc.out 2>&1
+both_rc=$?
+[ "$both_rc" != 0 ] && grep -q 'tls_policy replaces require_tls and tls_pins' cc.out \
+	&& ok "10b: tls_policy with require_tls: config check fails, saying so" || nok "10b: both: rc $both_rc $(oneline < cc.out)"
+# config check asks Postfix's own postconf (this instance's main.cf) and
+# warns when a client certificate would grant relaying
+pc_check() { env PATH="$PF_ROOT/usr/sbin:$PATH" LD_LIBRARY_PATH="$PF_LIBDIR" MAIL_CONFIG="$PF_CONF" "$M" -c d1-tlspol.conf config check 2>&1; }
+! pc_check | grep -q 'permit_tls' && ok "10b: config check, Postfix's restrictions without permit_tls_*: no warning" \
+	|| nok "10b: a warning without permit_tls_*: $(pc_check | oneline)"
+old_relay=$(postfix_cmd postconf -h smtpd_relay_restrictions)
+postfix_conf "smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, permit_sasl_authenticated, defer_unauth_destination"
+pc_check | grep -q 'warning: Postfix.s restrictions (postconf) contain permit_tls_all_clientcerts or permit_tls_clientcerts' \
+	&& ok "10b: config check warns when Postfix's smtpd_relay_restrictions has permit_tls_all_clientcerts" \
+	|| nok "10b: no permit_tls warning: $(pc_check | oneline)"
+postfix_conf "smtpd_relay_restrictions = $old_relay"
+cp d1.conf d1-legacy.conf
+cp d1-tlspol.conf d1.conf
+pd_hup d1 || nok "10b: d1 reloads with tls_policy"
+# tlsp NAME HOW DOMAIN WANT: WANT ok, or the RCPT reply's ERE
+tlsp() {
+	local name=$1 how=$2 dom=$3 want=$4 id=s10b-$1
+	mkmsg "$id" "Sec <sec@$dom>"
+	send "$id" "$how" "$id" --to rcpt@example.net
+	if [ "$want" = ok ]; then
+		[ "$PF_RCPT_CODE/$PF_DATA_CODE" = 250/250 ] && ok "10b: $dom, $name: accepted" \
+			|| nok "10b: $dom, $name: accepted - RCPT \"$PF_RCPT_REPLY\", dot \"$PF_DATA_REPLY\""
+	else
+		rcode "10b: $dom, $name: refused at RCPT" "^$want"
+	fi
+}
+R='<rcpt@example\.net>: Recipient address rejected: mail from'
+tlsp plain plain secure.example "550 5\.7\.1 $R secure\.example must arrive over TLS with a verified client certificate; this session is not encrypted\$"
+tlsp nocert tls secure.example "550 5\.7\.1 $R secure\.example .*; no client certificate that verifies was presented\$"
+tlsp wrongname client secure.example "550 5\.7\.1 $R secure\.example .*; the client certificate \(mailseal client1\) does not carry a name of that domain's servers\$"
+tlsp rightname mx1 secure.example ok
+tlsp pin mx1 pkpin.example ok
+tlsp colonpin mx1 colonpin.example ok
+tlsp otherkey client pkpin.example "550 5\.7\.1 $R pkpin\.example .*; the client certificate's public key is not one pinned for that domain\$"
+tlsp selfsigned selfsigned pkpin.example "550 5\.7\.1 $R pkpin\.example .*; no client certificate that verifies was presented\$"
+tlsp testmode mx1 trial.example "451 4\.7\.1 $R trial\.example .*does not carry a name of that domain's servers \(tls_policy test mode: deferred, not refused\)\$"
+tlsp subdomain plain mail.sub.example "550 5\.7\.1 $R mail\.sub\.example .*not encrypted\$"
+tlsp off plain off.example ok
+MARK_LOG=$(grep -c . d1.log)
+tlsp logmode mx1 watch.example ok
+tail -n +"$((MARK_LOG + 1))" d1.log | grep -q 'NOQUEUE: mailseal: stage=sender sender_domain=watch.example tls_policy=log tls=yes cert=verified cert_names=mx1.sender.example action=accept would_refuse="the client certificate (mx1.sender.example) does not carry a name' \
+	&& ok "10b: log mode: accepted, and the daemon logs what it would have refused" \
+	|| nok "10b: log mode line: $(grep 'watch.example' d1.log | tail -1 | oneline)"
+grep -q 'stage=sender sender_domain=secure.example tls_policy=require tls=yes cert=verified cert_names=mailseal client1 action=reject code=550' d1.log \
+	&& ok "10b: the refusal's log line names the mode and the certificate's name" \
+	|| nok "10b: refusal line: $(grep 'tls_policy=require' d1.log | tail -1 | oneline)"
+cp d1-legacy.conf d1.conf
+pd_hup d1 || nok "10b: d1 reloads back"
+lap "10b. tls_policy"
 # --- 9. 50 sessions at once ---------------------------------------------------
 delivered_count() { postfix_delivered_count; }
 wait_delivered() { postfix_wait_delivered "$1" 30; sleep 0.3; }

@@ -740,8 +740,10 @@ static void check_sender(void)
 	p = policy_new_with_keys(&cfg, &slow_source, &err);
 	CHECK(p != NULL, "an engine with require_tls and tls_pins (%s)", p ? "" : err.msg);
 	for (i = 0; p && i < sizeof(t) / sizeof(t[0]); i++) {
-		struct policy_tls tls = { t[i].encrypted, t[i].subject, t[i].cert_fp,
-					  t[i].pubkey_fp };
+		struct policy_tls tls = { .encrypted = t[i].encrypted,
+					  .verified_subject = t[i].subject,
+					  .cert_fp = t[i].cert_fp,
+					  .pubkey_fp = t[i].pubkey_fp };
 		struct policy_verdict v;
 
 		policy_check_sender(p, t[i].sender, &tls, &v);

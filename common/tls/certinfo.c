@@ -1,0 +1,105 @@
+/*
+ * certinfo.c - the public key hash and DNS names of a DER certificate.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "certinfo.h"
+
+/* ci_name_ok - a name worth comparing: printable ASCII, no space, not
+ * empty, not longer than a domain */
+static int ci_name_ok(const unsigned char *p, int len)
+{
+	int i;
+
+	if (len <= 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* ci_add - name (len bytes) into ci, when there is room and it is one */
+static void ci_add(struct certinfo *ci, struct arena *a,
+		   const unsigned char *p, int len)
+{
+	if (ci->nnames < CERTINFO_MAX_NAMES && ci_name_ok(p, len))
+		ci->names[ci->nnames++] = arena_memdup(a, p, (size_t)len);
+}
+
+/* ci_sans - the dNSName entries of the subjectAltName */
+static void ci_sans(X509 *x, struct certinfo *ci, struct arena *a)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name,
+					       NULL, NULL);
+	int i;
+
+	if (!gens)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_DNS)
+			ci_add(ci, a, ASN1_STRING_get0_data(g->d.dNSName),
+			       ASN1_STRING_length(g->d.dNSName));
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+/* ci_cn - the subject's (last) CN */
+static void ci_cn(X509 *x, struct certinfo *ci, struct arena *a)
+{
+	const X509_NAME *subj = X509_get_subject_name(x);
+	int idx = -1, last = -1;
+	const ASN1_STRING *s;
+
+	while ((idx = X509_NAME_get_index_by_NID(subj, NID_commonName, idx)) >= 0)
+		last = idx;
+	if (last < 0)
+		return;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, last));
+	ci_add(ci, a, ASN1_STRING_get0_data(s), ASN1_STRING_length(s));
+}
+
+enum ms_status certinfo_from_der(const unsigned char *der, size_t len,
+				 struct arena *a, struct certinfo *ci,
+				 struct ms_error *err)
+{
+	const unsigned char *p = der;
+	unsigned char *spki = NULL;
+	unsigned int mdlen = 0;
+	X509 *x;
+	int n;
+
+	memset(ci, 0, sizeof(*ci));
+	if (len == 0 || len > CERTINFO_MAX_DER)
+		return ms_error_set(err, MS_ERR_SYNTAX,
+				    "a certificate of %zu bytes", len);
+	x = d2i_X509(NULL, &p, (long)len);
+	if (!x)
+		return ms_error_set(err, MS_ERR_SYNTAX,
+				    "the client certificate is not DER X.509");
+	if ((size_t)(p - der) != len) {
+		X509_free(x);
+		return ms_error_set(err, MS_ERR_SYNTAX,
+				    "bytes after the client certificate");
+	}
+	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+	if (n <= 0 || !EVP_Digest(spki, (size_t)n, ci->spki, &mdlen,
+				  EVP_sha256(), NULL) || mdlen != TLSPIN_LEN) {
+		OPENSSL_free(spki);
+		X509_free(x);
+		return ms_error_set(err, MS_ERR_CRYPTO,
+				    "cannot hash the client certificate's public key");
+	}
+	OPENSSL_free(spki);
+	ci_sans(x, ci, a);
+	if (ci->nnames == 0)
+		ci_cn(x, ci, a);
+	X509_free(x);
+	return MS_OK;
+}
