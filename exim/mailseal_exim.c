@@ -352,6 +352,54 @@ int mailseal_spf(uschar **yield, int argc, uschar *argv[])
 	return OK;
 }
 
+/* mse_cert - what the engine reads of the client certificate: only of
+ * one Exim verified (verified "1"), from its DER in base64; 0, or -1
+ * when there is none (a certificate that cannot be read is logged and
+ * taken as none) */
+static int mse_cert(const char *verified, const char *b64, struct arena *a,
+		    struct certinfo *ci)
+{
+	struct ms_error err;
+	struct buf der;
+	int rc = -1;
+
+	if (strcmp(verified, "1") != 0 || !*b64)
+		return -1;
+	buf_init(&der, CERTINFO_MAX_DER);
+	if (base64_decode((const unsigned char *)b64, strlen(b64), &der) != MS_OK)
+		ms_error_set(&err, MS_ERR_SYNTAX, "not base64");
+	else if (certinfo_from_der(der.data, der.len, a, ci, &err) == MS_OK)
+		rc = 0;
+	if (rc != 0)
+		log_write(0, LOG_MAIN, "mailseal: the verified client certificate cannot be read (%s); taken as none",
+			  err.msg);
+	buf_free(&der);
+	return rc;
+}
+
+/* mse_client_spki - the public key hash (hex, in a) of the session's
+ * verified client certificate, for the farm's record of accepted mail;
+ * NULL when there is none */
+static const char *mse_client_spki(struct arena *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct certinfo ci;
+	char *out;
+	size_t i;
+
+	if (!sender_host_address ||
+	    mse_cert(mse_expand("$tls_in_certificate_verified"),
+		     mse_expand("${base64:$tls_in_peercert}"), a, &ci) != 0)
+		return NULL;
+	out = arena_alloc(a, 2 * TLSPIN_LEN + 1);
+	for (i = 0; i < TLSPIN_LEN; i++) {
+		out[2 * i] = hex[ci.spki[i] >> 4];
+		out[2 * i + 1] = hex[ci.spki[i] & 15];
+	}
+	out[2 * TLSPIN_LEN] = 0;
+	return out;
+}
+
 /* mailseal_tls - ${dlfunc{.../mailseal_exim.so}{mailseal_tls}
  * {$sender_address}{$tls_in_cipher}{$tls_in_certificate_verified}
  * {${base64:$tls_in_peercert}}}, in acl_smtp_mail or acl_smtp_rcpt:
@@ -366,12 +414,9 @@ int mailseal_tls(uschar **yield, int argc, uschar *argv[])
 	struct policy_tls tls = { 0 };
 	struct policy_verdict v;
 	struct certinfo ci;
-	struct ms_error err;
 	struct arena a;
-	struct buf der;
 	struct policy *p;
 	char why[MS_ERRMSG_MAX + 64];
-	const char *b64;
 
 	if (argc != 4) {
 		*yield = US"mailseal_tls: wants {envelope sender}{$tls_in_cipher}"
@@ -386,30 +431,18 @@ int mailseal_tls(uschar **yield, int argc, uschar *argv[])
 		return OK;
 	}
 	arena_init(&a);
-	buf_init(&der, CERTINFO_MAX_DER);
 	tls.encrypted = *argv[1] != 0;
-	b64 = CS argv[3];
-	if (strcmp(CS argv[2], "1") == 0 && *b64) {
-		if (base64_decode((const unsigned char *)b64, strlen(b64),
-				  &der) != MS_OK)
-			ms_error_set(&err, MS_ERR_SYNTAX, "not base64");
-		else if (certinfo_from_der(der.data, der.len, &a, &ci,
-					   &err) == MS_OK) {
-			tls.verified_subject = ci.nnames ? ci.names[0] : "verified";
-			tls.names = ci.names;
-			tls.nnames = ci.nnames;
-			tls.spki = ci.spki;
-		} else {
-			log_write(0, LOG_MAIN, "mailseal: the verified client certificate cannot be read (%s); taken as none",
-				  err.msg);
-		}
+	if (mse_cert(CS argv[2], CS argv[3], &a, &ci) == 0) {
+		tls.verified_subject = ci.nnames ? ci.names[0] : "verified";
+		tls.names = ci.names;
+		tls.nnames = ci.nnames;
+		tls.spki = ci.spki;
 	}
 	policy_check_sender(p, CS argv[0], &tls, &v);
 	if (v.action != POLICY_ACCEPT || v.log_accept)
 		log_write(0, LOG_MAIN, "mailseal: %s", v.log);
 	*yield = v.action == POLICY_ACCEPT ? US"250 ok"
 		 : string_sprintf("%u %s %s", v.code, v.dsn, v.text);
-	buf_free(&der);
 	arena_free(&a);
 	return OK;
 }
@@ -515,6 +548,7 @@ static int mse_scan(int fd, uschar **return_text)
 	struct policy *p;
 	const char *mode;
 	char why[MS_ERRMSG_MAX + 64];
+	struct arena cert_arena;
 	int mode_val, rc;
 
 	p = mse_engine(why, sizeof(why));
@@ -553,8 +587,10 @@ static int mse_scan(int fd, uschar **return_text)
 			f.spf = &mse_txn.outcome;       /* copied by policy_begin */
 		}
 	}
-
-	m = policy_begin(p, &f);
+	arena_init(&cert_arena);
+	f.client_spki = mse_client_spki(&cert_arena);
+	m = policy_begin(p, &f);        /* copies what it keeps */
+	arena_free(&cert_arena);
 	if (mse_feed_message(m, fd) != 0) {
 		snprintf(why, sizeof(why), "cannot read the spool file: %s",
 			 strerror(errno));

@@ -316,6 +316,9 @@ static int mc_begin_message(struct mconn *m)
 			f.spf = &spf;   /* the verdict's line says spf_at=rcpt */
 	}
 	f.rcpt = m->rcpt[0] ? m->rcpt : NULL;
+	/* the certificate the policy side saw for this session */
+	f.client_spki = have && *have->spki ? have->spki
+			: id && *id->spki ? id->spki : NULL;
 	f.mode = POLICY_AUTO;
 	m->msg = policy_begin(p, &f);
 	return 0;

@@ -43,6 +43,7 @@
 #include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
+#include "tlspins.h"
 #include "xalloc.h"
 
 /* pc_state_ok - a stage before the message content (MAIL, RCPT,
@@ -59,10 +60,32 @@ static int pc_state_ok(const char *state)
 	return 0;
 }
 
-/* pc_note_put - a note for the transaction k: the SASL user (or "")
- * and the SPF outcome of tx, when it was checked and accepted */
+/* pc_spki - the request's client certificate key hash for a note: only
+ * of a certificate that verified (ccert_subject), only SHA-256, as
+ * lower-case hex; "" otherwise */
+static void pc_spki(const struct pp_request *rq, char out[TXT_SPKI])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *fp = pp_get_or(rq, "ccert_pubkey_fingerprint");
+	unsigned char b[TLSPIN_LEN];
+	size_t i;
+
+	out[0] = 0;
+	if (!*pp_get_or(rq, "ccert_subject") ||
+	    tlspin_parse_hex(fp, strlen(fp), b) != 0)
+		return;
+	for (i = 0; i < TLSPIN_LEN; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * TLSPIN_LEN] = 0;
+}
+
+/* pc_note_put - a note for the transaction k: the SASL user (or ""),
+ * the SPF outcome of tx, when it was checked and accepted, and the
+ * client certificate's key hash (spki, or "") */
 static void pc_note_put(const struct tx_key *k, const char *user,
-			const struct pc_tx *tx)
+			const struct pc_tx *tx, const char *spki)
 {
 	struct tx_note n;
 
@@ -71,15 +94,18 @@ static void pc_note_put(const struct tx_key *k, const char *user,
 		memcpy(n.user, user, strlen(user) + 1);
 	if (tx && tx->checked && tx->spf.known && !*tx->refusal)
 		n.spf = tx->spf;
-	if (*n.user || n.spf.known)
+	if (strlen(spki) < sizeof(n.spki))
+		memcpy(n.spki, spki, strlen(spki) + 1);
+	if (*n.user || n.spf.known || *n.spki)
 		txtable_put(k, &n);
 }
 
 /* pc_note - what the milter side may use of this request: the SASL
- * user, and the SPF outcome of this transaction (tx, or NULL), for
- * this transaction only.  Only before the message content; the SASL
- * user only once Postfix has a queue id (from the second RCPT on, or
- * at DATA), the SPF outcome before that as an identity note. */
+ * user, the SPF outcome of this transaction (tx, or NULL) and the
+ * client certificate's key hash, for this transaction only.  Only
+ * before the message content; the SASL user only once Postfix has a
+ * queue id (from the second RCPT on, or at DATA), the rest before that
+ * as an identity note. */
 static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
 {
 	struct tx_key k = {
@@ -87,11 +113,13 @@ static void pc_note(const struct pp_request *rq, const struct pc_tx *tx)
 		.client = pp_get_or(rq, "client_address"),
 		.sender = pp_get_or(rq, "sender"),
 	};
+	char spki[TXT_SPKI];
 
 	if (!*k.qid)
 		k.port = pp_get_or(rq, "client_port");  /* an identity note */
+	pc_spki(rq, spki);
 	if (pc_state_ok(pp_get_or(rq, "protocol_state")))
-		pc_note_put(&k, pp_get_or(rq, "sasl_username"), tx);
+		pc_note_put(&k, pp_get_or(rq, "sasl_username"), tx, spki);
 }
 
 /* pc_spf_wanted - does this request get an SPF check here: check_spf
@@ -141,6 +169,7 @@ static struct spf_job *pc_job_new(const struct pp_request *rq)
 	    PC_CP(state, "protocol_state")) {
 		snprintf(j->client_name, sizeof(j->client_name), "%s",
 			 pp_get_or(rq, "client_name"));
+		pc_spki(rq, j->spki);
 		return j;
 	}
 #undef PC_CP
@@ -173,7 +202,7 @@ static int pc_finish(struct pc_session *s, const struct spf_job *j,
 	tx->checked = j->checked;
 	tx->spf = j->spf;
 	memcpy(tx->refusal, j->refusal, sizeof(tx->refusal));
-	pc_note_put(&k, "", tx);
+	pc_note_put(&k, "", tx, j->spki);
 	snprintf(action, size, "%s", *tx->refusal ? tx->refusal : "DUNNO");
 	return 0;
 }

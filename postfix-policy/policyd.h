@@ -120,6 +120,7 @@ int conn_write(struct conn *c, const void *p, size_t len);
 #define TXT_USER 256
 #define TXT_HELO 256
 #define TXT_SPF_TEXT 256
+#define TXT_SPKI 65
 
 /* the transaction a note is for: Postfix's queue id, the SMTP client's
  * address, the envelope sender (bare, "" for <>); for an identity note
@@ -153,6 +154,9 @@ struct tx_spf {
 struct tx_note {
 	char user[TXT_USER];            /* SASL login */
 	struct tx_spf spf;              /* SPF, checked before DATA */
+	char spki[TXT_SPKI];            /* the SHA-256 of the public key of
+					 * the client's verified certificate,
+					 * lower-case hex; "": none */
 };
 
 /* txtable_put - note n for the transaction k (replacing an older one) */
@@ -192,6 +196,7 @@ struct spf_job {
 	char helo[TXT_HELO];
 	char sender[TXT_SENDER];
 	char state[16];                 /* protocol_state */
+	char spki[TXT_SPKI];            /* the note's (tx_note) */
 	int failed;                     /* no engine: nothing decided */
 	int checked;                    /* 0: exempt (trusted_networks) */
 	struct tx_spf spf;              /* what is handed to the milter */

@@ -49,7 +49,10 @@
  * and each reads the outcome of its own identity, made during its own
  * transaction.  Where Postfix sends the client's port, an identity
  * note's key has it too (struct tx_key), so that concurrent sessions
- * of one client, sender and HELO name each have a slot of their own.
+ * of one client, sender and HELO name each have a slot of their own;
+ * only such a note carries the session's certificate key hash (for the
+ * farm's record of the message's signatures), since without the port
+ * two sessions of one client could swap certificates.
  *
  * Unlike the SASL user, the SPF outcome is used whether or not Postfix
  * took the milter's macro lists (SMFIF_SETSYMLIST): with them Postfix's
@@ -117,12 +120,14 @@ static int txt_matches(const struct txt_slot *s, const struct tx_key *k,
 }
 
 /* txtable_put - note n for the transaction k (for an identity note,
- * queue id "": its SPF outcome alone) */
+ * queue id "": its SPF outcome, and the certificate's key hash when the
+ * key has the client's port) */
 void txtable_put(const struct tx_key *k, const struct tx_note *n)
 {
 	struct txt_slot *s;
 
-	if (!txt_usable(k) || (!*k->qid && !n->spf.known))
+	if (!txt_usable(k) ||
+	    (!*k->qid && !n->spf.known && !(*n->spki && k->port && *k->port)))
 		return;
 	s = &txt[txt_hash(k)];
 	pthread_mutex_lock(&txt_lock);
@@ -131,8 +136,12 @@ void txtable_put(const struct tx_key *k, const struct tx_note *n)
 	snprintf(s->sender, sizeof(s->sender), "%s", k->sender);
 	snprintf(s->port, sizeof(s->port), "%s", k->port ? k->port : "");
 	s->note = *n;
-	if (!*k->qid)
+	if (!*k->qid) {
 		memset(s->note.user, 0, sizeof(s->note.user));
+		/* a session's certificate: only with the session's port */
+		if (!k->port || !*k->port)
+			memset(s->note.spki, 0, sizeof(s->note.spki));
+	}
 	s->when = time(NULL);
 	pthread_mutex_unlock(&txt_lock);
 }

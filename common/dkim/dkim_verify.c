@@ -474,15 +474,16 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		dv_set(m, r, DKIM_RES_FAIL, "signature did not verify");
 	} else {
 		dv_set(m, r, DKIM_RES_PASS, NULL);
-		if (m->v->o.seen && m->txid) {
-			unsigned char id[CRYPTO_SHA256_LEN];
+		{
 			unsigned int dl = 0;
 
-			if (EVP_Digest(sig->sig, sig->sig_len, id, &dl,
-				       crypto_sha256(), NULL))
-				r->seen_count = m->v->o.seen(m->v->o.seen_arg,
-							     id, m->txid);
+			r->has_id = EVP_Digest(sig->sig, sig->sig_len,
+					       r->sig_id, &dl, crypto_sha256(),
+					       NULL) && dl == sizeof(r->sig_id);
 		}
+		if (m->v->o.seen && m->txid && r->has_id)
+			r->seen_count = m->v->o.seen(m->v->o.seen_arg,
+						     r->sig_id, m->txid);
 		return;
 	}
 	if (key->testing)

@@ -43,6 +43,23 @@ static const char fc_sig_script[] =
 	"return {redis.call('PFCOUNT', KEYS[2]),"
 	" redis.call('HGET', KEYS[1], 'first')}\n";
 
+/* the details of an accepted message's passing signature: the
+ * signature's own (d, s, the aligned author domain) set each time, the
+ * transaction's (client address, certificate key, time) only by the
+ * first accepted transaction that carried it, its originator (a replay
+ * from elsewhere does not rewrite who sent it first) */
+static const char fc_sigdetail_script[] =
+	"for i = 2, #ARGV, 2 do\n"
+	"  local f = ARGV[i]\n"
+	"  if f == 'ip' or f == 'spki' or f == 'accepted' then\n"
+	"    redis.call('HSETNX', KEYS[1], f, ARGV[i + 1])\n"
+	"  else\n"
+	"    redis.call('HSET', KEYS[1], f, ARGV[i + 1])\n"
+	"  end\n"
+	"end\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+	"return 1\n";
+
 /* what every process and thread of a node shares: whether an outage
  * was announced (and its end not yet), when, and when the node last
  * said anything, so that it says it once (fc_node_get) */
@@ -668,28 +685,36 @@ const char *farmcache_secret(const struct farmcache *fc)
 	return fc->secret;
 }
 
+/* fc_sig_key - "mailseal:sig:" and 16 bytes of id in hex into k */
+static size_t fc_sig_key(char *k, size_t size, const unsigned char *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = (size_t)snprintf(k, size, "%s", FC_SIG_PREFIX), i;
+
+	for (i = 0; i < 16 && n + 2 < size; i++) {
+		k[n++] = hex[id[i] >> 4];
+		k[n++] = hex[id[i] & 15];
+	}
+	k[n] = 0;
+	return n;
+}
+
 /* farmcache_note_signature - record a transaction for a signature */
 enum farm_result farmcache_note_signature(struct farmcache *fc,
 					  const unsigned char *id,
 					  const char *txid, uint64_t now,
 					  unsigned ttl, struct farm_sig *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	char k1[64], k2[64], nows[24], ttls[16];
 	const char *argv[8];
-	size_t lens[8], n1, n2, i;
+	size_t lens[8], n1, n2;
 	redisReply *r;
 	uint64_t first = now;
 
-	n1 = (size_t)snprintf(k1, sizeof(k1), "%s", FC_SIG_PREFIX);
-	n2 = (size_t)snprintf(k2, sizeof(k2), "%s", FC_SIGTX_PREFIX);
-	for (i = 0; i < 16; i++) {      /* 128 bits of the hash name it */
-		k1[n1++] = hex[id[i] >> 4];
-		k1[n1++] = hex[id[i] & 15];
-		k2[n2++] = hex[id[i] >> 4];
-		k2[n2++] = hex[id[i] & 15];
-	}
-	k1[n1] = k2[n2] = 0;
+	/* 128 bits of the hash name it; sigtx: the same id */
+	n1 = fc_sig_key(k1, sizeof(k1), id);
+	n2 = (size_t)snprintf(k2, sizeof(k2), "%s%s", FC_SIGTX_PREFIX,
+			      k1 + strlen(FC_SIG_PREFIX));
 	snprintf(nows, sizeof(nows), "%llu", (unsigned long long)now);
 	snprintf(ttls, sizeof(ttls), "%u", ttl ? ttl : 1);
 	argv[0] = "EVAL";   lens[0] = 4;
@@ -715,6 +740,52 @@ enum farm_result farmcache_note_signature(struct farmcache *fc,
 				    r->element[1]->len, UINT64_MAX, &first);
 	out->first_seen = first;
 	out->last_seen = now;
+	freeReplyObject(r);
+	return FARM_HIT;
+}
+
+/* farmcache_sig_details - what an accepted message adds to the record
+ * of its passing signature id */
+enum farm_result farmcache_sig_details(struct farmcache *fc,
+				       const unsigned char *id,
+				       const struct farm_sig_details *d,
+				       uint64_t now, unsigned ttl)
+{
+	const char *argv[5 + 2 * 6];
+	size_t lens[5 + 2 * 6];
+	char k[64], ttls[16], nows[24];
+	const char *fields[6][2] = {
+		{ "d", d->domain }, { "s", d->selector },
+		{ "aligned", d->aligned }, { "ip", d->client_ip },
+		{ "spki", d->client_spki }, { "accepted", nows },
+	};
+	int argc = 0;
+	size_t i;
+	redisReply *r;
+
+	snprintf(ttls, sizeof(ttls), "%u", ttl ? ttl : 1);
+	snprintf(nows, sizeof(nows), "%llu", (unsigned long long)now);
+	argv[argc] = "EVAL";
+	lens[argc++] = 4;
+	argv[argc] = fc_sigdetail_script;
+	lens[argc++] = sizeof(fc_sigdetail_script) - 1;
+	argv[argc] = "1";
+	lens[argc++] = 1;
+	argv[argc] = k;
+	lens[argc++] = fc_sig_key(k, sizeof(k), id);
+	argv[argc] = ttls;
+	lens[argc++] = strlen(ttls);
+	for (i = 0; i < 6; i++) {
+		if (!fields[i][1] || !*fields[i][1])
+			continue;
+		argv[argc] = fields[i][0];
+		lens[argc++] = strlen(fields[i][0]);
+		argv[argc] = fields[i][1];
+		lens[argc++] = strlen(fields[i][1]);
+	}
+	r = fc_run(fc, argc, argv, lens);
+	if (!r)
+		return FARM_ERROR;
 	freeReplyObject(r);
 	return FARM_HIT;
 }

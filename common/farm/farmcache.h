@@ -111,6 +111,24 @@ enum farm_result farmcache_note_signature(struct farmcache *fc,
 					  const unsigned char *id,
 					  const char *txid, uint64_t now,
 					  unsigned ttl, struct farm_sig *out);
+
+/* what an accepted message tells of a passing signature (NULL or "":
+ * not known) */
+struct farm_sig_details {
+	const char *domain, *selector;  /* d=, s= */
+	const char *aligned;            /* the author (From) domain it is
+					 * aligned with, for DMARC */
+	const char *client_ip;          /* the SMTP client */
+	const char *client_spki;        /* SHA-256 of its certificate's
+					 * public key, hex */
+};
+/* farmcache_sig_details - add d to the record of signature id (the
+ * transaction's client only if none is recorded yet) and keep it ttl
+ * seconds */
+enum farm_result farmcache_sig_details(struct farmcache *fc,
+				       const unsigned char *id,
+				       const struct farm_sig_details *d,
+				       uint64_t now, unsigned ttl);
 /* farmcache_stats - counters */
 const struct farmcache_stats *farmcache_stats(const struct farmcache *fc);
 /* farmcache_last_error - what the last failure was, for logs */

@@ -10,16 +10,17 @@
 #include "keycache.h"
 #include "keychain.h"
 
-#define SIG_RECORD_TTL (7 * 86400)      /* seconds a signature record lives */
-
-/* kc_seen - the farm's record of a passing signature */
+/* kc_seen - the farm's record of a passing signature, kept for
+ * signature_retention */
 static uint64_t kc_seen(void *arg, const unsigned char *sig_id,
 			const char *txid)
 {
+	struct keychain *kc = arg;
 	struct farm_sig fs;
 
-	if (farmcache_note_signature(arg, sig_id, txid, (uint64_t)time(NULL),
-				     SIG_RECORD_TTL, &fs) != FARM_HIT)
+	if (farmcache_note_signature(kc->farm, sig_id, txid,
+				     (uint64_t)time(NULL), kc->sig_ttl,
+				     &fs) != FARM_HIT)
 		return 0;
 	return fs.count;
 }
@@ -36,6 +37,7 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 	};
 
 	memset(kc, 0, sizeof(*kc));
+	kc->sig_ttl = cfg->signature_retention;
 	/* the resolver is made at the first lookup: its servers are
 	 * checked now, so that a typo fails at start (config check,
 	 * mailseal-policyd -t), not on every message */
@@ -75,7 +77,7 @@ void keychain_verifier_opts(struct keychain *kc, const struct ms_config *cfg,
 	o->max_sigs = cfg->max_signatures;
 	o->dns_budget_ms = cfg->dns_message_budget_ms;
 	o->seen = kc->farm ? kc_seen : NULL;
-	o->seen_arg = kc->farm;
+	o->seen_arg = kc;
 }
 
 /* keychain_stats - what each layer answered so far */

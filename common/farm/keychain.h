@@ -23,6 +23,7 @@ struct farmcache;
 struct keychain {
 	struct keysource *ks;           /* the chain (owned) */
 	struct farmcache *farm;         /* NULL without Redis (owned) */
+	unsigned sig_ttl;               /* signature_retention */
 };
 
 /* what each layer answered; a daemon's metrics, the CLI's --stats */

@@ -501,6 +501,8 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->helo = f->helo ? arena_strdup(&m->arena, f->helo) : NULL;
 	m->mail_from = f->mail_from ? arena_strdup(&m->arena, f->mail_from) : NULL;
 	m->rcpt = f->rcpt ? arena_strdup(&m->arena, f->rcpt) : NULL;
+	m->client_spki = f->client_spki && *f->client_spki
+			 ? arena_strdup(&m->arena, f->client_spki) : NULL;
 	if (f->spf) {
 		pol_spf_copy(&m->spf, f->spf, &m->arena);
 		m->spf_known = m->spf_checked = 1;
@@ -863,6 +865,8 @@ out:
 	}
 	msg_log(m, ocp, why, v);
 	policy_report_record(&m->p->report, m, ocp, v);
+	if (ocp && v->action == POLICY_ACCEPT)
+		pol_sig_record(m, ocp);
 }
 
 /* policy_msg_free - release the context */

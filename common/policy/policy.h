@@ -91,6 +91,9 @@ struct policy_facts {
 	const char *mail_from;          /* MAIL FROM, "" for the null sender */
 	const char *rcpt;               /* the first RCPT TO, for DMARC
 					 * reports (envelope_to); NULL: unknown */
+	const char *client_spki;        /* SHA-256 of the public key of the
+					 * client's verified certificate, hex;
+					 * NULL: none or not known */
 	/* the SPF outcome of this very transaction when the front end
 	 * checked it before DATA (policy_check_spf); NULL: the engine
 	 * checks at the end of the message.  A front end must never hand

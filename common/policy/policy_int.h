@@ -76,6 +76,7 @@ struct policy_msg {
 	const char *rights_refused;     /* sending_rights: the refusal text */
 	const char *client_ip, *helo, *mail_from;
 	const char *rcpt;               /* the first RCPT TO, or NULL */
+	const char *client_spki;        /* hex, or NULL */
 	const char *authserv_id;
 	enum policy_role role;
 	int spf_checked;
@@ -127,6 +128,14 @@ void pol_spf_copy(struct spf_outcome *to, const struct spf_outcome *o,
 /* pol_judge - the verdict rules of a verified message (verdict.c) */
 void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
 	       struct policy_verdict *v);
+
+/* sigrecord.c: what the farm remembers of accepted mail */
+
+/* pol_sig_record - for each signature of the accepted message m that
+ * passed, its details in the farm's record of it (Redis; nothing
+ * without one) */
+void pol_sig_record(struct policy_msg *m,
+		    const struct dkim_verify_outcome *oc);
 
 /* rights.c: the sending_rights rule */
 

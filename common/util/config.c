@@ -68,6 +68,7 @@ static const struct setting settings[] = {
 	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
 	S(signing_table, SET_STRING, "", 0, 0),
 	S(sending_rights, SET_STRING, "", 0, 0),
+	S(signature_retention, SET_SECONDS, "7d", 3600, 365 * 86400),
 	S(require_signed, SET_STRING, "", 0, 0),
 	S(authserv_id, SET_STRING, "", 0, 0),
 	C(on_temperror, "tempfail", temperror_words),

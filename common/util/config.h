@@ -44,6 +44,8 @@ struct ms_config {
 	char *signing_table;            /* "" = never sign */
 	char *sending_rights;           /* /file: who may use which From;
 					 * "" = any submitter, any From */
+	unsigned signature_retention;   /* seconds the farm keeps its record
+					 * of a signature that passed */
 	char *require_signed;           /* domains, or /file of them */
 	char *authserv_id;              /* "" = the host name */
 	unsigned on_temperror;          /* enum ms_on_temperror */

@@ -332,6 +332,8 @@ if delivered main s2-in; then
 	ar_is "2: delivered with dkim=pass header.d=other.example in one A-R naming $AUTHSERV" "$D" \
 		'dkim=pass.*header\.d=other\.example'
 	[ "$(nsigs "$D")" = 1 ] && ok "2: no signature added to inbound mail" || nok "2: $(nsigs "$D") signatures"
+	sig_record_is "2" "$D" other.example \
+		'^accepted=[0-9]+ aligned=other\.example d=other\.example first=[0-9]+ ip=127\.0\.0\.1 last=[0-9]+ s=o-rsa $'
 	top=$(awk '{ sub(/\r$/, "") } /^$/ { exit } /^[^ \t]/ { print $0 }' "$D" | grep -viE '^(Return-path|Envelope-to):' | head -1)
 	case $top in
 	Authentication-Results:*) ok "2: the A-R field is at the top" ;;
@@ -1085,7 +1087,7 @@ wrongpin.example require pin=$(printf '%064d' 0)
 trial.example    test    name=mx2.sender.example
 watch.example    log     name=mx2.sender.example
 EOF
-{ common "$T/signing.table"; printf 'tls_policy = %s/tls.policy\n' "$T"; } > tlspol.conf
+{ common "$T/signing.table"; printf 'tls_policy = %s/tls.policy\nredis_url = redis://127.0.0.1:%s\n' "$T" "$REDIS_PORT_main"; } > tlspol.conf
 "$M" -c tlspol.conf config check > cc.out 2>&1 && ok "13: config check accepts tlspol.conf" \
 	|| nok "13: config check tlspol.conf - $(oneline < cc.out)"
 TLS_ACL=$(docblock rcpt-tls "$ROOT/docs/tls.md") && [ -n "$TLS_ACL" ] \
@@ -1121,6 +1123,16 @@ tlsx pin -c pinned.example ok
 tlsx wrongpin -c wrongpin.example "550 5\\.7\\.1 mail from wrongpin\\.example .*; the client certificate's public key is not one pinned for that domain"
 tlsx testmode -c trial.example '451 4\.7\.1 mail from trial\.example .*\(tls_policy test mode: deferred, not refused\)'
 tlsx unlisted "" other.example ok
+# the farm's record of an accepted signature keeps the certificate's key
+mkmsg tls-rec 'Olga <olga@other.example>'
+signmsg tls-rec other.example o-rsa
+exim_send tlspol msg/tls-rec.eml -c
+code "13: a signed message over TLS with the client certificate: accepted" '^250 '
+if delivered tlspol tls-rec; then
+	sig_record_is "13" "$D" other.example "ip=127\\.0\\.0\\.1 .*spki=$CL_SPKI "
+else
+	nok "13: the signed message over TLS is delivered"
+fi
 mark=$(mainlog_lines tlspol)
 tlsx logmode -c watch.example ok
 mainlog_since tlspol "$mark" | grep -q 'mailseal: stage=sender sender_domain=watch.example tls_policy=log tls=yes cert=verified cert_names=mx1.sender.example action=accept would_refuse="the client certificate (mx1.sender.example) does not carry a name' \

@@ -16,6 +16,9 @@
 #                     50 SMTP sessions at once (signed, forged and
 #                     ordinary mail): every reply right, every delivered
 #                     message with the right A-R, no forgery delivered.
+#   sig_record_is TAG FILE DOMAIN ERE
+#                     the farm's record (Redis: rcli, REDIS_PORT_main) of
+#                     FILE's signature of DOMAIN has the fields ERE says.
 #
 # Source it after the suite's helpers; it uses mkmsg ID FROM FIELD...,
 # signmsg ID DOMAIN SELECTOR, code NAME ERE, ar_is NAME FILE ERE,
@@ -161,4 +164,32 @@ signed_checks() {
 	esac
 	[ -z "$(our_ar "$D")" ] && ok "$tag: no Authentication-Results of ours on the signing path" \
 		|| nok "$tag: A-R added on the signing path: $(our_ar "$D" | oneline)"
+}
+
+# sig_record_is TAG FILE DOMAIN ERE - the farm's record of FILE's
+# signature of DOMAIN (mailseal:sig:<first 16 bytes of SHA-256(b=)> in
+# the suite's Redis, $REDIS_PORT_main) has fields matching ERE, written
+# "k=v" sorted by name and joined by spaces
+sig_record_is() {
+	local tag=$1 file=$2 dom=$3 want=$4 id rec
+	id=$("$PY" - "$file" "$dom" <<'PYEOF'
+import base64, hashlib, re, sys
+head = open(sys.argv[1], 'rb').read().replace(b'\r\n', b'\n').split(b'\n\n', 1)[0].decode('latin-1')
+for f in re.split(r'\n(?![ \t])', head):
+    name, _, value = f.partition(':')
+    if name.strip().lower() != 'dkim-signature':
+        continue
+    tags = dict((k.strip(), v) for k, _, v in (t.partition('=') for t in re.sub(r'\s+', '', value).split(';')) if k.strip())
+    if tags.get('d', '').lower() == sys.argv[2].lower():
+        print(hashlib.sha256(base64.b64decode(tags['b'])).hexdigest()[:32])
+        break
+PYEOF
+)
+	if [ -z "$id" ]; then
+		nok "$tag: no DKIM-Signature of $dom in $file"
+		return
+	fi
+	rec=$(rcli "$REDIS_PORT_main" HGETALL "mailseal:sig:$id" | paste - - | awk -F'\t' '{ print $1 "=" $2 }' | sort | tr '\n' ' ')
+	printf '%s\n' "$rec" | grep -qE -- "$want" && ok "$tag: the farm's record of the signature (mailseal:sig:$id: $rec)" \
+		|| nok "$tag: mailseal:sig:$id is \"$rec\", wanted /$want/"
 }

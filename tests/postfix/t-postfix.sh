@@ -430,6 +430,8 @@ if delivered s2-in; then
 	ar_is "2: delivered with dkim=pass header.d=other.example in one A-R naming $AUTHSERV" "$D" \
 		'dkim=pass.*header\.d=other\.example'
 	[ "$(nsigs "$D")" = 1 ] && ok "2: no signature added to inbound mail" || nok "2: $(nsigs "$D") signatures"
+	sig_record_is "2" "$D" other.example \
+		'^accepted=[0-9]+ aligned=other\.example d=other\.example first=[0-9]+ ip=127\.0\.0\.1 last=[0-9]+ s=o-rsa $'
 	case $(first_field "$D") in
 	Authentication-Results:*) ok "2: the A-R field is at the top, above Postfix's Received" ;;
 	*) nok "2: the first field is not A-R: $(first_field "$D")" ;;
@@ -616,6 +618,17 @@ tlsp selfsigned selfsigned pkpin.example "550 5\.7\.1 $R pkpin\.example .*; no c
 tlsp testmode mx1 trial.example "451 4\.7\.1 $R trial\.example .*does not carry a name of that domain's servers \(tls_policy test mode: deferred, not refused\)\$"
 tlsp subdomain plain mail.sub.example "550 5\.7\.1 $R mail\.sub\.example .*not encrypted\$"
 tlsp off plain off.example ok
+# the farm's record of an accepted signature keeps the certificate's key
+# (the policy side saw it at RCPT; the milter records it)
+mkmsg s10b-rec 'Olga <olga@other.example>'
+signmsg s10b-rec other.example o-rsa
+send s10b-rec mx1 s10b-rec --to rcpt@example.net
+code "10b: a signed message over TLS with the mx1 certificate: accepted" '^250 '
+if delivered s10b-rec; then
+	sig_record_is "10b" "$D" other.example "ip=127\\.0\\.0\\.1 .*spki=$MX1_SPKI "
+else
+	nok "10b: the signed message over TLS is delivered"
+fi
 MARK_LOG=$(grep -c . d1.log)
 tlsp logmode mx1 watch.example ok
 tail -n +"$((MARK_LOG + 1))" d1.log | grep -q 'NOQUEUE: mailseal: stage=sender sender_domain=watch.example tls_policy=log tls=yes cert=verified cert_names=mx1.sender.example action=accept would_refuse="the client certificate (mx1.sender.example) does not carry a name' \
