@@ -27,6 +27,9 @@ static const char cli_usage[] =
 	"         [--dns-file ZONEFILE]\n"
 	"  dmarc-report --day YYYY-MM-DD --out DIR [--send] [--dns-file ZONEFILE]\n"
 	"         [--sendmail PATH]\n"
+	"  complaint [--reporter IDENTITY] < REPORT\n"
+	"  revoke add domain DOMAIN|spki HEX [--why TEXT] | remove ID | list | show ID\n"
+	"  complaints list | show ID\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -75,6 +78,9 @@ static const struct {
 	{ "policy", cmd_policy, NULL },
 	{ "spf", cmd_spf, spf_config_need },
 	{ "dmarc-report", cmd_dmarc_report, NULL },
+	{ "complaint", cmd_complaint, NULL },
+	{ "revoke", cmd_revoke, NULL },
+	{ "complaints", cmd_revoke, NULL },
 };
 
 /* cli_config_need - what the command line's command takes from the

@@ -392,12 +392,31 @@ static enum ms_status ar_walk(struct ar_state *st, const struct ar_entity *e,
 	return MS_ERR_NOTFOUND;
 }
 
+const char *arf_from(const unsigned char *p, size_t len, struct arena *a)
+{
+	struct ar_entity e;
+	char from[ARF_MAX_FIELD];
+	struct addr_list al;
+	struct ms_error err;
+	size_t n;
+	char *f;
+
+	ar_split(p, len, &e);
+	if (ar_field(e.h, e.hlen, "From", from, sizeof(from)) != 0 ||
+	    addr_parse_list((const unsigned char *)from, strlen(from), a, &al,
+			    &err) != MS_OK || al.n != 1)
+		return NULL;
+	n = strlen(al.local[0]) + strlen(al.domain[0]) + 2;
+	f = arena_alloc(a, n);
+	snprintf(f, n, "%s@%s", al.local[0], al.domain[0]);
+	return f;
+}
+
 enum ms_status arf_read(const unsigned char *p, size_t len, struct arena *a,
 			struct arf_report *r, struct ms_error *err)
 {
 	struct ar_state st = { a, r, err, 0 };
 	struct ar_entity top;
-	char from[ARF_MAX_FIELD];
 	enum ms_status s;
 
 	memset(r, 0, sizeof(*r));
@@ -406,19 +425,7 @@ enum ms_status arf_read(const unsigned char *p, size_t len, struct arena *a,
 				    "a report of %zu bytes (at most %u)", len,
 				    ARF_MAX_BYTES);
 	ar_split(p, len, &top);
-	if (ar_field(top.h, top.hlen, "From", from, sizeof(from)) == 0) {
-		struct addr_list al;
-		struct ms_error e;
-
-		if (addr_parse_list((const unsigned char *)from, strlen(from),
-				    a, &al, &e) == MS_OK && al.n == 1) {
-			size_t n = strlen(al.local[0]) + strlen(al.domain[0]) + 2;
-			char *f = arena_alloc(a, n);
-
-			snprintf(f, n, "%s@%s", al.local[0], al.domain[0]);
-			r->from = f;
-		}
-	}
+	r->from = arf_from(p, len, a);
 	s = ar_walk(&st, &top, 0);
 	if (s == MS_ERR_NOTFOUND)
 		return ms_error_set(err, MS_ERR_SYNTAX,

@@ -67,4 +67,9 @@ struct arf_report {
 enum ms_status arf_read(const unsigned char *p, size_t len, struct arena *a,
 			struct arf_report *r, struct ms_error *err);
 
+/* arf_from - the one From address of message p[0..len) (its header
+ * block), "local@domain" in a with the domain in lower case; NULL when
+ * there is not exactly one readable mailbox */
+const char *arf_from(const unsigned char *p, size_t len, struct arena *a);
+
 #endif

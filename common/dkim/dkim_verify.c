@@ -474,13 +474,6 @@ static void dv_judge(struct dkim_verify *m, const struct vsig *vs,
 		dv_set(m, r, DKIM_RES_FAIL, "signature did not verify");
 	} else {
 		dv_set(m, r, DKIM_RES_PASS, NULL);
-		{
-			unsigned int dl = 0;
-
-			r->has_id = EVP_Digest(sig->sig, sig->sig_len,
-					       r->sig_id, &dl, crypto_sha256(),
-					       NULL) && dl == sizeof(r->sig_id);
-		}
 		if (m->v->o.seen && m->txid && r->has_id)
 			r->seen_count = m->v->o.seen(m->v->o.seen_arg,
 						     r->sig_id, m->txid);
@@ -536,6 +529,13 @@ enum ms_status dkim_verify_finish(struct dkim_verify *m,
 		if (vs->parse_st != MS_OK) {
 			dv_set(m, r, DKIM_RES_PERMERROR, "%s", vs->parse_reason);
 			continue;
+		}
+		if (vs->sig.sig_len) {
+			unsigned int dl = 0;
+
+			r->has_id = EVP_Digest(vs->sig.sig, vs->sig.sig_len,
+					       r->sig_id, &dl, crypto_sha256(),
+					       NULL) && dl == sizeof(r->sig_id);
 		}
 		dv_judge(m, vs, r, now, deadline);
 	}

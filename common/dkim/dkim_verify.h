@@ -66,7 +66,7 @@ struct dkim_sig_result {
 	int testing;                    /* key has t=y */
 	int dnssec;                     /* key came DNSSEC-validated */
 	uint64_t seen_count;            /* transactions seen carrying it */
-	int has_id;                     /* a pass: sig_id is set */
+	int has_id;                     /* its b= was read: sig_id is set */
 	unsigned char sig_id[32];       /* SHA-256 of the decoded b= (the
 					 * farm's record is named by its
 					 * first 16 bytes) */

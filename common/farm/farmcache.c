@@ -790,6 +790,57 @@ enum farm_result farmcache_sig_details(struct farmcache *fc,
 	return FARM_HIT;
 }
 
+/* farmcache_sig_record - the record of signature id */
+enum farm_result farmcache_sig_record(struct farmcache *fc,
+				      const unsigned char *id,
+				      struct arena *a,
+				      struct farm_sig_record *rec)
+{
+	char k[64];
+	const char *argv[2] = { "HGETALL", k };
+	size_t lens[2] = { 7, 0 }, i;
+	redisReply *r;
+
+	memset(rec, 0, sizeof(*rec));
+	lens[1] = fc_sig_key(k, sizeof(k), id);
+	r = fc_run(fc, 2, argv, lens);
+	if (!r)
+		return FARM_ERROR;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+		freeReplyObject(r);
+		return FARM_ERROR;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		const char *s;
+
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		s = arena_memdup(a, v->str, v->len);
+		if (strcmp(f->str, "first") == 0)
+			(void)num_parse_u64((const unsigned char *)s, v->len,
+					    UINT64_MAX, &rec->first);
+		else if (strcmp(f->str, "last") == 0)
+			(void)num_parse_u64((const unsigned char *)s, v->len,
+					    UINT64_MAX, &rec->last);
+		else if (strcmp(f->str, "accepted") == 0)
+			(void)num_parse_u64((const unsigned char *)s, v->len,
+					    UINT64_MAX, &rec->accepted);
+		else if (strcmp(f->str, "d") == 0)
+			rec->domain = s;
+		else if (strcmp(f->str, "s") == 0)
+			rec->selector = s;
+		else if (strcmp(f->str, "aligned") == 0)
+			rec->aligned = s;
+		else if (strcmp(f->str, "ip") == 0)
+			rec->client_ip = s;
+		else if (strcmp(f->str, "spki") == 0)
+			rec->client_spki = s;
+	}
+	freeReplyObject(r);
+	return rec->first || rec->accepted ? FARM_HIT : FARM_MISS;
+}
+
 /* farmcache_stats - counters */
 const struct farmcache_stats *farmcache_stats(const struct farmcache *fc)
 {

@@ -122,6 +122,18 @@ struct farm_sig_details {
 	const char *client_spki;        /* SHA-256 of its certificate's
 					 * public key, hex */
 };
+/* the farm's record of a signature (fields absent: NULL) */
+struct farm_sig_record {
+	uint64_t first, last;           /* Unix times; 0: no record */
+	uint64_t accepted;              /* 0: never part of accepted mail */
+	const char *domain, *selector, *aligned, *client_ip, *client_spki;
+};
+/* farmcache_sig_record - the record of signature id (strings in a);
+ * FARM_MISS when there is none */
+enum farm_result farmcache_sig_record(struct farmcache *fc,
+				      const unsigned char *id,
+				      struct arena *a,
+				      struct farm_sig_record *rec);
 /* farmcache_sig_details - add d to the record of signature id (the
  * transaction's client only if none is recorded yet) and keep it ttl
  * seconds */

@@ -46,6 +46,13 @@ struct ms_config {
 					 * "" = any submitter, any From */
 	unsigned signature_retention;   /* seconds the farm keeps its record
 					 * of a signature that passed */
+	/* complaints and revocation (docs/abuse.md) */
+	char *complaint_reporters;      /* domains whose signed reports count */
+	unsigned complaint_threshold;   /* offences that revoke */
+	unsigned complaint_window;      /* seconds offences are counted */
+	char *revocation_protect;       /* identities only ever pending */
+	unsigned revocation_max_per_hour;
+	unsigned revocation_refresh;    /* seconds between a node's polls */
 	char *require_signed;           /* domains, or /file of them */
 	char *authserv_id;              /* "" = the host name */
 	unsigned on_temperror;          /* enum ms_on_temperror */
