@@ -207,16 +207,21 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	int explicit;
 
 	*yield = argc > 0 ? argv[0] : US"";
-	if (mse_policy && !mse_config_changed(mse_config_path(&explicit)))
+	if (mse_policy && !mse_config_changed(mse_config_path(&explicit))) {
+		/* the sessions inherit a fresh copy of the revocations */
+		policy_refresh(mse_policy);
 		return OK;
+	}
 	if (!mse_policy && failed &&
 	    !mse_config_changed(mse_config_path(&explicit)))
 		return OK;              /* still broken: said so already */
 	policy_free(mse_policy);
 	mse_policy = mse_build(why, sizeof(why));
 	failed = mse_policy == NULL;
-	if (mse_policy)
+	if (mse_policy) {
 		policy_prepare(mse_policy);
+		policy_refresh(mse_policy);
+	}
 	if (failed)
 		log_write(0, LOG_MAIN, "mailseal: pre-warming in the daemon failed: %s",
 			  why);

@@ -2,6 +2,8 @@
  * revstore.c - complaints, offences and revocations in the farm's Redis,
  * and the node's copy of the revocations (revstore.h).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,11 +415,17 @@ struct rs_entry {
 	uint64_t id;
 };
 
+/* Shared by the threads of a process: readers under the read lock;
+ * one refresh at a time (others skip it: the copy they read is at most
+ * one refresh old), its Redis round trips outside the read-write lock,
+ * which it takes only to swap the entries. */
 struct revset {
 	unsigned refresh_s;
-	uint64_t checked;               /* Unix time of the last refresh */
+	_Atomic uint64_t checked;       /* Unix time of the last refresh */
 	uint64_t version;               /* the farm's, of the copy */
 	int have;                       /* a copy was ever loaded */
+	pthread_mutex_t refreshing;
+	pthread_rwlock_t lock;          /* e and n */
 	struct rs_entry *e;
 	size_t n;
 };
@@ -427,6 +435,8 @@ struct revset *revset_new(unsigned refresh_s)
 	struct revset *s = xcalloc(1, sizeof(*s));
 
 	s->refresh_s = refresh_s;
+	pthread_mutex_init(&s->refreshing, NULL);
+	pthread_rwlock_init(&s->lock, NULL);
 	return s;
 }
 
@@ -435,12 +445,21 @@ void revset_free(struct revset *s)
 	if (!s)
 		return;
 	free(s->e);
+	pthread_mutex_destroy(&s->refreshing);
+	pthread_rwlock_destroy(&s->lock);
 	free(s);
 }
 
 size_t revset_count(const struct revset *s)
 {
-	return s ? s->n : 0;
+	size_t n;
+
+	if (!s)
+		return 0;
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&s->lock);
+	n = s->n;
+	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
+	return n;
 }
 
 /* rs_load - the whole state, replacing the copy; -1 leaves it as it was */
@@ -478,9 +497,11 @@ static int rs_load(struct revset *s, struct farmcache *fc)
 			n++;
 	}
 	freeReplyObject(r);
+	pthread_rwlock_wrlock(&s->lock);
 	free(s->e);
 	s->e = e;
 	s->n = n;
+	pthread_rwlock_unlock(&s->lock);
 	s->have = 1;
 	return 0;
 }
@@ -496,18 +517,19 @@ void revset_refresh(struct revset *s, struct farmcache *fc, uint64_t now)
 		return;
 	if (!now)
 		now = (uint64_t)time(NULL);
-	if (s->checked && now - s->checked < s->refresh_s)
+	if (atomic_load(&s->checked) && now - atomic_load(&s->checked) < s->refresh_s)
 		return;
-	s->checked = now;
+	if (pthread_mutex_trylock(&s->refreshing) != 0)
+		return;                 /* another thread is at it */
+	atomic_store(&s->checked, now);
 	r = farmcache_run(fc, 2, argv, lens);
-	if (!r)
-		return;                 /* the copy stays as it was */
-	v = r->type == REDIS_REPLY_NIL ? 0 : rs_int(r);
-	freeReplyObject(r);
-	if (s->have && v == s->version)
-		return;
-	if (rs_load(s, fc) == 0)
-		s->version = v;
+	if (r) {
+		v = r->type == REDIS_REPLY_NIL ? 0 : rs_int(r);
+		freeReplyObject(r);
+		if ((!s->have || v != s->version) && rs_load(s, fc) == 0)
+			s->version = v;
+	}                               /* else the copy stays as it was */
+	pthread_mutex_unlock(&s->refreshing);
 }
 
 static const struct rs_entry *rs_find(const struct revset *s, const char *id)
@@ -521,22 +543,24 @@ static const struct rs_entry *rs_find(const struct revset *s, const char *id)
 }
 
 enum rev_state revset_domain(const struct revset *s, const char *d,
-			     uint64_t *id, const char **which)
+			     char *which, size_t wsize, uint64_t *id)
 {
 	char key[REV_IDENTITY_MAX];
 	const struct rs_entry *e;
 	const char *p = d;
+	enum rev_state st = REV_NONE;
 
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&s->lock);
 	while (p && *p) {
 		if (strlen(p) + 8 > sizeof(key))
-			return REV_NONE;
+			break;
 		snprintf(key, sizeof(key), "domain:%s", p);
 		e = rs_find(s, key);
 		if (e) {
 			*id = e->id;
-			if (which)
-				*which = e->identity + 7;
-			return e->state;
+			snprintf(which, wsize, "%s", e->identity + 7);
+			st = e->state;
+			break;
 		}
 		p = strchr(p, '.');
 		if (p)
@@ -544,7 +568,8 @@ enum rev_state revset_domain(const struct revset *s, const char *d,
 		if (p && !strchr(p, '.'))
 			break;          /* never a bare top-level label */
 	}
-	return REV_NONE;
+	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
+	return st;
 }
 
 enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
@@ -553,6 +578,7 @@ enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
 	static const char hex[] = "0123456789abcdef";
 	char key[REV_IDENTITY_MAX] = "spki:";
 	const struct rs_entry *e;
+	enum rev_state st = REV_NONE;
 	size_t i;
 
 	for (i = 0; i < 32; i++) {
@@ -560,9 +586,12 @@ enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
 		key[6 + 2 * i] = hex[spki[i] & 15];
 	}
 	key[5 + 64] = 0;
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&s->lock);
 	e = rs_find(s, key);
-	if (!e)
-		return REV_NONE;
-	*id = e->id;
-	return e->state;
+	if (e) {
+		*id = e->id;
+		st = e->state;
+	}
+	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
+	return st;
 }

@@ -18,7 +18,9 @@
  * The node's copy (struct revset) is refreshed at most every refresh
  * seconds: the version first (one GET), the whole state only when it
  * changed.  While Redis is away the copy stays as it was: what is known
- * is still enforced, and a failed refresh never refuses mail.
+ * is still enforced, and a failed refresh never refuses mail.  One copy
+ * serves every thread of a process (the engines over one configuration
+ * share it); a forked child inherits its parent's.
  */
 #ifndef MAILSEAL_REVSTORE_H
 #define MAILSEAL_REVSTORE_H
@@ -106,9 +108,10 @@ void revset_free(struct revset *s);
  * now), from fc; the copy stays as it was when Redis does not answer */
 void revset_refresh(struct revset *s, struct farmcache *fc, uint64_t now);
 /* revset_domain - the state of DKIM domain d (lower case) or of the
- * nearest parent of it that has one; *id the revocation's id */
+ * nearest parent of it that has one (its name into which); *id the
+ * revocation's id */
 enum rev_state revset_domain(const struct revset *s, const char *d,
-			     uint64_t *id, const char **which);
+			     char *which, size_t wsize, uint64_t *id);
 /* revset_spki - the state of a certificate key (32 bytes) */
 enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
 			   uint64_t *id);

@@ -85,6 +85,9 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 		if (!t->pins)
 			goto fail;
 	}
+	/* one copy of the farm's revocations for every engine over them */
+	if (*cfg->redis_url || *cfg->redis_sentinels)
+		t->revs = revset_new(cfg->revocation_refresh);
 	/* one in-process DNS cache for every engine over these tables */
 	if (policy_spf_on(cfg))
 		t->dnsmem = dnsqmem_new(cfg->local_cache_size,
@@ -127,6 +130,7 @@ void policy_tables_free(struct policy_tables *t)
 	sendrights_free(t->rights);
 	tlspolicy_free(t->tls);
 	dnsqmem_free(t->dnsmem);
+	revset_free(t->revs);
 	tlspins_free(t->pins);
 	free(t);
 }
@@ -193,6 +197,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 		goto fail;
 	if (policy_report_init(&p->report, cfg, p->chain.farm, err) != MS_OK)
 		goto fail;
+	if (p->chain.farm)
+		p->revs = p->tables->revs;
 	return p;
 fail:
 	policy_free(p);
@@ -256,6 +262,13 @@ void policy_idle(struct policy *p)
 {
 	if (p && p->chain.ks)
 		dnskeys_close(keycache_source(p->chain.ks));
+}
+
+/* policy_refresh - the farm's revocations, when they are due */
+void policy_refresh(struct policy *p)
+{
+	if (p && p->revs)
+		revset_refresh(p->revs, p->chain.farm, 0);
 }
 
 /* policy_cache_stats - the key chain's counters */
@@ -823,6 +836,8 @@ void policy_finish(struct policy_msg *m, struct policy_verdict *v)
 		goto out;
 	}
 	ocp = &oc;
+	if (pol_revoked_signer(m, &oc, v))
+		goto out;       /* a local rule: before what senders publish */
 	exempt = m->auth_user || m->local ||
 		 (m->client_ip && netlist_match(m->p->spf.trusted, m->client_ip));
 	if (!m->spf_known)

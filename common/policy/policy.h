@@ -178,6 +178,11 @@ void policy_free(struct policy *p);
  * forked child can inherit (start OpenSSL); for a parent about to fork
  * the processes that use the engine */
 void policy_prepare(struct policy *p);
+/* policy_refresh - bring the engine's copy of the farm's revocations
+ * up to date when it is due (every revocation_refresh); an Exim daemon
+ * calls it before it forks, so that its sessions inherit a fresh copy.
+ * The engine also does it itself before it needs the copy. */
+void policy_refresh(struct policy *p);
 /* policy_idle - drop what must not outlive a message in an embedding
  * process (the resolver's worker thread); the next message makes it
  * again.  The Exim module calls it at the end of every local_scan. */

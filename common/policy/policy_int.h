@@ -23,6 +23,7 @@
 #include "policy_dmarc.h"
 #include "policy_report.h"
 #include "policy_spf.h"
+#include "revstore.h"
 #include "signtable.h"
 #include "tlspins.h"
 #include "tlspolicy.h"
@@ -37,6 +38,9 @@ struct policy_tables {
 	struct tlspolicy *tls;          /* tls_policy; NULL: the legacy
 					 * require_tls and tls_pins */
 	struct sendrights *rights;      /* NULL: any submitter, any From */
+	struct revset *revs;            /* the farm's revocations, one copy
+					 * for the engines over these tables;
+					 * NULL without Redis */
 	struct dnsqmem *dnsmem;         /* SPF's and DMARC's answers in
 					 * memory, shared by the engines over
 					 * these tables (dnsqmem.h); NULL:
@@ -57,6 +61,8 @@ struct policy {
 	struct policy_spf spf;
 	struct policy_dmarc dmarc;
 	struct policy_report report;    /* DMARC aggregate-report rows */
+	struct revset *revs;            /* the tables' (borrowed), once the
+					 * engine has a farm connection */
 	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
 	struct dnsq *own_dns;           /* ours to free: the resolver */
 };
@@ -136,6 +142,18 @@ void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
  * without one) */
 void pol_sig_record(struct policy_msg *m,
 		    const struct dkim_verify_outcome *oc);
+
+/* revoked.c: the farm's revocations */
+
+/* pol_revoked_signer - does a passing signature of oc come from a
+ * revoked domain?  1: v refuses it (550 5.7.1, naming the revocation) */
+int pol_revoked_signer(struct policy_msg *m,
+		       const struct dkim_verify_outcome *oc,
+		       struct policy_verdict *v);
+/* pol_revoked_key - is the client certificate's key (32 bytes) revoked?
+ * 1: v refuses the session's mail (550 5.7.1) */
+int pol_revoked_key(const struct policy *p, const unsigned char *spki,
+		    struct policy_verdict *v);
 
 /* rights.c: the sending_rights rule */
 

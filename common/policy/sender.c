@@ -104,6 +104,33 @@ static void check_tls_policy(const struct policy *p, const char *dom,
 	buf_free(&b);
 }
 
+/* check_revoked_key - is the key of the certificate the client
+ * presented revoked by the farm?  (Postfix sends its hash for any
+ * certificate presented, verified or not: a revoked key is refused
+ * either way; Exim's is read from a verified one.) */
+static int check_revoked_key(const struct policy *p,
+			     const struct policy_tls *tls,
+			     struct policy_verdict *v)
+{
+	unsigned char spki[TLSPIN_LEN];
+	const unsigned char *k = tls->spki;
+	const char *fp = tls->pubkey_fp;
+	struct buf b;
+
+	if (!k && fp && *fp && tlspin_parse_hex(fp, strlen(fp), spki) == 0)
+		k = spki;
+	if (!pol_revoked_key(p, k, v))
+		return 0;
+	buf_init(&b, POLICY_LOG_MAX * 2);
+	buf_printf(&b, "stage=sender revoked=spki action=reject code=%u dsn=%s text=\"",
+		   v->code, v->dsn);
+	pol_put_safe(&b, v->text);
+	buf_putc(&b, '"');
+	pol_copy_out(v->log, sizeof(v->log), &b);
+	buf_free(&b);
+	return 1;
+}
+
 /* policy_check_sender - the envelope-stage rule for mail from sender;
  * an accept (the common case, at every RCPT) formats nothing, but for
  * a tls_policy domain in log mode that would have been refused */
@@ -123,6 +150,8 @@ void policy_check_sender(const struct policy *p, const char *sender,
 	v->remove = NULL;
 	v->log[0] = 0;
 	v->log_accept = 0;
+	if (check_revoked_key(p, tls, v))
+		return;
 	if (!sender_domain(sender, dom))
 		goto accept;
 	if (t->tls) {

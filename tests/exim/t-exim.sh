@@ -24,6 +24,10 @@
 #  13 tls_policy through mailseal_tls in the RCPT ACL of docs/tls.md:
 #     plain, no certificate, the right name (SAN), a pin (colon form),
 #     another pin, test mode 451, log mode, an unlisted domain
+#  14 revocation: a domain revoked with `mailseal revoke` is refused at
+#     the end of DATA by a pre-warmed daemon, still with Redis stopped
+#     (other mail accepted), accepted again once removed; a revoked
+#     certificate key refused at RCPT (mailseal_tls)
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
 #   and sign, no signing without AUTH, the module's log line;
 #   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
@@ -1141,6 +1145,61 @@ mainlog_since tlspol "$mark" | grep -q 'mailseal: stage=sender sender_domain=wat
 exim_log_grep tlspol 'mailseal: stage=sender sender_domain=wrongpin.example tls_policy=require tls=yes cert=verified cert_names=mx1.sender.example action=reject code=550' > /dev/null \
 	&& ok "13: the refusal's log line names the mode and the certificate's name" \
 	|| nok "13: refusal line: $(exim_log_grep tlspol 'tls_policy=require' | tail -1 | oneline)"
+
+# --- 14. revocation enforced (the farm's Redis; docs/abuse.md) -------------------
+# a daemon pre-warmed (its sessions inherit its copy of the revocations)
+# on the suite's Redis, revocation_refresh 1s; revocations made by hand
+# with `mailseal revoke` (complaints that make them: tests/abuse)
+if [ "$MOD" != static ]; then
+	{ common "$T/signing.table"; printf 'redis_url = redis://127.0.0.1:%s\nrevocation_refresh = 1s\n' "$REDIS_PORT_main"; } > rev.conf
+	warm_line=$(docblock prewarm)
+	EXIM_EXTRA_MAIN=${warm_line//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
+		exim_start rev "$MOD" "$T/rev.conf" || nok "14: the pre-warmed daemon on Redis starts"
+	RV=$("$M" -c rev.conf revoke add domain other.example --why "test" 2>&1)
+	RVID=$(printf '%s' "$RV" | sed -n 's/.*revocation \([0-9]*\)$/\1/p')
+	[ -n "$RVID" ] && ok "14: mailseal revoke add domain other.example ($RV)" || nok "14: revoke add: $RV"
+	sleep 1.3
+	mkmsg rv-1 'Olga <olga@other.example>'
+	signmsg rv-1 other.example o-rsa
+	exim_send rev msg/rv-1.eml
+	code "14: mail signed by the revoked domain: refused at the end of DATA" \
+		"^550[ -]5\\.7\\.1 mail signed by other\\.example is refused: this mail farm revoked the right of other\\.example to send \\(revocation $RVID\\)"
+	"$M" -c rev.conf revoke remove "$RVID" > /dev/null 2>&1 && ok "14: mailseal revoke remove $RVID" || nok "14: revoke remove"
+	sleep 1.3
+	mkmsg rv-4 'Olga <olga@other.example>'
+	signmsg rv-4 other.example o-rsa
+	exim_send rev msg/rv-4.eml
+	code "14: the revocation removed: accepted again" '^250 '
+	"$M" -c rev.conf revoke add domain other.example > /dev/null 2>&1 || nok "14: revoke add again"
+	sleep 1.3
+	mkmsg rv-6 'Olga <olga@other.example>'
+	signmsg rv-6 other.example o-rsa
+	exim_send rev msg/rv-6.eml
+	code "14: revoked again: refused" '^550[ -]5\.7\.1 mail signed by other\.example is refused'
+	redis_stop main
+	sleep 1.3
+	mkmsg rv-2 'Olga <olga@other.example>'
+	signmsg rv-2 other.example o-rsa
+	exim_send rev msg/rv-2.eml
+	code "14: Redis stopped: the revocation already known is still enforced" '^550[ -]5\.7\.1 mail signed by other\.example is refused'
+	mkmsg rv-3 'Otto <otto@ordinary.example>'
+	exim_send rev msg/rv-3.eml
+	code "14: Redis stopped: other mail is accepted (nothing refused for lack of Redis)" '^250 '
+	# (this test's Redis keeps nothing on disk: it comes back empty)
+	redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main" || nok "14: redis-server restarts"
+	# a revoked certificate key, at RCPT through mailseal_tls (docs/tls.md)
+	RV=$("$M" -c rev.conf revoke add spki "$CL_SPKI" 2>&1)
+	RVK=$(printf '%s' "$RV" | sed -n 's/.*revocation \([0-9]*\)$/\1/p')
+	mkmsg rv-5 'Sec <sec@unlisted.example>'
+	exim_send tlspol msg/rv-5.eml -c
+	rc=$(awk '/(->|~>) RCPT TO/ { getline; sub(/^ *<[-~*]* +/, ""); print; exit }' "$EXIM_TRANSCRIPT")
+	case $rc in
+	"550-5.7.1 the client certificate's key is refused"*|"550 5.7.1 the client certificate's key is refused"*)
+		ok "14: a session presenting the revoked certificate: refused at RCPT ($rc)" ;;
+	*) nok "14: revoked certificate - RCPT \"$rc\"" ;;
+	esac
+	"$M" -c rev.conf revoke remove "$RVK" > /dev/null 2>&1 || nok "14: revoke remove $RVK"
+fi
 
 # --- at the end, on every daemon ----------------------------------------------
 for n in $EXIM_NAMES; do

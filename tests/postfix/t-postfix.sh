@@ -40,6 +40,10 @@
 #     address, is refused 550 5.7.1 as another (log line too); a wildcard
 #     identity (*@example.net) signs as example.com and is refused as
 #     example.org; sendmail(1) as <local>; inbound mail untouched
+#  16 revocation: a domain and a certificate key revoked with `mailseal
+#     revoke`: refused at the end of DATA and at RCPT, still with Redis
+#     stopped (other mail accepted); accepted once Redis comes back without
+#     them
 #   and: SIGTERM (clean stop), SIGHUP on an open policy connection, -s.
 # The daemon is the build's under test ($MAILSEAL_BUILD: build or
 # build/san; it is a normal program, so the ASan pass is meaningful).
@@ -321,6 +325,7 @@ common() {   # common DAEMON
 	printf 'milter_listen = unix:%s\n' "$T/$1/milter.sock"
 	printf 'pid_file = %s\n' "$T/$1/pd.pid"
 	printf 'socket_mode = 0666\n'
+	printf 'revocation_refresh = 1s\n'
 }
 redis_line() { printf 'redis_url = redis://127.0.0.1:%s\n' "$REDIS_PORT_main"; }
 { common d1; redis_line; echo 'on_signature_fail = tag'; } > d1.conf
@@ -1339,6 +1344,40 @@ code "15: inbound mail (no AUTH) From example.org: not judged by the table, acce
 cp d1-norights.conf d1.conf
 pd_hup d1 || nok "15: d1 reloads without sending_rights"
 lap "15. sending_rights"
+# --- 16. revocation enforced (d1 on the suite's Redis; docs/abuse.md) -------------
+postfix_use "$P1"
+printf 'redis_url = redis://127.0.0.1:%s\n' "$REDIS_PORT_main" > rv-cli.conf
+RV=$("$M" -c rv-cli.conf revoke add domain other.example --why test 2>&1)
+RVID=$(printf '%s' "$RV" | sed -n 's/.*revocation \([0-9]*\)$/\1/p')
+[ -n "$RVID" ] && ok "16: mailseal revoke add domain other.example ($RV)" || nok "16: revoke add: $RV"
+RV=$("$M" -c rv-cli.conf revoke add spki "$MX1_SPKI" 2>&1)
+RVK=$(printf '%s' "$RV" | sed -n 's/.*revocation \([0-9]*\)$/\1/p')
+sleep 1.3
+mkmsg s16-1 'Olga <olga@other.example>'
+signmsg s16-1 other.example o-rsa
+rejected "16: mail signed by the revoked domain: refused at the end of DATA" plain s16-1 \
+	"^550 5\\.7\\.1 mail signed by other\\.example is refused: this mail farm revoked the right of other\\.example to send \\(revocation $RVID\\)"
+mkmsg s16-2 'Otto <otto@ordinary.example>'
+send s16-2 mx1 s16-2 --to rcpt@example.net
+rcode "16: a session presenting the revoked certificate (verified or not): refused at RCPT" \
+	"^550 5\\.7\\.1 <rcpt@example\\.net>: Recipient address rejected: the client certificate's key is refused: this mail farm revoked its right to send \\(revocation $RVK\\)"
+redis_stop main
+sleep 1.3
+mkmsg s16-3 'Olga <olga@other.example>'
+signmsg s16-3 other.example o-rsa
+rejected "16: Redis stopped: the revocation already known is still enforced" plain s16-3 '^550 5\.7\.1 mail signed by other\.example is refused'
+mkmsg s16-4 'Otto <otto@ordinary.example>'
+send s16-4 plain s16-4
+code "16: Redis stopped: other mail is accepted (nothing refused for lack of Redis)" '^250 '
+redis-server "$REDIS_DIR/main/redis.conf" && redis_wait "$REDIS_PORT_main" || nok "16: redis-server restarts"
+# (this test's Redis keeps nothing on disk: it comes back empty, and the
+# daemon's copy follows it within revocation_refresh)
+sleep 1.3
+mkmsg s16-5 'Olga <olga@other.example>'
+signmsg s16-5 other.example o-rsa
+send s16-5 plain s16-5
+code "16: Redis back without the revocation: accepted again" '^250 '
+lap "16. revocation"
 # --- at the end -----------------------------------------------------------------
 p=$(pd_pid d1)
 kill -TERM "$p"
