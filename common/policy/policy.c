@@ -838,6 +838,7 @@ out:
 		v->nremove = m->nremove;
 	}
 	msg_log(m, ocp, why, v);
+	pol_count_message(m, ocp, v);
 	policy_report_record(&m->p->report, m, ocp, v);
 }
 
@@ -878,5 +879,6 @@ void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 	buf_putc(&b, '"');
 	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
+	pol_count_error(v);
 }
 

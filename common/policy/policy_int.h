@@ -129,4 +129,20 @@ void pol_judge(struct policy_msg *m, const struct dkim_verify_outcome *oc,
  * verified; 0 otherwise (no table, or every From allowed) */
 int pol_rights_refuse(struct policy_msg *m);
 
+/* count.c: what the engine decided, to the process's counters
+ * (metrics.h); the only calls from the engine to them */
+
+/* pol_count_message - m's verdict v and the results evaluated for it
+ * (oc: its DKIM outcome, NULL when it was not verified) */
+void pol_count_message(const struct policy_msg *m,
+		       const struct dkim_verify_outcome *oc,
+		       const struct policy_verdict *v);
+/* pol_count_spf - an SPF check before DATA, and what v answered */
+void pol_count_spf(const struct spf_outcome *o,
+		   const struct policy_verdict *v);
+/* pol_count_refusal - v, when it refuses or defers */
+void pol_count_refusal(const struct policy_verdict *v);
+/* pol_count_error - a verdict given without an engine */
+void pol_count_error(const struct policy_verdict *v);
+
 #endif

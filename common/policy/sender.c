@@ -46,6 +46,7 @@ void policy_check_sender(const struct policy *p, const char *sender,
 	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 		    "mail from %s must arrive over TLS with a verified client "
 		    "certificate; %s", dom, why);
+	pol_count_refusal(v);
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_puts(&b, "stage=sender sender_domain=");
 	pol_put_safe(&b, dom);
@@ -87,6 +88,7 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 		return 0;
 	}
 	(void)pol_spf_verdict(p, o, f->client_ip, v);
+	pol_count_spf(o, v);
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_printf(&b, "stage=spf spf=%s/", spf_result_str(o->result));
 	pol_put_safe(&b, o->domain);
