@@ -780,6 +780,54 @@ redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 	return fc_run(fc, argc, argv, lens);
 }
 
+/* farmcache_run_many - n commands sent together, their replies read
+ * after: one round trip */
+redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
+			       const int *argc, const char **const *argv,
+			       const size_t *const *lens)
+{
+	redisContext *c = fc_ready(fc);
+	redisReply *last = NULL;
+	char what[160];
+	size_t i;
+	int err;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (redisAppendCommandArgv(c, argc[i], argv[i], lens[i]) != REDIS_OK)
+			goto io;
+	for (i = 0; i < n; i++) {
+		void *rp = NULL;
+		redisReply *r;
+
+		if (redisGetReply(c, &rp) != REDIS_OK || !rp)
+			goto io;
+		r = rp;
+		if (r->type == REDIS_REPLY_ERROR) {
+			snprintf(what, sizeof(what), "error reply: %.*s",
+				 (int)r->len, r->str ? r->str : "error");
+			freeReplyObject(r);
+			if (last)
+				freeReplyObject(last);
+			fc_fail(fc, what, 0);   /* the rest unread: reconnect */
+			return NULL;
+		}
+		if (last)
+			freeReplyObject(last);
+		last = r;
+	}
+	fc_ok(fc);
+	return last;
+io:
+	err = errno;
+	snprintf(what, sizeof(what), "%s", c->err ? c->errstr : "no reply");
+	if (last)
+		freeReplyObject(last);
+	fc_fail(fc, what, fc_timed_out(err));
+	return NULL;
+}
+
 
 /* farmcache_open - the farm the configuration names, or none */
 enum ms_status farmcache_open(const struct ms_config *cfg,

@@ -8,8 +8,14 @@
  * message hands it over); a refusal wherever it was answered (at the
  * envelope or at the end of the data).
  */
+#include <stdio.h>
+
+#include "farmstats.h"
 #include "metrics.h"
 #include "policy_int.h"
+
+_Static_assert(sizeof(((struct policy *)0)->stats_node) > FARMSTATS_NODE_MAX,
+	       "struct policy: stats_node too small");
 
 static const enum metric_result dkim_words[] = {
 	[DKIM_RES_NONE] = MRES_NONE,
@@ -92,4 +98,34 @@ void pol_count_error(const struct policy_verdict *v)
 {
 	metrics_inc(MSLOT_MESSAGE(MROLE_NONE, MACT_TEMPFAIL));
 	pol_count_refusal(v);
+}
+
+/* pol_count_init - farm_stats and the node name */
+enum ms_status pol_count_init(struct policy *p, const struct ms_config *cfg,
+			      struct ms_error *err)
+{
+	char where[300];
+
+	p->stats_node[0] = 0;
+	if (*cfg->farm_stats_node && !farmstats_node_ok(cfg->farm_stats_node))
+		return ms_error_set(err, MS_ERR_USAGE,
+				    "%s: \"%s\" is not a node name (1 to %d letters, digits, '.', '-' or '_')",
+				    config_where(cfg, "farm_stats_node", where,
+						 sizeof(where)),
+				    cfg->farm_stats_node, FARMSTATS_NODE_MAX);
+	if (cfg->farm_stats != MS_YES || !p->chain.farm)
+		return MS_OK;
+	if (*cfg->farm_stats_node)
+		snprintf(p->stats_node, sizeof(p->stats_node), "%s",
+			 cfg->farm_stats_node);
+	else
+		farmstats_default_node(p->stats_node, sizeof(p->stats_node));
+	return MS_OK;
+}
+
+/* policy_push_stats - the process's counters to the farm */
+void policy_push_stats(struct policy *p)
+{
+	if (p && p->stats_node[0] && p->chain.farm)
+		(void)farmstats_push(p->chain.farm, p->stats_node);
 }

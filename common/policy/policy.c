@@ -169,6 +169,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 		goto fail;
 	if (policy_report_init(&p->report, cfg, p->chain.farm, err) != MS_OK)
 		goto fail;
+	if (pol_count_init(p, cfg, err) != MS_OK)
+		goto fail;
 	return p;
 fail:
 	policy_free(p);

@@ -51,6 +51,8 @@ struct policy {
 	struct policy_report report;    /* DMARC aggregate-report rows */
 	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
 	struct dnsq *own_dns;           /* ours to free: the resolver */
+	char stats_node[256];           /* farm_stats: the node's name in
+					 * Redis; "": counters not pushed */
 };
 
 struct policy_msg {
@@ -144,5 +146,10 @@ void pol_count_spf(const struct spf_outcome *o,
 void pol_count_refusal(const struct policy_verdict *v);
 /* pol_count_error - a verdict given without an engine */
 void pol_count_error(const struct policy_verdict *v);
+/* pol_count_init - farm_stats and its node name into p (pushed only
+ * with a farm: redis_url or redis_sentinels); an invalid name is an
+ * error naming the setting */
+enum ms_status pol_count_init(struct policy *p, const struct ms_config *cfg,
+			      struct ms_error *err);
 
 #endif
