@@ -78,6 +78,7 @@ int cmd_verify(const struct ms_config *cfg, int argc, char **argv);
 int cmd_policy(const struct ms_config *cfg, int argc, char **argv);
 int cmd_spf(const struct ms_config *cfg, int argc, char **argv);
 int cmd_dmarc_report(const struct ms_config *cfg, int argc, char **argv);
+int cmd_stats(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

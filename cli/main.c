@@ -27,6 +27,8 @@ static const char cli_usage[] =
 	"         [--dns-file ZONEFILE]\n"
 	"  dmarc-report --day YYYY-MM-DD --out DIR [--send] [--dns-file ZONEFILE]\n"
 	"         [--sendmail PATH]\n"
+	"  stats  [--node NAME | --total] | --forget NODE\n"
+	"         the farm's counters (farm_stats), Prometheus text\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -75,6 +77,7 @@ static const struct {
 	{ "policy", cmd_policy, NULL },
 	{ "spf", cmd_spf, spf_config_need },
 	{ "dmarc-report", cmd_dmarc_report, NULL },
+	{ "stats", cmd_stats, NULL },
 };
 
 /* cli_config_need - what the command line's command takes from the
