@@ -38,6 +38,13 @@ static const char *const reload_words[MOKFAIL_N] = { "ok", "failed" };
 static const char *const push_words[MOKFAIL_N] = { "ok", "skipped" };
 
 #define BIT(x) (1u << (x))
+/* which actions each role has: no engine (none) only defers */
+static const uint32_t action_valid[MROLE_N] = {
+	[MROLE_SIGN] = BIT(MACT_N) - 1,
+	[MROLE_VERIFY] = BIT(MACT_N) - 1,
+	[MROLE_SKIP] = BIT(MACT_N) - 1,
+	[MROLE_NONE] = BIT(MACT_TEMPFAIL),
+};
 /* which results each method has (by method) */
 static const uint32_t result_valid[MMETH_N] = {
 	[MMETH_DKIM] = BIT(MRES_PASS) | BIT(MRES_FAIL) | BIT(MRES_NEUTRAL) |
@@ -92,7 +99,7 @@ static const struct mfamily families[] = {
 	{ "mailseal_messages_total",
 	  "Messages given a verdict at the end of the data, by role and action (role none: no engine could be built).",
 	  MK_COUNTER, MSLOT_MESSAGES, { "role", "action" },
-	  { role_words, action_words }, { MROLE_N, MACT_N }, NULL },
+	  { role_words, action_words }, { MROLE_N, MACT_N }, action_valid },
 	{ "mailseal_results_total",
 	  "Authentication results evaluated, by method and result (DKIM per signature, DMARC per author domain).",
 	  MK_COUNTER, MSLOT_RESULTS, { "method", "result" },
