@@ -10,7 +10,8 @@
 #     stats` shows each node's counts and their total, exactly, as
 #     Prometheus text (Debian's python3-prometheus-client reads it),
 #     with the key lookups by layer (DNS, then Redis for the second
-#     process of node b); --node and --total; --forget
+#     process of node b); --node and --total; --forget; the example
+#     of docs/exim.md is node a's output
 #   2 one log line per message with Exim's message id, as before
 #   3 Redis stopped: a signed submission and an inbound message are
 #     still accepted (signed, delivered); in one SMTP session whose
@@ -188,6 +189,20 @@ if grep -qxF 'mailseal_messages_total{node="exim-b",role="verify",action="accept
 	t_ok "1: --node exim-b shows that node alone"
 else
 	t_nok "1: --node exim-b - $(head -4 b.prom | oneline)"
+fi
+# docs/exim.md's example is node a's output, word for word
+"$M" -c cli.conf stats --node exim-a > a.prom 2>&1
+if docblock stats-example > example.txt; then
+	bad=""
+	while IFS= read -r l; do
+		case $l in '$ '*|'...') continue ;; esac
+		l=${l//node=\"mx1\"/node=\"exim-a\"}
+		grep -qxF -- "$l" a.prom || bad="$bad [$l]"
+	done < example.txt
+	[ -z "$bad" ] && t_ok "1: docs/exim.md's example is what node a shows" \
+		|| t_nok "1: docs/exim.md's example - not in the output:$bad"
+else
+	t_nok "1: docs/exim.md has the example block (test: stats-example)"
 fi
 "$M" -c cli.conf stats --total > tot.prom 2>&1
 if grep -qxF 'mailseal_messages_total{role="verify",action="accept"} 3' tot.prom && ! grep -q 'node="' tot.prom; then

@@ -4,7 +4,8 @@
 # records in a real nsd, the farm's counters in a real redis-server, all
 # on 127.0.0.1 high ports:
 #   1 /metrics answers Prometheus text (format 0.0.4; Debian's
-#     python3-prometheus-client reads it); HEAD, 404, 405, 400
+#     python3-prometheus-client reads it), and what docs/postfix.md's
+#     example shows; HEAD, 404, 405, 400
 #   2 signed submissions, a forgery (550 5.7.20 at the end of DATA), a
 #     signed inbound message and an SPF refusal at RCPT (550 5.7.23):
 #     the counters moved by exactly what was sent (messages by role and
@@ -164,6 +165,21 @@ print("missing" if missing else "all", " ".join(missing),
 PY
 )
 expect "1: Prometheus's parser reads every family, the latency as a histogram" "$parsed" '^all +histogram'
+# the example of docs/postfix.md: every series and TYPE line is one the
+# daemon serves
+awk '$0 == "<!-- test: metrics-example -->" { on = 1; next }
+	on && /^[^ \t]/ { exit }
+	on && /^    / { sub(/^    /, ""); print }' "$ROOT/docs/postfix.md" > example.prom
+bad=""
+while read -r series rest; do
+	case $series in
+	'...') ;;
+	'#') [ "${rest%% *}" = HELP ] || grep -qxF "# $rest" m0.prom || bad="$bad [# $rest]" ;;
+	*) awk -v s="$series" '$1 == s { f = 1 } END { exit !f }' m0.prom || bad="$bad [$series]" ;;
+	esac
+done < example.prom
+[ -s example.prom ] && [ -z "$bad" ] && t_ok "1: docs/postfix.md's example names only what the daemon serves ($(grep -c . example.prom) lines)" \
+	|| t_nok "1: docs/postfix.md's example - not served:$bad"
 expect "1: HEAD /metrics: 200, no body" "$(probe get /metrics HEAD)" '^200 text/plain;version=0\.0\.4;charset=utf-8 0 '
 expect "1: GET /: 404" "$(probe get /)" '^404 '
 expect "1: GET /metrics/x: 404" "$(probe get /metrics/x)" '^404 '
