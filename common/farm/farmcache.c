@@ -780,6 +780,21 @@ redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 	return fc_run(fc, argc, argv, lens);
 }
 
+/* farmcache_run_array - CMD KEY, an array expected */
+redisReply *farmcache_run_array(struct farmcache *fc, const char *cmd,
+				const char *key, size_t key_len)
+{
+	const char *argv[2] = { cmd, key };
+	size_t lens[2] = { strlen(cmd), key_len };
+	redisReply *r = fc_run(fc, 2, argv, lens);
+
+	if (r && r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
 /* farmcache_run_many - n commands sent together, their replies read
  * after: one round trip */
 redisReply *farmcache_run_many(struct farmcache *fc, size_t n,

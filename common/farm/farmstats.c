@@ -166,21 +166,15 @@ static int fs_count(const redisReply *v, uint64_t *n)
 static int fs_read_node(struct farmcache *fc, struct farmstats_node *nd)
 {
 	struct buf key;
-	const char *argv[2];
-	size_t lens[2], i;
 	redisReply *r;
+	size_t i;
 
 	buf_init(&key, BUF_UNLIMITED);
 	fs_key(&key, nd->name);
-	argv[0] = "HGETALL";     lens[0] = 7;
-	argv[1] = buf_str(&key); lens[1] = key.len;
-	r = farmcache_run(fc, 2, argv, lens);
+	r = farmcache_run_array(fc, "HGETALL", buf_str(&key), key.len);
 	buf_free(&key);
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
-		if (r)
-			freeReplyObject(r);
+	if (!r)
 		return -1;
-	}
 	for (i = 0; i + 1 < r->elements; i += 2) {
 		const redisReply *f = r->element[i], *v = r->element[i + 1];
 		int slot = f->type == REDIS_REPLY_STRING
@@ -209,17 +203,14 @@ enum ms_status farmstats_read(struct farmcache *fc,
 			      struct farmstats_node **out, size_t *n,
 			      struct ms_error *err)
 {
-	const char *argv[2] = { "SMEMBERS", FS_NODES };
-	size_t lens[2] = { 8, sizeof(FS_NODES) - 1 }, i;
 	struct farmstats_node *nodes;
 	redisReply *r;
+	size_t i;
 
 	*out = NULL;
 	*n = 0;
-	r = farmcache_run(fc, 2, argv, lens);
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
-		if (r)
-			freeReplyObject(r);
+	r = farmcache_run_array(fc, "SMEMBERS", FS_NODES, sizeof(FS_NODES) - 1);
+	if (!r) {
 		return ms_error_set(err, MS_ERR_TEMP, "cannot read %s from Redis: %s",
 				    FS_NODES, farmcache_last_error(fc));
 	}

@@ -51,10 +51,6 @@ trap 'exec 3>&- 2>/dev/null; [ -n "$SESSION_PID" ] && kill "$SESSION_PID" 2>/dev
 trap 'exit 1' INT TERM HUP
 cd "$T" || exit 1
 
-N=0
-t_ok()  { N=$((N + 1)); ok "$N - $*"; }
-t_nok() { N=$((N + 1)); nok "$N - $*"; }
-oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
 
 for need in "$MOD" "$M"; do
 	[ -e "$need" ] || { t_nok "built - $need is missing"; exit 1; }

@@ -51,10 +51,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 cd "$T" || exit 1
 
-N=0
-t_ok()  { N=$((N + 1)); ok "$N - $*"; }
-t_nok() { N=$((N + 1)); nok "$N - $*"; }
-oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
 probe() { "$PY" "$HERE/http_probe.py" "$MPORT" "$@"; }
 mkmsg() {
 	printf 'From: %s\r\nTo: rcpt@example.net\r\nSubject: metrics %s\r\nMessage-ID: <%s@test.example.org>\r\nX-Test-Id: %s\r\n\r\nHello %s.\r\n' \
