@@ -65,8 +65,10 @@ accept:
 	memcpy(v->log, "stage=sender action=accept", 27);
 }
 
-/* policy_check_spf - the SPF step before DATA */
-int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+/* spf_check - the SPF step before DATA, not counted: a caller that
+ * may throw its outcome away (an attempt from memory alone) counts
+ * only what it keeps */
+static int spf_check(const struct policy *p, const struct policy_facts *f,
 		     struct arena *a, struct spf_outcome *o,
 		     struct policy_verdict *v)
 {
@@ -88,7 +90,6 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 		return 0;
 	}
 	(void)pol_spf_verdict(p, o, f->client_ip, v);
-	pol_count_spf(o, v);
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_printf(&b, "stage=spf spf=%s/", spf_result_str(o->result));
 	pol_put_safe(&b, o->domain);
@@ -108,4 +109,16 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
 	return 1;
+}
+
+/* policy_check_spf - the SPF step before DATA, counted */
+int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+		     struct arena *a, struct spf_outcome *o,
+		     struct policy_verdict *v)
+{
+	int checked = spf_check(p, f, a, o, v);
+
+	if (checked)
+		pol_count_spf(o, v);
+	return checked;
 }
