@@ -90,6 +90,7 @@ int cmd_dmarc_report(const struct ms_config *cfg, int argc, char **argv);
 int cmd_complaint(const struct ms_config *cfg, int argc, char **argv);
 /* cmd_revoke - "revoke ..." and "complaints ..." (argv[0] says which) */
 int cmd_revoke(const struct ms_config *cfg, int argc, char **argv);
+int cmd_stats(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

@@ -30,6 +30,8 @@ static const char cli_usage[] =
 	"  complaint [--reporter IDENTITY] < REPORT\n"
 	"  revoke add domain DOMAIN|spki HEX [--why TEXT] | remove ID | list | show ID\n"
 	"  complaints list | show ID\n"
+	"  stats  [--node NAME | --total] | --forget NODE\n"
+	"         the farm's counters (farm_stats), Prometheus text\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -81,6 +83,7 @@ static const struct {
 	{ "complaint", cmd_complaint, NULL },
 	{ "revoke", cmd_revoke, NULL },
 	{ "complaints", cmd_revoke, NULL },
+	{ "stats", cmd_stats, NULL },
 };
 
 /* cli_config_need - what the command line's command takes from the

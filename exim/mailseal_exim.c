@@ -40,6 +40,12 @@
  * a transaction and starts again at 1 with the next MAIL); a call with
  * anything else checks again, and local_scan consumes it, used or not,
  * so that no later message sees it.
+ *
+ * With farm_stats, what the engine counted (metrics.h) goes to the
+ * farm's Redis at the end of each message, and after an SPF refusal
+ * at RCPT (policy_push_stats: one round trip; none while Redis is
+ * away, and the counts wait for the next message of the process): the
+ * process does not live long enough for anything to scrape it.
  */
 #ifndef LOCAL_SCAN                      /* Exim's own build defines it */
 #define LOCAL_SCAN
@@ -348,6 +354,8 @@ int mailseal_spf(uschar **yield, int argc, uschar *argv[])
 		policy_idle(p);         /* no thread outlives the call */
 		if (mse_txn.checked)
 			log_write(0, LOG_MAIN, "mailseal: %s", v.log);
+		if (v.action != POLICY_ACCEPT)
+			policy_push_stats(p);   /* the transaction ends here */
 		mse_txn.reply = mse_spf_reply(&v, mse_txn.checked,
 					      &mse_txn.outcome, &mse_txn.arena);
 		mse_txn.valid = 1;
@@ -612,6 +620,7 @@ static int mse_scan(int fd, uschar **return_text)
 	log_write(0, LOG_MAIN, "mailseal: %s", v.log);
 	rc = mse_return(&v, return_text);
 	policy_msg_free(m);
+	policy_push_stats(p);
 	return rc;
 }
 

@@ -16,7 +16,9 @@
  * open and move to it at their next request or message; a
  * configuration that does not load is logged and the old one kept.
  * Listening addresses, the pid file, the connection caps and timeouts
- * are read at start only.
+ * are read at start only.  With metrics_listen, a thread of its own
+ * answers GET /metrics with the counters (metricsd.c); with farm_stats,
+ * another adds them to the farm's Redis (statpush.c).
  *
  * One instance per configuration: the pid file stays locked while the
  * daemon runs (pidfile.c), and a unix socket another process answers
@@ -43,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "milterproto.h"
 #include "msclock.h"
 #include "policyd.h"
@@ -179,6 +182,19 @@ static void pool_add(int fd, enum job_kind kind)
 	}
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
+}
+
+/* pool_gauges - the connections open now, for /metrics (the pool's
+ * lock for a moment, no I/O under it) */
+static void pool_gauges(void)
+{
+	unsigned milter;
+
+	pthread_mutex_lock(&pool_lock);
+	milter = n_milter;
+	pthread_mutex_unlock(&pool_lock);
+	metrics_set(MSLOT_CONNECTED(MCONN_MILTER), milter);
+	metrics_set(MSLOT_CONNECTED(MCONN_POLICY), ploop_count());
 }
 
 /* pool_stop - wake every worker and wait, at most the grace time */
@@ -327,6 +343,8 @@ static void accept_one(struct acceptor *a, const struct listener *l)
 		return;
 	}
 	a->backoff_ms = 0;
+	metrics_inc(MSLOT_CONNECTIONS(l->kind == JOB_POLICY ? MCONN_POLICY
+				      : MCONN_MILTER));
 	if (!l->path[0])        /* TCP: no Nagle stalls */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (l->kind == JOB_POLICY)
@@ -349,6 +367,7 @@ static void on_signals(const char *path)
 		if (sig == SIGHUP) {
 			struct generation *ng = gen_load(path, &err);
 
+			metrics_inc(MSLOT_RELOAD(ng ? MOK : MFAILED));
 			if (ng) {
 				gen_install(ng);
 				dlog(LOG_INFO, "reloaded %s", path);
@@ -456,8 +475,8 @@ int main(int argc, char **argv)
 {
 	const char *path = MAILSEAL_DEFAULT_CONFIG;
 	int foreground = 0, stdio_mode = 0, test_only = 0, opt, rc = 0;
-	struct listener ls[MAX_LISTEN];
-	size_t nls = 0, i;
+	struct listener ls[MAX_LISTEN], mls[MAX_LISTEN];
+	size_t nls = 0, nmls = 0, i;
 	struct generation *g;
 	struct ms_error err;
 	struct sigaction sa;
@@ -523,9 +542,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (listen_all(path, "policy_listen", JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
-	    listen_all(path, "milter_listen", JOB_MILTER, &g->cfg, ls, &nls) != 0) {
+	    listen_all(path, "milter_listen", JOB_MILTER, &g->cfg, ls, &nls) != 0 ||
+	    listen_all(path, "metrics_listen", JOB_METRICS, &g->cfg, mls,
+		       &nmls) != 0) {
 		for (i = 0; i < nls; i++)
 			listen_close(&ls[i], 1);
+		for (i = 0; i < nmls; i++)
+			listen_close(&mls[i], 0);
 		if (pid_fd >= 0)
 			pidfile_remove(pid_fd, pid_file);
 		return 1;
@@ -550,6 +573,9 @@ int main(int argc, char **argv)
 	fd_limit_setup(&g->cfg);
 	if (*g->cfg.policy_listen && ploop_start(&g->cfg) != 0)
 		return 1;
+	if (metricsd_start(mls, nmls, pool_gauges) != 0 ||
+	    statpush_start(&g->cfg) != 0)
+		return 1;
 	for (i = 0; i < nls; i++)
 		dlog(LOG_INFO, "listening for %s clients on %s",
 		     ls[i].kind == JOB_POLICY ? "policy" : "milter", ls[i].spec);
@@ -558,8 +584,10 @@ int main(int argc, char **argv)
 	rc = accept_loop(ls, nls, path, &g->cfg);
 	for (i = 0; i < nls; i++)
 		listen_close(&ls[i], 1);
+	metricsd_stop();
 	ploop_stop();
 	pool_stop();
+	statpush_stop();        /* the last push counts every message */
 	if (pid_fd >= 0)
 		pidfile_remove(pid_fd, pid_file);
 	dlog(LOG_INFO, "stopped");

@@ -5,6 +5,7 @@
  *
  * An address is "unix:/path" or "inet:HOST:PORT" ("[v6]" for an IPv6
  * host); a setting holds several, separated by spaces or commas.
+ * metrics_listen (HTTP) takes inet addresses only.
  */
 #include <errno.h>
 #include <grp.h>
@@ -103,9 +104,10 @@ static int laddr_resolve(const struct laddr *a, struct addrinfo **ai,
 	return 0;
 }
 
-/* check_list - every address of one setting; errors logged */
+/* check_list - every address of one setting (inet_only: no unix
+ * socket); errors logged */
 static int check_list(const char *file, const struct ms_config *cfg,
-		      const char *setting, const char *value)
+		      const char *setting, const char *value, int inet_only)
 {
 	char *copy = xstrdup(value), *tok, *save = NULL, at[4200], why[300];
 	int rc = 0;
@@ -117,6 +119,8 @@ static int check_list(const char *file, const struct ms_config *cfg,
 		struct addrinfo *ai = NULL;
 
 		if (laddr_parse(tok, &a, why, sizeof(why)) != 0 ||
+		    (a.is_unix && inet_only &&
+		     snprintf(why, sizeof(why), "expected inet:HOST:PORT") > 0) ||
 		    (!a.is_unix && laddr_resolve(&a, &ai, why, sizeof(why)) != 0)) {
 			dlog(LOG_ERR, "%s%s %s: %s", at, setting, tok, why);
 			rc = -1;
@@ -135,9 +139,11 @@ int listen_check(const char *file, const struct ms_config *cfg)
 {
 	int rc = 0;
 
-	if (check_list(file, cfg, "policy_listen", cfg->policy_listen) != 0)
+	if (check_list(file, cfg, "policy_listen", cfg->policy_listen, 0) != 0)
 		rc = -1;
-	if (check_list(file, cfg, "milter_listen", cfg->milter_listen) != 0)
+	if (check_list(file, cfg, "milter_listen", cfg->milter_listen, 0) != 0)
+		rc = -1;
+	if (check_list(file, cfg, "metrics_listen", cfg->metrics_listen, 1) != 0)
 		rc = -1;
 	if (*cfg->socket_group && !getgrnam(cfg->socket_group)) {
 		char at[4200];
@@ -289,7 +295,8 @@ int listen_all(const char *file, const char *setting, enum job_kind kind,
 	       const struct ms_config *cfg, struct listener *ls, size_t *n)
 {
 	const char *value = kind == JOB_POLICY ? cfg->policy_listen
-					       : cfg->milter_listen;
+			    : kind == JOB_MILTER ? cfg->milter_listen
+			    : cfg->metrics_listen;
 	char *copy = xstrdup(value), *tok, *save = NULL, at[4200], label[4600];
 	int rc = 0;
 

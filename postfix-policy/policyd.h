@@ -239,7 +239,7 @@ void pspf_stop(void);
 #define MAX_LISTEN 16
 #define LISTEN_BACKLOG 256
 
-enum job_kind { JOB_POLICY, JOB_MILTER };
+enum job_kind { JOB_POLICY, JOB_MILTER, JOB_METRICS };
 
 struct listener {
 	int fd;
@@ -332,5 +332,20 @@ unsigned ploop_count(void);
 void ploop_stop(void);
 /* milter_serve - one milter client until it closes */
 void milter_serve(struct worker *w, struct conn *c);
+
+/* ---- metricsd.c, statpush.c: the counters (metrics.h) ---- */
+
+/* metricsd_start - serve GET /metrics (Prometheus text) on the n
+ * listeners of metrics_listen (taken over) from a thread of its own;
+ * gauges, called before each answer, sets the gauges (connections
+ * open); 0 or -1 (logged) */
+int metricsd_start(const struct listener *ls, size_t n, void (*gauges)(void));
+/* metricsd_stop - end it, close its listeners and clients */
+void metricsd_stop(void);
+/* statpush_start - with farm_stats and a farm, a thread that pushes
+ * the counters to Redis every farm_stats_interval; 0 or -1 (logged) */
+int statpush_start(const struct ms_config *cfg);
+/* statpush_stop - a last push, and the thread ends */
+void statpush_stop(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "aresq.h"
 #include "dnsanswer.h"
 #include "dnsservers.h"
+#include "metrics.h"
 #include "msclock.h"
 #include "ms_limits.h"
 #include "xalloc.h"
@@ -250,6 +251,7 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 	uint64_t longest = q->per_lookup ? q->timeout_ms : q->timeout_ms * 2u;
 	const char *why = NULL;
 	char reason[160];
+	uint64_t started;
 
 	ans->status = DNSQ_TEMPFAIL;
 	if (!deadline_ms || deadline_ms > now + longest)
@@ -264,6 +266,7 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 		ans->reason = arena_strdup(a, reason);
 		return;
 	}
+	started = ms_clock_us();
 	ares_query(q->ch, name, ns_c_in, (int)t, aq_callback, &w);
 	aq_wait_for(q, &w, deadline_ms);
 	if (w.abuf)             /* an answer: its rcode says what it is */
@@ -272,6 +275,10 @@ static void aq_lookup(struct dnsq *dq, const char *name, enum dnsq_type t,
 		aq_failed(q, w.status, deadline_ms > now ?
 			  (unsigned)(deadline_ms - now) : 0, a, ans);
 	free(w.abuf);
+	metrics_observe(MTIMED_DNS, ms_clock_us() - started);
+	metrics_inc(MSLOT_LOOKUP(MLAYER_DNS, ans->status == DNSQ_OK ? MOUT_ANSWER
+				 : ans->status == DNSQ_TEMPFAIL ? MOUT_TEMPFAIL
+				 : MOUT_NOTFOUND));
 }
 
 static void aq_destroy(struct dnsq *dq)

@@ -204,12 +204,8 @@ static enum farm_result ds_read_domain(struct farmcache *fc, const char *day,
 
 	buf_init(&key, BUF_UNLIMITED);
 	ds_key(&key, day, "rows:", d->domain);
-	argv[0] = "HGETALL";     lens[0] = 7;
-	argv[1] = buf_str(&key); lens[1] = key.len;
-	r = farmcache_run(fc, 2, argv, lens);
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
-		if (r)
-			freeReplyObject(r);
+	r = farmcache_run_array(fc, "HGETALL", buf_str(&key), key.len);
+	if (!r) {
 		buf_free(&key);
 		return FARM_ERROR;
 	}
@@ -257,23 +253,17 @@ enum farm_result dmarcstore_read_day(struct farmcache *fc, const char *day,
 {
 	struct dmarcstore_domain *ds;
 	struct buf key;
-	const char *argv[2];
-	size_t lens[2], i;
 	redisReply *r;
+	size_t i;
 
 	*out = NULL;
 	*n = 0;
 	buf_init(&key, BUF_UNLIMITED);
 	ds_key(&key, day, "domains", NULL);
-	argv[0] = "SMEMBERS";    lens[0] = 8;
-	argv[1] = buf_str(&key); lens[1] = key.len;
-	r = farmcache_run(fc, 2, argv, lens);
+	r = farmcache_run_array(fc, "SMEMBERS", buf_str(&key), key.len);
 	buf_free(&key);
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
-		if (r)
-			freeReplyObject(r);
+	if (!r)
 		return FARM_ERROR;
-	}
 	ds = arena_alloc(a, (r->elements + 1) * sizeof(*ds));
 	for (i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i];

@@ -17,6 +17,7 @@
 #include "ms_limits.h"
 #include "msclock.h"
 #include "mslog.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #define DQC_KEY_PREFIX "mailseal:dns:"
@@ -201,6 +202,7 @@ static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 	struct dnsqcache *c = (struct dnsqcache *)q;
 	char name[MS_MAX_DOMAIN + 1], key[MS_MAX_DOMAIN + 16];
 	unsigned ttl;
+	int hit;
 
 	c->stats.lookups++;
 	if (!dqc_norm(qname, name)) {
@@ -214,7 +216,10 @@ static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 		return;
 	}
 	snprintf(key, sizeof(key), "%s:%s", dnsq_type_str(t), name);
-	if (dqc_from_local(c, key, name, t, a, ans)) {
+	hit = dqc_from_local(c, key, name, t, a, ans);
+	if (c->local)
+		metrics_inc(MSLOT_LOOKUP(MLAYER_LOCAL, hit ? MOUT_HIT : MOUT_MISS));
+	if (hit) {
 		c->stats.local_hits++;
 		return;
 	}

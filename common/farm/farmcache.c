@@ -20,6 +20,7 @@
 #include "farmcache.h"
 #include "farmcache_int.h"
 #include "farmvalue.h"
+#include "metrics.h"
 #include "msclock.h"
 #include "mslog.h"
 #include "numparse.h"
@@ -549,6 +550,47 @@ static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 	return r;
 }
 
+/* fc_lookup - fc_run for a lookup (GET), its time and a failure told to
+ * the process's counters; the caller tells a hit, miss or bad value */
+static redisReply *fc_lookup(struct farmcache *fc, int argc,
+			     const char **argv, const size_t *lens)
+{
+	unsigned long skipped = fc->stats.skipped;
+	uint64_t started = ms_clock_us();
+	redisReply *r = fc_run(fc, argc, argv, lens);
+
+	if (fc->stats.skipped != skipped) {
+		metrics_inc(MSLOT_LOOKUP(MLAYER_REDIS, MOUT_SKIPPED));
+		return NULL;
+	}
+	metrics_observe(MTIMED_REDIS, ms_clock_us() - started);
+	if (!r)
+		metrics_inc(MSLOT_LOOKUP(MLAYER_REDIS, MOUT_ERROR));
+	return r;
+}
+
+/* fc_found - a lookup's outcome, in the cache's counters and the
+ * process's */
+static void fc_found(struct farmcache *fc, enum farm_result res)
+{
+	switch (res) {
+	case FARM_HIT:
+		fc->stats.hits++;
+		metrics_inc(MSLOT_LOOKUP(MLAYER_REDIS, MOUT_HIT));
+		break;
+	case FARM_MISS:
+		fc->stats.misses++;
+		metrics_inc(MSLOT_LOOKUP(MLAYER_REDIS, MOUT_MISS));
+		break;
+	case FARM_BAD:
+		fc->stats.bad++;
+		metrics_inc(MSLOT_LOOKUP(MLAYER_REDIS, MOUT_BAD));
+		break;
+	case FARM_ERROR:
+		break;
+	}
+}
+
 /* farmcache_get_key - a cached key answer */
 enum farm_result farmcache_get_key(struct farmcache *fc, const char *name,
 				   struct arena *arena, struct key_answer *ans,
@@ -568,31 +610,31 @@ enum farm_result farmcache_get_key(struct farmcache *fc, const char *name,
 	lens[0] = 3;
 	argv[1] = buf_str(&key);
 	lens[1] = key.len;
-	r = fc_run(fc, 2, argv, lens);
+	r = fc_lookup(fc, 2, argv, lens);
 	buf_free(&key);
 	if (!r)
 		return FARM_ERROR;
 	if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
-		fc->stats.misses++;
+		fc_found(fc, FARM_MISS);
 		return FARM_MISS;
 	}
 	st = farmvalue_decode(name, (const unsigned char *)r->str, r->len,
 			      fc->secret, arena, ans, &expires);
 	freeReplyObject(r);
 	if (st != MS_OK) {
-		fc->stats.bad++;
+		fc_found(fc, FARM_BAD);
 		snprintf(fc->last_error, sizeof(fc->last_error),
 			 "cached key %s %s", name, st == MS_ERR_CRYPTO
 			 ? "failed its HMAC check" : "is malformed");
 		return FARM_BAD;
 	}
 	if (expires <= now) {
-		fc->stats.misses++;
+		fc_found(fc, FARM_MISS);
 		return FARM_MISS;
 	}
 	*ttl_left = (unsigned)(expires - now);
-	fc->stats.hits++;
+	fc_found(fc, FARM_HIT);
 	return FARM_HIT;
 }
 
@@ -641,19 +683,19 @@ enum farm_result farmcache_get_value(struct farmcache *fc, const char *key,
 {
 	const char *argv[2] = { "GET", key };
 	size_t lens[2] = { 3, key_len };
-	redisReply *r = fc_run(fc, 2, argv, lens);
+	redisReply *r = fc_lookup(fc, 2, argv, lens);
 
 	if (!r)
 		return FARM_ERROR;
 	if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
-		fc->stats.misses++;
+		fc_found(fc, FARM_MISS);
 		return FARM_MISS;
 	}
 	*value = (const unsigned char *)arena_memdup(arena, r->str, r->len);
 	*value_len = r->len;
 	freeReplyObject(r);
-	fc->stats.hits++;
+	fc_found(fc, FARM_HIT);
 	return FARM_HIT;
 }
 
@@ -858,6 +900,69 @@ redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens)
 {
 	return fc_run(fc, argc, argv, lens);
+}
+
+/* farmcache_run_array - CMD KEY, an array expected */
+redisReply *farmcache_run_array(struct farmcache *fc, const char *cmd,
+				const char *key, size_t key_len)
+{
+	const char *argv[2] = { cmd, key };
+	size_t lens[2] = { strlen(cmd), key_len };
+	redisReply *r = fc_run(fc, 2, argv, lens);
+
+	if (r && r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* farmcache_run_many - n commands sent together, their replies read
+ * after: one round trip */
+redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
+			       const int *argc, const char **const *argv,
+			       const size_t *const *lens)
+{
+	redisContext *c = fc_ready(fc);
+	redisReply *last = NULL;
+	char what[160];
+	size_t i;
+	int err;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (redisAppendCommandArgv(c, argc[i], argv[i], lens[i]) != REDIS_OK)
+			goto io;
+	for (i = 0; i < n; i++) {
+		void *rp = NULL;
+		redisReply *r;
+
+		if (redisGetReply(c, &rp) != REDIS_OK || !rp)
+			goto io;
+		r = rp;
+		if (r->type == REDIS_REPLY_ERROR) {
+			snprintf(what, sizeof(what), "error reply: %.*s",
+				 (int)r->len, r->str ? r->str : "error");
+			freeReplyObject(r);
+			if (last)
+				freeReplyObject(last);
+			fc_fail(fc, what, 0);   /* the rest unread: reconnect */
+			return NULL;
+		}
+		if (last)
+			freeReplyObject(last);
+		last = r;
+	}
+	fc_ok(fc);
+	return last;
+io:
+	err = errno;
+	snprintf(what, sizeof(what), "%s", c->err ? c->errstr : "no reply");
+	if (last)
+		freeReplyObject(last);
+	fc_fail(fc, what, fc_timed_out(err));
+	return NULL;
 }
 
 

@@ -16,5 +16,16 @@
  * (counted, logged as farmcache.c does) */
 redisReply *farmcache_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens);
+/* farmcache_run_array - CMD KEY (HGETALL, SMEMBERS...), whose reply
+ * must be an array: it (the caller frees it), or NULL as farmcache_run
+ * or when the reply is of another type */
+redisReply *farmcache_run_array(struct farmcache *fc, const char *cmd,
+				const char *key, size_t key_len);
+/* farmcache_run_many - n commands in one round trip (pipelined): the
+ * last one's reply (the caller frees it), or NULL as farmcache_run
+ * when Redis is skipped, fails, or answers any of them with an error */
+redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
+			       const int *argc, const char **const *argv,
+			       const size_t *const *lens);
 
 #endif

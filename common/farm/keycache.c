@@ -9,6 +9,7 @@
 
 #include "farmcache.h"
 #include "keycache.h"
+#include "metrics.h"
 #include "msclock.h"
 #include "mslog.h"
 #include "xalloc.h"
@@ -193,8 +194,11 @@ static void kc_lookup(struct keysource *ks, const char *query,
 		kc_push_front(kc, e);
 		kc_answer_from(e, arena, ans);
 		kc->stats.local_hits++;
+		metrics_inc(MSLOT_LOOKUP(MLAYER_LOCAL, MOUT_HIT));
 		return;
 	}
+	if (kc->table)
+		metrics_inc(MSLOT_LOOKUP(MLAYER_LOCAL, MOUT_MISS));
 	if (e)
 		kc_remove(kc, e);
 	if (kc->farm) {

@@ -199,6 +199,8 @@ static struct policy *policy_build(const struct ms_config *cfg,
 		goto fail;
 	if (p->chain.farm)
 		p->revs = p->tables->revs;
+	if (pol_count_init(p, cfg, err) != MS_OK)
+		goto fail;
 	return p;
 fail:
 	policy_free(p);
@@ -879,6 +881,7 @@ out:
 		v->nremove = m->nremove;
 	}
 	msg_log(m, ocp, why, v);
+	pol_count_message(m, ocp, v);
 	policy_report_record(&m->p->report, m, ocp, v);
 	if (ocp && v->action == POLICY_ACCEPT)
 		pol_sig_record(m, ocp);
@@ -921,5 +924,6 @@ void policy_error_verdict(struct policy_verdict *v, enum policy_error kind,
 	buf_putc(&b, '"');
 	pol_copy_out(v->log, sizeof(v->log), &b);
 	buf_free(&b);
+	pol_count_error(v);
 }
 

@@ -191,6 +191,12 @@ void policy_idle(struct policy *p);
  * failures and outages) for a daemon's metrics; zeros when the engine
  * was given its keys */
 void policy_cache_stats(const struct policy *p, struct keychain_stats *out);
+/* policy_push_stats - with farm_stats = yes and a farm, add what the
+ * process's counters (metrics.h) gained since its last push to this
+ * node's counters in Redis (farmstats.h): one round trip, none while
+ * Redis is away (counted as skipped; the counts wait for the next
+ * push).  Nothing without farm_stats or a farm. */
+void policy_push_stats(struct policy *p);
 
 /* policy_begin - a context for one message (facts are copied) */
 struct policy_msg *policy_begin(struct policy *p,

@@ -65,6 +65,8 @@ struct policy {
 					 * engine has a farm connection */
 	struct dnsq *dns;               /* SPF's (and DMARC's) DNS source */
 	struct dnsq *own_dns;           /* ours to free: the resolver */
+	char stats_node[256];           /* farm_stats: the node's name in
+					 * Redis; "": counters not pushed */
 };
 
 struct policy_msg {
@@ -163,5 +165,26 @@ int pol_revoked_key(const struct policy *p, const unsigned char *spki,
  * which From and which user, and the message is neither signed nor
  * verified; 0 otherwise (no table, or every From allowed) */
 int pol_rights_refuse(struct policy_msg *m);
+
+/* count.c: what the engine decided, to the process's counters
+ * (metrics.h); the only calls from the engine to them */
+
+/* pol_count_message - m's verdict v and the results evaluated for it
+ * (oc: its DKIM outcome, NULL when it was not verified) */
+void pol_count_message(const struct policy_msg *m,
+		       const struct dkim_verify_outcome *oc,
+		       const struct policy_verdict *v);
+/* pol_count_spf - an SPF check before DATA, and what v answered */
+void pol_count_spf(const struct spf_outcome *o,
+		   const struct policy_verdict *v);
+/* pol_count_refusal - v, when it refuses or defers */
+void pol_count_refusal(const struct policy_verdict *v);
+/* pol_count_error - a verdict given without an engine */
+void pol_count_error(const struct policy_verdict *v);
+/* pol_count_init - farm_stats and its node name into p (pushed only
+ * with a farm: redis_url or redis_sentinels); an invalid name is an
+ * error naming the setting */
+enum ms_status pol_count_init(struct policy *p, const struct ms_config *cfg,
+			      struct ms_error *err);
 
 #endif

@@ -177,6 +177,7 @@ void policy_check_sender(const struct policy *p, const char *sender,
 	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 		    "mail from %s must arrive over TLS with a verified client "
 		    "certificate; %s", dom, why);
+	pol_count_refusal(v);
 	buf_init(&b, POLICY_LOG_MAX * 2);
 	buf_puts(&b, "stage=sender sender_domain=");
 	pol_put_safe(&b, dom);
@@ -195,8 +196,10 @@ accept:
 	memcpy(v->log, "stage=sender action=accept", 27);
 }
 
-/* policy_check_spf - the SPF step before DATA */
-int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+/* spf_check - the SPF step before DATA, not counted: a caller that
+ * may throw its outcome away (an attempt from memory alone) counts
+ * only what it keeps */
+static int spf_check(const struct policy *p, const struct policy_facts *f,
 		     struct arena *a, struct spf_outcome *o,
 		     struct policy_verdict *v)
 {
@@ -239,6 +242,18 @@ int policy_check_spf(const struct policy *p, const struct policy_facts *f,
 	return 1;
 }
 
+/* policy_check_spf - the SPF step before DATA, counted */
+int policy_check_spf(const struct policy *p, const struct policy_facts *f,
+		     struct arena *a, struct spf_outcome *o,
+		     struct policy_verdict *v)
+{
+	int checked = spf_check(p, f, a, o, v);
+
+	if (checked)
+		pol_count_spf(o, v);
+	return checked;
+}
+
 /* policy_check_spf_cached - the same, from memory alone, or -1 */
 int policy_check_spf_cached(const struct policy *p,
 			    const struct policy_facts *f, struct arena *a,
@@ -253,7 +268,11 @@ int policy_check_spf_cached(const struct policy *p,
 		return -1;      /* not a caching chain: nothing in memory */
 	before = st->memory_misses;
 	dnsqcache_memory_only(p->dns, 1);
-	r = policy_check_spf(p, f, a, o, v);
+	r = spf_check(p, f, a, o, v);
 	dnsqcache_memory_only(p->dns, 0);
-	return st->memory_misses != before ? -1 : r;
+	if (st->memory_misses != before)
+		return -1;
+	if (r)
+		pol_count_spf(o, v);
+	return r;
 }

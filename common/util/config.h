@@ -76,12 +76,17 @@ struct ms_config {
 	char *dmarc_report_org;         /* org_name; "" = the host name */
 	char *dmarc_report_email;       /* the reports' From and <email> */
 	char *dmarc_report_sendmail;    /* run as PATH -t -oi */
+	/* the farm's counters in Redis (farmstats.h) */
+	unsigned farm_stats;            /* enum ms_yes_no: push them */
+	char *farm_stats_node;          /* "" = the host name */
+	unsigned farm_stats_interval_ms; /* mailseal-policyd: how often */
 	char *require_tls;              /* sender domains, or /file */
 	char *tls_pins;                 /* /file of DOMAIN FINGERPRINT... */
 	char *tls_policy;               /* /file of DOMAIN MODE name= pin= */
 	/* mailseal-policyd */
 	char *policy_listen;            /* "unix:/path inet:HOST:PORT" */
 	char *milter_listen;
+	char *metrics_listen;           /* "inet:HOST:PORT": /metrics; "" off */
 	char *pid_file;
 	unsigned socket_mode;           /* of unix sockets, octal */
 	char *socket_group;             /* "" = the daemon's own */

@@ -8,5 +8,7 @@
 
 /* ms_clock_ms - milliseconds since an arbitrary fixed point */
 uint64_t ms_clock_ms(void);
+/* ms_clock_us - microseconds on the same clock, for latencies */
+uint64_t ms_clock_us(void);
 
 #endif

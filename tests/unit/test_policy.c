@@ -13,6 +13,8 @@
  * and expects the action, code, enhanced code, role, the header fields
  * added (by name) and removed (by rank), and words of the text and log.
  * Messages are also fed a byte at a time: the verdict must not change.
+ * Each verdict is counted once (metrics.h): its role and action, its
+ * refusal's code, its results.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include "crypto.h"
 #include "dkim_sign.h"
 #include "keyfile.h"
+#include "metrics.h"
 #include "policy.h"
 #include "sendrights.h"
 #include "unit.h"
@@ -488,10 +491,49 @@ static void run(struct policy *p, const struct pcase *c, const struct buf *msg,
 	policy_msg_free(m);
 }
 
+/* counted_once - what the verdict v was counted as between the
+ * snapshots: its role and action once and no other message, its
+ * refusal's code once (none for an accept), dkim results for a
+ * verified message; "" when right, else what is wrong */
+static const char *counted_once(const struct policy_verdict *v,
+				const struct metrics_snap *before,
+				const struct metrics_snap *after)
+{
+	static const enum metric_role roles[] = { MROLE_SKIP, MROLE_SIGN,
+						   MROLE_VERIFY };
+	struct metrics_snap d;
+	enum metric_action a = v->action == POLICY_REJECT ? MACT_REJECT
+			       : v->action == POLICY_TEMPFAIL ? MACT_TEMPFAIL
+			       : v->quarantine ? MACT_QUARANTINE : MACT_ACCEPT;
+	uint64_t msgs = 0, refusals = 0, dkim = 0;
+	unsigned i;
+
+	metrics_delta(after, before, &d);
+	for (i = 0; i < MROLE_N * MACT_N; i++)
+		msgs += d.v[MSLOT_MESSAGES + i];
+	for (i = 0; i < MREF_N; i++)
+		refusals += d.v[MSLOT_REFUSAL(i)];
+	for (i = 0; i < MRES_N; i++)
+		dkim += d.v[MSLOT_RESULT(MMETH_DKIM, i)];
+	if (msgs != 1 || d.v[MSLOT_MESSAGE(roles[v->role], a)] != 1)
+		return "not one message of its role and action";
+	if (v->action == POLICY_ACCEPT ? refusals != 0
+	    : refusals != 1 || d.v[MSLOT_REFUSAL(metrics_refusal_of(v->dsn))] != 1)
+		return "its refusal not counted once by its code";
+	if (v->role == POLICY_ROLE_SIGN && dkim != 0)
+		return "a signed message counted DKIM results";
+	if (v->role == POLICY_ROLE_VERIFY && v->action == POLICY_ACCEPT &&
+	    dkim == 0)
+		return "a verified message counted no DKIM result";
+	return "";
+}
+
 static void check_case(const struct pcase *c)
 {
 	struct policy *p = make_policy(c);
 	struct policy_verdict v, v1;
+	struct metrics_snap before, after;
+	const char *counted;
 	struct buf msg;
 	char sum[4096], sum1[4096], want[512];
 	size_t i, off;
@@ -502,7 +544,12 @@ static void check_case(const struct pcase *c)
 	}
 	buf_init(&msg, 1 << 22);
 	make_msg(&msg, c->headers, c->signer, c->tamper);
+	metrics_snapshot(&before);
 	run(p, c, &msg, msg.len, &v, sum, sizeof(sum));
+	metrics_snapshot(&after);
+	counted = counted_once(&v, &before, &after);
+	CHECK(!*counted, "%s: counted once%s%s", c->name, *counted ? ": " : "",
+	      counted);
 	off = (size_t)snprintf(want, sizeof(want), "%d %u %s %d add=%s rm=%s",
 			       c->action, c->code, c->dsn, c->role, c->added,
 			       c->removed);
@@ -745,8 +792,15 @@ static void check_sender(void)
 					  .cert_fp = t[i].cert_fp,
 					  .pubkey_fp = t[i].pubkey_fp };
 		struct policy_verdict v;
+		struct metrics_snap before, after;
 
+		metrics_snapshot(&before);
 		policy_check_sender(p, t[i].sender, &tls, &v);
+		metrics_snapshot(&after);
+		CHECK(after.v[MSLOT_REFUSAL(MREF_5_7_1)] -
+		      before.v[MSLOT_REFUSAL(MREF_5_7_1)] ==
+		      (v.action == POLICY_ACCEPT ? 0u : 1u),
+		      "%s: a refusal counted as 5.7.1, an accept not", t[i].name);
 		CHECK(v.action == t[i].action &&
 		      (v.action == POLICY_ACCEPT ||
 		       (v.code == 550 && !strcmp(v.dsn, "5.7.1") &&
@@ -905,6 +959,9 @@ static void check_spf(void)
 		struct policy_msg *m;
 		struct policy *p;
 		struct buf msg;
+		struct metrics_snap before, after, d;
+		uint64_t spf_counted;
+		unsigned k;
 
 		p = engine_with(c->settings, NULL, dns, &err);
 		if (!p) {
@@ -913,9 +970,18 @@ static void check_spf(void)
 		}
 		buf_init(&msg, 1 << 20);
 		make_msg(&msg, FROM_OTHER, NULL, 0);
+		metrics_snapshot(&before);
 		m = policy_begin(p, &f);
 		policy_feed(m, msg.data, msg.len);
 		policy_finish(m, &v);
+		metrics_snapshot(&after);
+		metrics_delta(&after, &before, &d);
+		for (k = spf_counted = 0; k < MRES_N; k++)
+			spf_counted += d.v[MSLOT_RESULT(MMETH_SPF, k)];
+		/* checked: the log line says spf= */
+		CHECK(spf_counted == (strstr(v.log, " spf=") ? 1u : 0u),
+		      "%s: SPF results counted: %llu", c->name,
+		      (unsigned long long)spf_counted);
 		ar = added(&v, "Authentication-Results");
 		CHECK(v.action == c->action && !strcmp(v.dsn, c->dsn) &&
 		      (!c->ar_has || (ar && strstr(ar, c->ar_has))) &&
