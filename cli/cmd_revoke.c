@@ -7,6 +7,10 @@
  *   mailseal revoke remove ID [--why TEXT]
  *   mailseal revoke list
  *   mailseal revoke show ID        (with its evidence)
+ *   mailseal revoke import-crl FILE [--ca CERT] [--why TEXT]
+ *                                  (the serials a CA's CRL revokes)
+ *   mailseal revoke export postfix (a check_ccert_access table of the
+ *                                  revoked certificate keys)
  *   mailseal complaints list
  *   mailseal complaints show ID
  *
@@ -23,6 +27,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "crl.h"
 #include "dkim_sig.h"
 #include "farmcache.h"
 #include "numparse.h"
@@ -126,8 +131,136 @@ static int rv_usage(void)
 {
 	cli_error("usage: mailseal revoke add domain DOMAIN|spki HEX [--why TEXT] | "
 		  "revoke remove ID [--why TEXT] | revoke list | revoke show ID | "
-		  "complaints list | complaints show ID");
+		  "revoke import-crl FILE [--ca CERT] [--why TEXT] | "
+		  "revoke export postfix | complaints list | complaints show ID");
 	return CLI_USAGE;
+}
+
+/* rv_file - a whole file into b; -1 (said) on error */
+static int rv_file(const char *path, struct buf *b, size_t max)
+{
+	struct ms_error err;
+
+	buf_init(b, max);
+	if (buf_load_file(b, path, &err) != MS_OK) {
+		cli_error("revoke: %s", err.msg);
+		buf_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* rv_import_crl - every serial of a CA's CRL, revoked (the ones known
+ * already are left as they are) */
+static int rv_import_crl(struct farmcache *fc, int argc, char **argv,
+			 const char *who)
+{
+	const char *path = argv[2], *ca = NULL, *why = "";
+	struct buf crl, cab;
+	struct crl_list l;
+	struct ms_error err;
+	struct buf states;
+	struct arena a;
+	size_t i, added = 0, known = 0;
+	int k, rc = CLI_OK;
+
+	for (k = 3; k + 1 < argc; k += 2) {
+		if (strcmp(argv[k], "--ca") == 0)
+			ca = argv[k + 1];
+		else if (strcmp(argv[k], "--why") == 0)
+			why = argv[k + 1];
+		else
+			return rv_usage();
+	}
+	if (k != argc)
+		return rv_usage();
+	if (rv_file(path, &crl, CRL_MAX_BYTES) != 0)
+		return CLI_IO;
+	buf_init(&cab, 1 << 20);
+	if (ca && rv_file(ca, &cab, 1 << 20) != 0) {
+		buf_free(&crl);
+		return CLI_IO;
+	}
+	arena_init(&a);
+	buf_init(&states, BUF_UNLIMITED);
+	if (crl_read(crl.data, crl.len, ca ? buf_str(&cab) : NULL, &a, &l,
+		     &err) != MS_OK) {
+		cli_error("revoke: %s: %s", path, err.msg);
+		rc = CLI_USAGE;
+		goto out;
+	}
+	if (revstore_states(fc, &states) != FARM_HIT) {
+		cli_error("revoke: Redis did not answer (%s)", farmcache_last_error(fc));
+		rc = CLI_IO;
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		char ident[REV_IDENTITY_MAX], line[REV_IDENTITY_MAX + 16];
+		char whyb[512];
+		uint64_t id;
+
+		snprintf(ident, sizeof(ident), "serial:%s:%s", l.issuer, l.serials[i]);
+		snprintf(line, sizeof(line), " revoked %s\n", ident);
+		if (strstr(buf_str(&states), line)) {
+			known++;
+			continue;
+		}
+		snprintf(whyb, sizeof(whyb), "CRL of %s%s%s", l.issuer_dn,
+			 *why ? ": " : "", why);
+		if (revstore_set(fc, ident, REV_REVOKED, who, whyb,
+				 (uint64_t)time(NULL), &id) != FARM_HIT) {
+			cli_error("revoke: Redis did not answer (%s)",
+				  farmcache_last_error(fc));
+			rc = CLI_IO;
+			goto out;
+		}
+		added++;
+	}
+	printf("CRL of %s%s: %zu revoked certificates, %zu added, %zu known already\n",
+	       l.issuer_dn, ca ? " (its signature checked)" : "", l.n, added, known);
+out:
+	buf_free(&states);
+	arena_free(&a);
+	buf_free(&cab);
+	buf_free(&crl);
+	return rc;
+}
+
+/* rv_export_postfix - the revoked certificate keys as a Postfix
+ * check_ccert_access table (SHA-256 public key fingerprints, colon
+ * form: smtpd_tls_fingerprint_digest = sha256) */
+static int rv_export_postfix(struct farmcache *fc)
+{
+	struct buf states;
+	const char *s;
+	int rc = CLI_OK;
+
+	buf_init(&states, BUF_UNLIMITED);
+	if (revstore_states(fc, &states) != FARM_HIT) {
+		cli_error("revoke: Redis did not answer (%s)", farmcache_last_error(fc));
+		buf_free(&states);
+		return CLI_IO;
+	}
+	printf("# check_ccert_access table of the keys this mail farm revoked\n"
+	       "# (mailseal revoke export postfix; smtpd_tls_fingerprint_digest = sha256)\n");
+	for (s = buf_str(&states); *s; ) {
+		const char *nl = strchr(s, '\n'), *k = strstr(s, " revoked spki:");
+		size_t i;
+
+		if (k && k < nl && nl - (k + 14) == 64) {
+			unsigned long long id = strtoull(s, NULL, 10);
+
+			for (i = 0; i < 64; i += 2)
+				printf("%s%c%c", i ? ":" : "",
+				       k[14 + i] >= 'a' ? k[14 + i] - 32 : k[14 + i],
+				       k[15 + i] >= 'a' ? k[15 + i] - 32 : k[15 + i]);
+			printf(" REJECT this mail farm revoked this certificate's key (revocation %llu)\n",
+			       id);
+		}
+		s = nl + 1;
+	}
+	buf_free(&states);
+	return rc;
 }
 
 int cmd_revoke(const struct ms_config *cfg, int argc, char **argv)
@@ -149,6 +282,11 @@ int cmd_revoke(const struct ms_config *cfg, int argc, char **argv)
 		   argc >= 3) {
 		if (rv_id(argv[2], &id) != 0 || (argc != 3 && argc != 5))
 			return rv_usage();
+	} else if (!complaints && strcmp(op, "import-crl") == 0 && argc >= 3) {
+		/* its own arguments, below */
+	} else if (!complaints && strcmp(op, "export") == 0) {
+		if (argc != 3 || strcmp(argv[2], "postfix") != 0)
+			return rv_usage();
 	} else if (strcmp(op, "list") != 0 || argc != 2) {
 		return rv_usage();
 	}
@@ -161,6 +299,12 @@ int cmd_revoke(const struct ms_config *cfg, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	rv_who(who, sizeof(who));
+	if (strcmp(op, "import-crl") == 0 || strcmp(op, "export") == 0) {
+		rc = op[0] == 'i' ? rv_import_crl(fc, argc, argv, who)
+			: rv_export_postfix(fc);
+		farmcache_free(fc);
+		return rc;
+	}
 	buf_init(&out, BUF_UNLIMITED);
 	if (strcmp(op, "add") == 0) {
 		fr = revstore_set(fc, ident, REV_REVOKED, who, rv_why(argc, argv, 4),

@@ -29,6 +29,7 @@ static const char cli_usage[] =
 	"         [--sendmail PATH]\n"
 	"  complaint [--reporter IDENTITY] < REPORT\n"
 	"  revoke add domain DOMAIN|spki HEX [--why TEXT] | remove ID | list | show ID\n"
+	"         | import-crl FILE [--ca CERT] [--why TEXT] | export postfix\n"
 	"  complaints list | show ID\n"
 	"  stats  [--node NAME | --total] | --forget NODE\n"
 	"         the farm's counters (farm_stats), Prometheus text\n"

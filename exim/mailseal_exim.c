@@ -446,10 +446,15 @@ int mailseal_tls(uschar **yield, int argc, uschar *argv[])
 	arena_init(&a);
 	tls.encrypted = *argv[1] != 0;
 	if (mse_cert(CS argv[2], CS argv[3], &a, &ci) == 0) {
+		size_t n = 8 + sizeof(ci.issuer) + sizeof(ci.serial);
+		char *sid = arena_alloc(&a, n);
+
 		tls.verified_subject = ci.nnames ? ci.names[0] : "verified";
 		tls.names = ci.names;
 		tls.nnames = ci.nnames;
 		tls.spki = ci.spki;
+		snprintf(sid, n, "serial:%s:%s", ci.issuer, ci.serial);
+		tls.serial_id = sid;    /* a CA's CRL imported by the farm */
 	}
 	policy_check_sender(p, CS argv[0], &tls, &v);
 	if (v.action != POLICY_ACCEPT || v.log_accept)

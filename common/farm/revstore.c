@@ -572,6 +572,22 @@ enum rev_state revset_domain(const struct revset *s, const char *d,
 	return st;
 }
 
+enum rev_state revset_identity(const struct revset *s, const char *identity,
+			       uint64_t *id)
+{
+	const struct rs_entry *e;
+	enum rev_state st = REV_NONE;
+
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&s->lock);
+	e = rs_find(s, identity);
+	if (e) {
+		*id = e->id;
+		st = e->state;
+	}
+	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
+	return st;
+}
+
 enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
 			   uint64_t *id)
 {

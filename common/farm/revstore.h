@@ -3,8 +3,10 @@
  * (redis/SCHEMA.md, "mailseal:{rev}:..."), and each node's in-process
  * copy of the revocations.
  *
- * An identity is "domain:D" (a DKIM domain, lower case) or "spki:HEX"
- * (the SHA-256 of a sending certificate's public key, lower-case hex).
+ * An identity is "domain:D" (a DKIM domain, lower case), "spki:HEX"
+ * (the SHA-256 of a sending certificate's public key, lower-case hex)
+ * or "serial:ISSUER:SERIAL" (a certificate a CA's CRL revokes:
+ * certinfo.h's names).
  * An offence is a distinct signed message (a distinct b=, named by the
  * farm's signature id) with at least one counted complaint; N offences
  * (threshold) within the window against an identity revoke it, or mark
@@ -32,7 +34,7 @@
 #include "farmcache.h"
 
 #define REV_MAX_IDENTITIES 4
-#define REV_IDENTITY_MAX 80             /* "spki:" + 64 hex, with room */
+#define REV_IDENTITY_MAX 96             /* "serial:" + 32 + ":" + 40 hex */
 
 enum rev_state {
 	REV_NONE = 0,
@@ -115,6 +117,10 @@ enum rev_state revset_domain(const struct revset *s, const char *d,
 /* revset_spki - the state of a certificate key (32 bytes) */
 enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
 			   uint64_t *id);
+/* revset_identity - the state of an identity as written ("serial:..."
+ * and the others) */
+enum rev_state revset_identity(const struct revset *s, const char *identity,
+			       uint64_t *id);
 /* revset_count - identities known (any state) */
 size_t revset_count(const struct revset *s);
 

@@ -236,6 +236,9 @@ struct policy_tls {
 	const char *const *names;       /* DNS names of the certificate */
 	size_t nnames;
 	const unsigned char *spki;      /* SHA-256 of its public key */
+	const char *serial_id;          /* "serial:ISSUER:SERIAL" of a
+					 * verified one (certinfo.h); NULL:
+					 * not shown (Postfix) */
 };
 
 /* policy_check_sender - the envelope-stage rule for mail from the

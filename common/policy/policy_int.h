@@ -156,6 +156,10 @@ int pol_revoked_signer(struct policy_msg *m,
  * 1: v refuses the session's mail (550 5.7.1) */
 int pol_revoked_key(const struct policy *p, const unsigned char *spki,
 		    struct policy_verdict *v);
+/* pol_revoked_serial - is the client certificate one a CA's imported
+ * CRL revokes ("serial:ISSUER:SERIAL")?  1: v refuses (550 5.7.1) */
+int pol_revoked_serial(const struct policy *p, const char *serial_id,
+		       struct policy_verdict *v);
 
 /* rights.c: the sending_rights rule */
 

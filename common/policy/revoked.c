@@ -56,3 +56,20 @@ int pol_revoked_key(const struct policy *p, const unsigned char *spki,
 		    (unsigned long long)id);
 	return 1;
 }
+
+int pol_revoked_serial(const struct policy *p, const char *serial_id,
+		       struct policy_verdict *v)
+{
+	uint64_t id = 0;
+
+	if (!p->revs || !serial_id)
+		return 0;
+	revset_refresh(p->revs, p->chain.farm, 0);
+	if (revset_identity(p->revs, serial_id, &id) != REV_REVOKED)
+		return 0;
+	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
+		    "the client certificate is refused: its CA revoked it "
+		    "(the CRL this mail farm imported: revocation %llu)",
+		    (unsigned long long)id);
+	return 1;
+}

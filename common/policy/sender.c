@@ -114,16 +114,19 @@ static int check_revoked_key(const struct policy *p,
 {
 	unsigned char spki[TLSPIN_LEN];
 	const unsigned char *k = tls->spki;
-	const char *fp = tls->pubkey_fp;
+	const char *fp = tls->pubkey_fp, *what = "spki";
 	struct buf b;
 
 	if (!k && fp && *fp && tlspin_parse_hex(fp, strlen(fp), spki) == 0)
 		k = spki;
-	if (!pol_revoked_key(p, k, v))
-		return 0;
+	if (!pol_revoked_key(p, k, v)) {
+		if (!pol_revoked_serial(p, tls->serial_id, v))
+			return 0;
+		what = "serial";
+	}
 	buf_init(&b, POLICY_LOG_MAX * 2);
-	buf_printf(&b, "stage=sender revoked=spki action=reject code=%u dsn=%s text=\"",
-		   v->code, v->dsn);
+	buf_printf(&b, "stage=sender revoked=%s action=reject code=%u dsn=%s text=\"",
+		   what, v->code, v->dsn);
 	pol_put_safe(&b, v->text);
 	buf_putc(&b, '"');
 	pol_copy_out(v->log, sizeof(v->log), &b);

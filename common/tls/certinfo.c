@@ -65,6 +65,47 @@ static void ci_cn(X509 *x, struct certinfo *ci, struct arena *a)
 	ci_add(ci, a, ASN1_STRING_get0_data(s), ASN1_STRING_length(s));
 }
 
+void certinfo_serial_issuer(const ASN1_INTEGER *serial,
+			    const X509_NAME *issuer,
+			    char out_serial[CERTINFO_SERIAL_MAX],
+			    char out_issuer[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = ASN1_STRING_get0_data(serial);
+	int n = ASN1_STRING_length(serial), i, k = 0;
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = 0;
+	int dlen;
+
+	while (n > 1 && *s == 0) {      /* no leading zero bytes */
+		s++;
+		n--;
+	}
+	for (i = 0; i < n && k + 2 < CERTINFO_SERIAL_MAX; i++) {
+		if (k == 0 && s[i] < 16) {      /* no leading zero digit */
+			if (s[i])
+				out_serial[k++] = hex[s[i]];
+			continue;
+		}
+		out_serial[k++] = hex[s[i] >> 4];
+		out_serial[k++] = hex[s[i] & 15];
+	}
+	if (k == 0)
+		out_serial[k++] = '0';
+	out_serial[k] = 0;
+	out_issuer[0] = 0;
+	dlen = i2d_X509_NAME(issuer, &der);
+	if (dlen > 0 && EVP_Digest(der, (size_t)dlen, md, &mdlen, EVP_sha256(),
+				   NULL)) {
+		for (i = 0; i < 16; i++) {
+			out_issuer[2 * i] = hex[md[i] >> 4];
+			out_issuer[2 * i + 1] = hex[md[i] & 15];
+		}
+		out_issuer[32] = 0;
+	}
+	OPENSSL_free(der);
+}
+
 enum ms_status certinfo_from_der(const unsigned char *der, size_t len,
 				 struct arena *a, struct certinfo *ci,
 				 struct ms_error *err)
@@ -97,6 +138,8 @@ enum ms_status certinfo_from_der(const unsigned char *der, size_t len,
 				    "cannot hash the client certificate's public key");
 	}
 	OPENSSL_free(spki);
+	certinfo_serial_issuer(X509_get0_serialNumber(x),
+			       X509_get_issuer_name(x), ci->serial, ci->issuer);
 	ci_sans(x, ci, a);
 	if (ci->nnames == 0)
 		ci_cn(x, ci, a);

@@ -20,8 +20,14 @@
 #define CERTINFO_MAX_NAMES 32
 #define CERTINFO_MAX_DER (64 * 1024)
 
+#define CERTINFO_SERIAL_MAX 41          /* 20 bytes in hex, and a NUL */
+
 struct certinfo {
 	unsigned char spki[TLSPIN_LEN]; /* SHA-256 of the SubjectPublicKeyInfo */
+	char serial[CERTINFO_SERIAL_MAX];       /* lower-case hex, no
+						 * leading zeros ("0": zero) */
+	char issuer[33];                /* 16 bytes of the SHA-256 of the
+					 * issuer name's DER, hex */
 	const char *names[CERTINFO_MAX_NAMES];  /* in the arena */
 	size_t nnames;
 };
@@ -31,5 +37,16 @@ struct certinfo {
 enum ms_status certinfo_from_der(const unsigned char *der, size_t len,
 				 struct arena *a, struct certinfo *ci,
 				 struct ms_error *err);
+
+/* certinfo_serial_issuer - a serial number as lower-case hex without
+ * leading zeros, and its issuer's name as 16 bytes of the SHA-256 of
+ * its DER, in hex: how a certificate and a CRL entry name the same
+ * certificate ("serial:ISSUER:SERIAL", revstore.h) */
+struct asn1_string_st;
+struct X509_name_st;
+void certinfo_serial_issuer(const struct asn1_string_st *serial,
+			    const struct X509_name_st *issuer,
+			    char out_serial[CERTINFO_SERIAL_MAX],
+			    char out_issuer[33]);
 
 #endif

@@ -17,6 +17,8 @@
 #     aligned: counted
 #   - a protected identity goes to pending, not revoked; the hourly cap
 #   - revoke add / remove by hand, audited
+#   - a CA's CRL imported (its signature checked; another CA's refused),
+#     the revoked keys exported as a Postfix check_ccert_access table
 #   - Redis stopped: exit 75 (the MTA keeps the report and retries)
 set -u
 ROOT=${MAILSEAL_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -203,6 +205,29 @@ expect "the audit stream has every change" "$(rcli "$P" XLEN 'mailseal:{rev}:aud
 AU=$(rcli "$P" XRANGE 'mailseal:{rev}:audit' - + | tr '\n' ' ')
 expect "... with the removal, by whom and why" "$AU" 'event removed revocation '"$MID"' identity domain:other\.example by admin:[^ ]+ why cleared'
 expect "bad usage: exit 2" "$("$M" -c farm.conf revoke add domain 'not a domain' 2>&1; echo "rc=$?")" 'rc=2'
+
+# --- a CA's CRL imported; the revoked keys exported for Postfix --------------------
+. "$ROOT/tests/lib/crl.sh"
+mkdir pki
+( cd pki &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=fed-ca -days 30 &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key -out other.crt -subj /CN=other-ca -days 30 &&
+  for c in c1 c2; do
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $c.key -out $c.csr -subj /CN=$c &&
+	openssl x509 -req -in $c.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $c.crt -days 30 || exit 1
+  done ) > pki.log 2>&1 && mkcrl "$T/pki/crl" "$T/pki/ca.crt" "$T/pki/ca.key" "$T/pki/c1.crt" "$T/pki/c2.crt" \
+	|| nok "test CA and CRL: $(tail -3 pki.log)"
+I=$("$M" -c farm.conf revoke import-crl pki/crl/crl.pem --ca pki/ca.crt --why "federation CRL" 2>&1)
+expect "import-crl, its signature checked against the CA: both certificates revoked" "$I" \
+	'^CRL of /CN=fed-ca \(its signature checked\): 2 revoked certificates, 2 added, 0 known already$'
+expect "import-crl again: known already" "$("$M" -c farm.conf revoke import-crl pki/crl/crl.pem 2>&1)" '2 revoked certificates, 0 added, 2 known already$'
+expect "import-crl with another CA: refused, exit 2" "$("$M" -c farm.conf revoke import-crl pki/crl/crl.pem --ca pki/other.crt 2>&1 | tr '\n' ' '; echo "rc=${PIPESTATUS[0]}")" \
+	'not issued by that CA.* rc=2$'
+SER=$(openssl x509 -in pki/c1.crt -noout -serial | sed 's/.*=//; s/^0*//' | tr A-F a-f)
+expect "revoke list: the serial, under its issuer" "$("$M" -c farm.conf revoke list)" " revoked serial:[0-9a-f]{32}:$SER\$"
+E=$("$M" -c farm.conf revoke export postfix 2>&1)
+expect "export postfix: a check_ccert_access line per revoked key (colon form, REJECT)" "$E" \
+	"^$(printf '%s' "$K" | sed 's/../&:/g; s/:$//') REJECT this mail farm revoked this certificate's key \\(revocation [0-9]+\\)\$"
 
 # --- Redis stopped: the report is kept (exit 75) ----------------------------------
 redis_stop main

@@ -27,7 +27,8 @@
 #  14 revocation: a domain revoked with `mailseal revoke` is refused at
 #     the end of DATA by a pre-warmed daemon, still with Redis stopped
 #     (other mail accepted), accepted again once removed; a revoked
-#     certificate key refused at RCPT (mailseal_tls)
+#     certificate key refused at RCPT (mailseal_tls); a certificate that
+#     the CA's imported CRL revokes refused at RCPT
 #   and: several From fields / no From (550 5.7.1), acl_m_mailseal = skip
 #   and sign, no signing without AUTH, the module's log line;
 #   mailseal_prewarm as docs/exim.md shows it (no per-host limit, a log
@@ -1202,6 +1203,22 @@ if [ "$MOD" != static ]; then
 	*) nok "14: revoked certificate - RCPT \"$rc\"" ;;
 	esac
 	"$M" -c rev.conf revoke remove "$RVK" > /dev/null 2>&1 || nok "14: revoke remove $RVK"
+	# the test CA's CRL revoking the client certificate, imported
+	. "$ROOT/tests/lib/crl.sh"
+	mkcrl "$T/crl" "$EXIM_HOME/tls/ca.crt" "$EXIM_HOME/tls/ca.key" "$EXIM_HOME/tls/client.crt" \
+		|| nok "14: the test CA's CRL ($(tail -2 "$T/crl/revoke.log" | oneline))"
+	IM=$("$M" -c rev.conf revoke import-crl "$T/crl/crl.pem" --ca "$EXIM_HOME/tls/ca.crt" 2>&1)
+	case $IM in *"1 revoked certificates, 1 added"*) ok "14: the CA's CRL imported ($IM)" ;; *) nok "14: import-crl: $IM" ;; esac
+	mkmsg rv-7 'Sec <sec@unlisted.example>'
+	exim_send tlspol msg/rv-7.eml -c
+	rc=$(awk '/(->|~>) RCPT TO/ { getline; sub(/^ *<[-~*]* +/, ""); print; exit }' "$EXIM_TRANSCRIPT")
+	case $rc in
+	"550-5.7.1 the client certificate is refused:"*|"550 5.7.1 the client certificate is refused:"*)
+		ok "14: a certificate the imported CRL revokes: refused at RCPT ($rc)" ;;
+	*) nok "14: CRL - RCPT \"$rc\"" ;;
+	esac
+	exim_log_grep tlspol 'mailseal: stage=sender revoked=serial action=reject code=550 dsn=5.7.1 text="the client certificate is refused: its CA revoked it' > /dev/null \
+		&& ok "14: ... logged (revoked=serial)" || nok "14: no revoked=serial line: $(exim_log_grep tlspol 'revoked=' | tail -1 | oneline)"
 fi
 
 # --- at the end, on every daemon ----------------------------------------------
