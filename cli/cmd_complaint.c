@@ -1,5 +1,6 @@
 /*
- * cmd_complaint.c - mailseal complaint [--reporter IDENTITY]: decide
+ * cmd_complaint.c - mailseal complaint [--reporter IDENTITY |
+ * --reporter-env VARIABLE]: decide
  * on one abuse report read from standard input (what an abuse@ address
  * pipes into; docs/abuse.md), print the decision, log it to syslog
  * (mail facility), and exit 0 whatever it was; 74 when the input could
@@ -65,8 +66,12 @@ int cmd_complaint(const struct ms_config *cfg, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reporter") == 0 && i + 1 < argc) {
 			reporter = argv[++i];
+		} else if (strcmp(argv[i], "--reporter-env") == 0 && i + 1 < argc) {
+			/* Exim will not put tainted data ($authenticated_id)
+			 * on a pipe's command line; its environment may */
+			reporter = getenv(argv[++i]);
 		} else {
-			cli_error("complaint: usage: mailseal complaint [--reporter IDENTITY] < report");
+			cli_error("complaint: usage: mailseal complaint [--reporter IDENTITY | --reporter-env VARIABLE] < report");
 			return CLI_USAGE;
 		}
 	}

@@ -27,7 +27,7 @@ static const char cli_usage[] =
 	"         [--dns-file ZONEFILE]\n"
 	"  dmarc-report --day YYYY-MM-DD --out DIR [--send] [--dns-file ZONEFILE]\n"
 	"         [--sendmail PATH]\n"
-	"  complaint [--reporter IDENTITY] < REPORT\n"
+	"  complaint [--reporter IDENTITY | --reporter-env VAR] < REPORT\n"
 	"  revoke add domain DOMAIN|spki HEX [--why TEXT] | remove ID | list | show ID\n"
 	"         | import-crl FILE [--ca CERT] [--why TEXT] | export postfix\n"
 	"  complaints list | show ID\n"

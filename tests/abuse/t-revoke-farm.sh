@@ -7,9 +7,11 @@
 #   1 a sending server presenting its certificate (mx1, verified) delivers
 #     three distinct spams signed by spam.example to A: accepted, each
 #     signature recorded with the client's address and certificate key
-#   2 three users of the farm complain (mailseal complaint --reporter, as
-#     an abuse@ pipe runs it): the third complaint revokes domain:
-#     spam.example and the sending certificate's key
+#   2 three users of the farm complain: one with the command, one through
+#     each node's abuse@ address as docs/abuse.md sets it up (Exim's pipe
+#     transport, Postfix's pipe(8), the SMTP AUTH identity passed as the
+#     reporter); the third complaint revokes domain:spam.example and the
+#     sending certificate's key
 #   3 B refuses the next message signed by spam.example at the end of
 #     DATA, and a session presenting the revoked certificate at RCPT;
 #     A refuses them too; other mail still flows through both
@@ -80,8 +82,15 @@ mkdir -p a
 { farm a.farm.example; printf 'policy_listen = unix:%s/a/policy.sock\nmilter_listen = unix:%s/a/milter.sock\npid_file =\nsocket_mode = 0666\n' "$T" "$T"; } > a.conf
 pd_start a "$T/a.conf" || { nok "node A's daemon starts - $(oneline < a.log)"; exit 1; }
 mkdir -p "$T/pf"
-postfix_start "$T/pf" --policy-rcpt "unix:$T/a/policy.sock" --milter "unix:$T/a/milter.sock" \
-	--milter-default-action tempfail --milter-protocol 6 || { nok "node A (Postfix) starts"; exit 1; }
+# the abuse address as docs/abuse.md sets it up (this build's command and
+# configuration; user nobody, and for Exim, whose test daemons do not run
+# as root, Debian-exim)
+sub_cmd() { sed "s|/usr/local/bin/mailseal complaint|$M -c $T/cli.conf complaint|; s|user=mailseal|user=nobody|; s|user = mailseal|user = nobody|"; }
+PF_ABUSE=$(docblock postfix-abuse "$ROOT/docs/abuse.md" | sub_cmd)
+[ -n "$PF_ABUSE" ] && ok "docs/abuse.md has the Postfix pipe (test: postfix-abuse)" || nok "docs/abuse.md: no block 'test: postfix-abuse'"
+PF_DOMAINS=farm.example postfix_start "$T/pf" --policy-rcpt "unix:$T/a/policy.sock" --milter "unix:$T/a/milter.sock" \
+	--milter-default-action tempfail --milter-protocol 6 --master "$PF_ABUSE" \
+	"transport_maps = inline:{abuse@farm.example=mailseal-abuse}" || { nok "node A (Postfix) starts"; exit 1; }
 ok "node A: Postfix on $PF_PORT with mailseal-policyd; nsd $NSD_PORT, Redis $P"
 
 # --- node B: Exim + the module, pre-warmed, the RCPT ACL of docs/tls.md ---------------
@@ -93,6 +102,8 @@ warm=$(docblock prewarm "$ROOT/docs/exim.md")
 acl=$(docblock rcpt-tls "$ROOT/docs/tls.md")
 EXIM_EXTRA_MAIN=${warm//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
 EXIM_EXTRA_RCPT_ACL=${acl//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
+EXIM_EXTRA_ROUTERS=$(docblock exim-abuse-router "$ROOT/docs/abuse.md") \
+EXIM_EXTRA_TRANSPORTS=$(docblock exim-abuse-transport "$ROOT/docs/abuse.md" | sub_cmd | sed 's/user = nobody/user = Debian-exim/') \
 	exim_start b "$MOD" "$T/b.conf" || { nok "node B (Exim) starts"; exit 1; }
 ok "node B: Exim on $EXIM_PORT_b with the module, pre-warmed, mailseal_tls in its RCPT ACL"
 
@@ -130,11 +141,32 @@ arf() {
 	cat "$2"
 	printf '\r\n--f--\r\n'
 }
-for i in 1 2 3; do
-	OUT=$(arf "user$i" "spam$i.eml" | "$M" -c cli.conf complaint --reporter "user$i" 2>&1)
-done
-expect "2: the third user's complaint revokes spam.example and the sending certificate's key" "$OUT" \
-	"domain:spam\\.example: 3 of 3 offences, now revoked \\(revocation [0-9]+\\); spki:$MX1_SPKI: 3 of 3 offences, now revoked"
+ncomplaints() { "$M" -c cli.conf complaints list 2>/dev/null | grep -c .; }
+wait_complaints() {     # wait_complaints N: until N are recorded (20 s)
+	local i
+	for i in $(seq 1 200); do [ "$(ncomplaints)" -ge "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+# the first by the command itself, the second through node B's abuse
+# address (Exim's pipe transport of docs/abuse.md, the user authenticated
+# as submit-user), the third through node A's (Postfix's pipe(8), alice)
+OUT=$(arf user1 spam1.eml | "$M" -c cli.conf complaint --reporter user1 2>&1)
+expect "2: user1's complaint: counted" "$OUT" '^counted: .*domain:spam\.example: 1 of 3 offences'
+arf user2 spam2.eml > report2.eml
+exim_send b "$T/report2.eml" -a -r abuse@example.com
+expect "2: a report sent to B's abuse@ (authenticated): accepted" "$EXIM_REPLY" '^250 '
+wait_complaints 2 && ok "2: ... and counted through Exim's pipe transport" || nok "2: B's abuse pipe: $(ncomplaints) complaints; $(exim_log_grep b 'abuse|complaint' | tail -2 | oneline)"
+"$M" -c cli.conf complaints list | tail -1 | cut -d' ' -f1 > c2.id
+expect "2: ... with the SMTP AUTH identity as the reporter" "$("$M" -c cli.conf complaints show "$(cat c2.id)" | tr '\n' ' ')" 'reporter user:submit-user'
+arf user3 spam3.eml > report3.eml
+postfix_send_auth r3 --from alice@farm.example --to abuse@farm.example --data "@$T/report3.eml"
+expect "2: a report sent to A's abuse@ (authenticated): accepted" "$PF_DATA_REPLY" '^250 '
+wait_complaints 3 && ok "2: ... and counted through Postfix's pipe(8)" || nok "2: A's abuse pipe: $(ncomplaints) complaints; $(postfix_log_grep -E 'mailseal-abuse' | tail -2 | oneline)"
+"$M" -c cli.conf complaints list | tail -1 | cut -d' ' -f1 > c3.id
+expect "2: ... with the SASL user as the reporter" "$("$M" -c cli.conf complaints show "$(cat c3.id)" | tr '\n' ' ')" 'reporter user:alice'
+L=$("$M" -c cli.conf revoke list 2>&1)
+expect "2: the third complaint revoked spam.example" "$L" ' revoked domain:spam\.example$'
+expect "2: ... and the sending certificate's key" "$L" " revoked spki:$MX1_SPKI\$"
 sleep 1.3
 
 # --- 3. both nodes refuse --------------------------------------------------------------
