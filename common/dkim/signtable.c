@@ -144,6 +144,14 @@ struct signtable *signtable_load(const char *path, struct ms_error *err)
 	return st;
 }
 
+/* signtable_entries - every line of the table */
+const struct signtable_entry *signtable_entries(const struct signtable *st,
+						size_t *n)
+{
+	*n = st->n;
+	return st->e;
+}
+
 /* signtable_free - release the table and its keys */
 void signtable_free(struct signtable *st)
 {

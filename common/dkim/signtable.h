@@ -53,6 +53,10 @@ struct signtable *signtable_load(const char *path, struct ms_error *err);
 /* signtable_parse - the same from text; keys are still read from disk */
 struct signtable *signtable_parse(const char *text, const char *origin,
 				  struct ms_error *err);
+/* signtable_entries - every line of the table (*n of them), grouped by
+ * pattern */
+const struct signtable_entry *signtable_entries(const struct signtable *st,
+						size_t *n);
 /* signtable_free - release the table and its keys */
 void signtable_free(struct signtable *st);
 /* signtable_lookup - the entries for mail from domain (the most

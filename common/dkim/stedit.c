@@ -65,8 +65,8 @@ static int se_eq(const struct signtable_field *f, const char *s, int nocase)
 }
 
 /* se_fields - the three fields of line i, and is its signing domain
- * domain?  0 for a line of another domain, a comment, or a line that
- * is not three fields */
+ * domain (NULL: any)?  0 for a line of another domain, a comment, or a
+ * line that is not three fields */
 static int se_fields(const struct stedit *e, size_t i, const char *domain,
 		     struct signtable_field f[3])
 {
@@ -79,7 +79,7 @@ static int se_fields(const struct stedit *e, size_t i, const char *domain,
 		d.p++;
 		d.len--;
 	}
-	return se_eq(&d, domain, 1);
+	return !domain || se_eq(&d, domain, 1);
 }
 
 /* se_is - is line i of domain, with selector and keyfile? */
@@ -129,6 +129,19 @@ size_t stedit_count(const struct stedit *e, const char *domain,
 
 	for (i = 0; i < e->n; i++)
 		n += se_is(e, i, domain, selector, keyfile);
+	return n;
+}
+
+/* stedit_uses - the lines that name keyfile */
+size_t stedit_uses(const struct stedit *e, const char *keyfile)
+{
+	struct signtable_field f[3];
+	size_t i, n = 0;
+
+	for (i = 0; i < e->n; i++)
+		if (signtable_fields(e->line[i], strlen(e->line[i]), f, 3) == 3 &&
+		    se_eq(&f[2], keyfile, 0))
+			n++;
 	return n;
 }
 

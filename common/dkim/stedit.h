@@ -36,14 +36,16 @@ struct stedit *stedit_new(const char *text);
 /* stedit_free - release it (NULL is fine) */
 void stedit_free(struct stedit *e);
 /* stedit_keys - the distinct (selector, key file) pairs of the lines
- * whose signing domain is domain, in table order, at most max into
- * out; returns how many there are */
+ * whose signing domain is domain (NULL: of every line), in table
+ * order, at most max into out; returns how many there are */
 size_t stedit_keys(const struct stedit *e, const char *domain,
 		   struct stedit_key *out, size_t max);
 /* stedit_count - the lines of domain that sign with selector and
  * keyfile */
 size_t stedit_count(const struct stedit *e, const char *domain,
 		    const char *selector, const char *keyfile);
+/* stedit_uses - the lines, of any domain, that name keyfile */
+size_t stedit_uses(const struct stedit *e, const char *keyfile);
 /* stedit_add - beside (after) each line of domain with old_selector
  * and old_keyfile, a line of the same DOMAIN field with new_selector
  * and new_keyfile, unless the table has that line already; with

@@ -160,6 +160,9 @@ static void test_stedit(void)
 	      "stedit: example.com's keys: old (twice, once listed), ed");
 	CHECK(stedit_count(e, "example.com", "old", "/k/old.pem") == 2,
 	      "stedit: the old key has two lines (example.com, .example.com)");
+	CHECK(stedit_uses(e, "/k/old.pem") == 2 && stedit_uses(e, "/k/other.pem") == 1 &&
+	      stedit_uses(e, "/k/none.pem") == 0,
+	      "stedit: the lines that name a key file, of any domain");
 	n = stedit_add(e, "example.com", "old", "/k/old.pem", "new", "/k/new.pem");
 	s = edited(e);
 	CHECK(n == 2 && strcmp(s,
