@@ -59,15 +59,15 @@ void filewatch_add(struct filewatch *w, const char *path)
 	w->n++;
 }
 
-/* filewatch_changed - has a watched file changed? */
-int filewatch_changed(const struct filewatch *w)
+/* filewatch_which - the first watched file that changed */
+const char *filewatch_which(const struct filewatch *w)
 {
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
 		if (filestamp_changed(w->path[i], &w->st[i]))
-			return 1;
-	return 0;
+			return w->path[i];
+	return NULL;
 }
 
 /* filewatch_retake - the paths of src, stamped now */

@@ -47,8 +47,9 @@ void filewatch_init(struct filewatch *w);
 /* filewatch_add - stamp path now and watch it (at most FILEWATCH_MAX:
  * a caller's bug past it) */
 void filewatch_add(struct filewatch *w, const char *path);
-/* filewatch_changed - 1 when a watched file's stamp now differs */
-int filewatch_changed(const struct filewatch *w);
+/* filewatch_which - the first watched file whose stamp now differs,
+ * or NULL when none does */
+const char *filewatch_which(const struct filewatch *w);
 /* filewatch_retake - dst (initialised or freed) becomes a watch of the
  * paths of src, stamped now */
 void filewatch_retake(const struct filewatch *src, struct filewatch *dst);

@@ -292,15 +292,16 @@ static void test_files(void)
 	snprintf(path, sizeof(path), "%s/table", dir);
 	filewatch_init(&w);
 	filewatch_add(&w, path);
-	CHECK(!w.st[0].present && !filewatch_changed(&w),
+	CHECK(!w.st[0].present && !filewatch_which(&w),
 	      "filewatch: a missing file, unchanged while missing");
 	memset(&st, 0, sizeof(st));
 	CHECK(atomicfile_replace(path, "one\n", 4, 0640, &err) == MS_OK &&
 	      stat(path, &st) == 0 && (st.st_mode & 07777) == 0640,
 	      "atomicfile: a new file with the mode asked for");
-	CHECK(filewatch_changed(&w), "filewatch: a file that came is a change");
+	CHECK(filewatch_which(&w) && strcmp(filewatch_which(&w), path) == 0,
+	      "filewatch: a file that came is a change, named");
 	filewatch_retake(&w, &w2);
-	CHECK(!filewatch_changed(&w2), "filewatch: retaken, no change");
+	CHECK(!filewatch_which(&w2), "filewatch: retaken, no change");
 	chmod(path, 0604);
 	filestamp_take(path, &s);
 	ms_error_clear(&err);
@@ -311,7 +312,7 @@ static void test_files(void)
 	      stat(path, &st) == 0 && (st.st_mode & 07777) == 0604,
 	      "atomicfile: the new contents, the old file's mode");
 	free(data);
-	CHECK(filestamp_changed(path, &s) && filewatch_changed(&w2),
+	CHECK(filestamp_changed(path, &s) && filewatch_which(&w2) != NULL,
 	      "filewatch: a file replaced by rename is a change");
 	snprintf(tmpname, sizeof(tmpname), "%s/nodir/table", dir);
 	CHECK(atomicfile_replace(tmpname, "x", 1, 0600, &err) == MS_ERR_IO &&
@@ -319,7 +320,7 @@ static void test_files(void)
 	      "atomicfile: a missing directory is an error naming it (%s)",
 	      err.msg);
 	unlink(path);
-	CHECK(filewatch_changed(&w2), "filewatch: a file that went is a change");
+	CHECK(filewatch_which(&w2) != NULL, "filewatch: a file that went is a change");
 	filewatch_free(&w);
 	filewatch_free(&w2);
 }
