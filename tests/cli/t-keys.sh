@@ -50,22 +50,8 @@ same() {        # same NAME FILE1 FILE2
 }
 pvalue() { grep -o '"[^"]*"' "$1" | tr -d '"\n' | sed 's/.*p=//'; }
 
-# the zones: ZONE.records (appended to by the test), ZONE.zone served;
-# publish ZONE: serve ZONE.records now (SIGHUP, wait for nsd to read it)
-SERIAL=1
-publish() {
-	local z=$1 before i
-	SERIAL=$((SERIAL + 1))
-	nsd_zone "$z" 60 "$z.records" | sed "s/ 1 3600 600 86400 60$/ $SERIAL 3600 600 86400 60/" > "$z.zone"
-	touch -d "+$SERIAL seconds" "$z.zone"   # nsd reads a zone whose time changed
-	before=$(grep -c "zone $z read with success" nsd.log)
-	kill -HUP "$NSD_PID"
-	for i in $(seq 1 100); do
-		[ "$(grep -c "zone $z read with success" nsd.log)" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	nok "nsd reads $z again"
-}
+# the zones: ZONE.records (edited by the test), served anew by publish
+publish() { nsd_publish "$1" 60 "$1.records" || nok "nsd reads $1 again"; }
 
 # --- keygen ------------------------------------------------------------------
 run "keygen makes the missing directories of -o" 0 "$M" keygen -d example.com -s old -o keys/a/b
