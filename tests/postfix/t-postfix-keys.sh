@@ -181,4 +181,7 @@ cp table.good signing.table
 reloaded "$MARK" && ok "4: the table fixed: reloaded" || nok "4: fixed table not reloaded: $(pd_log_since d "$MARK" | oneline)"
 submit k5 && signed_with 4 "then" "$NEW"
 grep -E 'status=(bounced|deferred)' "$PF_LOG" && nok "nothing bounced or deferred" || ok "nothing bounced or deferred"
+pd_stop d                       # its exit: a leak would be reported now
+san=$(grep -hE 'Sanitizer|runtime error:' d.log | head -3)
+[ -z "$san" ] && ok "no sanitizer report in the daemon's log" || nok "sanitizer: $(printf '%s' "$san" | oneline)"
 [ $fails = 0 ]
