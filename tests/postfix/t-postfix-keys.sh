@@ -25,6 +25,7 @@ HERE=$ROOT/tests/postfix
 PY=/usr/bin/python3
 . "$ROOT/tests/lib/check.sh"
 . "$HERE/lib.sh"                # also tests/lib/nsd.sh
+. "$ROOT/tests/lib/keys.sh"
 echo "# daemon under test: $PD"
 [ -x "$PD" ] || { nok "the daemon is built - $PD does not exist"; exit 1; }
 postfix_fetch || { nok "postfix_fetch unpacks Postfix"; exit 1; }
@@ -45,10 +46,6 @@ trap 'exit 1' INT TERM HUP
 cd "$T" || exit 1
 
 oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
-mkmsg() {       # mkmsg ID: msg/ID.eml from alice@example.com
-	printf 'From: Alice <alice@example.com>\r\nTo: bob@remote.example\r\nSubject: keys %s\r\nMessage-ID: <%s@test.example.org>\r\nX-Test-Id: %s\r\n\r\nHello %s.\r\n' \
-		"$1" "$1" "$1" "$1" > "$T/msg/$1.eml"
-}
 find_msg() { grep -lx "X-Test-Id: $1" "$PF_MAIL"/*.eml 2> /dev/null | head -1; }
 delivered() {   # delivered ID: wait (10 s) for it; sets D
 	D=""
@@ -59,32 +56,16 @@ delivered() {   # delivered ID: wait (10 s) for it; sets D
 	done
 	return 1
 }
-# selectors FILE: the selectors of FILE's signatures that pass against
-# the nsd (mailseal verify on a CRLF copy), sorted, on one line
-selectors() {
-	sed 's/\r*$/\r/' "$1" > "$T/crlf.eml"
-	"$M" -c "$T/d.conf" verify "$T/crlf.eml" | grep -oE 'dkim=pass header.d=example.com header.s=[^ ]+' |
-		sed 's/.*header.s=//' | sort | tr '\n' ' ' | sed 's/ $//'
-}
-nsigs() { grep -ci '^DKIM-Signature:' "$1"; }
 # submit ID: an authenticated submission of msg/ID.eml, delivered; D
 submit() {
-	mkmsg "$1"
+	keys_msg "$1"
 	postfix_send_auth "$1" --from alice@example.com --to bob@remote.example --data "@$T/msg/$1.eml"
 	case $PF_DATA_REPLY in
 	250*) delivered "$1" || { nok "$1: delivered"; return 1; } ;;
 	*) nok "$1: accepted - $PF_DATA_REPLY"; return 1 ;;
 	esac
 }
-# signed_with TAG ID WANT: the message's passing signatures are WANT,
-# and it has no other
-signed_with() {
-	local got n
-	got=$(selectors "$D")
-	n=$(nsigs "$D")
-	if [ "$got" = "$3" ] && [ "$n" = "$(echo "$3" | wc -w)" ]; then ok "$1: $2 signed by $3"
-	else nok "$1: $2 - passing: \"$got\" ($n signatures), wanted \"$3\""; fi
-}
+signed_with() { keys_signed_with "$1" "$2" "$D" "$3"; }   # TAG WHAT WANT
 # reloaded MARK: the daemon logged, since line MARK, a reload because
 # the table changed (10 s)
 reloaded() {
@@ -96,22 +77,8 @@ reloaded() {
 }
 
 # --- keys, DNS, the daemon and Postfix -----------------------------------------
-mkdir msg keys
-"$M" keygen -d example.com -s old -o keys > /dev/null || { nok "keygen"; exit 1; }
-cp keys/old.txt example.com.records
-nsd_zone example.com 60 example.com.records > example.com.zone
-nsd_start "$T" example.com || { nok "nsd starts"; exit 1; }
-printf 'example.com old %s/keys/old.private\n' "$T" > signing.table
-cat > d.conf <<EOF
-dns_resolver = 127.0.0.1:$NSD_PORT
-signing_table = $T/signing.table
-key_dir = $T/kd
-key_grace = 3s
-authserv_id = mx-auth.example.com
-milter_listen = unix:$T/d/milter.sock
-pid_file = $T/d/pd.pid
-socket_mode = 0666
-EOF
+keys_start d.conf "milter_listen = unix:$T/d/milter.sock" "pid_file = $T/d/pd.pid" \
+	"socket_mode = 0666" || { nok "keys and nsd"; exit 1; }
 mkdir d
 pd_start d "$T/d.conf" || { nok "the daemon starts - $(oneline < d.log)"; exit 1; }
 PID0=$(pd_pid d)
@@ -125,8 +92,8 @@ ok "nsd on $NSD_PORT, mailseal-policyd (pid $PID0), Postfix on $PF_PORT with the
 submit k1 && signed_with 1 "a submission" old
 
 # --- 2. rotate; the new keys sign without a restart ---------------------------
-mkmsg k2a
-mkmsg k2b
+keys_msg k2a
+keys_msg k2b
 rm -f go
 $PY "$ROOT/tests/lib/smtp_two.py" "$PF_PORT" "$PF_SASL_USER" "$PF_SASL_PASS" alice@example.com \
 	bob@remote.example "$T/msg/k2a.eml" "$T/msg/k2b.eml" "$T/go" > two.out 2>&1 &
@@ -151,7 +118,7 @@ wait "$TWO_PID"
 TWO_PID=""
 grep -q $'^2\t250 ' two.out && delivered k2b && signed_with 2 "the kept session's next message" "$NEW old" \
 	|| nok "2: the kept session's second message - $(oneline < two.out)"
-mkmsg k2s
+keys_msg k2s
 postfix_sendmail -f alice@example.com bob@remote.example < msg/k2s.eml
 delivered k2s && signed_with 2 "a sendmail(1) submission" "$NEW old" || nok "2: sendmail(1) message not delivered"
 
