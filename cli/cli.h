@@ -86,7 +86,7 @@ int cli_key_record(EVP_PKEY *pkey, struct buf *rec);
 void cli_newkey_free(struct cli_newkey *k);
 /* cli_zone_line - "SELECTOR._domainkey.DOMAIN.<TAB>IN<TAB>TXT<TAB>(
  * "..." ... )", record cut into strings of at most 255 bytes;
- * allocated (NULL: out of memory, said) */
+ * allocated */
 char *cli_zone_line(const char *domain, const char *selector,
 		    const char *record);
 

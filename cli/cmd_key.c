@@ -9,7 +9,6 @@
  * This file: the commands, and the files a rotation keeps; keystep.c
  * moves a rotation on (key.h).
  */
-#define _GNU_SOURCE 1 /* asprintf */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +30,7 @@
 #include "ms_limits.h"
 #include "numparse.h"
 #include "signtable.h"
+#include "xalloc.h"
 
 #define KEY_STATE "rotation"
 #define KEY_TABLE_MAX (4 * 1024 * 1024)  /* as signtable.c reads it */
@@ -39,13 +39,12 @@
 char *key_path(const struct ms_config *cfg, const char *domain,
 	       const char *name)
 {
-	char *s;
+	size_t n = strlen(cfg->key_dir) + strlen(domain) +
+		   (name ? strlen(name) : 0) + 3;
+	char *s = xmalloc(n);
 
-	if (asprintf(&s, "%s/%s%s%s", cfg->key_dir, domain, name ? "/" : "",
-		     name ? name : "") < 0) {
-		cli_error("out of memory");
-		exit(CLI_IO);
-	}
+	snprintf(s, n, "%s/%s%s%s", cfg->key_dir, domain, name ? "/" : "",
+		 name ? name : "");
 	return s;
 }
 
@@ -175,10 +174,7 @@ static int key_lock(const struct ms_config *cfg)
 
 	if (cli_mkdirs(cfg->key_dir, 0755) != CLI_OK)
 		return -1;
-	if (asprintf(&path, "%s/.lock", cfg->key_dir) < 0) {
-		cli_error("out of memory");
-		return -1;
-	}
+	path = key_path(cfg, ".lock", NULL);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
 		cli_error("%s: %s", path, strerror(errno));
@@ -201,11 +197,7 @@ static char *key_domain(const char *s)
 		cli_error("key: \"%s\" is not a domain", s);
 		return NULL;
 	}
-	d = strdup(s);
-	if (!d) {
-		cli_error("out of memory");
-		return NULL;
-	}
+	d = xstrdup(s);
 	for (i = 0; d[i]; i++)
 		d[i] = (char)tolower((unsigned char)d[i]);
 	return d;
@@ -247,12 +239,12 @@ static char **key_domains(const struct ms_config *cfg, size_t *n)
 	k = scandir(cfg->key_dir, &list, NULL, alphasort);
 	if (k < 0)
 		return NULL;
-	out = calloc((size_t)k + 1, sizeof(*out));
+	out = xcalloc((size_t)k + 1, sizeof(*out));
 	for (i = 0; i < k; i++) {
 		char *path = key_path(cfg, list[i]->d_name, KEY_STATE);
 
-		if (out && list[i]->d_name[0] != '.' && access(path, F_OK) == 0)
-			out[(*n)++] = strdup(list[i]->d_name);
+		if (list[i]->d_name[0] != '.' && access(path, F_OK) == 0)
+			out[(*n)++] = xstrdup(list[i]->d_name);
 		free(path);
 		free(list[i]);
 	}
@@ -347,13 +339,13 @@ static int key_plan_make(const char *domain, const struct stedit_key *have,
 
 	*nplan = 0;
 	for (i = 0; i < nhave; i++) {
-		char *file = strndup(have[i].keyfile.p, have[i].keyfile.len);
+		char *file = xstrndup(have[i].keyfile.p, have[i].keyfile.len);
 		struct ms_error err;
 		EVP_PKEY *pkey = NULL;
 		enum dkim_alg alg;
 
-		if (!file || crypto_load_private_pem(file, &pkey, &err) != MS_OK) {
-			cli_error("%s", file ? err.msg : "out of memory");
+		if (crypto_load_private_pem(file, &pkey, &err) != MS_OK) {
+			cli_error("%s", err.msg);
 			free(file);
 			return CLI_IO;
 		}
@@ -365,8 +357,8 @@ static int key_plan_make(const char *domain, const struct stedit_key *have,
 
 			p->alg = alg;
 			p->bits = bits ? bits : crypto_key_bits(pkey);
-			p->old_selector = strndup(have[i].selector.p,
-						  have[i].selector.len);
+			p->old_selector = xstrndup(have[i].selector.p,
+						   have[i].selector.len);
 			p->old_keyfile = file;
 			file = NULL;
 		}
@@ -477,12 +469,12 @@ static int key_rotate(struct keyrun *k, const char *domain,
 		goto out;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
-	r.domain = strdup(domain);
+	r.domain = xstrdup(domain);
 	r.state = KEYROT_PUBLISH;
 	r.started = r.since = k->now;
 	/* a key of its own takes after the table's first key */
 	if (stedit_keys(e, NULL, &any, 1) > 0)
-		like = strndup(any.keyfile.p, any.keyfile.len);
+		like = xstrndup(any.keyfile.p, any.keyfile.len);
 	for (i = 0; rc == CLI_OK && i < nplan; i++) {
 		struct key_plan *p = &plan[i];
 		const char *model = p->old_keyfile ? p->old_keyfile : like;
@@ -580,10 +572,10 @@ static int key_abort(struct keyrun *k, struct keyrot *r)
 	key_say(r, "rotation aborted%s; the old keys sign as before", dropped ?
 		" and the new keys dropped from the signing table" : "");
 	for (i = 0; rc == CLI_OK && i < r->nkeys; i++) {
-		char *txt = strdup(r->key[i].new_keyfile), *dot;
+		char *txt = xstrdup(r->key[i].new_keyfile), *dot;
 
 		unlink(r->key[i].new_keyfile);
-		dot = txt ? strrchr(txt, '.') : NULL;
+		dot = strrchr(txt, '.');
 		if (dot && strcmp(dot, ".private") == 0) {
 			strcpy(dot, ".txt");
 			unlink(txt);
@@ -614,9 +606,9 @@ static int key_each(struct keyrun *k, const char *domain, int must,
 	int rc = CLI_OK;
 
 	if (domain) {
-		list = calloc(2, sizeof(*list));
-		if (list && (list[0] = strdup(domain)) != NULL)
-			n = 1;
+		list = xcalloc(2, sizeof(*list));
+		list[0] = xstrdup(domain);
+		n = 1;
 	} else {
 		list = key_domains(k->cfg, &n);
 	}
@@ -728,8 +720,11 @@ int cmd_key(const struct ms_config *cfg, int argc, char **argv)
 		free(domain);
 		return CLI_USAGE;
 	}
-	fd = key_lock(cfg);
-	if (fd < 0) {
+	/* only a rotation makes key_dir: without it nothing is under way */
+	if (strcmp(sub, "rotate") != 0 && access(cfg->key_dir, F_OK) != 0 &&
+	    errno == ENOENT) {
+		fd = -1;
+	} else if ((fd = key_lock(cfg)) < 0) {
 		free(domain);
 		return CLI_IO;
 	}
@@ -741,7 +736,8 @@ int cmd_key(const struct ms_config *cfg, int argc, char **argv)
 		rc = key_each(&k, domain, 1, key_status);
 	else
 		rc = key_each(&k, domain, 1, key_abort);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	keysource_destroy(k.ks);
 	free(domain);
 	if (fflush(stdout) != 0)

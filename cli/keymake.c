@@ -2,7 +2,6 @@
  * keymake.c - a DKIM key pair on disk and its DNS record, for keygen
  * and key rotate.
  */
-#define _GNU_SOURCE 1 /* asprintf */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "crypto.h"
+#include "xalloc.h"
 
 #define TXT_STRING_MAX 255
 
@@ -49,11 +49,7 @@ int cli_mkdirs(const char *path, unsigned mode)
 		cli_error("an empty directory name");
 		return CLI_USAGE;
 	}
-	copy = strdup(path);
-	if (!copy) {
-		cli_error("out of memory");
-		return CLI_IO;
-	}
+	copy = xstrdup(path);
 	for (p = copy + 1; rc == CLI_OK; p++) {
 		char c = *p;
 
@@ -85,10 +81,18 @@ char *cli_zone_line(const char *domain, const char *selector,
 						    len - i : TXT_STRING_MAX),
 			   record + i);
 	buf_puts(&line, " )");
-	s = strdup(buf_str(&line));
+	s = xstrdup(buf_str(&line));
 	buf_free(&line);
-	if (!s)
-		cli_error("out of memory");
+	return s;
+}
+
+/* km_join - "DIR/NAME.EXT" */
+static char *km_join(const char *dir, const char *name, const char *ext)
+{
+	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+	char *s = xmalloc(n);
+
+	snprintf(s, n, "%s/%s%s", dir, name, ext);
 	return s;
 }
 
@@ -147,15 +151,9 @@ int cli_key_make(const char *domain, const char *selector, enum dkim_alg alg,
 	}
 	if (cli_key_record(pkey, &rec) != CLI_OK)
 		goto out;
-	if (asprintf(&out->priv_path, "%s/%s.private", dir, selector) < 0 ||
-	    asprintf(&out->txt_path, "%s/%s.txt", dir, selector) < 0) {
-		out->priv_path = out->txt_path = NULL;
-		cli_error("out of memory");
-		goto out;
-	}
+	out->priv_path = km_join(dir, selector, ".private");
+	out->txt_path = km_join(dir, selector, ".txt");
 	out->zone_line = cli_zone_line(domain, selector, buf_str(&rec));
-	if (!out->zone_line)
-		goto out;
 	if (crypto_write_private_pem(pkey, out->priv_path, &err) != MS_OK) {
 		cli_error("%s", err.msg);
 		goto out;

@@ -244,8 +244,7 @@ static void ks_said_dropped(struct keyrun *k, const struct keyrot *r,
 			continue;
 		line = cli_zone_line(r->domain, r->key[i].old_selector,
 				     "v=DKIM1; p=");
-		if (line)
-			printf("%s\n", line);
+		printf("%s\n", line);
 		free(line);
 	}
 	for (i = 0; i < r->nkeys; i++)
@@ -349,8 +348,7 @@ static int ks_done(struct keyrun *k, struct keyrot *r)
 			"publish", kk->old_selector, r->domain,
 			keycheck_status_str(kc.status), kc.reason);
 		line = cli_zone_line(r->domain, kk->old_selector, "v=DKIM1; p=");
-		if (line)
-			printf("%s\n", line);
+		printf("%s\n", line);
 		free(line);
 	}
 	return CLI_OK;

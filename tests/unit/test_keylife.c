@@ -1,8 +1,8 @@
 /*
  * test_keylife.c - the pieces of the key life cycle: the record check
  * (keycheck), the signing table editor (stedit), the rotation state
- * file (keyrot), atomic replacement (atomicfile) and file stamps
- * (filewatch).
+ * file (keyrot), atomic replacement (atomicfile), file stamps
+ * (filewatch), and the engine's tables telling that their file changed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,12 @@
 #include "atomicfile.h"
 #include "base64.h"
 #include "buf.h"
+#include "config.h"
 #include "crypto.h"
 #include "filewatch.h"
 #include "keycheck.h"
 #include "keyrot.h"
+#include "policy.h"
 #include "signtable.h"
 #include "stedit.h"
 #include "unit.h"
@@ -325,6 +327,40 @@ static void test_files(void)
 	filewatch_free(&w2);
 }
 
+/* the tables say when the signing table they were read from changed */
+static void test_tables_watch(void)
+{
+	char key[256], table[256], line[600];
+	struct policy_tables *t;
+	struct ms_config cfg;
+	struct ms_error err;
+	EVP_PKEY *pkey = NULL;
+	const char *changed;
+
+	snprintf(key, sizeof(key), "%s/ed.pem", dir);
+	snprintf(table, sizeof(table), "%s/signing.table", dir);
+	crypto_keygen(DKIM_ALG_ED25519_SHA256, 0, &pkey, &err);
+	crypto_write_private_pem(pkey, key, &err);
+	crypto_pkey_free(pkey);
+	snprintf(line, sizeof(line), "example.com ed %s\n", key);
+	atomicfile_replace(table, line, strlen(line), 0644, &err);
+	config_init(&cfg);
+	config_set(&cfg, "signing_table", table, "test", 1, &err);
+	t = policy_tables_load(&cfg, &err);
+	CHECK(t && !policy_tables_changed(t), "tables: unchanged after loading");
+	if (t) {
+		atomicfile_replace(table, line, strlen(line), 0644, &err);
+		changed = policy_tables_changed(t);
+		CHECK(changed && strcmp(changed, table) == 0,
+		      "tables: the signing table replaced (same text) is named "
+		      "as changed");
+		policy_tables_free(t);
+	}
+	config_free(&cfg);
+	unlink(table);
+	unlink(key);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -335,6 +371,7 @@ int main(void)
 	test_stedit();
 	test_keyrot();
 	test_files();
+	test_tables_watch();
 	rmdir(dir);
 	return unit_done();
 }
