@@ -33,7 +33,6 @@
 #include "xalloc.h"
 
 #define KEY_STATE "rotation"
-#define KEY_TABLE_MAX (4 * 1024 * 1024)  /* as signtable.c reads it */
 
 /* key_path - KEY_DIR/DOMAIN/NAME */
 char *key_path(const struct ms_config *cfg, const char *domain,
@@ -78,7 +77,7 @@ int key_table_load(const struct ms_config *cfg, struct stedit **e)
 	struct ms_error err;
 	struct buf text;
 
-	buf_init(&text, KEY_TABLE_MAX);
+	buf_init(&text, SIGNTABLE_MAX_FILE);
 	if (buf_load_file(&text, cfg->signing_table, &err) != MS_OK) {
 		cli_error("%s", err.msg);
 		buf_free(&text);
@@ -102,10 +101,10 @@ int key_table_write(const struct ms_config *cfg, const struct stedit *e)
 	struct buf text;
 	int rc = CLI_IO;
 
-	buf_init(&text, KEY_TABLE_MAX);
+	buf_init(&text, SIGNTABLE_MAX_FILE);
 	if (stedit_text(e, &text) != MS_OK) {
 		cli_error("%s: the edited table would pass %d bytes",
-			  cfg->signing_table, KEY_TABLE_MAX);
+			  cfg->signing_table, SIGNTABLE_MAX_FILE);
 		goto out;
 	}
 	/* what the MTAs will load must load: every line, every key */
@@ -275,8 +274,9 @@ static int key_taken(const char *selector, const char *dir,
 		     const struct stedit_key *have, size_t nhave,
 		     const struct key_plan *plan, size_t nplan)
 {
-	char path[4096];
-	size_t i, n = strlen(selector);
+	size_t i, n = strlen(selector), len = strlen(dir) + n + 16;
+	char *path;
+	int taken;
 
 	for (i = 0; i < nhave; i++)
 		if (have[i].selector.len == n &&
@@ -285,11 +285,13 @@ static int key_taken(const char *selector, const char *dir,
 	for (i = 0; i < nplan; i++)
 		if (strcasecmp(plan[i].selector, selector) == 0)
 			return 1;
-	snprintf(path, sizeof(path), "%s/%s.private", dir, selector);
-	if (access(path, F_OK) == 0)
-		return 1;
-	snprintf(path, sizeof(path), "%s/%s.txt", dir, selector);
-	return access(path, F_OK) == 0;
+	path = xmalloc(len);
+	snprintf(path, len, "%s/%s.private", dir, selector);
+	taken = access(path, F_OK) == 0;
+	snprintf(path, len, "%s/%s.txt", dir, selector);
+	taken |= access(path, F_OK) == 0;
+	free(path);
+	return taken;
 }
 
 /* key_name - the plan's selector: DATE-TYPE, then -2, -3 ... */

@@ -14,8 +14,6 @@
 #include "signtable.h"
 #include "xalloc.h"
 
-#define SIGNTABLE_MAX_FILE (4 * 1024 * 1024)
-
 struct signtable {
 	struct signtable_entry *e;
 	size_t n;

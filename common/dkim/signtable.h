@@ -25,6 +25,8 @@
 
 typedef struct evp_pkey_st EVP_PKEY;
 
+#define SIGNTABLE_MAX_FILE (4 * 1024 * 1024)    /* bytes of the table */
+
 struct signtable_entry {
 	const char *pattern;            /* as written */
 	const char *domain;             /* d= */
