@@ -74,6 +74,8 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 		filewatch_add(&t->files, cfg->require_tls);
 	if (*cfg->tls_pins)
 		filewatch_add(&t->files, cfg->tls_pins);
+	if (*cfg->tls_policy)
+		filewatch_add(&t->files, cfg->tls_policy);
 	if (*cfg->sending_rights)
 		filewatch_add(&t->files, cfg->sending_rights);
 	if (*cfg->signing_table) {

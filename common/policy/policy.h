@@ -158,8 +158,8 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 /* policy_tables_free - release them (NULL is fine) */
 void policy_tables_free(struct policy_tables *t);
 /* policy_tables_changed - a file the tables were read from (the
- * signing table, sending_rights, tls_pins, require_signed and
- * require_tls when they name a file) that changed since it was read:
+ * signing table, sending_rights, tls_policy, tls_pins, require_signed
+ * and require_tls when they name a file) that changed since it was read:
  * another inode (replaced by rename, as `mailseal key` does), size or
  * modification time, or it came or went; NULL when none did.  A few
  * stat(2) calls; the key files the signing table names are not watched
