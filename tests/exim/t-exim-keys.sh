@@ -38,7 +38,6 @@ trap 'exim_stop_all; [ -n "$TWO_PID" ] && kill "$TWO_PID" 2> /dev/null; nsd_stop
 trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T" || exit 1
 
-oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
 for need in "$MOD" "$M"; do
 	[ -e "$need" ] || { nok "built - $need is missing"; exit 1; }
 done

@@ -45,7 +45,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 cd "$T" || exit 1
 
-oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
 find_msg() { grep -lx "X-Test-Id: $1" "$PF_MAIL"/*.eml 2> /dev/null | head -1; }
 delivered() {   # delivered ID: wait (10 s) for it; sets D
 	D=""
