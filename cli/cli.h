@@ -3,7 +3,9 @@
  *
  * Exit status of every subcommand: 0 done (whatever the verdicts),
  * 1 an input or output failed, or a message's header block broke a
- * limit and was read no further (named on stderr), 2 usage error.
+ * limit and was read no further (named on stderr), 2 usage error;
+ * testkey and key also 1 for a record that does not hold its key, and
+ * 3 (CLI_LATER) for "ask again later".
  */
 #ifndef MAILSEAL_CLI_H
 #define MAILSEAL_CLI_H
@@ -11,12 +13,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "config.h"
+#include "dkim_sig.h"
 #include "status.h"
 
 #define CLI_OK 0
 #define CLI_IO 1
 #define CLI_USAGE 2
+#define CLI_LATER 3     /* testkey, key step: DNS could not say, or a
+			 * rotation waits: nothing wrong, ask again later */
 
 /* cli_error - "mailseal: ..." on stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,6 +58,56 @@ FILE *cli_spool_open(struct ms_error *err);
 /* cli_parse_size - "N", "Nk", "NM", "NG" (powers of 1024), above 0;
  * -1 for anything else */
 int cli_parse_size(const char *s, uint64_t *out);
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+/* a key pair made on disk (keymake.c) */
+struct cli_newkey {
+	char *priv_path;                /* DIR/SELECTOR.private, mode 0600 */
+	char *txt_path;                 /* DIR/SELECTOR.txt: zone_line */
+	char *zone_line;                /* the record to publish, as a
+					 * zone-file line (no newline) */
+};
+
+/* cli_mkdirs - path and every missing directory above it, made with
+ * mode (less the umask); CLI_OK, or an error printed */
+int cli_mkdirs(const char *path, unsigned mode);
+/* cli_key_make - a new key of alg (RSA of bits) for selector at
+ * domain, written into the directory dir (which exists): the private
+ * key (never over an existing one) and its record; CLI_OK, or an error
+ * printed and nothing left behind */
+int cli_key_make(const char *domain, const char *selector,
+		 enum dkim_alg alg, unsigned bits, const char *dir,
+		 struct cli_newkey *out);
+/* cli_key_record - the DKIM key record of pkey ("v=DKIM1; k=TYPE;
+ * p=...") appended to rec; CLI_OK, or an error said */
+int cli_key_record(EVP_PKEY *pkey, struct buf *rec);
+/* cli_newkey_free - release what cli_key_make filled */
+void cli_newkey_free(struct cli_newkey *k);
+/* cli_zone_line - "SELECTOR._domainkey.DOMAIN.<TAB>IN<TAB>TXT<TAB>(
+ * "..." ... )", record cut into strings of at most 255 bytes;
+ * allocated */
+char *cli_zone_line(const char *domain, const char *selector,
+		    const char *record);
+
+struct keysource;
+struct keycheck;
+
+/* cli_key_dns - the key source of testkey and key: DNS itself (the
+ * configured resolver; libunbound, validating, with dns_trust_anchor),
+ * never a cache; the caller destroys it */
+struct keysource *cli_key_dns(const struct ms_config *cfg);
+/* cli_keycheck_print - one verdict as a line: "NAME: VERDICT: why
+ * (key FILE); DNSSEC ..." */
+void cli_keycheck_print(FILE *out, const struct ms_config *cfg,
+			const char *domain, const char *selector,
+			const char *keyfile, const struct keycheck *kc);
+/* cli_keycheck_rc - a verdict's exit status: CLI_OK, CLI_LATER for a
+ * temporary failure, CLI_IO for any other */
+int cli_keycheck_rc(const struct keycheck *kc);
+/* cli_worse - two exit statuses of CLI_OK, CLI_LATER and CLI_IO as
+ * one: CLI_IO over CLI_LATER over CLI_OK */
+int cli_worse(int a, int b);
 
 /* what a command takes from the configuration file: a command that
  * needs no setting must work whatever state the file is in */
@@ -91,6 +147,8 @@ int cmd_complaint(const struct ms_config *cfg, int argc, char **argv);
 /* cmd_revoke - "revoke ..." and "complaints ..." (argv[0] says which) */
 int cmd_revoke(const struct ms_config *cfg, int argc, char **argv);
 int cmd_stats(const struct ms_config *cfg, int argc, char **argv);
+int cmd_testkey(const struct ms_config *cfg, int argc, char **argv);
+int cmd_key(const struct ms_config *cfg, int argc, char **argv);
 int cmd_config(const struct ms_config *cfg, const char *path, int argc,
 	       char **argv);
 

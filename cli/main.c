@@ -33,6 +33,9 @@ static const char cli_usage[] =
 	"  complaints list | show ID\n"
 	"  stats  [--node NAME | --total] | --forget NODE\n"
 	"         the farm's counters (farm_stats), Prometheus text\n"
+	"  testkey [-d DOMAIN -s SELECTOR -k KEY.pem]   is the key published?\n"
+	"  key rotate -d DOMAIN [-t rsa|ed25519]... [-b BITS]\n"
+	"  key step [-d DOMAIN] [-q] | key status [-d DOMAIN] | key abort -d DOMAIN\n"
 	"  config [--all]     the settings that differ from the defaults\n"
 	"  config check       validate the configuration, exit 1 on error\n"
 	"\n"
@@ -85,6 +88,8 @@ static const struct {
 	{ "revoke", cmd_revoke, NULL },
 	{ "complaints", cmd_revoke, NULL },
 	{ "stats", cmd_stats, NULL },
+	{ "testkey", cmd_testkey, NULL },
+	{ "key", cmd_key, NULL },
 };
 
 /* cli_config_need - what the command line's command takes from the

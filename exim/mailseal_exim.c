@@ -12,8 +12,11 @@
  * Exim calls local_scan in the process that receives the message (one
  * per SMTP connection, forked from the daemon).  The engine is built
  * there on first use and kept for the later messages of the
- * connection; a configuration that fails to load is retried with the
- * next message.  At the end of every call the resolver's worker thread
+ * connection, until the configuration file or a file of its tables
+ * (the signing table that `mailseal key` rewrites, sending_rights ...)
+ * changes: each message checks (a few stat calls), and the next
+ * message after a change is handled by a new engine.  A configuration
+ * that fails to load is retried with the next message.  At the end of every call the resolver's worker thread
  * (there is one only with a DNSSEC trust anchor) is stopped, so that no
  * thread outlives local_scan.  Nothing here calls exit().
  *
@@ -24,8 +27,8 @@
  * instead of paying for them itself.  An engine opens nothing on the
  * network until a message needs it, and a Redis connection inherited
  * over a fork is dropped and opened anew, so inheriting it is safe.
- * The daemon checks the configuration file's time and identity at each
- * call and builds the engine again when it changed.
+ * The daemon checks the configuration file's and the tables' time and
+ * identity at each call and builds the engine again when one changed.
  *
  * mailseal_spf, a ${dlfunc} entry point for acl_smtp_rcpt, checks SPF
  * before DATA (policy_check_spf) with the same engine, and expands to
@@ -56,7 +59,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "local_scan.h"
@@ -66,6 +68,7 @@
 #include "buf.h"
 #include "certinfo.h"
 #include "config.h"
+#include "filewatch.h"
 #include "mslog.h"
 #include "numparse.h"
 #include "policy.h"
@@ -76,7 +79,7 @@
 /* per process; built in the daemon by mailseal_prewarm, or in the
  * session process by its first message */
 static struct policy *mse_policy;
-static struct stat mse_conf_st;         /* of the file it was built from */
+static struct filestamp mse_conf_st;    /* of the file it was built from */
 static int mse_conf_absent;
 
 /* the SPF step of the current transaction (mailseal_spf), until the
@@ -140,19 +143,13 @@ static const char *mse_config_path(int *explicit)
 	return *explicit ? path : MAILSEAL_DEFAULT_CONFIG;
 }
 
-/* mse_config_changed - is the file not the one the engine was built
- * from (another inode, size or modification time, or it came or went)? */
-static int mse_config_changed(const char *path)
+/* mse_changed - the file the engine was built from that changed since
+ * (the configuration, or a file of its tables), or NULL */
+static const char *mse_changed(const char *path)
 {
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return !mse_conf_absent;
-	return mse_conf_absent || st.st_ino != mse_conf_st.st_ino ||
-	       st.st_dev != mse_conf_st.st_dev ||
-	       st.st_size != mse_conf_st.st_size ||
-	       st.st_mtim.tv_sec != mse_conf_st.st_mtim.tv_sec ||
-	       st.st_mtim.tv_nsec != mse_conf_st.st_mtim.tv_nsec;
+	if (filestamp_changed(path, &mse_conf_st))
+		return path;
+	return mse_policy ? filewatch_which(policy_files(mse_policy)) : NULL;
 }
 
 /* exim_quarantine = header: a held message is marked, not frozen */
@@ -169,7 +166,8 @@ static struct policy *mse_build(char *why, size_t whylen)
 	struct policy *p;
 
 	ms_log_set_sink(mse_log_sink);
-	mse_conf_absent = stat(path, &mse_conf_st) != 0 && errno == ENOENT;
+	filestamp_take(path, &mse_conf_st);
+	mse_conf_absent = !mse_conf_st.present;
 	config_init(&cfg);
 	/* an absent default file means the defaults; a named one must
 	 * exist, and one that cannot be read is an error, never absent */
@@ -191,9 +189,20 @@ static struct policy *mse_build(char *why, size_t whylen)
 }
 
 /* mse_engine - the engine of this process: inherited from the daemon,
- * or built on first use */
+ * or built on first use, and again when a file it was built from
+ * changed */
 static struct policy *mse_engine(char *why, size_t whylen)
 {
+	const char *changed;
+	int explicit;
+
+	if (mse_policy &&
+	    (changed = mse_changed(mse_config_path(&explicit))) != NULL) {
+		log_write(0, LOG_MAIN, "mailseal: %s changed: building the "
+			  "engine again", changed);
+		policy_free(mse_policy);
+		mse_policy = NULL;
+	}
 	if (!mse_policy)
 		mse_policy = mse_build(why, whylen);
 	return mse_policy;
@@ -213,13 +222,12 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	int explicit;
 
 	*yield = argc > 0 ? argv[0] : US"";
-	if (mse_policy && !mse_config_changed(mse_config_path(&explicit))) {
+	if (mse_policy && !mse_changed(mse_config_path(&explicit))) {
 		/* the sessions inherit a fresh copy of the revocations */
 		policy_refresh(mse_policy);
 		return OK;
 	}
-	if (!mse_policy && failed &&
-	    !mse_config_changed(mse_config_path(&explicit)))
+	if (!mse_policy && failed && !mse_changed(mse_config_path(&explicit)))
 		return OK;              /* still broken: said so already */
 	policy_free(mse_policy);
 	mse_policy = mse_build(why, sizeof(why));

@@ -15,6 +15,10 @@
  * file, exit.  SIGHUP: load the configuration again; connections stay
  * open and move to it at their next request or message; a
  * configuration that does not load is logged and the old one kept.
+ * The same happens, without a signal, within a second of a change to
+ * a file of the tables (the signing table that `mailseal key`
+ * rewrites, sending_rights ...); a version that does not load is
+ * logged once.
  * Listening addresses, the pid file, the connection caps and timeouts
  * are read at start only.  With metrics_listen, a thread of its own
  * answers GET /metrics with the counters (metricsd.c); with farm_stats,
@@ -45,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filewatch.h"
 #include "metrics.h"
 #include "milterproto.h"
 #include "msclock.h"
@@ -53,6 +58,7 @@
 #include "xalloc.h"
 
 #define SHUTDOWN_GRACE_S 30
+#define TABLE_CHECK_MS 1000     /* how often the tables' files are looked at */
 
 struct job {
 	int fd;
@@ -382,6 +388,40 @@ static void on_signals(const char *path)
 	}
 }
 
+/* tables_check - a file of the current tables changed: load the
+ * configuration again, as SIGHUP does; the files as they were when a
+ * load failed are not tried again, so a broken table is logged once */
+static void tables_check(const char *path)
+{
+	static struct filewatch tried;
+	struct generation *g = gen_hold(), *ng;
+	struct ms_error err;
+	const char *changed;
+	char what[512];
+
+	if (!g)
+		return;
+	changed = policy_tables_changed(g->tables);
+	if (!changed || (tried.n && !filewatch_which(&tried))) {
+		gen_release(g);
+		return;
+	}
+	snprintf(what, sizeof(what), "%s", changed);
+	filewatch_free(&tried);
+	filewatch_retake(policy_tables_files(g->tables), &tried);
+	gen_release(g);
+	ng = gen_load(path, &err);
+	metrics_inc(MSLOT_RELOAD(ng ? MOK : MFAILED));
+	if (ng) {
+		gen_install(ng);
+		filewatch_free(&tried);
+		dlog(LOG_INFO, "reloaded %s: %s changed", path, what);
+	} else {
+		dlog(LOG_ERR, "reload failed, keeping the running configuration: "
+		     "%s changed, but: %s", what, err.msg);
+	}
+}
+
 /* accept_loop - accept and hand out connections, and read signals,
  * until a shutdown; a listener is not polled while its kind is at its
  * cap (connections wait in the listen queue) or for a while after
@@ -392,10 +432,11 @@ static int accept_loop(struct listener *ls, size_t nls, const char *path,
 	struct acceptor a = { .max_policy = cfg->max_policy_connections };
 	struct pollfd pfd[MAX_LISTEN + 1];
 	size_t which[MAX_LISTEN], np, i;
+	uint64_t checked = ms_clock_ms();
 
 	while (!daemon_stopping()) {
 		uint64_t now = ms_clock_ms();
-		int paused = now < a.paused_until, full[2], r;
+		int paused = now < a.paused_until, full[2], r, wait;
 
 		full[JOB_POLICY] = kind_full(&a, JOB_POLICY, now);
 		full[JOB_MILTER] = kind_full(&a, JOB_MILTER, now);
@@ -406,7 +447,10 @@ static int accept_loop(struct listener *ls, size_t nls, const char *path,
 			which[np++] = i;
 		}
 		pfd[np] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-		r = poll(pfd, np + 1, paused ? (int)(a.paused_until - now) : -1);
+		wait = TABLE_CHECK_MS;
+		if (paused && a.paused_until - now < TABLE_CHECK_MS)
+			wait = (int)(a.paused_until - now);
+		r = poll(pfd, np + 1, wait);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -415,6 +459,11 @@ static int accept_loop(struct listener *ls, size_t nls, const char *path,
 		}
 		if (pfd[np].revents & POLLIN)
 			on_signals(path);
+		if (ms_clock_ms() - checked >= TABLE_CHECK_MS &&
+		    !daemon_stopping()) {
+			tables_check(path);
+			checked = ms_clock_ms();
+		}
 		for (i = 0; i < np && !daemon_stopping(); i++)
 			if (pfd[i].revents & POLLIN)
 				accept_one(&a, &ls[which[i]]);

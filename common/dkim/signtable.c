@@ -14,57 +14,80 @@
 #include "signtable.h"
 #include "xalloc.h"
 
-#define SIGNTABLE_MAX_FILE (4 * 1024 * 1024)
-
 struct signtable {
 	struct signtable_entry *e;
 	size_t n;
 	size_t cap;
 };
 
-static enum ms_status st_line(struct signtable *st, char *line,
-			      const char *origin, unsigned lineno,
+/* signtable_fields - the fields of one line */
+size_t signtable_fields(const char *line, size_t len,
+			struct signtable_field *f, size_t n)
+{
+	const char *p = line, *end;
+	const char *hash = memchr(line, '#', len);
+	size_t nf = 0;
+
+	end = hash ? hash : line + len;
+	for (;;) {
+		const char *start;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p == end)
+			return nf;
+		start = p;
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (nf < n) {
+			f[nf].p = start;
+			f[nf].len = (size_t)(p - start);
+		}
+		nf++;
+	}
+}
+
+/* st_line - one line (len bytes, no newline) into the table */
+static enum ms_status st_line(struct signtable *st, const char *line,
+			      size_t len, const char *origin, unsigned lineno,
 			      struct ms_error *err)
 {
-	char *f[4];
-	int nf = 0;
-	char *p = line, *dom;
+	struct signtable_field f[3];
 	struct signtable_entry *e;
 	struct ms_error kerr;
 	EVP_PKEY *pkey = NULL;
+	const char *dom;
+	size_t nf, dlen;
+	char *keyfile;
 
-	while (*p && nf < 4) {
-		p += strspn(p, " \t\r");
-		if (!*p)
-			break;
-		f[nf++] = p;
-		p += strcspn(p, " \t\r");
-		if (*p)
-			*p++ = 0;
-	}
+	nf = signtable_fields(line, len, f, 3);
 	if (nf == 0)
 		return MS_OK;
 	if (nf != 3)
 		return ms_error_set(err, MS_ERR_USAGE,
 				    "%s:%u: expected DOMAIN SELECTOR KEYFILE",
 				    origin, lineno);
-	dom = f[0][0] == '.' ? f[0] + 1 : f[0];
-	if (!dkim_domain_valid(dom, strlen(dom)) ||
-	    !dkim_domain_valid(f[1], strlen(f[1])))
+	dom = f[0].p[0] == '.' ? f[0].p + 1 : f[0].p;
+	dlen = f[0].len - (size_t)(dom - f[0].p);
+	if (!dkim_domain_valid(dom, dlen) ||
+	    !dkim_domain_valid(f[1].p, f[1].len))
 		return ms_error_set(err, MS_ERR_USAGE,
 				    "%s:%u: bad domain or selector", origin, lineno);
-	if (crypto_load_private_pem(f[2], &pkey, &kerr) != MS_OK)
+	keyfile = xstrndup(f[2].p, f[2].len);
+	if (crypto_load_private_pem(keyfile, &pkey, &kerr) != MS_OK) {
+		free(keyfile);
 		return ms_error_set(err, kerr.code, "%s:%u: %s", origin, lineno,
 				    kerr.msg);
+	}
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 8;
 		st->e = xrealloc(st->e, st->cap * sizeof(*st->e));
 	}
 	e = &st->e[st->n++];
-	e->pattern = xstrdup(f[0]);
-	e->domain = xstrdup(dom);
-	e->selector = xstrdup(f[1]);
-	e->keyfile = xstrdup(f[2]);
+	e->pattern = xstrndup(f[0].p, f[0].len);
+	e->domain = xstrndup(dom, dlen);
+	e->selector = xstrndup(f[1].p, f[1].len);
+	e->keyfile = keyfile;
 	e->pkey = pkey;
 	return MS_OK;
 }
@@ -81,26 +104,20 @@ struct signtable *signtable_parse(const char *text, const char *origin,
 				  struct ms_error *err)
 {
 	struct signtable *st = xcalloc(1, sizeof(*st));
-	char *copy = xstrdup(text), *line = copy, *next;
+	const char *line = text, *next;
 	unsigned lineno = 0;
 
 	for (; line; line = next) {
-		char *hash;
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
+		next = nl ? nl + 1 : NULL;
 		lineno++;
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		if (st_line(st, line, origin, lineno, err) != MS_OK) {
-			free(copy);
+		if (st_line(st, line, len, origin, lineno, err) != MS_OK) {
 			signtable_free(st);
 			return NULL;
 		}
 	}
-	free(copy);
 	/* the lines of one pattern side by side; their order within the
 	 * group does not matter, since every line of it signs */
 	if (st->n > 1)
@@ -123,6 +140,14 @@ struct signtable *signtable_load(const char *path, struct ms_error *err)
 	}
 	buf_free(&data);
 	return st;
+}
+
+/* signtable_entries - every line of the table */
+const struct signtable_entry *signtable_entries(const struct signtable *st,
+						size_t *n)
+{
+	*n = st->n;
+	return st->e;
 }
 
 /* signtable_free - release the table and its keys */

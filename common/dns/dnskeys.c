@@ -68,6 +68,7 @@ static void dk_validated(struct dnskeys *dk, const char *name,
 	case DNS_NXDOMAIN:
 	case DNS_NODATA:
 		ans->status = KEY_NOTFOUND;
+		ans->nxdomain = txt.status == DNS_NXDOMAIN;
 		break;
 	case DNS_TEMPFAIL:
 		ans->status = KEY_TEMPFAIL;

@@ -34,6 +34,7 @@ static void dk_lookup(struct keysource *ks, const char *name,
 	case DNSQ_NODATA:
 	case DNSQ_NXDOMAIN:
 		ans->status = KEY_NOTFOUND;
+		ans->nxdomain = a.status == DNSQ_NXDOMAIN;
 		break;
 	case DNSQ_TEMPFAIL:
 		ans->status = KEY_TEMPFAIL;

@@ -34,6 +34,10 @@ struct key_answer {
 					 * secure (dnssec), or proven to
 					 * need no signature (insecure) */
 	const char *reason;             /* for KEY_NOTFOUND / KEY_TEMPFAIL */
+	int nxdomain;                   /* KEY_NOTFOUND: the name does not
+					 * exist (else it has no TXT record);
+					 * said by the DNS sources
+					 * (dnskeys.h), not by caches */
 };
 
 struct keysource;

@@ -63,6 +63,21 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 {
 	struct policy_tables *t = xcalloc(1, sizeof(*t));
 
+	filewatch_init(&t->files);
+	/* each file stamped before it is read: a change made meanwhile is
+	 * seen by policy_tables_changed, never missed */
+	if (*cfg->signing_table)
+		filewatch_add(&t->files, cfg->signing_table);
+	if (cfg->require_signed[0] == '/')
+		filewatch_add(&t->files, cfg->require_signed);
+	if (cfg->require_tls[0] == '/')
+		filewatch_add(&t->files, cfg->require_tls);
+	if (*cfg->tls_pins)
+		filewatch_add(&t->files, cfg->tls_pins);
+	if (*cfg->tls_policy)
+		filewatch_add(&t->files, cfg->tls_policy);
+	if (*cfg->sending_rights)
+		filewatch_add(&t->files, cfg->sending_rights);
 	if (*cfg->signing_table) {
 		t->signtable = signtable_load(cfg->signing_table, err);
 		if (!t->signtable)
@@ -132,7 +147,26 @@ void policy_tables_free(struct policy_tables *t)
 	dnsqmem_free(t->dnsmem);
 	revset_free(t->revs);
 	tlspins_free(t->pins);
+	filewatch_free(&t->files);
 	free(t);
+}
+
+/* policy_tables_changed - the file of the tables that changed */
+const char *policy_tables_changed(const struct policy_tables *t)
+{
+	return filewatch_which(&t->files);
+}
+
+/* policy_tables_files - the files of the tables, as stamped */
+const struct filewatch *policy_tables_files(const struct policy_tables *t)
+{
+	return &t->files;
+}
+
+/* policy_files - the files of the engine's tables */
+const struct filewatch *policy_files(const struct policy *p)
+{
+	return &p->tables->files;
 }
 
 /* policy_open_dns - the DNS source of SPF and DMARC, when either is

@@ -157,6 +157,21 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 					 struct ms_error *err);
 /* policy_tables_free - release them (NULL is fine) */
 void policy_tables_free(struct policy_tables *t);
+/* policy_tables_changed - a file the tables were read from (the
+ * signing table, sending_rights, tls_policy, tls_pins, require_signed
+ * and require_tls when they name a file) that changed since it was read:
+ * another inode (replaced by rename, as `mailseal key` does), size or
+ * modification time, or it came or went; NULL when none did.  A few
+ * stat(2) calls; the key files the signing table names are not watched
+ * (a new key comes with a new table line). */
+const char *policy_tables_changed(const struct policy_tables *t);
+/* policy_tables_files - those files, as stamped when read */
+struct filewatch;
+const struct filewatch *policy_tables_files(const struct policy_tables *t);
+/* policy_files - the files of the engine's tables, as stamped: a front
+ * end that keeps an engine between messages builds a new one when one
+ * of them changed */
+const struct filewatch *policy_files(const struct policy *p);
 /* policy_new_shared - an engine over tables t (borrowed: they must
  * outlive it) with its own key lookup chain; one per thread */
 struct policy *policy_new_shared(const struct ms_config *cfg,

@@ -15,6 +15,7 @@
 #include "dkim_verify.h"
 #include "dnsqmem.h"
 #include "domainlist.h"
+#include "filewatch.h"
 #include "keychain.h"
 #include "ms_limits.h"
 #include "sendrights.h"
@@ -45,6 +46,8 @@ struct policy_tables {
 					 * memory, shared by the engines over
 					 * these tables (dnsqmem.h); NULL:
 					 * each engine its own, or none */
+	struct filewatch files;         /* the files they were read from,
+					 * stamped before each was read */
 };
 
 struct policy {

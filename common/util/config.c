@@ -67,6 +67,8 @@ static const struct setting settings[] = {
 	S(local_cache_size, SET_COUNT, "10000", 0, 10000000),
 	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
 	S(signing_table, SET_STRING, "", 0, 0),
+	S(key_dir, SET_STRING, MAILSEAL_SYSCONFDIR "/keys", 0, 0),
+	S(key_grace, SET_SECONDS, "7d", 0, 365 * 86400),
 	S(sending_rights, SET_STRING, "", 0, 0),
 	S(signature_retention, SET_SECONDS, "7d", 3600, 365 * 86400),
 	S(complaint_reporters, SET_STRING, "", 0, 0),

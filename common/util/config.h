@@ -42,6 +42,10 @@ struct ms_config {
 	unsigned max_signatures;
 	/* the policy engine (policy.h) */
 	char *signing_table;            /* "" = never sign */
+	char *key_dir;                  /* `mailseal key`: new keys and the
+					 * rotation state, per domain */
+	unsigned key_grace;             /* seconds old and new keys both
+					 * sign in a rotation */
 	char *sending_rights;           /* /file: who may use which From;
 					 * "" = any submitter, any From */
 	unsigned signature_retention;   /* seconds the farm keeps its record

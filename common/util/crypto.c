@@ -157,6 +157,15 @@ unsigned crypto_key_bits(const EVP_PKEY *pkey)
 	return bits > 0 ? (unsigned)bits : 0;
 }
 
+/* crypto_key_same - the same public key? */
+int crypto_key_same(const EVP_PKEY *a, const EVP_PKEY *b)
+{
+	int r = EVP_PKEY_eq(a, b);
+
+	ERR_clear_error();      /* keys of two types leave a note */
+	return r == 1;
+}
+
 static enum ms_status crypto_check_private(EVP_PKEY *pkey, const char *what,
 					   struct ms_error *err)
 {

@@ -52,6 +52,9 @@ EVP_PKEY *crypto_pkey_ref(EVP_PKEY *pkey);
 enum dkim_alg crypto_key_alg(const EVP_PKEY *pkey);
 /* crypto_key_bits - key size in bits */
 unsigned crypto_key_bits(const EVP_PKEY *pkey);
+/* crypto_key_same - 1 when a and b have the same public key (either
+ * may hold the private half too) */
+int crypto_key_same(const EVP_PKEY *a, const EVP_PKEY *b);
 
 /* crypto_pubkey_rsa - RSA public key from DER (SPKI or RSAPublicKey) */
 enum ms_status crypto_pubkey_rsa(const unsigned char *der, size_t len,

@@ -7,6 +7,14 @@
 #   nsd_stop                stop it (also on the caller's EXIT trap)
 #   nsd_zone DOMAIN TTL FILE...   a zone on stdout: SOA, NS, ns A
 #                            127.0.0.1, then the records in FILE...
+#   nsd_signed_zone DOMAIN TTL FILE...   the same zone, DNSSEC-signed
+#                            (ldns-signzone), into ./DOMAIN.zone, with
+#                            its trust anchor in ./anchor.ds and a wrong
+#                            one (the digest zeroed) in ./wrong.ds
+#   nsd_publish DOMAIN TTL FILE...  serve DOMAIN anew from those records
+#                            (NSD_DIR/DOMAIN.zone rewritten, the next
+#                            SOA serial; SIGHUP); returns once nsd has
+#                            read it, 1 if it has not after 5 s
 
 free_port() {   # an unused TCP and UDP port on 127.0.0.1
 	/usr/bin/python3 - <<'PY'
@@ -31,6 +39,32 @@ nsd_zone() {
 	echo "@ IN NS ns.$d."
 	echo 'ns IN A 127.0.0.1'
 	[ $# -eq 0 ] || cat "$@"
+}
+
+nsd_signed_zone() {
+	local d=$1 ksk zsk
+	nsd_zone "$@" > "$d.unsigned"
+	ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$d") || return 1
+	zsk=$(ldns-keygen -a ECDSAP256SHA256 "$d") || return 1
+	ldns-signzone -f "$d.zone" "$d.unsigned" "$ksk" "$zsk" || return 1
+	cp "$ksk.ds" anchor.ds
+	sed 's/ 2 [0-9a-f]*$/ 2 0000000000000000000000000000000000000000000000000000000000000000/' \
+		anchor.ds > wrong.ds
+}
+
+NSD_SERIAL=1
+nsd_publish() {
+	local d=$1 z=$NSD_DIR/$1.zone before i
+	NSD_SERIAL=$((NSD_SERIAL + 1))
+	nsd_zone "$@" | sed "s/ 1 3600 600 86400 60$/ $NSD_SERIAL 3600 600 86400 60/" > "$z"
+	touch -d "+$NSD_SERIAL seconds" "$z"    # nsd reads a zone whose time changed
+	before=$(grep -c "zone $d read with success" "$NSD_DIR/nsd.log")
+	kill -HUP "$NSD_PID"
+	for i in $(seq 1 100); do
+		[ "$(grep -c "zone $d read with success" "$NSD_DIR/nsd.log")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 nsd_start() {
