@@ -52,11 +52,6 @@ trap 'exit 1' INT TERM HUP     # so that the EXIT trap stops the servers
 cd "$T" || exit 1
 START=$(date +%s)
 
-N=0
-t_ok()  { N=$((N + 1)); ok "$N - $*"; }
-t_nok() { N=$((N + 1)); nok "$N - $*"; }
-oneline() { tr '\r\n' '  ' | tr -s ' ' | cut -c1-"${1:-400}"; }
-
 for need in "$MOD" "$M"; do
 	[ -e "$need" ] || { t_nok "built - $need is missing"; exit 1; }
 done
