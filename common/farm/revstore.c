@@ -587,27 +587,3 @@ enum rev_state revset_identity(const struct revset *s, const char *identity,
 	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
 	return st;
 }
-
-enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
-			   uint64_t *id)
-{
-	static const char hex[] = "0123456789abcdef";
-	char key[REV_IDENTITY_MAX] = "spki:";
-	const struct rs_entry *e;
-	enum rev_state st = REV_NONE;
-	size_t i;
-
-	for (i = 0; i < 32; i++) {
-		key[5 + 2 * i] = hex[spki[i] >> 4];
-		key[6 + 2 * i] = hex[spki[i] & 15];
-	}
-	key[5 + 64] = 0;
-	pthread_rwlock_rdlock((pthread_rwlock_t *)&s->lock);
-	e = rs_find(s, key);
-	if (e) {
-		*id = e->id;
-		st = e->state;
-	}
-	pthread_rwlock_unlock((pthread_rwlock_t *)&s->lock);
-	return st;
-}

@@ -114,9 +114,6 @@ void revset_refresh(struct revset *s, struct farmcache *fc, uint64_t now);
  * revocation's id */
 enum rev_state revset_domain(const struct revset *s, const char *d,
 			     char *which, size_t wsize, uint64_t *id);
-/* revset_spki - the state of a certificate key (32 bytes) */
-enum rev_state revset_spki(const struct revset *s, const unsigned char *spki,
-			   uint64_t *id);
 /* revset_identity - the state of an identity as written ("serial:..."
  * and the others) */
 enum rev_state revset_identity(const struct revset *s, const char *identity,

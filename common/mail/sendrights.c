@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "domainlist.h"
+#include "linetable.h"
 #include "ms_limits.h"
 #include "sendrights.h"
 #include "xalloc.h"
@@ -136,49 +136,43 @@ static enum ms_status sr_line(struct sendrights *r, char *line,
 	return MS_OK;
 }
 
+struct sr_ctx {
+	struct sendrights *r;
+	const char *origin;
+};
+
+static enum ms_status sr_line_fn(void *arg, char *line, unsigned lineno,
+				 struct ms_error *err)
+{
+	struct sr_ctx *c = arg;
+
+	return sr_line(c->r, line, c->origin, lineno, err);
+}
+
 /* sendrights_parse - the table from text */
 struct sendrights *sendrights_parse(const char *text, const char *origin,
 				    struct ms_error *err)
 {
-	struct sendrights *r = xcalloc(1, sizeof(*r));
-	char *copy = xstrdup(text), *line = copy;
-	unsigned lineno = 0;
+	struct sr_ctx c = { xcalloc(1, sizeof(*c.r)), origin };
 
-	while (line) {
-		char *nl = strchr(line, '\n'), *hash;
-
-		if (nl)
-			*nl = 0;
-		lineno++;
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		if (sr_line(r, line, origin, lineno, err) != MS_OK) {
-			free(copy);
-			sendrights_free(r);
-			return NULL;
-		}
-		line = nl ? nl + 1 : NULL;
+	if (linetable_parse(text, sr_line_fn, &c, err) != MS_OK) {
+		sendrights_free(c.r);
+		return NULL;
 	}
-	free(copy);
-	return r;
+	return c.r;
 }
 
 /* sendrights_load - the table from the file at path */
 struct sendrights *sendrights_load(const char *path, struct ms_error *err)
 {
-	struct sendrights *r = NULL;
-	struct buf data;
+	struct sr_ctx c = { xcalloc(1, sizeof(*c.r)), path };
 
-	buf_init(&data, SENDRIGHTS_MAX_FILE);
-	if (buf_load_file(&data, path, err) == MS_OK) {
-		if (memchr(data.data, 0, data.len))
-			ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", path);
-		else
-			r = sendrights_parse(buf_str(&data), path, err);
+	if (linetable_load(path, SENDRIGHTS_MAX_FILE, sr_line_fn, &c,
+			   err) != MS_OK) {
+		sendrights_free(c.r);
+		return NULL;
 	}
-	buf_free(&data);
-	return r;
+	return c.r;
 }
 
 size_t sendrights_size(const struct sendrights *r)

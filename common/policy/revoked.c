@@ -40,15 +40,33 @@ int pol_revoked_signer(struct policy_msg *m,
 	return 0;
 }
 
+/* rv_identity - is identity (as revstore.h writes it) revoked?  Its
+ * revocation's id into *id */
+static int rv_identity(const struct policy *p, const char *identity,
+		       uint64_t *id)
+{
+	if (!p->revs || !identity)
+		return 0;
+	revset_refresh(p->revs, p->chain.farm, 0);
+	return revset_identity(p->revs, identity, id) == REV_REVOKED;
+}
+
 int pol_revoked_key(const struct policy *p, const unsigned char *spki,
 		    struct policy_verdict *v)
 {
+	static const char hex[] = "0123456789abcdef";
+	char ident[REV_IDENTITY_MAX] = "spki:";
 	uint64_t id = 0;
+	size_t i;
 
-	if (!p->revs || !spki)
+	if (!spki)
 		return 0;
-	revset_refresh(p->revs, p->chain.farm, 0);
-	if (revset_spki(p->revs, spki, &id) != REV_REVOKED)
+	for (i = 0; i < 32; i++) {
+		ident[5 + 2 * i] = hex[spki[i] >> 4];
+		ident[6 + 2 * i] = hex[spki[i] & 15];
+	}
+	ident[5 + 64] = 0;
+	if (!rv_identity(p, ident, &id))
 		return 0;
 	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 		    "the client certificate's key is refused: this mail farm "
@@ -62,10 +80,7 @@ int pol_revoked_serial(const struct policy *p, const char *serial_id,
 {
 	uint64_t id = 0;
 
-	if (!p->revs || !serial_id)
-		return 0;
-	revset_refresh(p->revs, p->chain.farm, 0);
-	if (revset_identity(p->revs, serial_id, &id) != REV_REVOKED)
+	if (!rv_identity(p, serial_id, &id))
 		return 0;
 	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",
 		    "the client certificate is refused: its CA revoked it "

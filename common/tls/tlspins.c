@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "dkim_sig.h"
 #include "domainlist.h"
+#include "linetable.h"
 #include "tlspins.h"
 #include "xalloc.h"
 
@@ -106,49 +106,42 @@ static enum ms_status tp_line(struct tlspins *tp, char *line,
 	return MS_OK;
 }
 
+struct tp_ctx {
+	struct tlspins *tp;
+	const char *origin;
+};
+
+static enum ms_status tp_line_fn(void *arg, char *line, unsigned lineno,
+				 struct ms_error *err)
+{
+	struct tp_ctx *c = arg;
+
+	return tp_line(c->tp, line, c->origin, lineno, err);
+}
+
 /* tlspins_parse - the pins from text */
 struct tlspins *tlspins_parse(const char *text, const char *origin,
 			      struct ms_error *err)
 {
-	struct tlspins *tp = xcalloc(1, sizeof(*tp));
-	char *copy = xstrdup(text), *line = copy;
-	unsigned lineno = 0;
+	struct tp_ctx c = { xcalloc(1, sizeof(*c.tp)), origin };
 
-	while (line) {
-		char *nl = strchr(line, '\n'), *hash;
-
-		if (nl)
-			*nl = 0;
-		lineno++;
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		if (tp_line(tp, line, origin, lineno, err) != MS_OK) {
-			free(copy);
-			tlspins_free(tp);
-			return NULL;
-		}
-		line = nl ? nl + 1 : NULL;
+	if (linetable_parse(text, tp_line_fn, &c, err) != MS_OK) {
+		tlspins_free(c.tp);
+		return NULL;
 	}
-	free(copy);
-	return tp;
+	return c.tp;
 }
 
 /* tlspins_load - read path */
 struct tlspins *tlspins_load(const char *path, struct ms_error *err)
 {
-	struct tlspins *tp = NULL;
-	struct buf data;
+	struct tp_ctx c = { xcalloc(1, sizeof(*c.tp)), path };
 
-	buf_init(&data, TLSPINS_MAX_FILE);
-	if (buf_load_file(&data, path, err) == MS_OK) {
-		if (memchr(data.data, 0, data.len))
-			ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", path);
-		else
-			tp = tlspins_parse(buf_str(&data), path, err);
+	if (linetable_load(path, TLSPINS_MAX_FILE, tp_line_fn, &c, err) != MS_OK) {
+		tlspins_free(c.tp);
+		return NULL;
 	}
-	buf_free(&data);
-	return tp;
+	return c.tp;
 }
 
 /* tp_find - the most specific line for domain */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "dkim_sig.h"
 #include "domainlist.h"
+#include "linetable.h"
 #include "tlspolicy.h"
 #include "xalloc.h"
 
@@ -166,47 +166,41 @@ static enum ms_status tp_line(struct tlspolicy *tp, char *line,
 	return MS_OK;
 }
 
+struct tp_ctx {
+	struct tlspolicy *tp;
+	const char *origin;
+};
+
+static enum ms_status tp_line_fn(void *arg, char *line, unsigned lineno,
+				 struct ms_error *err)
+{
+	struct tp_ctx *c = arg;
+
+	return tp_line(c->tp, line, c->origin, lineno, err);
+}
+
 struct tlspolicy *tlspolicy_parse(const char *text, const char *origin,
 				  struct ms_error *err)
 {
-	struct tlspolicy *tp = xcalloc(1, sizeof(*tp));
-	char *copy = xstrdup(text), *line = copy;
-	unsigned lineno = 0;
+	struct tp_ctx c = { xcalloc(1, sizeof(*c.tp)), origin };
 
-	while (line) {
-		char *nl = strchr(line, '\n'), *hash;
-
-		if (nl)
-			*nl = 0;
-		lineno++;
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		if (tp_line(tp, line, origin, lineno, err) != MS_OK) {
-			free(copy);
-			tlspolicy_free(tp);
-			return NULL;
-		}
-		line = nl ? nl + 1 : NULL;
+	if (linetable_parse(text, tp_line_fn, &c, err) != MS_OK) {
+		tlspolicy_free(c.tp);
+		return NULL;
 	}
-	free(copy);
-	return tp;
+	return c.tp;
 }
 
 struct tlspolicy *tlspolicy_load(const char *path, struct ms_error *err)
 {
-	struct tlspolicy *tp = NULL;
-	struct buf data;
+	struct tp_ctx c = { xcalloc(1, sizeof(*c.tp)), path };
 
-	buf_init(&data, TLSPOLICY_MAX_FILE);
-	if (buf_load_file(&data, path, err) == MS_OK) {
-		if (memchr(data.data, 0, data.len))
-			ms_error_set(err, MS_ERR_USAGE, "%s: NUL byte", path);
-		else
-			tp = tlspolicy_parse(buf_str(&data), path, err);
+	if (linetable_load(path, TLSPOLICY_MAX_FILE, tp_line_fn, &c,
+			   err) != MS_OK) {
+		tlspolicy_free(c.tp);
+		return NULL;
 	}
-	buf_free(&data);
-	return tp;
+	return c.tp;
 }
 
 size_t tlspolicy_size(const struct tlspolicy *tp)
