@@ -15,7 +15,8 @@
 #     record shows it was accepted ("recorded"), not otherwise
 #   - a reporter domain of complaint_reporters with a report signed and
 #     aligned: counted
-#   - a protected identity goes to pending, not revoked; the hourly cap
+#   - a protected identity goes to pending, not revoked; so does one past
+#     the hourly cap
 #   - revoke add / remove by hand, audited
 #   - a CA's CRL imported (its signature checked; another CA's refused),
 #     the revoked keys exported as a Postfix check_ccert_access table
@@ -44,7 +45,7 @@ expect() {      # expect NAME GOT ERE
 # big.example (a protected sender), other.example (its key is withdrawn
 # later)
 mkdir keys
-for ks in spam.example:s1 isp.example:fbl big.example:b1 other.example:o1; do
+for ks in spam.example:s1 isp.example:fbl big.example:b1 other.example:o1 cap.example:c1; do
 	mkdir -p "keys/${ks%%:*}" && "$M" keygen -d "${ks%%:*}" -s "${ks##*:}" -t ed25519 -o "keys/${ks%%:*}" > /dev/null 2>&1 \
 		|| { nok "keygen $ks"; exit 1; }
 done
@@ -59,7 +60,8 @@ zone spam.example s1
 zone isp.example fbl
 zone big.example b1
 zone other.example o1
-nsd_start "$T" spam.example isp.example big.example other.example || { nok "nsd starts"; exit 1; }
+zone cap.example c1
+nsd_start "$T" spam.example isp.example big.example other.example cap.example || { nok "nsd starts"; exit 1; }
 redis_start main || { nok "redis-server starts"; exit 1; }
 P=$REDIS_PORT_main
 ok "nsd on $NSD_PORT, redis-server on $P"
@@ -170,7 +172,7 @@ zone other.example
 # once its TTL ran out)
 rcli "$P" DEL mailseal:key:o1._domainkey.other.example > /dev/null
 nsd_stop
-nsd_start "$T" spam.example isp.example big.example other.example || nok "nsd restarts without s2"
+nsd_start "$T" spam.example isp.example big.example other.example cap.example || nok "nsd restarts without o1"
 sed -i "s/^dns_resolver = .*/dns_resolver = 127.0.0.1:$NSD_PORT/" farm.conf
 arf r8.eml 'Ivan <ivan@farm.example>' spam-7.eml
 complain r8.eml ivan
@@ -189,6 +191,19 @@ done
 expect "big.example (revocation_protect): the third offence makes it pending, not revoked" "$RC $OUT" \
 	'domain:big\.example: 3 of 3 offences, now pending \(revocation [0-9]+\)$'
 expect "... revoke list says pending" "$("$M" -c farm.conf revoke list)" ' pending domain:big\.example$'
+
+# --- the hourly cap: past it, pending ------------------------------------------------
+sed 's/^revocation_max_per_hour = .*/revocation_max_per_hour = 0/' farm.conf > capped.conf
+for i in 1 2 3; do
+	printf 'From: promo@cap.example\r\nSubject: c%s\r\n\r\npromo %s\r\n' "$i" "$i" > craw-$i.eml
+	"$M" sign -d cap.example -s c1 -k keys/cap.example/c1.private craw-$i.eml > cap-$i.eml
+	arf rc$i.eml "V$i <v$i@farm.example>" cap-$i.eml
+	OUT=$("$M" -c capped.conf complaint --reporter "v$i" < rc$i.eml 2>&1)
+done
+expect "revocation_max_per_hour reached: the third offence makes cap.example pending, not revoked" "$OUT" \
+	'domain:cap\.example: 3 of 3 offences, now pending \(revocation [0-9]+\)$'
+CAPID=$(printf '%s' "$OUT" | sed -n 's/.*now pending (revocation \([0-9]*\)).*/\1/p')
+expect "... revoke show says why: the hourly cap" "$("$M" -c farm.conf revoke show "$CAPID" | tr '\n' ' ')" 'state pending .*why hourly cap'
 
 # --- by hand ---------------------------------------------------------------------
 A=$("$M" -c farm.conf revoke add domain Other.Example --why "phishing, ticket 42" 2>&1)
