@@ -13,7 +13,9 @@
 #      SMTP transaction; SPF fail refused at RCPT (550 5.7.23); DMARC
 #      p=reject (550 5.7.1); nothing delivered, nothing bounced
 #   4. what the farm's Redis holds; a third node verifies from it alone
-#   5. everything started is stopped (EXIT trap, also on failure and ^C)
+#   5. three users complain about three messages signed by example.org:
+#      the farm revokes it, and both Postfix and Exim refuse its next one
+#   6. everything started is stopped (EXIT trap, also on failure and ^C)
 # Every step checks what it shows: the exit status is 0 only if all did
 # what they should (the demo is a smoke test too).  Needs root (Exim and
 # Postfix run as their own users), the packages of scripts/install-deps.sh
@@ -207,6 +209,7 @@ farm_conf() {
 	printf 'redis_url = redis://127.0.0.1:%s\n' "$REDIS_PORT_farm"
 	printf 'cache_secret = demo-farm-secret-shared-by-every-node\n'
 	printf 'require_signed = example.com .example.com\n'
+	printf 'revocation_refresh = 1s\n'
 }
 
 # -- Postfix, the inbound server of example.net, with mailseal-policyd
@@ -483,7 +486,53 @@ check "the signature counters now say 2 transactions" eval \
 	'( for id in $(head -2 sigids.txt | cut -d" " -f1); do [ "$(rc PFCOUNT "mailseal:sigtx:$id")" = 2 ] || exit 1; done )'
 
 # ============================================================================
-step "5. stop everything"
+step "5. complaints revoke a sender across the farm (docs/abuse.md)"
+note "three distinct messages signed by example.org (valid signatures, DMARC aligned) reach Postfix;"
+note "three users complain about them; the third complaint revokes example.org on every node"
+spam() {        # spam N: a message signed by example.org
+	printf 'From: Offers <offers@example.org>\r\nTo: Bob Example <bob@example.net>\r\nSubject: Offer %s: you won\r\nDate: Sun, 22 Nov 2026 12:0%s:00 +0000\r\nMessage-ID: <offer-%s@example.org>\r\n\r\nClaim prize %s at http://prize.example.org/ today.\r\n' \
+		"$1" "$1" "$1" "$1" > "offer-$1.raw"
+	"$MAILSEAL" sign -d example.org -s news2026 -k keys/example.org/news2026.private "offer-$1.raw" > "offer-$1.eml"
+}
+before=$(postfix_delivered_count)
+for i in 1 2 3; do
+	spam "$i" || die "sign offer $i"
+	postfix_send_plain "offer$i" --from bounces@example.com --to bob@example.net \
+		--ehlo mail.example.org --data "@offer-$i.eml"
+done
+check "Postfix accepted the three (250 at the dot)" eval '[ "$(postfix_delivered_count)" = $((before + 3)) ]'
+for u in bob carol dave; do
+	i=$(( $(printf 'bob\ncarol\ndave\n' | grep -n "^$u\$" | cut -d: -f1) ))
+	printf 'From: %s@example.net\r\nSubject: spam\r\nContent-Type: multipart/mixed; boundary=f\r\n\r\n--f\r\nContent-Type: message/rfc822\r\n\r\n' "$u" > "report-$u.eml"
+	cat "offer-$i.eml" >> "report-$u.eml"
+	printf '\r\n--f--\r\n' >> "report-$u.eml"
+	note "\$ mailseal -c node-c.conf complaint --reporter $u < report-$u.eml    ($u forwards offer $i)"
+	"$MAILSEAL" -c node-c.conf complaint --reporter "$u" < "report-$u.eml" > "complaint-$u.out" 2>&1
+	indent < "complaint-$u.out"
+done
+check "the third complaint revokes example.org (3 of 3 offences)" \
+	grep -q 'domain:example.org: 3 of 3 offences, now revoked' complaint-dave.out
+note "\$ mailseal -c node-c.conf revoke list"
+"$MAILSEAL" -c node-c.conf revoke list > revoke-list.out 2>&1
+indent < revoke-list.out
+sleep 1.3       # revocation_refresh: every node's copy follows within a second
+spam 4
+postfix_send_plain offer4 --from bounces@example.com --to bob@example.net \
+	--ehlo mail.example.org --data "@offer-4.eml"
+note "" "-- a fourth message signed by example.org, to Postfix:"
+transcript "$PF_SWAKS_LOG" | tail -4 | indent
+check "Postfix refuses it: 550 5.7.1 naming the revocation" eval \
+	'case "$PF_DATA_REPLY" in "550 5.7.1 mail signed by example.org is refused: this mail farm revoked the right of example.org to send"*) true ;; *) false ;; esac'
+sed 's/bob@example.net/alice@example.com/' offer-4.raw > offer-5.raw
+"$MAILSEAL" sign -d example.org -s news2026 -k keys/example.org/news2026.private offer-5.raw > offer-5.eml
+exim_send a offer-5.eml -f bounces@example.com -r alice@example.com
+note "" "-- and one to Exim, the other node:"
+transcript "$EXIM_TRANSCRIPT" | tail -4 | indent
+check "Exim refuses it too" eval \
+	'printf "%s" "$EXIM_REPLY" | grep -q "^550[ -]5\.7\.1 mail signed by example\.org is refused"'
+
+# ============================================================================
+step "6. stop everything"
 note "Exim $(exim_pid a), Postfix master $PF_MASTER_PID, mailseal-policyd $PD_PID, nsd $NSD_PID, redis-server $REDIS_PID_ALL (EXIT trap)"
 p=$(exim_panics a)
 check "Exim's paniclog has only the expected '$EXIM_PANIC_OK'" test -z "$p"
