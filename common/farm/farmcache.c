@@ -1,6 +1,7 @@
 /*
  * farmcache.c - the farm's shared cache in Redis: connection handling
- * (lazy, timeouts, back-off, Sentinel) and the few commands we send.
+ * (lazy, timeouts, back-off, Sentinel, Cluster) and the few commands we
+ * send.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +25,14 @@
 #include "msclock.h"
 #include "mslog.h"
 #include "numparse.h"
+#include "rediscluster.h"
 #include "xalloc.h"
 
 #define FC_KEY_PREFIX "mailseal:key:"
-#define FC_SIG_PREFIX "mailseal:sig:"
-#define FC_SIGTX_PREFIX "mailseal:sigtx:"
+#define FC_SIG_PREFIX "mailseal:sig:{"
+#define FC_SIGTX_PREFIX "mailseal:sigtx:{"
+/* redirections followed for one command before giving up */
+#define FC_MAX_REDIRECTS 5
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
 /* at most one outage announced (and its end) per this many ms: a Redis
  * that comes and goes does not flood the log */
@@ -76,10 +80,22 @@ struct fc_endpoint {
 	int port;
 };
 
+/* a connection to one master of the cluster */
+struct fc_cnode {
+	struct rc_addr addr;
+	redisContext *c;
+};
+
 struct farmcache {
 	struct fc_endpoint direct;
 	struct fc_endpoint *sentinels;
 	size_t nsentinels;
+	struct fc_endpoint *seeds;      /* redis_cluster: its seed nodes */
+	size_t nseeds;
+	struct rcmap *map;              /* the cluster's slots, once learnt */
+	int map_stale;                  /* a MOVED came: ask again */
+	struct fc_cnode *cnodes;        /* a connection per master asked */
+	size_t ncnodes;
 	char *master_name;
 	char *user;
 	char *password;
@@ -223,12 +239,34 @@ bad:
 			    at ? "...@" : "", at ? at + 1 : url);
 }
 
+/* fc_parse_list - "host:port host:port,host:port" into *list */
+static enum ms_status fc_parse_list(const char *p, struct fc_endpoint **list,
+				    size_t *n, int def_port, const char *what,
+				    struct ms_error *err)
+{
+	while (*p) {
+		size_t len = strcspn(p, " \t,");
+
+		if (len) {
+			*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+			memset(&(*list)[*n], 0, sizeof(**list));
+			if (fc_parse_hostport(p, len, &(*list)[(*n)++],
+					      def_port) != MS_OK)
+				return ms_error_set(err, MS_ERR_USAGE,
+						    "%s: bad address \"%.*s\"",
+						    what, (int)len, p);
+		}
+		p += len;
+		p += strspn(p, " \t,");
+	}
+	return MS_OK;
+}
+
 /* farmcache_new - check the settings; connects on first use */
 struct farmcache *farmcache_new(const struct farmcache_opts *o,
 				struct ms_error *err)
 {
 	struct farmcache *fc = xcalloc(1, sizeof(*fc));
-	const char *p = o->sentinels ? o->sentinels : "";
 
 	fc->node = fc_node_get();      /* before any fork: shared with it */
 	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
@@ -237,44 +275,45 @@ struct farmcache *farmcache_new(const struct farmcache_opts *o,
 	fc->master_name = xstrdup(o->master_name ? o->master_name : "mailseal");
 	if (o->url && *o->url && fc_parse_url(fc, o->url, err) != MS_OK)
 		goto fail;
-	while (*p) {
-		size_t n = strcspn(p, " \t,");
-
-		if (n) {
-			fc->sentinels = xrealloc(fc->sentinels, (fc->nsentinels + 1) *
-						 sizeof(*fc->sentinels));
-			memset(&fc->sentinels[fc->nsentinels], 0,
-			       sizeof(*fc->sentinels));
-			if (fc_parse_hostport(p, n, &fc->sentinels[fc->nsentinels],
-					      26379) != MS_OK) {
-				ms_error_set(err, MS_ERR_USAGE,
-					     "redis_sentinels: bad address \"%.*s\"",
-					     (int)n, p);
-				fc->nsentinels++;
-				goto fail;
-			}
-			fc->nsentinels++;
-		}
-		p += n;
-		p += strspn(p, " \t,");
-	}
-	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels) {
+	if (fc_parse_list(o->sentinels ? o->sentinels : "", &fc->sentinels,
+			  &fc->nsentinels, 26379, "redis_sentinels",
+			  err) != MS_OK ||
+	    fc_parse_list(o->cluster ? o->cluster : "", &fc->seeds,
+			  &fc->nseeds, 6379, "redis_cluster", err) != MS_OK)
+		goto fail;
+	if (fc->nseeds && (fc->direct.host || fc->direct.path ||
+			   fc->nsentinels)) {
 		ms_error_set(err, MS_ERR_USAGE,
-			     "neither redis_url nor redis_sentinels is set");
+			     "redis_cluster is set with redis_url or redis_sentinels: choose one");
 		goto fail;
 	}
+	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels &&
+	    !fc->nseeds) {
+		ms_error_set(err, MS_ERR_USAGE,
+			     "none of redis_url, redis_sentinels, redis_cluster is set");
+		goto fail;
+	}
+	if (fc->nseeds)
+		fc->map = xcalloc(1, sizeof(*fc->map));
 	return fc;
 fail:
 	farmcache_free(fc);
 	return NULL;
 }
 
+/* fc_disconnect - drop every connection (the cluster's too) */
 static void fc_disconnect(struct farmcache *fc)
 {
+	size_t i;
+
 	if (fc->c) {
 		redisFree(fc->c);
 		fc->c = NULL;
 	}
+	for (i = 0; i < fc->ncnodes; i++)
+		if (fc->cnodes[i].c)
+			redisFree(fc->cnodes[i].c);
+	fc->ncnodes = 0;
 }
 
 /* farmcache_free - close the connection and release everything */
@@ -289,6 +328,11 @@ void farmcache_free(struct farmcache *fc)
 	for (i = 0; i < fc->nsentinels; i++)
 		fc_endpoint_free(&fc->sentinels[i]);
 	free(fc->sentinels);
+	for (i = 0; i < fc->nseeds; i++)
+		fc_endpoint_free(&fc->seeds[i]);
+	free(fc->seeds);
+	free(fc->cnodes);
+	free(fc->map);
 	free(fc->master_name);
 	free(fc->user);
 	free(fc->password);
@@ -517,21 +561,211 @@ static redisContext *fc_ready(struct farmcache *fc)
 	return fc->c;
 }
 
+
+/* fc_cluster_conn - the connection to master a, opened when new; NULL
+ * (and the node skipped) when it cannot be had */
+static redisContext *fc_cluster_conn(struct farmcache *fc,
+				     const struct rc_addr *a)
+{
+	struct fc_endpoint e = { .host = (char *)a->host, .port = a->port };
+	struct fc_cnode *n;
+	size_t i;
+
+	snprintf(fc->where, sizeof(fc->where), "cluster node %.60s:%d",
+		 a->host, a->port);
+	for (i = 0; i < fc->ncnodes; i++)
+		if (fc->cnodes[i].addr.port == a->port &&
+		    strcmp(fc->cnodes[i].addr.host, a->host) == 0)
+			return fc->cnodes[i].c;
+	if (fc->ncnodes == RC_MAX_NODES)
+		fc_disconnect(fc);      /* a cluster reshaped many times */
+	fc->cnodes = xrealloc(fc->cnodes, (fc->ncnodes + 1) * sizeof(*fc->cnodes));
+	n = &fc->cnodes[fc->ncnodes];
+	n->addr = *a;
+	n->c = fc_connect_to(fc, &e);
+	if (!n->c || n->c->err) {
+		int err = errno;
+		char what[160];
+
+		snprintf(what, sizeof(what), "cannot connect: %s",
+			 n->c ? n->c->errstr : "out of memory");
+		if (n->c)
+			redisFree(n->c);
+		fc_fail(fc, what, fc_timed_out(err));
+		return NULL;
+	}
+	fc->ncnodes++;
+	return n->c;
+}
+
+/* fc_cluster_learn - the slot map from the first seed (or known master)
+ * that answers CLUSTER SLOTS; 0 (and the node skipped) when none does */
+static int fc_cluster_learn(struct farmcache *fc)
+{
+	static const char *argv[] = { "CLUSTER", "SLOTS" };
+	static const size_t lens[] = { 7, 5 };
+	struct rc_addr known[RC_MAX_NODES];
+	size_t i, nknown = fc->map->nnodes;
+
+	memcpy(known, fc->map->nodes, nknown * sizeof(known[0]));
+	for (i = 0; i < nknown + fc->nseeds; i++) {
+		struct fc_endpoint *e = i < nknown ? NULL : &fc->seeds[i - nknown];
+		struct fc_endpoint k = { 0 };
+		redisContext *c;
+		redisReply *r;
+		int ok;
+
+		if (!e) {
+			k.host = known[i].host;
+			k.port = known[i].port;
+			e = &k;
+		}
+		c = fc_connect_to(fc, e);
+		if (!c || c->err) {
+			if (c)
+				redisFree(c);
+			continue;
+		}
+		r = fc_command(c, 2, argv, lens);
+		ok = r && rcmap_parse(fc->map, r) == MS_OK;
+		if (r)
+			freeReplyObject(r);
+		redisFree(c);
+		if (ok) {
+			fc->map_stale = 0;
+			return 1;
+		}
+	}
+	snprintf(fc->where, sizeof(fc->where), "cluster (%zu seeds)",
+		 fc->nseeds);
+	fc_fail(fc, "no node answers CLUSTER SLOTS", 0);
+	return 0;
+}
+
+/* fc_cluster_ready - the connection to the master of slot (-1: any),
+ * or NULL while Redis is skipped */
+static redisContext *fc_cluster_ready(struct farmcache *fc, int slot)
+{
+	const struct rc_addr *a;
+
+	if (fc->c_pid != getpid()) {
+		/* inherited over a fork: the parent's, not ours to use */
+		fc_disconnect(fc);
+		fc->c_pid = getpid();
+	}
+	if (fc->down_until && ms_clock_ms() < fc->down_until) {
+		fc->stats.skipped++;
+		return NULL;
+	}
+	if ((fc->map_stale || !fc->map->nnodes) && !fc_cluster_learn(fc))
+		return NULL;
+	a = rcmap_node(fc->map, slot < 0 ? 0 : (unsigned)slot);
+	if (!a && fc_cluster_learn(fc))
+		a = rcmap_node(fc->map, slot < 0 ? 0 : (unsigned)slot);
+	if (!a) {
+		if (!fc->down_until || ms_clock_ms() >= fc->down_until)
+			fc_fail(fc, "no master serves the key's slot", 0);
+		return NULL;
+	}
+	fc->down_until = 0;
+	return fc_cluster_conn(fc, a);
+}
+
+/* fc_cluster_redirect - an error reply that is a MOVED (the map
+ * updated, asked again on the next command) or an ASK (*ask filled):
+ * its kind */
+static enum rc_redirect fc_cluster_redirect(struct farmcache *fc,
+					    const redisReply *r,
+					    struct rc_addr *ask)
+{
+	struct rc_addr a;
+	unsigned slot;
+	enum rc_redirect k;
+
+	if (!fc->map || r->type != REDIS_REPLY_ERROR || !r->str)
+		return RC_NONE;
+	k = rc_redirect_parse(r->str, r->len, &slot, &a);
+	if (k == RC_MOVED) {
+		if (rcmap_set(fc->map, slot, &a) != MS_OK)
+			return RC_NONE;
+		fc->map_stale = 1;
+		fc->stats.redirects++;
+	} else if (k == RC_ASK) {
+		*ask = a;
+		fc->stats.redirects++;
+	}
+	return k;
+}
+
+/* fc_cluster_send - argv to its slot's master, redirections followed
+ * (ASKING before a command asked elsewhere); the reply, error or not,
+ * or NULL (the node skipped) when none came */
+static redisReply *fc_cluster_send(struct farmcache *fc, int argc,
+				   const char **argv, const size_t *lens)
+{
+	static const char *asking[] = { "ASKING" };
+	static const size_t asking_l[] = { 6 };
+	int slot = rc_command_slot(argc, argv, lens), tries;
+	struct rc_addr ask;
+	int asked = 0;
+
+	for (tries = 0; tries <= FC_MAX_REDIRECTS; tries++) {
+		redisContext *c = asked ? fc_cluster_conn(fc, &ask)
+					: fc_cluster_ready(fc, slot);
+		redisReply *r;
+
+		if (!c)
+			return NULL;
+		if (asked) {
+			r = fc_command(c, 1, asking, asking_l);
+			if (!r || r->type == REDIS_REPLY_ERROR)
+				return r;
+			freeReplyObject(r);
+		}
+		r = fc_command(c, argc, argv, lens);
+		if (!r) {
+			int err = errno;
+			char what[160];
+
+			snprintf(what, sizeof(what), "%s",
+				 c->err ? c->errstr : "no reply");
+			fc_fail(fc, what, fc_timed_out(err));
+			return NULL;
+		}
+		switch (fc_cluster_redirect(fc, r, &ask)) {
+		case RC_NONE:
+			return r;
+		case RC_MOVED:
+			asked = 0;
+			break;
+		case RC_ASK:
+			asked = 1;
+			break;
+		}
+		freeReplyObject(r);
+	}
+	fc_fail(fc, "too many redirections", 0);
+	return NULL;
+}
+
 /* fc_run - one command; NULL (and the node skipped) on failure; an
  * error reply (READONLY after a failover, OOM, ...) counts as failure */
 static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens)
 {
-	redisContext *c = fc_ready(fc);
+	redisContext *c = fc->map ? NULL : fc_ready(fc);
 	redisReply *r;
 
-	if (!c)
+	if (!fc->map && !c)
 		return NULL;
-	r = fc_command(c, argc, argv, lens);
+	r = fc->map ? fc_cluster_send(fc, argc, argv, lens)
+		    : fc_command(c, argc, argv, lens);
 	if (!r) {
 		int err = errno;
 		char what[160];
 
+		if (fc->map)
+			return NULL;    /* failed, and said so, already */
 		snprintf(what, sizeof(what), "%s",
 			 c->err ? c->errstr : "no reply");
 		fc_fail(fc, what, fc_timed_out(err));
@@ -727,16 +961,17 @@ const char *farmcache_secret(const struct farmcache *fc)
 	return fc->secret;
 }
 
-/* fc_sig_key - "mailseal:sig:" and 16 bytes of id in hex into k */
+/* fc_sig_key - "mailseal:sig:{", 16 bytes of id in hex and "}" into k */
 static size_t fc_sig_key(char *k, size_t size, const unsigned char *id)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = (size_t)snprintf(k, size, "%s", FC_SIG_PREFIX), i;
 
-	for (i = 0; i < 16 && n + 2 < size; i++) {
+	for (i = 0; i < 16 && n + 3 < size; i++) {
 		k[n++] = hex[id[i] >> 4];
 		k[n++] = hex[id[i] & 15];
 	}
+	k[n++] = '}';                   /* the id is the hash tag */
 	k[n] = 0;
 	return n;
 }
@@ -917,18 +1152,36 @@ redisReply *farmcache_run_array(struct farmcache *fc, const char *cmd,
 	return r;
 }
 
+/* fc_many_slot - the slot of the first command of n that names a key */
+static int fc_many_slot(size_t n, const int *argc, const char **const *argv,
+			const size_t *const *lens)
+{
+	size_t i;
+	int slot = -1;
+
+	for (i = 0; i < n && slot < 0; i++)
+		slot = rc_command_slot(argc[i], argv[i], lens[i]);
+	return slot;
+}
+
 /* farmcache_run_many - n commands sent together, their replies read
- * after: one round trip */
+ * after: one round trip (two when a cluster's slot moved: every reply
+ * is read, so the connection stays in step, and all are sent again to
+ * the new master; the keys of one batch share a slot) */
 redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 			       const int *argc, const char **const *argv,
 			       const size_t *const *lens)
 {
-	redisContext *c = fc_ready(fc);
-	redisReply *last = NULL;
+	int slot = fc->map ? fc_many_slot(n, argc, argv, lens) : -1, again;
+	redisContext *c;
+	redisReply *last = NULL, *bad = NULL;
+	struct rc_addr ask;
 	char what[160];
 	size_t i;
-	int err;
+	int err, tries = 0;
 
+retry:
+	c = fc->map ? fc_cluster_ready(fc, slot) : fc_ready(fc);
 	if (!c)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -941,18 +1194,28 @@ redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 		if (redisGetReply(c, &rp) != REDIS_OK || !rp)
 			goto io;
 		r = rp;
-		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(what, sizeof(what), "error reply: %.*s",
-				 (int)r->len, r->str ? r->str : "error");
-			freeReplyObject(r);
-			if (last)
-				freeReplyObject(last);
-			fc_fail(fc, what, 0);   /* the rest unread: reconnect */
-			return NULL;
+		if (r->type == REDIS_REPLY_ERROR && !bad) {
+			bad = r;        /* the first error; the rest read */
+			continue;
 		}
 		if (last)
 			freeReplyObject(last);
 		last = r;
+	}
+	if (bad) {
+		again = fc_cluster_redirect(fc, bad, &ask) == RC_MOVED &&
+			tries++ < FC_MAX_REDIRECTS;
+		snprintf(what, sizeof(what), "error reply: %.*s",
+			 (int)bad->len, bad->str ? bad->str : "error");
+		freeReplyObject(bad);
+		bad = NULL;
+		if (last)
+			freeReplyObject(last);
+		last = NULL;
+		if (again)
+			goto retry;
+		fc_fail(fc, what, 0);
+		return NULL;
 	}
 	fc_ok(fc);
 	return last;
@@ -961,10 +1224,11 @@ io:
 	snprintf(what, sizeof(what), "%s", c->err ? c->errstr : "no reply");
 	if (last)
 		freeReplyObject(last);
+	if (bad)
+		freeReplyObject(bad);
 	fc_fail(fc, what, fc_timed_out(err));
 	return NULL;
 }
-
 
 /* farmcache_open - the farm the configuration names, or none */
 enum ms_status farmcache_open(const struct ms_config *cfg,
@@ -973,13 +1237,14 @@ enum ms_status farmcache_open(const struct ms_config *cfg,
 	struct farmcache_opts fo = {
 		.url = cfg->redis_url,
 		.sentinels = cfg->redis_sentinels,
+		.cluster = cfg->redis_cluster,
 		.master_name = cfg->redis_master_name,
 		.timeout_ms = cfg->redis_timeout_ms,
 		.secret = cfg->cache_secret,
 	};
 
 	*out = NULL;
-	if (!*cfg->redis_url && !*cfg->redis_sentinels)
+	if (!config_has_redis(cfg))
 		return MS_OK;
 	*out = farmcache_new(&fo, err);
 	return *out ? MS_OK : err ? err->code : MS_ERR_USAGE;
