@@ -33,6 +33,11 @@
 #define FC_SIGTX_PREFIX "mailseal:sigtx:{"
 /* redirections followed for one command before giving up */
 #define FC_MAX_REDIRECTS 5
+/* the slot map is asked of node after node for at most this many
+ * redis_timeouts (a refused connection costs nothing, a black hole one
+ * timeout): a farm whose nodes are all away waits that long, once a
+ * back-off */
+#define FC_LEARN_TIMEOUTS 3
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
 /* at most one outage announced (and its end) per this many ms: a Redis
  * that comes and goes does not flood the log */
@@ -598,17 +603,19 @@ static redisContext *fc_cluster_conn(struct farmcache *fc,
 	return n->c;
 }
 
-/* fc_cluster_learn - the slot map from the first seed (or known master)
- * that answers CLUSTER SLOTS; 0 (and the node skipped) when none does */
+/* fc_cluster_learn - the slot map from the first known master (or seed)
+ * that answers CLUSTER SLOTS within FC_LEARN_TIMEOUTS; 0 (and the node
+ * skipped) when none does */
 static int fc_cluster_learn(struct farmcache *fc)
 {
 	static const char *argv[] = { "CLUSTER", "SLOTS" };
 	static const size_t lens[] = { 7, 5 };
 	struct rc_addr known[RC_MAX_NODES];
 	size_t i, nknown = fc->map->nnodes;
+	uint64_t until = ms_clock_ms() + FC_LEARN_TIMEOUTS * fc->timeout_ms;
 
 	memcpy(known, fc->map->nodes, nknown * sizeof(known[0]));
-	for (i = 0; i < nknown + fc->nseeds; i++) {
+	for (i = 0; i < nknown + fc->nseeds && ms_clock_ms() < until; i++) {
 		struct fc_endpoint *e = i < nknown ? NULL : &fc->seeds[i - nknown];
 		struct fc_endpoint k = { 0 };
 		redisContext *c;
