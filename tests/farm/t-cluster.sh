@@ -2,7 +2,8 @@
 # t-cluster.sh - the farm cache on a real Redis Cluster on loopback (3
 # masters, 3 replicas): two nodes share key answers and signature
 # records through it, keys spread over the masters, slots moved under a
-# running node (MOVED followed), and a master killed in the middle of a
+# running node (MOVED followed), a slot half-way through a migration
+# (ASK followed), and a master killed in the middle of a
 # run (its replica takes over): never a changed verdict, never mail
 # refused for want of Redis.
 set -u
@@ -150,6 +151,30 @@ n=$(wc -l < slots.txt)
 	&& ok "MOVED followed: no Redis error, no DNS query ($(grep stats moved.txt | grep -o 'redis_redirects=[0-9]*'))" \
 	|| nok "MOVED: $(grep stats moved.txt) $(oneline < moved.txt.err)"
 [ "$(verdicts moved.txt)" = "$(verdicts base.txt)" ] && ok "... the same verdicts" || nok "... verdicts changed"
+
+# --- a slot half-way through a migration: ASK followed ---------------------
+# the slot of one key answer is MIGRATING from its master to another, the
+# key already moved: its master answers ASK, the other serves it after
+# ASKING (and MOVED without it)
+key=mailseal:key:sel._domainkey.d2.example.org
+slot=$(rcli "$P1" CLUSTER KEYSLOT "$key")
+src=$(cluster_master_of "$slot" "$P1")
+dst=$(masters "$P1" | grep -vx "$src" | head -1)
+rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(rcli "$src" CLUSTER MYID)" > /dev/null
+rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(rcli "$dst" CLUSTER MYID)" > /dev/null
+rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS "$key" > /dev/null
+rcli "$src" GET "$key" 2>&1 | grep -q "^ASK $slot " \
+	&& ok "slot $slot migrating from $src to $dst, its key moved: $src answers ASK" \
+	|| nok "ASK set-up: $(rcli "$src" GET "$key" 2>&1 | oneline)"
+"$M" -c cluster.conf verify --stats corpus/m1.eml > ask.txt 2> ask.err
+[ "$(stat_of redis_redirects ask.txt)" -ge 1 ] && [ "$(stat_of redis_hits ask.txt)" = 1 ] \
+	&& [ "$(stat_of dns_queries ask.txt)" = 0 ] && [ "$(stat_of redis_errors ask.txt)" = 0 ] \
+	&& ok "ASK followed (ASKING, then the command at $dst): the key from the cluster, no DNS query" \
+	|| nok "ASK: $(grep stats ask.txt) $(oneline < ask.err)"
+grep -q $'m1.eml\tdkim=pass' ask.txt && ok "... dkim=pass" || nok "... $(oneline < ask.txt)"
+for p in $(masters "$P1"); do
+	rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(rcli "$dst" CLUSTER MYID)" > /dev/null
+done
 
 # --- a master killed mid-run; its replica takes over ------------------------
 victim=$to
