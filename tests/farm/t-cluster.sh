@@ -14,73 +14,20 @@ REDIS_DIR="$T/redis"
 . "$ROOT/tests/lib/nsd.sh"
 . "$ROOT/tests/lib/redis.sh"
 . "$ROOT/tests/lib/check.sh"
+. "$ROOT/tests/lib/farmcorpus.sh"
 trap 'nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
 cd "$T"
-
-stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
-	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
-}
-verdicts() {    # verdicts FILE: the distinct result lines, no counters
-	grep -v -e '^stats:' -e 'pause\.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
-}
-paused() {      # paused CONF ACTION OUT: the corpus twice in one process;
-	# between the passes it waits at a FIFO while ACTION runs
-	local i pid
-	rm -f pause.fifo
-	mkfifo pause.fifo
-	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" 2> "$3.err" &
-	pid=$!
-	for i in $(seq 1 400); do
-		[ "$(grep -c 'dkim=' "$3")" -ge "$NMSG" ] && break
-		sleep 0.05
-	done
-	eval "$2"
-	timeout 10 sh -c 'cat corpus/m1.eml > pause.fifo'
-	wait "$pid"
-}
-masters() {     # the ports of the masters that serve slots, now
-	rcli "$1" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }' | sort
-}
-move_slot() {   # move_slot SLOT FROM TO: keys and ownership, as
-	# redis-cli --cluster reshard does it, for one slot
-	local slot=$1 from=$2 to=$3 src dst keys p
-	src=$(rcli "$from" CLUSTER MYID)
-	dst=$(rcli "$to" CLUSTER MYID)
-	rcli "$to" CLUSTER SETSLOT "$slot" IMPORTING "$src" > /dev/null
-	rcli "$from" CLUSTER SETSLOT "$slot" MIGRATING "$dst" > /dev/null
-	while keys=$(rcli "$from" CLUSTER GETKEYSINSLOT "$slot" 100) && [ -n "$keys" ]; do
-		# shellcheck disable=SC2086
-		rcli "$from" MIGRATE 127.0.0.1 "$to" "" 0 5000 KEYS $keys > /dev/null || return 1
-	done
-	for p in $(masters "$to"); do
-		rcli "$p" CLUSTER SETSLOT "$slot" NODE "$dst" > /dev/null
-	done
-}
 
 # --- a corpus signed by 12 domains, keys in a real DNS server -------------
 NDOM=12
 NMSG=48
-mkdir keys corpus
-nsd_zone example.org 300 > example.org.zone
-for d in $(seq 1 $NDOM); do
-	"$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null
-	cat "keys/d$d/sel.txt" >> example.org.zone
-done
-for i in $(seq 1 $NMSG); do
-	d=$(( (i % NDOM) + 1 ))
-	printf 'From: user%d@d%d.example.org\r\nTo: x@example.net\r\nSubject: cluster %d\r\n\r\nbody %d\r\n' \
-		"$i" "$d" "$i" "$i" > "m$i.eml"
-	"$M" sign -d "d$d.example.org" -s sel -k "keys/d$d/sel.private" "m$i.eml" > "corpus/m$i.eml"
-	rm "m$i.eml"
-done
-for i in $(seq 8 8 $NMSG); do sed -i 's/^body /BODY /' "corpus/m$i.eml"; done
-files=$(ls corpus/*.eml | sort -V)
+farm_corpus $NDOM $NMSG 8
 
 nsd_start "$T" example.org || { nok "nsd starts"; exit 1; }
 cluster_start c || { nok "a Redis Cluster of 6 nodes starts: $(cat "$REDIS_DIR/c.create" 2>/dev/null | tail -3)"; exit 1; }
 P1=${CLUSTER_SEEDS%% *}
 P1=${P1#127.0.0.1:}
-[ "$(masters "$P1" | wc -l)" = 3 ] && ok "nsd and a Redis Cluster (3 masters, 3 replicas) running" \
+[ "$(cluster_masters "$P1" | wc -l)" = 3 ] && ok "nsd and a Redis Cluster (3 masters, 3 replicas) running" \
 	|| nok "cluster: $(rcli "$P1" CLUSTER NODES | oneline)"
 printf 'dns_resolver = 127.0.0.1:%s\n' "$NSD_PORT" > nodns.conf
 # one seed that is not there, then the cluster's: the map comes from the
@@ -110,7 +57,7 @@ printf 'redis_url = redis://127.0.0.1:%s\nredis_cluster = %s\n' "$P1" "$CLUSTER_
 [ "$(verdicts nodeA.txt)" = "$(verdicts base.txt)" ] && [ "$(verdicts nodeB.txt)" = "$(verdicts base.txt)" ] \
 	&& ok "both nodes give the baseline verdicts" || nok "verdicts differ with the cluster"
 used=0
-for p in $(masters "$P1"); do
+for p in $(cluster_masters "$P1"); do
 	[ "$(rcli "$p" DBSIZE)" -gt 0 ] && used=$((used + 1))
 done
 [ $used = 3 ] && ok "keys on all 3 masters (routed by slot)" || nok "keys on $used masters"
@@ -124,7 +71,7 @@ cp corpus/m1.eml again.eml
 "$M" -c cluster.conf verify again.eml > again.txt
 grep -q 'seen=2' again.txt && ok "signature record: another transaction counts (seen=2)" \
 	|| nok "seen count for a second transaction: $(oneline < again.txt)"
-sig=$(for p in $(masters "$P1"); do rcli "$p" --scan --pattern 'mailseal:sig:{*}'; done | head -1)
+sig=$(for p in $(cluster_masters "$P1"); do rcli "$p" --scan --pattern 'mailseal:sig:{*}'; done | head -1)
 id=${sig#mailseal:sig:}
 sp=$(cluster_master_of "$(rcli "$P1" CLUSTER KEYSLOT "$sig")" "$P1")
 [ -n "$sig" ] && [ "$(rcli "$sp" EXISTS "$sig" "mailseal:sigtx:$id")" = 2 ] \
@@ -133,16 +80,16 @@ sp=$(cluster_master_of "$(rcli "$P1" CLUSTER KEYSLOT "$sig")" "$P1")
 # --- slots moved under a running node: MOVED followed ---------------------
 # every slot of ours on one master moves to another, between two passes
 # of one process (its map is stale)
-from=$(masters "$P1" | head -1)
-to=$(masters "$P1" | sed -n 2p)
+from=$(cluster_masters "$P1" | head -1)
+to=$(cluster_masters "$P1" | sed -n 2p)
 moveall() {
 	local k
 	for k in $(rcli "$from" --scan --pattern 'mailseal:*'); do
 		rcli "$from" CLUSTER KEYSLOT "$k"
 	done | sort -un > slots.txt
-	while read -r s; do move_slot "$s" "$from" "$to" || return 1; done < slots.txt
+	while read -r s; do cluster_move_slot "$s" "$from" "$to" || return 1; done < slots.txt
 }
-paused cluster.conf moveall moved.txt
+midrun cluster.conf moveall moved.txt
 n=$(wc -l < slots.txt)
 [ "$n" -gt 0 ] && [ "$(rcli "$from" --scan --pattern 'mailseal:*' | wc -l)" = 0 ] \
 	&& ok "$n slots moved from $from to $to, keys and all" || nok "slots not moved ($n)"
@@ -159,7 +106,7 @@ n=$(wc -l < slots.txt)
 key=mailseal:key:sel._domainkey.d2.example.org
 slot=$(rcli "$P1" CLUSTER KEYSLOT "$key")
 src=$(cluster_master_of "$slot" "$P1")
-dst=$(masters "$P1" | grep -vx "$src" | head -1)
+dst=$(cluster_masters "$P1" | grep -vx "$src" | head -1)
 rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(rcli "$src" CLUSTER MYID)" > /dev/null
 rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(rcli "$dst" CLUSTER MYID)" > /dev/null
 rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS "$key" > /dev/null
@@ -172,7 +119,7 @@ rcli "$src" GET "$key" 2>&1 | grep -q "^ASK $slot " \
 	&& ok "ASK followed (ASKING, then the command at $dst): the key from the cluster, no DNS query" \
 	|| nok "ASK: $(grep stats ask.txt) $(oneline < ask.err)"
 grep -q $'m1.eml\tdkim=pass' ask.txt && ok "... dkim=pass" || nok "... $(oneline < ask.txt)"
-for p in $(masters "$P1"); do
+for p in $(cluster_masters "$P1"); do
 	rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(rcli "$dst" CLUSTER MYID)" > /dev/null
 done
 
@@ -181,15 +128,15 @@ victim=$to
 for i in 1 2 3 4 5 6; do
 	[ "$(eval echo "\$REDIS_PORT_c$i")" = "$victim" ] && vname=c$i
 done
-[ "$P1" = "$victim" ] && P1=$(masters "$P1" | grep -vx "$victim" | head -1)
+[ "$P1" = "$victim" ] && P1=$(cluster_masters "$P1" | grep -vx "$victim" | head -1)
 # the second pass starts at once: its commands meet the dead master, then
 # (past the back-off) the map that names its replica
-paused cluster.conf 'redis_stop "$vname"' failover.txt
+midrun cluster.conf 'redis_stop "$vname"' failover.txt
 for i in $(seq 1 200); do       # until a replica serves its slots
-	[ "$(masters "$P1" | wc -l)" = 3 ] && ! masters "$P1" | grep -qx "$victim" && break
+	[ "$(cluster_masters "$P1" | wc -l)" = 3 ] && ! cluster_masters "$P1" | grep -qx "$victim" && break
 	sleep 0.05
 done
-! masters "$P1" | grep -qx "$victim" && [ "$(masters "$P1" | wc -l)" = 3 ] \
+! cluster_masters "$P1" | grep -qx "$victim" && [ "$(cluster_masters "$P1" | wc -l)" = 3 ] \
 	&& ok "master $victim killed, its replica promoted" || nok "no failover: $(rcli "$P1" CLUSTER NODES | oneline)"
 [ "$(verdicts failover.txt)" = "$(verdicts base.txt)" ] && ok "failover mid-run: the same verdicts" \
 	|| nok "failover mid-run: verdicts changed: $(diff <(verdicts base.txt) <(verdicts failover.txt) | oneline)"

@@ -11,6 +11,9 @@
 #   cluster_master_of SLOT PORT         the port of the slot's master, as
 #                                        the node at PORT sees it
 #   cluster_wait_ok PORT...             until each says cluster_state:ok
+#   cluster_masters PORT                the masters serving slots, as the
+#                                        node at PORT sees them
+#   cluster_move_slot SLOT FROM TO      a slot and its keys to another master
 
 REDIS_DIR=${REDIS_DIR:-$(mktemp -d)}
 REDIS_NAMES=""
@@ -145,4 +148,23 @@ cluster_master_of() {   # the port of SLOT's master, from CLUSTER NODES
 			}
 		}
 	}'
+}
+
+cluster_masters() {     # the ports of the masters that serve slots, now
+	rcli "$1" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }' | sort
+}
+cluster_move_slot() {   # cluster_move_slot SLOT FROM TO: keys and ownership, as
+	# redis-cli --cluster reshard does it, for one slot
+	local slot=$1 from=$2 to=$3 src dst keys p
+	src=$(rcli "$from" CLUSTER MYID)
+	dst=$(rcli "$to" CLUSTER MYID)
+	rcli "$to" CLUSTER SETSLOT "$slot" IMPORTING "$src" > /dev/null
+	rcli "$from" CLUSTER SETSLOT "$slot" MIGRATING "$dst" > /dev/null
+	while keys=$(rcli "$from" CLUSTER GETKEYSINSLOT "$slot" 100) && [ -n "$keys" ]; do
+		# shellcheck disable=SC2086
+		rcli "$from" MIGRATE 127.0.0.1 "$to" "" 0 5000 KEYS $keys > /dev/null || return 1
+	done
+	for p in $(cluster_masters "$to"); do
+		rcli "$p" CLUSTER SETSLOT "$slot" NODE "$dst" > /dev/null
+	done
 }
