@@ -85,9 +85,28 @@ static void test_command_slot(void)
 	CHECK(rc_command_slot(3, sadd, saddl) == 7650, "command: {stats} tag");
 }
 
+/* CLUSTER SLOTS replies that must be refused */
+static const struct {
+	const char *name, *resp;
+} refused[] = {
+	{ "a slot past 16383", "*1\r\n*3\r\n:0\r\n:16384\r\n" NODE(7002) },
+	{ "end before start", "*1\r\n*3\r\n:9\r\n:3\r\n" NODE(7002) },
+	{ "a negative slot", "*1\r\n*3\r\n:-1\r\n:3\r\n" NODE(7002) },
+	{ "port past 65535", "*1\r\n*3\r\n:0\r\n:3\r\n" NODE(70000) },
+	{ "port 0", "*1\r\n*3\r\n:0\r\n:3\r\n" NODE(0) },
+	{ "a range without master", "*1\r\n*2\r\n:0\r\n:3\r\n" },
+	{ "a string for a number", "*1\r\n*3\r\n$1\r\n0\r\n:3\r\n" NODE(7002) },
+	{ "a master that is not an array", "*1\r\n*3\r\n:0\r\n:3\r\n:7\r\n" },
+	{ "a master without port", "*1\r\n*3\r\n:0\r\n:3\r\n*1\r\n$1\r\nh\r\n" },
+	{ "a range that is not an array", "*1\r\n:5\r\n" },
+	{ "an error reply", "-ERR This instance has cluster support disabled\r\n" },
+	{ "an empty reply (no slot served)", "*0\r\n" },
+};
+
 static void test_map(void)
 {
 	struct rcmap *m = calloc(1, sizeof(*m));
+	size_t i;
 	const struct rc_addr *a;
 	struct rc_addr moved = { "10.0.0.9", 7009 };
 	redisReply *r;
@@ -112,29 +131,14 @@ static void test_map(void)
 	      rcmap_node(m, 4)->port == 7000, "map: a MOVED slot alone changes");
 
 	/* refused, and the map unchanged */
-	r = reply("*1\r\n*3\r\n:0\r\n:16384\r\n" NODE(7002));
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX && rcmap_node(m, 0)->port == 7000,
-	      "map: a slot past 16383 is refused, the map kept");
-	freeReplyObject(r);
-	r = reply("*1\r\n*3\r\n:9\r\n:3\r\n" NODE(7002));
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX, "map: end before start");
-	freeReplyObject(r);
-	r = reply("*1\r\n*3\r\n:0\r\n:3\r\n" NODE(70000));
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX, "map: port past 65535");
-	freeReplyObject(r);
-	r = reply("*1\r\n*2\r\n:0\r\n:3\r\n");
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX, "map: a range without master");
-	freeReplyObject(r);
-	r = reply("*1\r\n*3\r\n$1\r\n0\r\n:3\r\n" NODE(7002));
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX, "map: a string for a number");
-	freeReplyObject(r);
-	r = reply("-ERR This instance has cluster support disabled\r\n");
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX, "map: an error reply");
-	freeReplyObject(r);
-	r = reply("*0\r\n");
-	CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX && rcmap_node(m, 0)->port == 7000,
-	      "map: an empty reply (no slot served) is refused");
-	freeReplyObject(r);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		r = reply(refused[i].resp);
+		CHECK(r && rcmap_parse(m, r) == MS_ERR_SYNTAX &&
+		      rcmap_node(m, 0) && rcmap_node(m, 0)->port == 7000,
+		      "map: %s: refused, the map kept", refused[i].name);
+		if (r)
+			freeReplyObject(r);
+	}
 	/* a master whose address is unknown ("?"): its slots unknown */
 	r = reply("*2\r\n*3\r\n:0\r\n:99\r\n*2\r\n$1\r\n?\r\n:7000\r\n"
 		  "*3\r\n:100\r\n:16383\r\n*2\r\n$4\r\nhost\r\n:7001\r\n");
