@@ -33,11 +33,6 @@
 #define FC_SIGTX_PREFIX "mailseal:sigtx:{"
 /* redirections followed for one command before giving up */
 #define FC_MAX_REDIRECTS 5
-/* the slot map is asked of node after node for at most this many
- * redis_timeouts (a refused connection costs nothing, a black hole one
- * timeout): a farm whose nodes are all away waits that long, once a
- * back-off */
-#define FC_LEARN_TIMEOUTS 3
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
 /* at most one outage announced (and its end) per this many ms: a Redis
  * that comes and goes does not flood the log */
@@ -85,22 +80,11 @@ struct fc_endpoint {
 	int port;
 };
 
-/* a connection to one master of the cluster */
-struct fc_cnode {
-	struct rc_addr addr;
-	redisContext *c;
-};
-
 struct farmcache {
 	struct fc_endpoint direct;
 	struct fc_endpoint *sentinels;
 	size_t nsentinels;
-	struct fc_endpoint *seeds;      /* redis_cluster: its seed nodes */
-	size_t nseeds;
-	struct rcmap *map;              /* the cluster's slots, once learnt */
-	int map_stale;                  /* a MOVED came: ask again */
-	struct fc_cnode *cnodes;        /* a connection per master asked */
-	size_t ncnodes;
+	struct rcluster *cluster;       /* redis_cluster, or NULL */
 	char *master_name;
 	char *user;
 	char *password;
@@ -267,11 +251,53 @@ static enum ms_status fc_parse_list(const char *p, struct fc_endpoint **list,
 	return MS_OK;
 }
 
+static void fc_endpoints_free(struct fc_endpoint *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fc_endpoint_free(&list[i]);
+	free(list);
+}
+
+static redisContext *fc_cluster_connect(void *arg, const struct rc_addr *a);
+static void fc_cluster_fail(void *arg, const struct rc_addr *where,
+			    const char *what, int errno_was);
+
+/* fc_cluster_open - the cluster of these seeds (host names of at most
+ * RC_MAX_HOST bytes, no unix socket) */
+static int fc_cluster_open(struct farmcache *fc, const struct fc_endpoint *e,
+			   size_t n, struct ms_error *err)
+{
+	/* the map asked of node after node for three timeouts at most: a
+	 * refused connection costs nothing, a black hole one timeout */
+	struct rc_io io = { fc_cluster_connect, fc_cluster_fail, fc,
+			    3 * fc->timeout_ms };
+	struct rc_addr *a = xcalloc(n, sizeof(*a));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(e[i].host) > RC_MAX_HOST) {
+			free(a);
+			ms_error_set(err, MS_ERR_USAGE,
+				     "redis_cluster: a host name is too long");
+			return 0;
+		}
+		snprintf(a[i].host, sizeof(a[i].host), "%s", e[i].host);
+		a[i].port = e[i].port;
+	}
+	fc->cluster = rcluster_new(a, n, &io);
+	free(a);
+	return 1;
+}
+
 /* farmcache_new - check the settings; connects on first use */
 struct farmcache *farmcache_new(const struct farmcache_opts *o,
 				struct ms_error *err)
 {
 	struct farmcache *fc = xcalloc(1, sizeof(*fc));
+	struct fc_endpoint *seeds = NULL;
+	size_t nseeds = 0;
 
 	fc->node = fc_node_get();      /* before any fork: shared with it */
 	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
@@ -283,25 +309,25 @@ struct farmcache *farmcache_new(const struct farmcache_opts *o,
 	if (fc_parse_list(o->sentinels ? o->sentinels : "", &fc->sentinels,
 			  &fc->nsentinels, 26379, "redis_sentinels",
 			  err) != MS_OK ||
-	    fc_parse_list(o->cluster ? o->cluster : "", &fc->seeds,
-			  &fc->nseeds, 6379, "redis_cluster", err) != MS_OK)
+	    fc_parse_list(o->cluster ? o->cluster : "", &seeds, &nseeds,
+			  6379, "redis_cluster", err) != MS_OK)
 		goto fail;
-	if (fc->nseeds && (fc->direct.host || fc->direct.path ||
-			   fc->nsentinels)) {
+	if (nseeds && (fc->direct.host || fc->direct.path || fc->nsentinels)) {
 		ms_error_set(err, MS_ERR_USAGE,
 			     "redis_cluster is set with redis_url or redis_sentinels: choose one");
 		goto fail;
 	}
-	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels &&
-	    !fc->nseeds) {
+	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels && !nseeds) {
 		ms_error_set(err, MS_ERR_USAGE,
 			     "none of redis_url, redis_sentinels, redis_cluster is set");
 		goto fail;
 	}
-	if (fc->nseeds)
-		fc->map = xcalloc(1, sizeof(*fc->map));
+	if (nseeds && !fc_cluster_open(fc, seeds, nseeds, err))
+		goto fail;
+	fc_endpoints_free(seeds, nseeds);
 	return fc;
 fail:
+	fc_endpoints_free(seeds, nseeds);
 	farmcache_free(fc);
 	return NULL;
 }
@@ -309,16 +335,12 @@ fail:
 /* fc_disconnect - drop every connection (the cluster's too) */
 static void fc_disconnect(struct farmcache *fc)
 {
-	size_t i;
-
 	if (fc->c) {
 		redisFree(fc->c);
 		fc->c = NULL;
 	}
-	for (i = 0; i < fc->ncnodes; i++)
-		if (fc->cnodes[i].c)
-			redisFree(fc->cnodes[i].c);
-	fc->ncnodes = 0;
+	if (fc->cluster)
+		rcluster_disconnect(fc->cluster);
 }
 
 /* farmcache_free - close the connection and release everything */
@@ -333,11 +355,7 @@ void farmcache_free(struct farmcache *fc)
 	for (i = 0; i < fc->nsentinels; i++)
 		fc_endpoint_free(&fc->sentinels[i]);
 	free(fc->sentinels);
-	for (i = 0; i < fc->nseeds; i++)
-		fc_endpoint_free(&fc->seeds[i]);
-	free(fc->seeds);
-	free(fc->cnodes);
-	free(fc->map);
+	rcluster_free(fc->cluster);
 	free(fc->master_name);
 	free(fc->user);
 	free(fc->password);
@@ -567,192 +585,43 @@ static redisContext *fc_ready(struct farmcache *fc)
 }
 
 
-/* fc_cluster_conn - the connection to master a, opened when new; NULL
- * (and the node skipped) when it cannot be had */
-static redisContext *fc_cluster_conn(struct farmcache *fc,
-				     const struct rc_addr *a)
+/* fc_cluster_connect - rc_io's connect: ours, with our timeouts */
+static redisContext *fc_cluster_connect(void *arg, const struct rc_addr *a)
 {
 	struct fc_endpoint e = { .host = (char *)a->host, .port = a->port };
-	struct fc_cnode *n;
-	size_t i;
 
-	snprintf(fc->where, sizeof(fc->where), "cluster node %.60s:%d",
-		 a->host, a->port);
-	for (i = 0; i < fc->ncnodes; i++)
-		if (fc->cnodes[i].addr.port == a->port &&
-		    strcmp(fc->cnodes[i].addr.host, a->host) == 0)
-			return fc->cnodes[i].c;
-	if (fc->ncnodes == RC_MAX_NODES)
-		fc_disconnect(fc);      /* a cluster reshaped many times */
-	fc->cnodes = xrealloc(fc->cnodes, (fc->ncnodes + 1) * sizeof(*fc->cnodes));
-	n = &fc->cnodes[fc->ncnodes];
-	n->addr = *a;
-	n->c = fc_connect_to(fc, &e);
-	if (!n->c || n->c->err) {
-		int err = errno;
-		char what[160];
-
-		snprintf(what, sizeof(what), "cannot connect: %s",
-			 n->c ? n->c->errstr : "out of memory");
-		if (n->c)
-			redisFree(n->c);
-		fc_fail(fc, what, fc_timed_out(err));
-		return NULL;
-	}
-	fc->ncnodes++;
-	return n->c;
+	return fc_connect_to(arg, &e);
 }
 
-/* fc_cluster_learn - the slot map from the first known master (or seed)
- * that answers CLUSTER SLOTS within FC_LEARN_TIMEOUTS; 0 (and the node
- * skipped) when none does */
-static int fc_cluster_learn(struct farmcache *fc)
+/* fc_cluster_fail - rc_io's fail: as any failure, named by the node */
+static void fc_cluster_fail(void *arg, const struct rc_addr *where,
+			    const char *what, int errno_was)
 {
-	static const char *argv[] = { "CLUSTER", "SLOTS" };
-	static const size_t lens[] = { 7, 5 };
-	struct rc_addr known[RC_MAX_NODES];
-	size_t i, nknown = fc->map->nnodes;
-	uint64_t until = ms_clock_ms() + FC_LEARN_TIMEOUTS * fc->timeout_ms;
+	struct farmcache *fc = arg;
 
-	memcpy(known, fc->map->nodes, nknown * sizeof(known[0]));
-	for (i = 0; i < nknown + fc->nseeds && ms_clock_ms() < until; i++) {
-		struct fc_endpoint *e = i < nknown ? NULL : &fc->seeds[i - nknown];
-		struct fc_endpoint k = { 0 };
-		redisContext *c;
-		redisReply *r;
-		int ok;
-
-		if (!e) {
-			k.host = known[i].host;
-			k.port = known[i].port;
-			e = &k;
-		}
-		c = fc_connect_to(fc, e);
-		if (!c || c->err) {
-			if (c)
-				redisFree(c);
-			continue;
-		}
-		r = fc_command(c, 2, argv, lens);
-		ok = r && rcmap_parse(fc->map, r) == MS_OK;
-		if (r)
-			freeReplyObject(r);
-		redisFree(c);
-		if (ok) {
-			fc->map_stale = 0;
-			return 1;
-		}
-	}
-	snprintf(fc->where, sizeof(fc->where), "cluster (%zu seeds)",
-		 fc->nseeds);
-	fc_fail(fc, "no node answers CLUSTER SLOTS", 0);
-	return 0;
+	if (where)
+		snprintf(fc->where, sizeof(fc->where), "cluster node %.60s:%d",
+			 where->host, where->port);
+	else
+		snprintf(fc->where, sizeof(fc->where), "cluster");
+	fc_fail(fc, what, errno_was && fc_timed_out(errno_was));
 }
 
-/* fc_cluster_ready - the connection to the master of slot (-1: any),
- * or NULL while Redis is skipped */
-static redisContext *fc_cluster_ready(struct farmcache *fc, int slot)
+/* fc_cluster_gate - may the cluster be asked now?  Connections
+ * inherited over a fork dropped; 0 while Redis is skipped */
+static int fc_cluster_gate(struct farmcache *fc)
 {
-	const struct rc_addr *a;
-
 	if (fc->c_pid != getpid()) {
-		/* inherited over a fork: the parent's, not ours to use */
-		fc_disconnect(fc);
+		/* the parent's, not ours to use */
+		rcluster_disconnect(fc->cluster);
 		fc->c_pid = getpid();
 	}
 	if (fc->down_until && ms_clock_ms() < fc->down_until) {
 		fc->stats.skipped++;
-		return NULL;
-	}
-	if ((fc->map_stale || !fc->map->nnodes) && !fc_cluster_learn(fc))
-		return NULL;
-	a = rcmap_node(fc->map, slot < 0 ? 0 : (unsigned)slot);
-	if (!a && fc_cluster_learn(fc))
-		a = rcmap_node(fc->map, slot < 0 ? 0 : (unsigned)slot);
-	if (!a) {
-		if (!fc->down_until || ms_clock_ms() >= fc->down_until)
-			fc_fail(fc, "no master serves the key's slot", 0);
-		return NULL;
+		return 0;
 	}
 	fc->down_until = 0;
-	return fc_cluster_conn(fc, a);
-}
-
-/* fc_cluster_redirect - an error reply that is a MOVED (the map
- * updated, asked again on the next command) or an ASK (*ask filled):
- * its kind */
-static enum rc_redirect fc_cluster_redirect(struct farmcache *fc,
-					    const redisReply *r,
-					    struct rc_addr *ask)
-{
-	struct rc_addr a;
-	unsigned slot;
-	enum rc_redirect k;
-
-	if (!fc->map || r->type != REDIS_REPLY_ERROR || !r->str)
-		return RC_NONE;
-	k = rc_redirect_parse(r->str, r->len, &slot, &a);
-	if (k == RC_MOVED) {
-		if (rcmap_set(fc->map, slot, &a) != MS_OK)
-			return RC_NONE;
-		fc->map_stale = 1;
-		fc->stats.redirects++;
-	} else if (k == RC_ASK) {
-		*ask = a;
-		fc->stats.redirects++;
-	}
-	return k;
-}
-
-/* fc_cluster_send - argv to its slot's master, redirections followed
- * (ASKING before a command asked elsewhere); the reply, error or not,
- * or NULL (the node skipped) when none came */
-static redisReply *fc_cluster_send(struct farmcache *fc, int argc,
-				   const char **argv, const size_t *lens)
-{
-	static const char *asking[] = { "ASKING" };
-	static const size_t asking_l[] = { 6 };
-	int slot = rc_command_slot(argc, argv, lens), tries;
-	struct rc_addr ask;
-	int asked = 0;
-
-	for (tries = 0; tries <= FC_MAX_REDIRECTS; tries++) {
-		redisContext *c = asked ? fc_cluster_conn(fc, &ask)
-					: fc_cluster_ready(fc, slot);
-		redisReply *r;
-
-		if (!c)
-			return NULL;
-		if (asked) {
-			r = fc_command(c, 1, asking, asking_l);
-			if (!r || r->type == REDIS_REPLY_ERROR)
-				return r;
-			freeReplyObject(r);
-		}
-		r = fc_command(c, argc, argv, lens);
-		if (!r) {
-			int err = errno;
-			char what[160];
-
-			snprintf(what, sizeof(what), "%s",
-				 c->err ? c->errstr : "no reply");
-			fc_fail(fc, what, fc_timed_out(err));
-			return NULL;
-		}
-		switch (fc_cluster_redirect(fc, r, &ask)) {
-		case RC_NONE:
-			return r;
-		case RC_MOVED:
-			asked = 0;
-			break;
-		case RC_ASK:
-			asked = 1;
-			break;
-		}
-		freeReplyObject(r);
-	}
-	fc_fail(fc, "too many redirections", 0);
-	return NULL;
+	return 1;
 }
 
 /* fc_run - one command; NULL (and the node skipped) on failure; an
@@ -760,18 +629,21 @@ static redisReply *fc_cluster_send(struct farmcache *fc, int argc,
 static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens)
 {
-	redisContext *c = fc->map ? NULL : fc_ready(fc);
+	redisContext *c = fc->cluster ? NULL : fc_ready(fc);
 	redisReply *r;
 
-	if (!fc->map && !c)
+	if (fc->cluster ? !fc_cluster_gate(fc) : !c)
 		return NULL;
-	r = fc->map ? fc_cluster_send(fc, argc, argv, lens)
-		    : fc_command(c, argc, argv, lens);
+	r = fc->cluster ? rcluster_send(fc->cluster, argc, argv, lens,
+					FC_MAX_REDIRECTS)
+			: fc_command(c, argc, argv, lens);
+	if (fc->cluster)
+		fc->stats.redirects = rcluster_redirects(fc->cluster);
 	if (!r) {
 		int err = errno;
 		char what[160];
 
-		if (fc->map)
+		if (fc->cluster)
 			return NULL;    /* failed, and said so, already */
 		snprintf(what, sizeof(what), "%s",
 			 c->err ? c->errstr : "no reply");
@@ -1179,7 +1051,7 @@ redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 			       const int *argc, const char **const *argv,
 			       const size_t *const *lens)
 {
-	int slot = fc->map ? fc_many_slot(n, argc, argv, lens) : -1, again;
+	int slot = fc->cluster ? fc_many_slot(n, argc, argv, lens) : -1, again;
 	redisContext *c;
 	redisReply *last = NULL, *bad = NULL;
 	struct rc_addr ask;
@@ -1188,7 +1060,10 @@ redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 	int err, tries = 0;
 
 retry:
-	c = fc->map ? fc_cluster_ready(fc, slot) : fc_ready(fc);
+	if (fc->cluster)
+		c = fc_cluster_gate(fc) ? rcluster_ready(fc->cluster, slot) : NULL;
+	else
+		c = fc_ready(fc);
 	if (!c)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -1210,8 +1085,11 @@ retry:
 		last = r;
 	}
 	if (bad) {
-		again = fc_cluster_redirect(fc, bad, &ask) == RC_MOVED &&
+		again = fc->cluster &&
+			rcluster_redirect(fc->cluster, bad, &ask) == RC_MOVED &&
 			tries++ < FC_MAX_REDIRECTS;
+		if (fc->cluster)
+			fc->stats.redirects = rcluster_redirects(fc->cluster);
 		snprintf(what, sizeof(what), "error reply: %.*s",
 			 (int)bad->len, bad->str ? bad->str : "error");
 		freeReplyObject(bad);

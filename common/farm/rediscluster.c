@@ -1,11 +1,14 @@
 /*
- * rediscluster.c - routing for Redis Cluster: key slots, the slot map
- * from CLUSTER SLOTS, MOVED / ASK.  No I/O here (farmcache.c does it).
+ * rediscluster.c - Redis Cluster: key slots, the slot map from CLUSTER
+ * SLOTS, a connection per master, MOVED / ASK.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "msclock.h"
 #include "numparse.h"
 #include "rediscluster.h"
 #include "xalloc.h"
@@ -208,4 +211,220 @@ enum rc_redirect rc_redirect_parse(const char *p, size_t len,
 	addr->port = (int)port;
 	*slot = (unsigned)n;
 	return kind;
+}
+
+/* a connection to one master */
+struct rc_conn {
+	struct rc_addr addr;
+	redisContext *c;
+};
+
+struct rcluster {
+	struct rcmap map;
+	int stale;                      /* a MOVED came: ask again */
+	struct rc_addr *seeds;
+	size_t nseeds;
+	struct rc_conn conns[RC_MAX_NODES];
+	size_t nconns;
+	struct rc_io io;
+	unsigned long redirects;
+};
+
+/* rcluster_new - a cluster known by its seeds */
+struct rcluster *rcluster_new(const struct rc_addr *seeds, size_t nseeds,
+			      const struct rc_io *io)
+{
+	struct rcluster *rc = xcalloc(1, sizeof(*rc));
+
+	rc->seeds = xcalloc(nseeds ? nseeds : 1, sizeof(*rc->seeds));
+	memcpy(rc->seeds, seeds, nseeds * sizeof(*seeds));
+	rc->nseeds = nseeds;
+	rc->io = *io;
+	return rc;
+}
+
+/* rcluster_disconnect - every connection closed */
+void rcluster_disconnect(struct rcluster *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nconns; i++)
+		redisFree(rc->conns[i].c);
+	rc->nconns = 0;
+}
+
+/* rcluster_free - the connections closed, everything released */
+void rcluster_free(struct rcluster *rc)
+{
+	if (!rc)
+		return;
+	rcluster_disconnect(rc);
+	free(rc->seeds);
+	free(rc);
+}
+
+/* rcluster_redirects - MOVED and ASK followed */
+unsigned long rcluster_redirects(const struct rcluster *rc)
+{
+	return rc->redirects;
+}
+
+/* rc_conn - the connection to master a, opened when new */
+static redisContext *rc_conn(struct rcluster *rc, const struct rc_addr *a)
+{
+	redisContext *c;
+	char what[160];
+	size_t i;
+	int err;
+
+	for (i = 0; i < rc->nconns; i++)
+		if (rc->conns[i].addr.port == a->port &&
+		    strcmp(rc->conns[i].addr.host, a->host) == 0)
+			return rc->conns[i].c;
+	if (rc->nconns == RC_MAX_NODES)
+		rcluster_disconnect(rc);        /* a cluster reshaped many times */
+	c = rc->io.connect(rc->io.arg, a);
+	if (!c || c->err) {
+		err = errno;
+		snprintf(what, sizeof(what), "cannot connect: %s",
+			 c ? c->errstr : "out of memory");
+		if (c)
+			redisFree(c);
+		rc->io.fail(rc->io.arg, a, what, err);
+		return NULL;
+	}
+	rc->conns[rc->nconns].addr = *a;
+	rc->conns[rc->nconns++].c = c;
+	return c;
+}
+
+/* rc_learn - the slot map from the first known master (or seed) that
+ * answers CLUSTER SLOTS within io.learn_ms; 0 (fail called) when none
+ * does.  A refused connection costs nothing, a black hole a timeout. */
+static int rc_learn(struct rcluster *rc)
+{
+	static const char *argv[] = { "CLUSTER", "SLOTS" };
+	static const size_t lens[] = { 7, 5 };
+	struct rc_addr known[RC_MAX_NODES];
+	size_t i, nknown = rc->map.nnodes;
+	uint64_t until = ms_clock_ms() + rc->io.learn_ms;
+
+	memcpy(known, rc->map.nodes, nknown * sizeof(known[0]));
+	for (i = 0; i < nknown + rc->nseeds && ms_clock_ms() < until; i++) {
+		const struct rc_addr *a = i < nknown ? &known[i]
+						     : &rc->seeds[i - nknown];
+		redisContext *c = rc->io.connect(rc->io.arg, a);
+		redisReply *r;
+		int ok;
+
+		if (!c || c->err) {
+			if (c)
+				redisFree(c);
+			continue;
+		}
+		r = redisCommandArgv(c, 2, argv, lens);
+		ok = r && rcmap_parse(&rc->map, r) == MS_OK;
+		if (r)
+			freeReplyObject(r);
+		redisFree(c);
+		if (ok) {
+			rc->stale = 0;
+			return 1;
+		}
+	}
+	rc->io.fail(rc->io.arg, NULL, "no node answers CLUSTER SLOTS", 0);
+	return 0;
+}
+
+/* rcluster_ready - the connection to the master of slot */
+redisContext *rcluster_ready(struct rcluster *rc, int slot)
+{
+	unsigned s = slot < 0 ? 0 : (unsigned)slot;
+	const struct rc_addr *a;
+
+	if ((rc->stale || !rc->map.nnodes) && !rc_learn(rc))
+		return NULL;
+	a = rcmap_node(&rc->map, s);
+	if (!a) {                       /* a map from before a change */
+		if (!rc_learn(rc))
+			return NULL;
+		a = rcmap_node(&rc->map, s);
+	}
+	if (!a) {
+		rc->io.fail(rc->io.arg, NULL, "no master serves the key's slot", 0);
+		return NULL;
+	}
+	return rc_conn(rc, a);
+}
+
+/* rcluster_redirect - MOVED (the map updated) or ASK (*ask filled) */
+enum rc_redirect rcluster_redirect(struct rcluster *rc, const redisReply *r,
+				   struct rc_addr *ask)
+{
+	struct rc_addr a;
+	unsigned slot;
+	enum rc_redirect k;
+
+	if (r->type != REDIS_REPLY_ERROR || !r->str)
+		return RC_NONE;
+	k = rc_redirect_parse(r->str, r->len, &slot, &a);
+	if (k == RC_MOVED) {
+		if (rcmap_set(&rc->map, slot, &a) != MS_OK)
+			return RC_NONE;
+		rc->stale = 1;
+		rc->redirects++;
+	} else if (k == RC_ASK) {
+		*ask = a;
+		rc->redirects++;
+	}
+	return k;
+}
+
+/* rcluster_send - argv to its slot's master, redirections followed */
+redisReply *rcluster_send(struct rcluster *rc, int argc, const char **argv,
+			  const size_t *lens, int max_redirects)
+{
+	static const char *asking[] = { "ASKING" };
+	static const size_t asking_l[] = { 6 };
+	int slot = rc_command_slot(argc, argv, lens), tries, asked = 0;
+	struct rc_addr ask;
+
+	for (tries = 0; tries <= max_redirects; tries++) {
+		redisContext *c = asked ? rc_conn(rc, &ask) : rcluster_ready(rc, slot);
+		redisReply *r;
+
+		if (!c)
+			return NULL;
+		if (asked) {
+			r = redisCommandArgv(c, 1, asking, asking_l);
+			if (r && r->type == REDIS_REPLY_ERROR)
+				return r;
+			if (r)
+				freeReplyObject(r);
+		}
+		r = asked && c->err ? NULL : redisCommandArgv(c, argc, argv, lens);
+		if (!r) {
+			int err = errno;
+			char what[160];
+
+			snprintf(what, sizeof(what), "%s",
+				 c->err ? c->errstr : "no reply");
+			rc->io.fail(rc->io.arg, asked ? &ask : rcmap_node(&rc->map,
+				    slot < 0 ? 0 : (unsigned)slot), what, err);
+			return NULL;
+		}
+		switch (rcluster_redirect(rc, r, &ask)) {
+		case RC_NONE:
+			return r;
+		case RC_MOVED:
+			asked = 0;
+			break;
+		case RC_ASK:
+			asked = 1;
+			break;
+		}
+		freeReplyObject(r);
+	}
+	rc->io.fail(rc->io.arg, NULL, "too many redirections", 0);
+	return NULL;
 }

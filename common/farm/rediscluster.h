@@ -1,9 +1,12 @@
 /*
  * rediscluster.h - what mailseal knows of Redis Cluster, over hiredis
  * 0.14 (which knows nothing of it): the slot of a key, the slot map
- * learnt from CLUSTER SLOTS, and the MOVED / ASK redirections.
- * farmcache.c holds the connections and sends the commands; this module
- * only routes.
+ * learnt from CLUSTER SLOTS, a connection per master, and the MOVED /
+ * ASK redirections.  farmcache.c decides when Redis is asked at all
+ * (fork, back-off) and opens connections (timeouts, close-on-exec)
+ * through the hooks of struct rc_io; every failure is handed to its
+ * fail hook, which must drop this module's connections
+ * (rcluster_disconnect).
  *
  * Replies are untrusted: every element is checked for type, count and
  * range; anything unexpected is refused (MS_ERR_SYNTAX) and the map is
@@ -64,5 +67,43 @@ enum rc_redirect {
  * other text or a malformed one */
 enum rc_redirect rc_redirect_parse(const char *p, size_t len,
 				   unsigned *slot, struct rc_addr *addr);
+
+
+/* what farmcache.c lends: connect (a context, maybe in error, or NULL)
+ * and fail (the node skipped; errno_was the errno of the failure, 0
+ * when none; where NULL: the cluster as a whole) */
+struct rc_io {
+	redisContext *(*connect)(void *arg, const struct rc_addr *a);
+	void (*fail)(void *arg, const struct rc_addr *where, const char *what,
+		     int errno_was);
+	void *arg;
+	unsigned learn_ms;              /* asking for the map: at most this */
+};
+
+struct rcluster;
+/* rcluster_new - a cluster known by its seeds (copied); nothing is
+ * asked until first use */
+struct rcluster *rcluster_new(const struct rc_addr *seeds, size_t nseeds,
+			      const struct rc_io *io);
+/* rcluster_free - the connections closed, everything released */
+void rcluster_free(struct rcluster *rc);
+/* rcluster_disconnect - every connection closed (after a fork, or a
+ * failure) */
+void rcluster_disconnect(struct rcluster *rc);
+/* rcluster_ready - the connection to the master of slot (-1: any), the
+ * map learnt first when it is not known or a MOVED made it stale; NULL
+ * after the fail hook was called */
+redisContext *rcluster_ready(struct rcluster *rc, int slot);
+/* rcluster_redirect - is error reply r a MOVED (the map updated and
+ * marked stale) or an ASK (*ask filled)? */
+enum rc_redirect rcluster_redirect(struct rcluster *rc, const redisReply *r,
+				   struct rc_addr *ask);
+/* rcluster_send - argv to its slot's master, redirections followed
+ * (ASKING before a command asked elsewhere), at most max_redirects:
+ * the reply, error or not, or NULL after the fail hook was called */
+redisReply *rcluster_send(struct rcluster *rc, int argc, const char **argv,
+			  const size_t *lens, int max_redirects);
+/* rcluster_redirects - MOVED and ASK followed so far */
+unsigned long rcluster_redirects(const struct rcluster *rc);
 
 #endif
