@@ -77,6 +77,14 @@ sp=$(cluster_master_of "$(rcli "$P1" CLUSTER KEYSLOT "$sig")" "$P1")
 [ -n "$sig" ] && [ "$(rcli "$sp" EXISTS "$sig" "mailseal:sigtx:$id")" = 2 ] \
 	&& ok "signature record and its transactions share a slot ($sig)" || nok "sig keys: '$sig' on $sp"
 
+# --- the other farm records: revocations ({rev} scripts), node counters
+# (a MULTI batch of {stats} keys)
+"$M" -c cluster.conf revoke add domain bad.example --why cluster-test > rv.txt 2>&1 \
+	&& "$M" -c cluster.conf revoke list 2> rv.err | grep -q 'revoked domain:bad.example' \
+	&& ok "a revocation recorded and listed through the cluster" || nok "revocation: $(oneline < rv.txt) $(oneline < rv.err)"
+"$M" -c cluster.conf stats --forget no-such-node > st.txt 2>&1 && grep -q 'no counters of node no-such-node' st.txt \
+	&& ok "a MULTI batch ({stats}) answered by the cluster" || nok "stats --forget: $(oneline < st.txt)"
+
 # --- slots moved under a running node: MOVED followed ---------------------
 # every slot of ours on one master moves to another, between two passes
 # of one process (its map is stale)
