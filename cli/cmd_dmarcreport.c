@@ -638,8 +638,8 @@ int cmd_dmarc_report(const struct ms_config *cfg, int argc, char **argv)
 		cli_error("dmarc-report: %s: not a directory", x.out_dir);
 		return CLI_IO;
 	}
-	if (!*cfg->redis_url && !*cfg->redis_sentinels) {
-		cli_error("dmarc-report: no redis_url or redis_sentinels: the "
+	if (!config_has_redis(cfg)) {
+		cli_error("dmarc-report: no redis_url, redis_sentinels or redis_cluster: the "
 			  "report data is in the farm's Redis");
 		return CLI_USAGE;
 	}
@@ -667,6 +667,7 @@ int cmd_dmarc_report(const struct ms_config *cfg, int argc, char **argv)
 	}
 	fo.url = cfg->redis_url;
 	fo.sentinels = cfg->redis_sentinels;
+	fo.cluster = cfg->redis_cluster;
 	fo.master_name = cfg->redis_master_name;
 	fo.timeout_ms = cfg->redis_timeout_ms > DR_REDIS_TIMEOUT_MS
 			? cfg->redis_timeout_ms : DR_REDIS_TIMEOUT_MS;

@@ -295,7 +295,7 @@ int cmd_revoke(const struct ms_config *cfg, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (!fc) {
-		cli_error("%s: revocations live in the farm's Redis: set redis_url or redis_sentinels", argv[0]);
+		cli_error("%s: revocations live in the farm's Redis: set redis_url, redis_sentinels or redis_cluster", argv[0]);
 		return CLI_USAGE;
 	}
 	rv_who(who, sizeof(who));

@@ -108,7 +108,7 @@ int cmd_stats(const struct ms_config *cfg, int argc, char **argv)
 		return CLI_IO;
 	}
 	if (!fc) {
-		cli_error("stats: no redis_url or redis_sentinels in the configuration: the farm keeps no counters");
+		cli_error("stats: no redis_url, redis_sentinels or redis_cluster in the configuration: the farm keeps no counters");
 		return CLI_IO;
 	}
 	if (forget) {

@@ -233,10 +233,11 @@ out:
 			keychain_stats(&chain, &kst);
 		printf("stats: dns_queries=%lu local_hits=%lu redis_hits=%lu redis_errors=%lu"
 		       " redis_timeouts=%lu redis_skipped=%lu redis_outages=%lu"
-		       " redis_unvalidated=%lu\n",
+		       " redis_unvalidated=%lu redis_redirects=%lu\n",
 		       kst.dns_queries, kst.local_hits, kst.redis_hits,
 		       kst.redis_errors, kst.redis_timeouts, kst.redis_skipped,
-		       kst.redis_outages, kst.redis_unvalidated);
+		       kst.redis_outages, kst.redis_unvalidated,
+		       kst.redis_redirects);
 	}
 	dkim_verifier_free(v);
 	if (chain.ks)

@@ -424,7 +424,7 @@ static int mc_wants_rcpt(void)
 	struct generation *g = gen_hold();
 	int r = g && g->cfg.check_dmarc == MS_YES &&
 		g->cfg.dmarc_reports == MS_YES &&
-		(*g->cfg.redis_url || *g->cfg.redis_sentinels);
+		config_has_redis(&g->cfg);
 
 	if (g)
 		gen_release(g);

@@ -62,7 +62,7 @@ static void *sp_main(void *arg)
 int statpush_start(const struct ms_config *cfg)
 {
 	if (cfg->farm_stats != MS_YES ||
-	    (!*cfg->redis_url && !*cfg->redis_sentinels))
+	    (!config_has_redis(cfg)))
 		return 0;
 	sp.interval_ms = cfg->farm_stats_interval_ms;
 	if (pthread_create(&sp.thread, NULL, sp_main, NULL) != 0) {

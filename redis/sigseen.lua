@@ -1,6 +1,6 @@
 -- sigseen.lua - record that a transaction carried a verified signature.
--- KEYS[1] mailseal:sig:<id>    hash: first, last
--- KEYS[2] mailseal:sigtx:<id>  HyperLogLog of transaction ids
+-- KEYS[1] mailseal:sig:{<id>}    hash: first, last
+-- KEYS[2] mailseal:sigtx:{<id>}  HyperLogLog of transaction ids
 -- ARGV[1] transaction id, ARGV[2] now (unix), ARGV[3] ttl (seconds)
 -- Returns { distinct transactions, first seen }.
 -- The same script is embedded in common/farm/farmcache.c.

@@ -462,9 +462,9 @@ sigids delivered.eml > sigids.txt
 sigids forged-other.eml | sed 's/$/ (the refused forgery of step 3)/' >> sigids.txt
 sig_line() {
 	local id=$1 first last
-	first=$(rc HGET "mailseal:sig:$id" first) last=$(rc HGET "mailseal:sig:$id" last)
-	printf 'mailseal:sig:%s  d=%s a=%s%s\n    first=%s last=%s; PFCOUNT mailseal:sigtx:%s = %s\n' "$id" "$2" "$3" "${4:+ $4}" \
-		"${first:+$(date -d "@$first" +%T)}" "${last:+$(date -d "@$last" +%T)}" "$id" "$(rc PFCOUNT "mailseal:sigtx:$id")"
+	first=$(rc HGET "mailseal:sig:{$id}" first) last=$(rc HGET "mailseal:sig:{$id}" last)
+	printf 'mailseal:sig:{%s}  d=%s a=%s%s\n    first=%s last=%s; PFCOUNT mailseal:sigtx:{%s} = %s\n' "$id" "$2" "$3" "${4:+ $4}" \
+		"${first:+$(date -d "@$first" +%T)}" "${last:+$(date -d "@$last" +%T)}" "$id" "$(rc PFCOUNT "mailseal:sigtx:{$id}")"
 }
 while read -r id d a rest; do sig_line "$id" "$d" "$a" "$rest"; done < sigids.txt | indent
 check "the farm holds both example.com keys and example.org's" eval \
@@ -473,7 +473,7 @@ check "the farm holds both example.com keys and example.org's" eval \
 check "key entries live for the DNS TTL (3600 s)" eval \
 	'( for k in $(grep "^mailseal:key:" redis-keys.txt); do t=$(rc TTL "$k"); [ "$t" -gt 3500 ] && [ "$t" -le 3600 ] || exit 1; done )'
 check "each signature of the delivered message was seen in 1 transaction (Postfix's)" eval \
-	'( for id in $(head -2 sigids.txt | cut -d" " -f1); do [ "$(rc PFCOUNT "mailseal:sigtx:$id")" = 1 ] || exit 1; done )'
+	'( for id in $(head -2 sigids.txt | cut -d" " -f1); do [ "$(rc PFCOUNT "mailseal:sigtx:{$id}")" = 1 ] || exit 1; done )'
 note ""
 note "a third node (the mailseal command, same settings) verifies the delivered message: keys from Redis, not DNS"
 farm_conf > node-c.conf
@@ -483,7 +483,7 @@ indent < node-c.out
 check "both pass, and not one DNS query (dns_queries=0)" eval \
 	'[ "$(grep -c "dkim=pass" node-c.out)" = 2 ] && grep -q "dns_queries=0\b" node-c.out'
 check "the signature counters now say 2 transactions" eval \
-	'( for id in $(head -2 sigids.txt | cut -d" " -f1); do [ "$(rc PFCOUNT "mailseal:sigtx:$id")" = 2 ] || exit 1; done )'
+	'( for id in $(head -2 sigids.txt | cut -d" " -f1); do [ "$(rc PFCOUNT "mailseal:sigtx:{$id}")" = 2 ] || exit 1; done )'
 
 # ============================================================================
 step "5. complaints revoke a sender across the farm (docs/abuse.md)"

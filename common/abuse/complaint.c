@@ -219,7 +219,7 @@ enum ms_status complaint_process(const struct complaint_engine *ce,
 	dkim_verify_free(m);            /* ev lived there: copied */
 	if (!ce->farm) {
 		st = ms_error_set(err, MS_ERR_TEMP,
-				  "complaints are recorded in the farm's Redis: no redis_url or redis_sentinels");
+				  "complaints are recorded in the farm's Redis: no redis_url, redis_sentinels or redis_cluster");
 		goto out;
 	}
 	if (revstore_complain(ce->farm, &ce->rules, &c, (uint64_t)time(NULL),

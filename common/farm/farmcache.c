@@ -1,6 +1,7 @@
 /*
  * farmcache.c - the farm's shared cache in Redis: connection handling
- * (lazy, timeouts, back-off, Sentinel) and the few commands we send.
+ * (lazy, timeouts, back-off, Sentinel, Cluster) and the few commands we
+ * send.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +25,14 @@
 #include "msclock.h"
 #include "mslog.h"
 #include "numparse.h"
+#include "rediscluster.h"
 #include "xalloc.h"
 
 #define FC_KEY_PREFIX "mailseal:key:"
-#define FC_SIG_PREFIX "mailseal:sig:"
-#define FC_SIGTX_PREFIX "mailseal:sigtx:"
+#define FC_SIG_PREFIX "mailseal:sig:{"
+#define FC_SIGTX_PREFIX "mailseal:sigtx:{"
+/* redirections followed for one command before giving up */
+#define FC_MAX_REDIRECTS 5
 #define FC_MAX_VALUE (MS_MAX_KEY_RECORDS * (MS_MAX_KEY_RECORD + 4) + 64)
 /* at most one outage announced (and its end) per this many ms: a Redis
  * that comes and goes does not flood the log */
@@ -80,6 +84,7 @@ struct farmcache {
 	struct fc_endpoint direct;
 	struct fc_endpoint *sentinels;
 	size_t nsentinels;
+	struct rcluster *cluster;       /* redis_cluster, or NULL */
 	char *master_name;
 	char *user;
 	char *password;
@@ -223,12 +228,76 @@ bad:
 			    at ? "...@" : "", at ? at + 1 : url);
 }
 
+/* fc_parse_list - "host:port host:port,host:port" into *list */
+static enum ms_status fc_parse_list(const char *p, struct fc_endpoint **list,
+				    size_t *n, int def_port, const char *what,
+				    struct ms_error *err)
+{
+	while (*p) {
+		size_t len = strcspn(p, " \t,");
+
+		if (len) {
+			*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+			memset(&(*list)[*n], 0, sizeof(**list));
+			if (fc_parse_hostport(p, len, &(*list)[(*n)++],
+					      def_port) != MS_OK)
+				return ms_error_set(err, MS_ERR_USAGE,
+						    "%s: bad address \"%.*s\"",
+						    what, (int)len, p);
+		}
+		p += len;
+		p += strspn(p, " \t,");
+	}
+	return MS_OK;
+}
+
+static void fc_endpoints_free(struct fc_endpoint *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fc_endpoint_free(&list[i]);
+	free(list);
+}
+
+static redisContext *fc_cluster_connect(void *arg, const struct rc_addr *a);
+static void fc_cluster_fail(void *arg, const struct rc_addr *where,
+			    const char *what, int errno_was);
+
+/* fc_cluster_open - the cluster of these seeds (host names of at most
+ * RC_MAX_HOST bytes, no unix socket) */
+static int fc_cluster_open(struct farmcache *fc, const struct fc_endpoint *e,
+			   size_t n, struct ms_error *err)
+{
+	/* the map asked of node after node for three timeouts at most: a
+	 * refused connection costs nothing, a black hole one timeout */
+	struct rc_io io = { fc_cluster_connect, fc_cluster_fail, fc,
+			    3 * fc->timeout_ms };
+	struct rc_addr *a = xcalloc(n, sizeof(*a));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(e[i].host) > RC_MAX_HOST) {
+			free(a);
+			ms_error_set(err, MS_ERR_USAGE,
+				     "redis_cluster: a host name is too long");
+			return 0;
+		}
+		snprintf(a[i].host, sizeof(a[i].host), "%s", e[i].host);
+		a[i].port = e[i].port;
+	}
+	fc->cluster = rcluster_new(a, n, &io);
+	free(a);
+	return 1;
+}
+
 /* farmcache_new - check the settings; connects on first use */
 struct farmcache *farmcache_new(const struct farmcache_opts *o,
 				struct ms_error *err)
 {
 	struct farmcache *fc = xcalloc(1, sizeof(*fc));
-	const char *p = o->sentinels ? o->sentinels : "";
+	struct fc_endpoint *seeds = NULL;
+	size_t nseeds = 0;
 
 	fc->node = fc_node_get();      /* before any fork: shared with it */
 	fc->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
@@ -237,44 +306,41 @@ struct farmcache *farmcache_new(const struct farmcache_opts *o,
 	fc->master_name = xstrdup(o->master_name ? o->master_name : "mailseal");
 	if (o->url && *o->url && fc_parse_url(fc, o->url, err) != MS_OK)
 		goto fail;
-	while (*p) {
-		size_t n = strcspn(p, " \t,");
-
-		if (n) {
-			fc->sentinels = xrealloc(fc->sentinels, (fc->nsentinels + 1) *
-						 sizeof(*fc->sentinels));
-			memset(&fc->sentinels[fc->nsentinels], 0,
-			       sizeof(*fc->sentinels));
-			if (fc_parse_hostport(p, n, &fc->sentinels[fc->nsentinels],
-					      26379) != MS_OK) {
-				ms_error_set(err, MS_ERR_USAGE,
-					     "redis_sentinels: bad address \"%.*s\"",
-					     (int)n, p);
-				fc->nsentinels++;
-				goto fail;
-			}
-			fc->nsentinels++;
-		}
-		p += n;
-		p += strspn(p, " \t,");
-	}
-	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels) {
+	if (fc_parse_list(o->sentinels ? o->sentinels : "", &fc->sentinels,
+			  &fc->nsentinels, 26379, "redis_sentinels",
+			  err) != MS_OK ||
+	    fc_parse_list(o->cluster ? o->cluster : "", &seeds, &nseeds,
+			  6379, "redis_cluster", err) != MS_OK)
+		goto fail;
+	if (nseeds && (fc->direct.host || fc->direct.path || fc->nsentinels)) {
 		ms_error_set(err, MS_ERR_USAGE,
-			     "neither redis_url nor redis_sentinels is set");
+			     "redis_cluster is set with redis_url or redis_sentinels: choose one");
 		goto fail;
 	}
+	if (!fc->direct.host && !fc->direct.path && !fc->nsentinels && !nseeds) {
+		ms_error_set(err, MS_ERR_USAGE,
+			     "none of redis_url, redis_sentinels, redis_cluster is set");
+		goto fail;
+	}
+	if (nseeds && !fc_cluster_open(fc, seeds, nseeds, err))
+		goto fail;
+	fc_endpoints_free(seeds, nseeds);
 	return fc;
 fail:
+	fc_endpoints_free(seeds, nseeds);
 	farmcache_free(fc);
 	return NULL;
 }
 
+/* fc_disconnect - drop every connection (the cluster's too) */
 static void fc_disconnect(struct farmcache *fc)
 {
 	if (fc->c) {
 		redisFree(fc->c);
 		fc->c = NULL;
 	}
+	if (fc->cluster)
+		rcluster_disconnect(fc->cluster);
 }
 
 /* farmcache_free - close the connection and release everything */
@@ -289,6 +355,7 @@ void farmcache_free(struct farmcache *fc)
 	for (i = 0; i < fc->nsentinels; i++)
 		fc_endpoint_free(&fc->sentinels[i]);
 	free(fc->sentinels);
+	rcluster_free(fc->cluster);
 	free(fc->master_name);
 	free(fc->user);
 	free(fc->password);
@@ -517,21 +584,67 @@ static redisContext *fc_ready(struct farmcache *fc)
 	return fc->c;
 }
 
+
+/* fc_cluster_connect - rc_io's connect: ours, with our timeouts */
+static redisContext *fc_cluster_connect(void *arg, const struct rc_addr *a)
+{
+	struct fc_endpoint e = { .host = (char *)a->host, .port = a->port };
+
+	return fc_connect_to(arg, &e);
+}
+
+/* fc_cluster_fail - rc_io's fail: as any failure, named by the node */
+static void fc_cluster_fail(void *arg, const struct rc_addr *where,
+			    const char *what, int errno_was)
+{
+	struct farmcache *fc = arg;
+
+	if (where)
+		snprintf(fc->where, sizeof(fc->where), "cluster node %.60s:%d",
+			 where->host, where->port);
+	else
+		snprintf(fc->where, sizeof(fc->where), "cluster");
+	fc_fail(fc, what, errno_was && fc_timed_out(errno_was));
+}
+
+/* fc_cluster_gate - may the cluster be asked now?  Connections
+ * inherited over a fork dropped; 0 while Redis is skipped */
+static int fc_cluster_gate(struct farmcache *fc)
+{
+	if (fc->c_pid != getpid()) {
+		/* the parent's, not ours to use */
+		rcluster_disconnect(fc->cluster);
+		fc->c_pid = getpid();
+	}
+	if (fc->down_until && ms_clock_ms() < fc->down_until) {
+		fc->stats.skipped++;
+		return 0;
+	}
+	fc->down_until = 0;
+	return 1;
+}
+
 /* fc_run - one command; NULL (and the node skipped) on failure; an
  * error reply (READONLY after a failover, OOM, ...) counts as failure */
 static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 			  const size_t *lens)
 {
-	redisContext *c = fc_ready(fc);
+	redisContext *c = fc->cluster ? NULL : fc_ready(fc);
 	redisReply *r;
 
-	if (!c)
+	if (fc->cluster ? !fc_cluster_gate(fc) : !c)
 		return NULL;
-	r = fc_command(c, argc, argv, lens);
+	r = fc->cluster ? rcluster_send(fc->cluster, argc, argv, lens,
+					FC_MAX_REDIRECTS)
+			: fc_command(c, argc, argv, lens);
+	if (fc->cluster)
+		fc->stats.redirects = rcluster_redirects(fc->cluster);
 	if (!r) {
 		int err = errno;
 		char what[160];
 
+		if (fc->cluster)
+			return NULL;    /* failed, and said so, already */
 		snprintf(what, sizeof(what), "%s",
 			 c->err ? c->errstr : "no reply");
 		fc_fail(fc, what, fc_timed_out(err));
@@ -727,16 +840,17 @@ const char *farmcache_secret(const struct farmcache *fc)
 	return fc->secret;
 }
 
-/* fc_sig_key - "mailseal:sig:" and 16 bytes of id in hex into k */
+/* fc_sig_key - "mailseal:sig:{", 16 bytes of id in hex and "}" into k */
 static size_t fc_sig_key(char *k, size_t size, const unsigned char *id)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = (size_t)snprintf(k, size, "%s", FC_SIG_PREFIX), i;
 
-	for (i = 0; i < 16 && n + 2 < size; i++) {
+	for (i = 0; i < 16 && n + 3 < size; i++) {
 		k[n++] = hex[id[i] >> 4];
 		k[n++] = hex[id[i] & 15];
 	}
+	k[n++] = '}';                   /* the id is the hash tag */
 	k[n] = 0;
 	return n;
 }
@@ -917,18 +1031,39 @@ redisReply *farmcache_run_array(struct farmcache *fc, const char *cmd,
 	return r;
 }
 
+/* fc_many_slot - the slot of the first command of n that names a key */
+static int fc_many_slot(size_t n, const int *argc, const char **const *argv,
+			const size_t *const *lens)
+{
+	size_t i;
+	int slot = -1;
+
+	for (i = 0; i < n && slot < 0; i++)
+		slot = rc_command_slot(argc[i], argv[i], lens[i]);
+	return slot;
+}
+
 /* farmcache_run_many - n commands sent together, their replies read
- * after: one round trip */
+ * after: one round trip (two when a cluster's slot moved: every reply
+ * is read, so the connection stays in step, and all are sent again to
+ * the new master; the keys of one batch share a slot) */
 redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 			       const int *argc, const char **const *argv,
 			       const size_t *const *lens)
 {
-	redisContext *c = fc_ready(fc);
-	redisReply *last = NULL;
+	int slot = fc->cluster ? fc_many_slot(n, argc, argv, lens) : -1, again;
+	redisContext *c;
+	redisReply *last = NULL, *bad = NULL;
+	struct rc_addr ask;
 	char what[160];
 	size_t i;
-	int err;
+	int err, tries = 0;
 
+retry:
+	if (fc->cluster)
+		c = fc_cluster_gate(fc) ? rcluster_ready(fc->cluster, slot) : NULL;
+	else
+		c = fc_ready(fc);
 	if (!c)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -941,18 +1076,31 @@ redisReply *farmcache_run_many(struct farmcache *fc, size_t n,
 		if (redisGetReply(c, &rp) != REDIS_OK || !rp)
 			goto io;
 		r = rp;
-		if (r->type == REDIS_REPLY_ERROR) {
-			snprintf(what, sizeof(what), "error reply: %.*s",
-				 (int)r->len, r->str ? r->str : "error");
-			freeReplyObject(r);
-			if (last)
-				freeReplyObject(last);
-			fc_fail(fc, what, 0);   /* the rest unread: reconnect */
-			return NULL;
+		if (r->type == REDIS_REPLY_ERROR && !bad) {
+			bad = r;        /* the first error; the rest read */
+			continue;
 		}
 		if (last)
 			freeReplyObject(last);
 		last = r;
+	}
+	if (bad) {
+		again = fc->cluster &&
+			rcluster_redirect(fc->cluster, bad, &ask) == RC_MOVED &&
+			tries++ < FC_MAX_REDIRECTS;
+		if (fc->cluster)
+			fc->stats.redirects = rcluster_redirects(fc->cluster);
+		snprintf(what, sizeof(what), "error reply: %.*s",
+			 (int)bad->len, bad->str ? bad->str : "error");
+		freeReplyObject(bad);
+		bad = NULL;
+		if (last)
+			freeReplyObject(last);
+		last = NULL;
+		if (again)
+			goto retry;
+		fc_fail(fc, what, 0);
+		return NULL;
 	}
 	fc_ok(fc);
 	return last;
@@ -961,10 +1109,11 @@ io:
 	snprintf(what, sizeof(what), "%s", c->err ? c->errstr : "no reply");
 	if (last)
 		freeReplyObject(last);
+	if (bad)
+		freeReplyObject(bad);
 	fc_fail(fc, what, fc_timed_out(err));
 	return NULL;
 }
-
 
 /* farmcache_open - the farm the configuration names, or none */
 enum ms_status farmcache_open(const struct ms_config *cfg,
@@ -973,13 +1122,14 @@ enum ms_status farmcache_open(const struct ms_config *cfg,
 	struct farmcache_opts fo = {
 		.url = cfg->redis_url,
 		.sentinels = cfg->redis_sentinels,
+		.cluster = cfg->redis_cluster,
 		.master_name = cfg->redis_master_name,
 		.timeout_ms = cfg->redis_timeout_ms,
 		.secret = cfg->cache_secret,
 	};
 
 	*out = NULL;
-	if (!*cfg->redis_url && !*cfg->redis_sentinels)
+	if (!config_has_redis(cfg))
 		return MS_OK;
 	*out = farmcache_new(&fo, err);
 	return *out ? MS_OK : err ? err->code : MS_ERR_USAGE;

@@ -18,7 +18,12 @@
  * outage a minute is told, so that a flapping Redis cannot flood the
  * log.  The counters (farmcache_stats, per farmcache) count every
  * failure.  With Sentinel, the master is
- * discovered on each (re)connect, so a failover is followed.  Commands
+ * discovered on each (re)connect, so a failover is followed.  With
+ * Redis Cluster (rediscluster.h), the slot map is learnt from the seed
+ * nodes on first use, each command goes to the master of its key's slot,
+ * MOVED (the map asked again) and ASK are followed, replicas are never
+ * written to, and a master that fails is skipped like a lone Redis
+ * until the map names its successor.  Commands
  * are sent with explicit lengths (redisCommandArgv); no untrusted text
  * is ever formatted into a command.  Every connection (Sentinel's too)
  * is closed on exec: the programs an MTA runs never inherit it.
@@ -47,6 +52,7 @@ enum farm_result {
 struct farmcache_opts {
 	const char *url;                /* redis://[user:pass@]host[:port][/db] or unix:/path */
 	const char *sentinels;          /* "host:port host:port", or "" */
+	const char *cluster;            /* Redis Cluster's seed nodes, or "" */
 	const char *master_name;
 	unsigned timeout_ms;            /* connect and command timeout */
 	unsigned backoff_ms;            /* skip Redis this long after a failure */
@@ -61,6 +67,7 @@ struct farmcache_stats {
 	unsigned long skipped;          /* requests not sent: Redis skipped */
 	unsigned long outages;          /* times the node began skipping it */
 	unsigned long bad;
+	unsigned long redirects;        /* MOVED and ASK followed (Cluster) */
 };
 
 struct farm_sig {
@@ -75,7 +82,7 @@ struct farmcache;
 struct farmcache *farmcache_new(const struct farmcache_opts *o,
 				struct ms_error *err);
 /* farmcache_open - the farm the configuration names (redis_url or
- * redis_sentinels, redis_master_name, redis_timeout, cache_secret) into
+ * redis_sentinels or redis_cluster, redis_master_name, redis_timeout, cache_secret) into
  * *out, NULL when it names none; nothing connects until first used */
 struct ms_config;
 enum ms_status farmcache_open(const struct ms_config *cfg,

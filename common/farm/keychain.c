@@ -97,5 +97,6 @@ void keychain_stats(const struct keychain *kc, struct keychain_stats *out)
 		out->redis_timeouts = fs->timeouts;
 		out->redis_skipped = fs->skipped;
 		out->redis_outages = fs->outages;
+		out->redis_redirects = fs->redirects;
 	}
 }

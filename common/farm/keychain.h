@@ -35,6 +35,7 @@ struct keychain_stats {
 	unsigned long redis_timeouts;   /* of which: out of time */
 	unsigned long redis_skipped;    /* requests not sent: Redis skipped */
 	unsigned long redis_outages;    /* times the node began skipping it */
+	unsigned long redis_redirects;  /* MOVED and ASK followed (Cluster) */
 	unsigned long redis_unvalidated; /* cached answers a validating node
 					  * passed over (DNSSEC) */
 };

@@ -101,7 +101,7 @@ struct policy_tables *policy_tables_load(const struct ms_config *cfg,
 			goto fail;
 	}
 	/* one copy of the farm's revocations for every engine over them */
-	if (*cfg->redis_url || *cfg->redis_sentinels)
+	if (config_has_redis(cfg))
 		t->revs = revset_new(cfg->revocation_refresh);
 	/* one in-process DNS cache for every engine over these tables */
 	if (policy_spf_on(cfg))

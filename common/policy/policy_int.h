@@ -189,7 +189,7 @@ void pol_count_refusal(const struct policy_verdict *v);
 /* pol_count_error - a verdict given without an engine */
 void pol_count_error(const struct policy_verdict *v);
 /* pol_count_init - farm_stats and its node name into p (pushed only
- * with a farm: redis_url or redis_sentinels); an invalid name is an
+ * with a farm: redis_url, redis_sentinels or redis_cluster); an invalid name is an
  * error naming the setting */
 enum ms_status pol_count_init(struct policy *p, const struct ms_config *cfg,
 			      struct ms_error *err);

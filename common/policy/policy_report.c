@@ -23,7 +23,7 @@ enum ms_status policy_report_init(struct policy_report *pr,
 	pr->max_rows = cfg->dmarc_report_max_rows;
 	pr->retention = cfg->dmarc_report_retention;
 	if (cfg->check_dmarc != MS_YES || cfg->dmarc_reports != MS_YES ||
-	    (!*cfg->redis_url && !*cfg->redis_sentinels))
+	    (!config_has_redis(cfg)))
 		return MS_OK;
 	if (!shared) {
 		if (farmcache_open(cfg, &pr->own, err) != MS_OK)

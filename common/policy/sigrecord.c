@@ -1,7 +1,7 @@
 /*
  * sigrecord.c - what the farm remembers of accepted mail: for each
  * signature of an accepted message that passed, the farm's record of
- * it (mailseal:sig:<id>, redis/SCHEMA.md) gets the signature's domain
+ * it (mailseal:sig:{<id>}, redis/SCHEMA.md) gets the signature's domain
  * and selector, the author domain it is aligned with (DMARC's relaxed
  * alignment), and the client that first delivered it: its address and
  * the public key hash of its verified certificate.  This is what makes

@@ -57,6 +57,7 @@ static const struct setting settings[] = {
 	S(dns_message_budget_ms, SET_DURATION_MS, "5s", 10, 300000),
 	S(redis_url, SET_STRING, "", 0, 0),
 	S(redis_sentinels, SET_STRING, "", 0, 0),
+	S(redis_cluster, SET_STRING, "", 0, 0),
 	S(redis_master_name, SET_STRING, "mailseal", 0, 0),
 	S(redis_timeout_ms, SET_DURATION_MS, "50ms", 1, 10000),
 	{ .name = "cache_secret", .type = SET_STRING,
@@ -438,7 +439,19 @@ enum ms_status config_parse(struct ms_config *cfg, const unsigned char *p,
 	if (st == MS_OK && have)
 		st = config_entry(cfg, &entry, origin, entry_line, err);
 	buf_free(&entry);
+	if (st == MS_OK && *cfg->redis_cluster &&
+	    (*cfg->redis_url || *cfg->redis_sentinels))
+		st = ms_error_set(err, MS_ERR_USAGE,
+				  "%s:%u: redis_cluster cannot be set with %s: a farm uses one of them",
+				  origin, config_line(cfg, "redis_cluster"),
+				  *cfg->redis_url ? "redis_url" : "redis_sentinels");
 	return st;
+}
+
+/* config_has_redis - does the configuration name a farm's Redis? */
+int config_has_redis(const struct ms_config *cfg)
+{
+	return *cfg->redis_url || *cfg->redis_sentinels || *cfg->redis_cluster;
 }
 
 /* config_load - read path over the current settings */

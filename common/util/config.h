@@ -33,6 +33,7 @@ struct ms_config {
 	unsigned dns_message_budget_ms; /* all lookups of one message */
 	char *redis_url;                /* "" = no Redis */
 	char *redis_sentinels;          /* "host:port host:port" */
+	char *redis_cluster;            /* Redis Cluster seeds, "host:port ..." */
 	char *redis_master_name;
 	unsigned redis_timeout_ms;
 	char *cache_secret;             /* "" = no HMAC */
@@ -145,6 +146,9 @@ const char *config_where(const struct ms_config *cfg, const char *name,
  * the file), 0 when it was not set from a file line; for callers that
  * check a value further and must name where it came from */
 unsigned config_line(const struct ms_config *cfg, const char *name);
+/* config_has_redis - 1 when redis_url, redis_sentinels or
+ * redis_cluster names the farm's Redis */
+int config_has_redis(const struct ms_config *cfg);
 /* config_print - "name = value" for every setting; all = 0 prints only
  * those that differ from the defaults.  Secrets are masked. */
 void config_print(const struct ms_config *cfg, FILE *out, int all);

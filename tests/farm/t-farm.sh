@@ -17,29 +17,7 @@ trap 'redis_resume main; nsd_stop; redis_stop_all; rm -rf "$T"' EXIT
 cd "$T"
 
 . "$ROOT/tests/lib/check.sh"
-stat_of() {     # stat_of NAME FILE: the number after NAME= on the stats line
-	sed -n "s/^stats: .*$1=\([0-9]*\).*/\1/p" "$2"
-}
-verdicts() {    # verdicts FILE: the distinct result lines, no farm counters
-	grep -v -e '^stats:' -e '^pause[0-9]*\.fifo' "$1" | sed 's/ seen=[0-9]*//' | sort -u
-}
-midrun() {      # midrun CONF ACTION OUT: one verify run over the corpus
-	# twice; between the two passes it waits at a FIFO while ACTION runs
-	local i pid
-	rm -f pause.fifo
-	mkfifo pause.fifo
-	"$M" -c "$1" verify --stats $files pause.fifo $files > "$3" 2> "$3.err" &
-	pid=$!
-	for i in $(seq 1 400); do
-		[ "$(grep -c 'dkim=' "$3")" -ge 120 ] && break
-		sleep 0.05
-	done
-	eval "$2"
-	# (a CLI that died early must not leave this writer blocked)
-	timeout 10 sh -c 'cat corpus/m1.eml > pause.fifo'
-	wait "$pid"
-}
-
+. "$ROOT/tests/lib/farmcorpus.sh"
 phased() {      # phased CONF OUT ERR ACTION...: one verify run over the
 	# corpus once more than there are ACTIONs; between two passes it
 	# waits at a FIFO while the next ACTION runs; stderr (the library's
@@ -73,22 +51,8 @@ redis_restart() { redis-server "$REDIS_DIR/$1/redis.conf" && redis_wait "$(eval 
 
 # --- a corpus signed by 20 domains, keys in a real DNS server -------------
 NDOM=20
-mkdir keys corpus
-nsd_zone example.org 300 > example.org.zone
-for d in $(seq 1 $NDOM); do
-	"$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null 2>&1 || { mkdir -p "keys/d$d"; "$M" keygen -d "d$d.example.org" -s sel -o "keys/d$d" > /dev/null; }
-	cat "keys/d$d/sel.txt" >> example.org.zone
-done
-for i in $(seq 1 120); do
-	d=$(( (i % NDOM) + 1 ))
-	printf 'From: user%d@d%d.example.org\r\nTo: x@example.net\r\nSubject: message %d\r\n\r\nbody %d\r\n' \
-		"$i" "$d" "$i" "$i" > "m$i.eml"
-	"$M" sign -d "d$d.example.org" -s sel -k "keys/d$d/sel.private" "m$i.eml" > "corpus/m$i.eml"
-	rm "m$i.eml"
-done
-# every tenth message tampered, so verdicts are not all the same
-for i in $(seq 10 10 120); do sed -i 's/^body /BODY /' "corpus/m$i.eml"; done
-files=$(ls corpus/*.eml | sort -V)
+NMSG=120
+farm_corpus $NDOM $NMSG 10
 
 # a DNSSEC-signed zone (ldns-signzone) and its trust anchor: at sec a
 # genuine key; at evil a key that was signed, then swapped for an

@@ -167,7 +167,7 @@ signed_checks() {
 }
 
 # sig_record_is TAG FILE DOMAIN ERE - the farm's record of FILE's
-# signature of DOMAIN (mailseal:sig:<first 16 bytes of SHA-256(b=)> in
+# signature of DOMAIN (mailseal:sig:{<first 16 bytes of SHA-256(b=)>} in
 # the suite's Redis, $REDIS_PORT_main) has fields matching ERE, written
 # "k=v" sorted by name and joined by spaces
 sig_record_is() {
@@ -189,7 +189,7 @@ PYEOF
 		nok "$tag: no DKIM-Signature of $dom in $file"
 		return
 	fi
-	rec=$(rcli "$REDIS_PORT_main" HGETALL "mailseal:sig:$id" | paste - - | awk -F'\t' '{ print $1 "=" $2 }' | sort | tr '\n' ' ')
-	printf '%s\n' "$rec" | grep -qE -- "$want" && ok "$tag: the farm's record of the signature (mailseal:sig:$id: $rec)" \
-		|| nok "$tag: mailseal:sig:$id is \"$rec\", wanted /$want/"
+	rec=$(rcli "$REDIS_PORT_main" HGETALL "mailseal:sig:{$id}" | paste - - | awk -F'\t' '{ print $1 "=" $2 }' | sort | tr '\n' ' ')
+	printf '%s\n' "$rec" | grep -qE -- "$want" && ok "$tag: the farm's record of the signature (mailseal:sig:{$id}: $rec)" \
+		|| nok "$tag: mailseal:sig:{$id} is \"$rec\", wanted /$want/"
 }

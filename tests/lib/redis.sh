@@ -5,6 +5,15 @@
 #   sentinel_start NAME MASTERPORT      -> REDIS_PORT_NAME (a sentinel)
 #   redis_stop NAME, redis_stop_all
 #   rcli PORT ARGS...                   redis-cli against 127.0.0.1:PORT
+#   cluster_start NAME                  a Redis Cluster: 3 masters, 3
+#                                        replicas (nodes NAME1..NAME6) ->
+#                                        CLUSTER_SEEDS ("127.0.0.1:P ...")
+#   cluster_master_of SLOT PORT         the port of the slot's master, as
+#                                        the node at PORT sees it
+#   cluster_wait_ok PORT...             until each says cluster_state:ok
+#   cluster_masters PORT                the masters serving slots, as the
+#                                        node at PORT sees them
+#   cluster_move_slot SLOT FROM TO      a slot and its keys to another master
 
 REDIS_DIR=${REDIS_DIR:-$(mktemp -d)}
 REDIS_NAMES=""
@@ -95,4 +104,67 @@ redis_stop_all() {
 	local n
 	for n in $REDIS_NAMES; do redis_stop "$n"; done
 	rm -rf "$REDIS_DIR"
+}
+
+cluster_wait_ok() {     # cluster_wait_ok PORT...: each node's state ok
+	local p i
+	for p in "$@"; do
+		for i in $(seq 1 200); do
+			rcli "$p" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' && break
+			sleep 0.05
+		done
+		rcli "$p" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+	done
+}
+
+cluster_start() {       # 6 nodes; redis-cli --cluster create pairs them
+	local name=$1 i p ports="" addrs=""
+	for i in 1 2 3 4 5 6; do
+		REDIS_EXTRA="cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-port $(free_port)
+cluster-node-timeout 1000
+cluster-require-full-coverage no" redis_start "$name$i" || return 1
+		p=$(eval echo "\$REDIS_PORT_$name$i")
+		ports="$ports $p"
+		addrs="$addrs 127.0.0.1:$p"
+	done
+	# shellcheck disable=SC2086
+	redis-cli --cluster create $addrs --cluster-replicas 1 --cluster-yes \
+		> "$REDIS_DIR/$name.create" 2>&1 || return 1
+	# shellcheck disable=SC2086
+	cluster_wait_ok $ports || return 1
+	CLUSTER_SEEDS=${addrs# }
+}
+
+cluster_master_of() {   # the port of SLOT's master, from CLUSTER NODES
+	rcli "$2" CLUSTER NODES 2>/dev/null | awk -v slot="$1" '
+	$3 ~ /master/ && $3 !~ /fail/ {
+		for (i = 9; i <= NF; i++) {
+			n = split($i, r, "-")
+			if (n == 1) r[2] = r[1]
+			if ($i !~ /^\[/ && slot + 0 >= r[1] + 0 && slot + 0 <= r[2] + 0) {
+				split($2, a, "[:@]"); print a[2]; exit
+			}
+		}
+	}'
+}
+
+cluster_masters() {     # the ports of the masters that serve slots, now
+	rcli "$1" CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }' | sort
+}
+cluster_move_slot() {   # cluster_move_slot SLOT FROM TO: keys and ownership, as
+	# redis-cli --cluster reshard does it, for one slot
+	local slot=$1 from=$2 to=$3 src dst keys p
+	src=$(rcli "$from" CLUSTER MYID)
+	dst=$(rcli "$to" CLUSTER MYID)
+	rcli "$to" CLUSTER SETSLOT "$slot" IMPORTING "$src" > /dev/null
+	rcli "$from" CLUSTER SETSLOT "$slot" MIGRATING "$dst" > /dev/null
+	while keys=$(rcli "$from" CLUSTER GETKEYSINSLOT "$slot" 100) && [ -n "$keys" ]; do
+		# shellcheck disable=SC2086
+		rcli "$from" MIGRATE 127.0.0.1 "$to" "" 0 5000 KEYS $keys > /dev/null || return 1
+	done
+	for p in $(cluster_masters "$to"); do
+		rcli "$p" CLUSTER SETSLOT "$slot" NODE "$dst" > /dev/null
+	done
 }

@@ -40,6 +40,9 @@ static const struct {
 	{ "seconds setting in ms", "key_cache_max_ttl = 1500ms\n", "test.conf:1: key_cache_max_ttl takes a duration" },
 	{ "struct name not accepted", "dns_timeout_ms = 3\n", "test.conf:1: unknown setting \"dns_timeout_ms\"" },
 	{ "continuation first", "  max_signatures = 3\n", "test.conf:1: continuation line with nothing to continue" },
+	{ "redis_cluster alone", "redis_cluster = 127.0.0.1:7000 127.0.0.1:7001\n", NULL },
+	{ "redis_cluster with redis_url", "redis_url = redis://127.0.0.1\nredis_cluster = 127.0.0.1:7000\n", "test.conf:2: redis_cluster cannot be set with redis_url" },
+	{ "redis_cluster with redis_sentinels", "redis_cluster = 127.0.0.1:7000\nredis_sentinels = 127.0.0.1:26379\n", "test.conf:1: redis_cluster cannot be set with redis_sentinels" },
 };
 
 int main(void)
