@@ -30,6 +30,7 @@
 #include "crl.h"
 #include "dkim_sig.h"
 #include "farmcache.h"
+#include "hex.h"
 #include "numparse.h"
 #include "revstore.h"
 #include "tlspins.h"
@@ -58,7 +59,6 @@ static const char *rv_why(int argc, char **argv, int i)
 /* rv_identity - "domain:D" or "spki:HEX" (normalized) into out */
 static int rv_identity(const char *kind, const char *v, char *out, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char k[TLSPIN_LEN];
 	size_t i;
 
@@ -73,11 +73,7 @@ static int rv_identity(const char *kind, const char *v, char *out, size_t size)
 	}
 	if (strcmp(kind, "spki") == 0 && tlspin_parse_hex(v, strlen(v), k) == 0) {
 		memcpy(out, "spki:", 5);
-		for (i = 0; i < TLSPIN_LEN; i++) {
-			out[5 + 2 * i] = hex[k[i] >> 4];
-			out[6 + 2 * i] = hex[k[i] & 15];
-		}
-		out[5 + 2 * TLSPIN_LEN] = 0;
+		hex_lower(k, TLSPIN_LEN, out + 5);
 		return 0;
 	}
 	return -1;

@@ -67,6 +67,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "certinfo.h"
+#include "hex.h"
 #include "config.h"
 #include "filewatch.h"
 #include "mslog.h"
@@ -403,22 +404,17 @@ static int mse_cert(const char *verified, const char *b64, struct arena *a,
  * NULL when there is none */
 static const char *mse_client_spki(struct arena *a)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct certinfo ci;
-	char *out;
-	size_t i;
 
+	/* the certificate is expanded only for a session that has one
+	 * Exim verified: most sessions pay one lookup of a variable */
 	if (!sender_host_address ||
-	    mse_cert(mse_expand("$tls_in_certificate_verified"),
-		     mse_expand("${base64:$tls_in_peercert}"), a, &ci) != 0)
+	    strcmp(mse_expand("$tls_in_certificate_verified"), "1") != 0 ||
+	    mse_cert("1", mse_expand("${base64:$tls_in_peercert}"), a,
+		     &ci) != 0)
 		return NULL;
-	out = arena_alloc(a, 2 * TLSPIN_LEN + 1);
-	for (i = 0; i < TLSPIN_LEN; i++) {
-		out[2 * i] = hex[ci.spki[i] >> 4];
-		out[2 * i + 1] = hex[ci.spki[i] & 15];
-	}
-	out[2 * TLSPIN_LEN] = 0;
-	return out;
+	return hex_lower(ci.spki, TLSPIN_LEN,
+			 arena_alloc(a, 2 * TLSPIN_LEN + 1));
 }
 
 /* mailseal_tls - ${dlfunc{.../mailseal_exim.so}{mailseal_tls}

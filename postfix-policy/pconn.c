@@ -40,6 +40,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "hex.h"
 #include "msclock.h"
 #include "policyd.h"
 #include "policyproto.h"
@@ -65,20 +66,13 @@ static int pc_state_ok(const char *state)
  * lower-case hex; "" otherwise */
 static void pc_spki(const struct pp_request *rq, char out[TXT_SPKI])
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *fp = pp_get_or(rq, "ccert_pubkey_fingerprint");
 	unsigned char b[TLSPIN_LEN];
-	size_t i;
 
 	out[0] = 0;
-	if (!*pp_get_or(rq, "ccert_subject") ||
-	    tlspin_parse_hex(fp, strlen(fp), b) != 0)
-		return;
-	for (i = 0; i < TLSPIN_LEN; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * TLSPIN_LEN] = 0;
+	if (*pp_get_or(rq, "ccert_subject") &&
+	    tlspin_parse_hex(fp, strlen(fp), b) == 0)
+		hex_lower(b, TLSPIN_LEN, out);
 }
 
 /* pc_note_put - a note for the transaction k: the SASL user (or ""),

@@ -8,6 +8,7 @@
 
 #include "arf.h"
 #include "complaint.h"
+#include "hex.h"
 
 /* a signature of the reported message that may stand as evidence */
 struct cp_evidence {
@@ -214,8 +215,7 @@ enum ms_status complaint_process(const struct complaint_engine *ce,
 							 ev.rec.client_spki);
 	for (i = 0; i < c.nidentities; i++)
 		c.protected_id[i] = cp_protected(ce, c.identities[i]);
-	for (i = 0; i < 16; i++)
-		snprintf(sig + 2 * i, 3, "%02x", sig_id[i]);
+	hex_lower(sig_id, 16, sig);
 	dkim_verify_free(m);            /* ev lived there: copied */
 	if (!ce->farm) {
 		st = ms_error_set(err, MS_ERR_TEMP,

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "farmcache.h"
 #include "farmcache_int.h"
+#include "hex.h"
 #include "farmvalue.h"
 #include "metrics.h"
 #include "msclock.h"
@@ -843,16 +844,11 @@ const char *farmcache_secret(const struct farmcache *fc)
 /* fc_sig_key - "mailseal:sig:{", 16 bytes of id in hex and "}" into k */
 static size_t fc_sig_key(char *k, size_t size, const unsigned char *id)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = (size_t)snprintf(k, size, "%s", FC_SIG_PREFIX), i;
+	char h[33];
 
-	for (i = 0; i < 16 && n + 3 < size; i++) {
-		k[n++] = hex[id[i] >> 4];
-		k[n++] = hex[id[i] & 15];
-	}
-	k[n++] = '}';                   /* the id is the hash tag */
-	k[n] = 0;
-	return n;
+	/* the id is the hash tag */
+	return (size_t)snprintf(k, size, "%s%s}", FC_SIG_PREFIX,
+				hex_lower(id, 16, h));
 }
 
 /* farmcache_note_signature - record a transaction for a signature */

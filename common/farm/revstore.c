@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "farmcache_int.h"
+#include "hex.h"
 #include "numparse.h"
 #include "revstore.h"
 #include "xalloc.h"
@@ -160,7 +161,6 @@ enum farm_result revstore_complain(struct farmcache *fc,
 				   const struct rev_complaint *c, uint64_t now,
 				   struct rev_outcome *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *argv[4 + 9 + 2 * REV_MAX_IDENTITIES];
 	size_t lens[4 + 9 + 2 * REV_MAX_IDENTITIES];
 	char nums[5][24], sig[33], nid[8];
@@ -171,11 +171,7 @@ enum farm_result revstore_complain(struct farmcache *fc,
 	memset(out, 0, sizeof(*out));
 	if (c->nidentities > REV_MAX_IDENTITIES)
 		return FARM_ERROR;
-	for (i = 0; i < 16; i++) {
-		sig[2 * i] = hex[c->sig_id[i] >> 4];
-		sig[2 * i + 1] = hex[c->sig_id[i] & 15];
-	}
-	sig[32] = 0;
+	hex_lower(c->sig_id, 16, sig);
 	snprintf(nums[0], sizeof(nums[0]), "%llu", (unsigned long long)now);
 	snprintf(nums[1], sizeof(nums[1]), "%u", rules->window);
 	snprintf(nums[2], sizeof(nums[2]), "%u", rules->threshold);

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "hex.h"
 #include "policy_int.h"
 
 int pol_revoked_signer(struct policy_msg *m,
@@ -54,18 +55,12 @@ static int rv_identity(const struct policy *p, const char *identity,
 int pol_revoked_key(const struct policy *p, const unsigned char *spki,
 		    struct policy_verdict *v)
 {
-	static const char hex[] = "0123456789abcdef";
 	char ident[REV_IDENTITY_MAX] = "spki:";
 	uint64_t id = 0;
-	size_t i;
 
 	if (!spki)
 		return 0;
-	for (i = 0; i < 32; i++) {
-		ident[5 + 2 * i] = hex[spki[i] >> 4];
-		ident[6 + 2 * i] = hex[spki[i] & 15];
-	}
-	ident[5 + 64] = 0;
+	hex_lower(spki, TLSPIN_LEN, ident + 5);
 	if (!rv_identity(p, ident, &id))
 		return 0;
 	pol_verdict_set(v, POLICY_REJECT, 550, "5.7.1",

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "hex.h"
 
 /* ci_name_ok - a name worth comparing: printable ASCII, no space, not
  * empty, not longer than a domain */
@@ -97,11 +98,7 @@ void certinfo_serial_issuer(const ASN1_INTEGER *serial,
 	dlen = i2d_X509_NAME(issuer, &der);
 	if (dlen > 0 && EVP_Digest(der, (size_t)dlen, md, &mdlen, EVP_sha256(),
 				   NULL)) {
-		for (i = 0; i < 16; i++) {
-			out_issuer[2 * i] = hex[md[i] >> 4];
-			out_issuer[2 * i + 1] = hex[md[i] & 15];
-		}
-		out_issuer[32] = 0;
+		hex_lower(md, 16, out_issuer);
 	}
 	OPENSSL_free(der);
 }
