@@ -157,8 +157,9 @@ static const char *mse_changed(const char *path)
 static int mse_hold_header;
 
 /* mse_build - the engine from the configuration file; NULL with why
- * filled when it cannot be loaded */
-static struct policy *mse_build(char *why, size_t whylen)
+ * filled when it cannot be loaded.  In the daemon (prewarm), the
+ * node's shared cache is mapped first, for every session it forks. */
+static struct policy *mse_build(int prewarm, char *why, size_t whylen)
 {
 	struct ms_config cfg;
 	struct ms_error err;
@@ -177,6 +178,8 @@ static struct policy *mse_build(char *why, size_t whylen)
 		config_free(&cfg);
 		return NULL;
 	}
+	if (prewarm)
+		policy_share_node(&cfg);
 	p = policy_new(&cfg, &err);
 	mse_hold_header = cfg.exim_quarantine == MS_QUARANTINE_HEADER;
 	if (p && absent)
@@ -205,7 +208,7 @@ static struct policy *mse_engine(char *why, size_t whylen)
 		mse_policy = NULL;
 	}
 	if (!mse_policy)
-		mse_policy = mse_build(why, whylen);
+		mse_policy = mse_build(0, why, whylen);
 	return mse_policy;
 }
 
@@ -231,7 +234,7 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 	if (!mse_policy && failed && !mse_changed(mse_config_path(&explicit)))
 		return OK;              /* still broken: said so already */
 	policy_free(mse_policy);
-	mse_policy = mse_build(why, sizeof(why));
+	mse_policy = mse_build(1, why, sizeof(why));
 	failed = mse_policy == NULL;
 	if (mse_policy) {
 		policy_prepare(mse_policy);

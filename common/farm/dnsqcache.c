@@ -1,8 +1,9 @@
 /*
- * dnsqcache.c - in-process LRU -> Redis -> source, for dnsq questions.
+ * dnsqcache.c - in-process LRU -> the node's shared cache -> Redis ->
+ * source, for dnsq questions.
  *
- * Both caches hold the same bytes (dnsqvalue.h; the local copy without
- * an HMAC): one encoder and one defensive parser for both.
+ * Every cache holds the same bytes (dnsqvalue.h; the local and node
+ * copies without an HMAC): one encoder and one defensive parser.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "msclock.h"
 #include "mslog.h"
 #include "metrics.h"
+#include "nodecache.h"
 #include "xalloc.h"
 
 #define DQC_KEY_PREFIX "mailseal:dns:"
@@ -76,23 +78,67 @@ static unsigned dqc_ttl_for(const struct dnsqcache *c,
 	return 0;                       /* temporary failures are never kept */
 }
 
-/* dqc_keep_local - keep ans in the local cache for ttl seconds */
+/* dqc_keep_local - keep ans in the local cache (and the node's, when
+ * there is one) for ttl seconds */
 static void dqc_keep_local(struct dnsqcache *c, const char *key,
 			   const char *name, enum dnsq_type t,
 			   const struct dnsq_answer *ans, unsigned ttl)
 {
 	struct buf v;
 
-	if (!c->local || ttl == 0)
+	uint64_t exp_ms = ms_clock_ms() + (uint64_t)ttl * 1000;
+
+	if ((!c->local && !c->o.node) || ttl == 0)
 		return;
 	buf_init(&v, DNSQVALUE_MAX);
 	if (dnsqvalue_encode(name, t, ans, (uint64_t)time(NULL) + ttl, NULL,
-			     &v) == MS_OK)
-		dnsqmem_put(c->local, key, v.data, v.len,
-			    ms_clock_ms() + (uint64_t)ttl * 1000);
-	else
+			     &v) == MS_OK) {
+		if (c->local)
+			dnsqmem_put(c->local, key, v.data, v.len, exp_ms);
+		if (c->o.node)
+			nodecache_put(c->o.node, key, v.data, v.len, exp_ms);
+	} else if (c->local) {
 		dnsqmem_remove(c->local, key);
+	}
 	buf_free(&v);
+}
+
+/* dqc_decode_kept - ans from v, a value of the local or node cache
+ * that expires at exp_ms; 0 when it cannot be read */
+static int dqc_decode_kept(const char *name, enum dnsq_type t,
+			   const unsigned char *v, size_t len,
+			   uint64_t exp_ms, uint64_t now, struct arena *a,
+			   struct dnsq_answer *ans)
+{
+	uint64_t exp;
+
+	if (dnsqvalue_decode(name, t, v, len, NULL, a, ans, &exp) != MS_OK) {
+		memset(ans, 0, sizeof(*ans));
+		return 0;
+	}
+	ans->ttl = (uint32_t)((exp_ms - now + 999) / 1000);
+	return 1;
+}
+
+/* dqc_from_node - the node's shared cache's answer; 1 on a hit (the
+ * local cache filled) */
+static int dqc_from_node(struct dnsqcache *c, const char *key,
+			 const char *name, enum dnsq_type t,
+			 struct arena *a, struct dnsq_answer *ans)
+{
+	const unsigned char *v;
+	size_t len;
+	uint64_t exp_ms, now = ms_clock_ms();
+
+	if (!c->o.node)
+		return 0;
+	v = nodecache_get(c->o.node, key, now, a, &len, &exp_ms);
+	metrics_inc(MSLOT_LOOKUP(MLAYER_NODE, v ? MOUT_HIT : MOUT_MISS));
+	if (!v || !dqc_decode_kept(name, t, v, len, exp_ms, now, a, ans))
+		return 0;
+	if (c->local)
+		dnsqmem_put(c->local, key, v, len, exp_ms);
+	return 1;
 }
 
 /* dqc_from_local - the local cache's answer; 1 on a hit */
@@ -102,19 +148,17 @@ static int dqc_from_local(struct dnsqcache *c, const char *key,
 {
 	const unsigned char *v;
 	size_t len;
-	uint64_t exp_ms, exp, now = ms_clock_ms();
+	uint64_t exp_ms, now = ms_clock_ms();
 
 	if (!c->local)
 		return 0;
 	v = dnsqmem_get(c->local, key, now, a, &len, &exp_ms);
 	if (!v)
 		return 0;
-	if (dnsqvalue_decode(name, t, v, len, NULL, a, ans, &exp) != MS_OK) {
+	if (!dqc_decode_kept(name, t, v, len, exp_ms, now, a, ans)) {
 		dnsqmem_remove(c->local, key);          /* cannot be */
-		memset(ans, 0, sizeof(*ans));
 		return 0;
 	}
-	ans->ttl = (uint32_t)((exp_ms - now + 999) / 1000);
 	return 1;
 }
 
@@ -221,6 +265,10 @@ static void dqc_lookup(struct dnsq *q, const char *qname, enum dnsq_type t,
 		metrics_inc(MSLOT_LOOKUP(MLAYER_LOCAL, hit ? MOUT_HIT : MOUT_MISS));
 	if (hit) {
 		c->stats.local_hits++;
+		return;
+	}
+	if (dqc_from_node(c, key, name, t, a, ans)) {
+		c->stats.node_hits++;
 		return;
 	}
 	if (c->memory_only) {

@@ -2,9 +2,10 @@
  * dnsqcache.h - the farm's cache chain for the DNS questions of the
  * sender-policy methods (dnsq.h: SPF, DMARC): a struct dnsq that
  * answers from an in-process LRU cache (lru.h) first, then from the
- * farm's Redis (farmcache.h, values in the format of dnsqvalue.h, with
- * the farm's HMAC), and only then asks the source it wraps (the
- * resolver).
+ * node's shared cache when the process has one (nodecache.h: Exim's
+ * sessions under mailseal_prewarm), then from the farm's Redis
+ * (farmcache.h, values in the format of dnsqvalue.h, with the farm's
+ * HMAC), and only then asks the source it wraps (the resolver).
  *
  * What the source answers is kept, in both caches, for its TTL:
  * records for at most max_ttl seconds, NODATA and NXDOMAIN for the TTL
@@ -47,6 +48,7 @@
 
 struct farmcache;
 struct dnsqmem;
+struct nodecache;
 
 /* the local cache's byte bound when the options give none */
 #define DNSQCACHE_LOCAL_BYTES ((size_t)16 << 20)
@@ -60,11 +62,15 @@ struct dnsqcache_opts {
 	struct dnsqmem *shared;         /* the in-process layer, borrowed
 					 * (local_size and local_bytes then
 					 * unused); NULL: one of its own */
+	struct nodecache *node;         /* the node's shared cache, after
+					 * the in-process layer (nodecache.h),
+					 * borrowed; NULL: none */
 };
 
 struct dnsqcache_stats {
 	unsigned long lookups;          /* questions asked of the cache */
 	unsigned long local_hits;
+	unsigned long node_hits;        /* the node's shared cache */
 	unsigned long redis_hits;
 	unsigned long redis_bad;        /* HMAC or format: ignored, logged */
 	unsigned long redis_foreign;    /* another kind or version: ignored */

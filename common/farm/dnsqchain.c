@@ -8,6 +8,7 @@
 #include "dnsqcache.h"
 #include "dnsqchain.h"
 #include "farmcache.h"
+#include "nodecache.h"
 
 /* dnsqchain_open - the chain the configuration describes */
 struct dnsq *dnsqchain_open(const struct ms_config *cfg,
@@ -19,6 +20,7 @@ struct dnsq *dnsqchain_open(const struct ms_config *cfg,
 		.max_ttl = cfg->key_cache_max_ttl,
 		.neg_ttl = cfg->negative_cache_ttl,
 		.shared = mem,
+		.node = nodecache_process(),
 	};
 	struct farmcache *own = NULL;
 	struct ms_error e;

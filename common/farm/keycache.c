@@ -7,12 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "buf.h"
 #include "farmcache.h"
+#include "farmvalue.h"
 #include "keycache.h"
 #include "metrics.h"
 #include "msclock.h"
 #include "mslog.h"
+#include "nodecache.h"
 #include "xalloc.h"
+
+/* the node's shared cache holds key answers under "key:" and the name,
+ * in Redis's value format without the HMAC (farmvalue.h) */
+#define KC_NODE_PREFIX "key:"
 
 struct kc_entry {
 	char *name;
@@ -166,6 +175,68 @@ static unsigned kc_ttl_for(const struct keycache *kc,
 	return ans->ttl < kc->o.max_ttl ? ans->ttl : kc->o.max_ttl;
 }
 
+/* kc_node_key - the node cache's key for name, in a */
+static const char *kc_node_key(const char *name, struct arena *a)
+{
+	size_t n = strlen(name);
+	char *k = arena_alloc(a, sizeof(KC_NODE_PREFIX) + n);
+
+	memcpy(k, KC_NODE_PREFIX, sizeof(KC_NODE_PREFIX) - 1);
+	memcpy(k + sizeof(KC_NODE_PREFIX) - 1, name, n + 1);
+	return k;
+}
+
+/* kc_to_node - share ans with the node's other processes for ttl
+ * seconds */
+static void kc_to_node(struct keycache *kc, const char *name,
+		       const struct key_answer *ans, unsigned ttl,
+		       struct arena *a)
+{
+	struct buf v;
+
+	if (!kc->o.node || ttl == 0)
+		return;
+	buf_init(&v, BUF_UNLIMITED);
+	if (farmvalue_encode(name, ans, (uint64_t)time(NULL) + ttl, NULL,
+			     &v) == MS_OK)
+		nodecache_put(kc->o.node, kc_node_key(name, a), v.data, v.len,
+			      ms_clock_ms() + (uint64_t)ttl * 1000);
+	buf_free(&v);
+}
+
+/* kc_from_node - the node cache's answer; 1 on a hit (*ttl: the
+ * seconds it has left) */
+static int kc_from_node(struct keycache *kc, const char *name,
+			struct arena *a, struct key_answer *ans,
+			unsigned *ttl)
+{
+	const unsigned char *v;
+	size_t len;
+	uint64_t exp_ms, exp, now = ms_clock_ms();
+
+	if (!kc->o.node)
+		return 0;
+	v = nodecache_get(kc->o.node, kc_node_key(name, a), now, a, &len,
+			  &exp_ms);
+	metrics_inc(MSLOT_LOOKUP(MLAYER_NODE, v ? MOUT_HIT : MOUT_MISS));
+	if (!v)
+		return 0;
+	if (farmvalue_decode(name, v, len, NULL, a, ans, &exp) != MS_OK ||
+	    (ans->status != KEY_FOUND && ans->status != KEY_NOTFOUND)) {
+		memset(ans, 0, sizeof(*ans));
+		return 0;
+	}
+	if (kc->o.require_validated && !ans->validated) {
+		kc->stats.unvalidated++;
+		memset(ans, 0, sizeof(*ans));
+		return 0;
+	}
+	*ttl = (unsigned)((exp_ms - now + 999) / 1000);
+	if (ans->status == KEY_NOTFOUND)
+		ans->reason = "no key (cached answer)";
+	return 1;
+}
+
 static void kc_lookup(struct keysource *ks, const char *query,
 		      uint64_t deadline_ms, struct arena *arena,
 		      struct key_answer *ans)
@@ -201,6 +272,11 @@ static void kc_lookup(struct keysource *ks, const char *query,
 		metrics_inc(MSLOT_LOOKUP(MLAYER_LOCAL, MOUT_MISS));
 	if (e)
 		kc_remove(kc, e);
+	if (kc_from_node(kc, name, arena, ans, &ttl)) {
+		kc->stats.node_hits++;
+		kc_store(kc, name, ans, ttl);
+		return;
+	}
 	if (kc->farm) {
 		switch (farmcache_get_key(kc->farm, name, arena, ans, &ttl)) {
 		case FARM_HIT:
@@ -212,6 +288,7 @@ static void kc_lookup(struct keysource *ks, const char *query,
 			}
 			kc->stats.redis_hits++;
 			kc_store(kc, name, ans, ttl);
+			kc_to_node(kc, name, ans, ttl, arena);
 			return;
 		case FARM_BAD:
 			ms_log(MS_LOG_WARN, "%s; ignored, asking DNS",
@@ -229,6 +306,7 @@ static void kc_lookup(struct keysource *ks, const char *query,
 	if (ttl == 0)
 		return;
 	kc_store(kc, name, ans, ttl);
+	kc_to_node(kc, name, ans, ttl, arena);
 	if (kc->farm)
 		(void)farmcache_put_key(kc->farm, name, ans, ttl);
 }

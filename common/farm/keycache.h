@@ -2,11 +2,12 @@
  * keycache.h - the key lookup chain: in-process LRU -> Redis -> source.
  *
  * keycache wraps another key source (DNS, usually) and answers from an
- * in-process LRU cache first, then from the farm's Redis (when one is
- * given), and only then asks the source.  What the source answers is
- * kept: positive answers for min(TTL, max_ttl), NXDOMAIN/NODATA for
- * neg_ttl; temporary failures never.  Answers found in Redis fill the
- * local cache too.  The keycache owns the source it wraps and borrows
+ * in-process LRU cache first, then from the node's shared cache (when
+ * the process has one: nodecache.h, Exim's sessions), then from the
+ * farm's Redis (when one is given), and only then asks the source.
+ * What the source answers is kept: positive answers for min(TTL,
+ * max_ttl), NXDOMAIN/NODATA for neg_ttl; temporary failures never.
+ * Answers found in a later layer fill the earlier ones.  The keycache owns the source it wraps and borrows
  * the Redis connection.
  *
  * A node that validates DNSSEC (require_validated) takes from either
@@ -22,17 +23,21 @@
 #include "keysource.h"
 
 struct farmcache;
+struct nodecache;
 
 struct keycache_opts {
 	size_t local_size;              /* entries; 0: no local cache */
 	unsigned max_ttl;               /* seconds */
 	unsigned neg_ttl;               /* seconds; 0: not cached */
 	int require_validated;          /* the node validates DNSSEC */
+	struct nodecache *node;         /* the node's shared cache, borrowed;
+					 * NULL: none */
 };
 
 struct keycache_stats {
 	unsigned long lookups;
 	unsigned long local_hits;
+	unsigned long node_hits;        /* the node's shared cache */
 	unsigned long redis_hits;
 	unsigned long source_lookups;   /* reached DNS (or the source) */
 	unsigned long unvalidated;      /* cached answers passed over for

@@ -9,6 +9,7 @@
 #include "farmcache.h"
 #include "keycache.h"
 #include "keychain.h"
+#include "nodecache.h"
 
 /* kc_seen - the farm's record of a passing signature, kept for
  * signature_retention */
@@ -34,6 +35,7 @@ enum ms_status keychain_open(struct keychain *kc, const struct ms_config *cfg,
 		.max_ttl = cfg->key_cache_max_ttl,
 		.neg_ttl = cfg->negative_cache_ttl,
 		.require_validated = *cfg->dns_trust_anchor != 0,
+		.node = nodecache_process(),
 	};
 
 	memset(kc, 0, sizeof(*kc));

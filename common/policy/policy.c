@@ -32,6 +32,7 @@
 #include "ms_limits.h"
 #include "msclock.h"
 #include "msgreader.h"
+#include "nodecache.h"
 #include "policy.h"
 #include "policy_int.h"
 #include "policy_report.h"
@@ -291,6 +292,12 @@ void policy_prepare(struct policy *p)
 {
 	(void)p;
 	crypto_init();
+}
+
+/* policy_share_node - the node's shared cache, before the engines */
+void policy_share_node(const struct ms_config *cfg)
+{
+	nodecache_process_init(cfg->shared_cache_size);
 }
 
 /* policy_idle - drop the resolver's worker thread until the next use */

@@ -193,6 +193,13 @@ void policy_free(struct policy *p);
  * forked child can inherit (start OpenSSL); for a parent about to fork
  * the processes that use the engine */
 void policy_prepare(struct policy *p);
+/* policy_share_node - in a parent about to fork the processes that use
+ * the engines it builds (Exim's daemon), map the node's shared cache
+ * of cfg's shared_cache_size slots (nodecache.h), before the engines
+ * are built: their caches then share what each child learns with the
+ * others.  Once mapped, its size stays for the life of the process;
+ * shared_cache_size = 0 unmaps it for engines built later. */
+void policy_share_node(const struct ms_config *cfg);
 /* policy_refresh - bring the engine's copy of the farm's revocations
  * up to date when it is due (every revocation_refresh); an Exim daemon
  * calls it before it forks, so that its sessions inherit a fresh copy.

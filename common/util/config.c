@@ -66,6 +66,7 @@ static const struct setting settings[] = {
 	S(key_cache_max_ttl, SET_SECONDS, "1h", 1, 7 * 86400),
 	S(negative_cache_ttl, SET_SECONDS, "60s", 0, 86400),
 	S(local_cache_size, SET_COUNT, "10000", 0, 10000000),
+	S(shared_cache_size, SET_COUNT, "4096", 0, 1048576),
 	S(max_signatures, SET_COUNT, "5", 1, MS_MAX_SIGS),
 	S(signing_table, SET_STRING, "", 0, 0),
 	S(key_dir, SET_STRING, MAILSEAL_SYSCONFDIR "/keys", 0, 0),

@@ -40,6 +40,7 @@ struct ms_config {
 	unsigned key_cache_max_ttl;     /* seconds */
 	unsigned negative_cache_ttl;    /* seconds */
 	unsigned local_cache_size;      /* entries */
+	unsigned shared_cache_size;     /* slots of the node's shared cache */
 	unsigned max_signatures;
 	/* the policy engine (policy.h) */
 	char *signing_table;            /* "" = never sign */
@@ -101,7 +102,7 @@ struct ms_config {
 	unsigned packet_timeout_ms;     /* one whole packet or request */
 	unsigned message_timeout_ms;    /* one whole milter transaction */
 	/* where each setting came from, for messages: index = setting */
-	unsigned char set[64];
+	unsigned char set[80];
 	unsigned line[64];              /* its line in path; 0: not read */
 	char path[256];                 /* the file read last, "" none */
 };

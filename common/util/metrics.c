@@ -27,7 +27,8 @@ static const char *const refusal_words[MREF_N] = {
 	"4.3.0", "4.3.5", "4.4.3", "4.7.0", "5.6.0", "5.7.1", "5.7.20",
 	"5.7.22", "5.7.23", "5.7.24", "other"
 };
-static const char *const layer_words[MLAYER_N] = { "local", "redis", "dns" };
+static const char *const layer_words[MLAYER_N] = { "local", "redis", "dns",
+							  "node" };
 static const char *const outcome_words[MOUT_N] = {
 	"hit", "miss", "error", "skipped", "bad", "answer", "notfound",
 	"tempfail"
@@ -63,6 +64,7 @@ static const uint32_t outcome_valid[MLAYER_N] = {
 			 BIT(MOUT_SKIPPED) | BIT(MOUT_BAD),
 	[MLAYER_DNS] = BIT(MOUT_ANSWER) | BIT(MOUT_NOTFOUND) |
 		       BIT(MOUT_TEMPFAIL),
+	[MLAYER_NODE] = BIT(MOUT_HIT) | BIT(MOUT_MISS),
 };
 
 /* a histogram's upper bounds: microseconds, and as the le label */
@@ -109,7 +111,7 @@ static const struct mfamily families[] = {
 	  MK_COUNTER, MSLOT_REFUSALS, { "dsn", NULL },
 	  { refusal_words, NULL }, { MREF_N, 1 }, NULL },
 	{ "mailseal_lookups_total",
-	  "Lookups of DKIM keys and of SPF and DMARC records, by layer (in-process cache, Redis, DNS) and outcome.",
+	  "Lookups of DKIM keys and of SPF and DMARC records, by layer (in-process cache, the node's shared cache, Redis, DNS) and outcome.",
 	  MK_COUNTER, MSLOT_LOOKUPS, { "layer", "outcome" },
 	  { layer_words, outcome_words }, { MLAYER_N, MOUT_N }, outcome_valid },
 	{ "mailseal_lookup_duration_seconds",

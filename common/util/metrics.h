@@ -45,7 +45,10 @@ enum metric_result { MRES_PASS, MRES_FAIL, MRES_SOFTFAIL, MRES_NEUTRAL,
 enum metric_refusal { MREF_4_3_0, MREF_4_3_5, MREF_4_4_3, MREF_4_7_0,
 		      MREF_5_6_0, MREF_5_7_1, MREF_5_7_20, MREF_5_7_22,
 		      MREF_5_7_23, MREF_5_7_24, MREF_OTHER, MREF_N };
-enum metric_layer { MLAYER_LOCAL, MLAYER_REDIS, MLAYER_DNS, MLAYER_N };
+/* node: the node's shared-memory cache (nodecache.h), Exim with
+ * mailseal_prewarm */
+enum metric_layer { MLAYER_LOCAL, MLAYER_REDIS, MLAYER_DNS, MLAYER_NODE,
+		   MLAYER_N };
 /* what a lookup of a layer gave: local hit/miss; Redis hit, miss,
  * error (failed or timed out), skipped (Redis in back-off: not asked),
  * bad (a value that failed its HMAC or format check); DNS answer

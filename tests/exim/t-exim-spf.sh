@@ -62,6 +62,8 @@ pass IN TXT "v=spf1 ip4:127.0.0.1 -all"
 pass2 IN TXT "v=spf1 ip4:127.0.0.1 -all"
 fail IN TXT "v=spf1 ip4:192.0.2.1 -all"
 slow IN TXT "v=spf1 ip4:127.0.0.1 -all"
+node IN TXT "v=spf1 ip4:127.0.0.1 -all"
+node2 IN TXT "v=spf1 ip4:127.0.0.1 -all"
 RR
 nsd_zone spf.example 300 spf.rr > spf.example.zone
 nsd_start "$T" spf.example || { t_nok "nsd starts"; exit 1; }
@@ -300,6 +302,42 @@ n=$(dns_count "$m" pass.spf.example)
 ls_line "$l" "$id" | grep -qE ' spf=pass/pass\.spf\.example .*action=accept$' \
 	&& t_ok "6: message 2 was checked by local_scan (no spf_at=rcpt)" \
 	|| t_nok "6: message 2's line: $(ls_line "$l" "$id" | oneline)"
+
+# --- 6b. the node's shared cache: what one session learnt, the next reads -----
+# Without mailseal_prewarm each session process asks DNS for itself;
+# with it, the daemon maps the node's shared cache before it forks and
+# a later session's check is answered from there (docs/exim.md)
+WARM_LINE=$(docblock prewarm) || t_nok "6b: docs/exim.md has a block marked 'test: prewarm'"
+EXIM_EXTRA_RCPT_ACL=$(printf '  accept  local_parts = nocheck\n%s' "$RCPT_ACL") \
+EXIM_EXTRA_MAIN=${WARM_LINE//\/usr\/local\/lib\/mailseal\/mailseal_exim.so/$MOD} \
+	exim_start spfw "$MOD" "$T/spf.conf" && t_ok "6b: a second daemon, pre-warmed (mailseal_prewarm)" \
+	|| t_nok "6b: the pre-warmed daemon starts"
+# wsession PORT OUT ADDR: one session, one message from ADDR
+wsession() {
+	"$PY" "$HERE/smtp_steps.py" "$1" "EHLO client.example.org" "MAIL FROM:<$3>" \
+		"RCPT TO:<rcpt@example.net>" "DATA @msg/s6g.eml" > "$2" 2>&1
+}
+mkmsg s6g 'Nina <nina@node.spf.example>'
+m=$(dns_mark)
+for i in 1 2 3; do
+	wsession "$EXIM_PORT_spfw" "s6w$i.out" nina@node.spf.example
+	want "6b: pre-warmed daemon, session $i: accepted" "s6w$i.out" 3 '^250 '
+done
+n=$(dns_count "$m" node.spf.example)
+[ "$n" = 1 ] && t_ok "6b: three sessions of the pre-warmed daemon, one DNS query: the later sessions read the node's shared cache" \
+	|| t_nok "6b: $n lookups of node.spf.example in three pre-warmed sessions: $(dns_since "$m" | oneline)"
+m=$(dns_mark)
+for i in 1 2; do
+	wsession "$EXIM_PORT_spf" "s6n$i.out" nina@node2.spf.example
+	want "6b: daemon without pre-warming, session $i: accepted" "s6n$i.out" 3 '^250 '
+done
+n=$(dns_count "$m" node2.spf.example)
+[ "$n" = 2 ] && t_ok "6b: without pre-warming each session asks DNS itself (2 queries for 2 sessions)" \
+	|| t_nok "6b: $n lookups of node2.spf.example in two sessions without pre-warming"
+exim_wait_idle spfw 10 || t_nok "6b: the queue of the pre-warmed daemon does not drain"
+p=$(exim_panics spfw)
+[ -z "$p" ] && t_ok "6b: the pre-warmed daemon's paniclog has only '$EXIM_PANIC_OK'" \
+	|| t_nok "6b: paniclog: $(echo "$p" | sort -u | oneline 600)"
 
 # --- 7. a configuration that does not load (exim -bh: the ACLs, no daemon) ----
 out=$(printf 'EHLO client.example.org\r\nMAIL FROM:<fred@fail.spf.example>\r\nRCPT TO:<rcpt@example.net>\r\nQUIT\r\n' |
