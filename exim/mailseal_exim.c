@@ -155,6 +155,8 @@ static const char *mse_changed(const char *path)
 
 /* exim_quarantine = header: a held message is marked, not frozen */
 static int mse_hold_header;
+/* the node's shared cache the daemon mapped (slots; 0: none) */
+static size_t mse_node_slots;
 
 /* mse_build - the engine from the configuration file; NULL with why
  * filled when it cannot be loaded.  In the daemon (prewarm), the
@@ -179,7 +181,7 @@ static struct policy *mse_build(int prewarm, char *why, size_t whylen)
 		return NULL;
 	}
 	if (prewarm)
-		policy_share_node(&cfg);
+		mse_node_slots = policy_share_node(&cfg);
 	p = policy_new(&cfg, &err);
 	mse_hold_header = cfg.exim_quarantine == MS_QUARANTINE_HEADER;
 	if (p && absent)
@@ -244,9 +246,11 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 		log_write(0, LOG_MAIN, "mailseal: pre-warming in the daemon failed: %s",
 			  why);
 	else
-		log_write(0, LOG_MAIN, "mailseal: pre-warmed in the daemon from %s%s",
+		log_write(0, LOG_MAIN, "mailseal: pre-warmed in the daemon from %s%s"
+			  " (shared cache: %zu slots)",
 			  mse_config_path(&explicit),
-			  mse_conf_absent ? " (absent: the defaults)" : "");
+			  mse_conf_absent ? " (absent: the defaults)" : "",
+			  mse_node_slots);
 	return OK;
 }
 

@@ -337,6 +337,12 @@ void nodecache_remove(struct nodecache *nc, const char *key)
 	}
 }
 
+/* nodecache_slots - its slots */
+size_t nodecache_slots(const struct nodecache *nc)
+{
+	return nc ? nc->nslots : 0;
+}
+
 /* nodecache_stats - this process's counters */
 const struct nodecache_stats *nodecache_stats(const struct nodecache *nc)
 {

@@ -85,6 +85,8 @@ void nodecache_put(struct nodecache *nc, const char *key, const void *value,
 		   size_t len, uint64_t expires_ms);
 /* nodecache_remove - forget key (absent, or being written: nothing) */
 void nodecache_remove(struct nodecache *nc, const char *key);
+/* nodecache_slots - its slots (NULL: 0) */
+size_t nodecache_slots(const struct nodecache *nc);
 /* nodecache_stats - this process's counters */
 const struct nodecache_stats *nodecache_stats(const struct nodecache *nc);
 /* nodecache_region - the mapped bytes and their size: what tests and

@@ -295,9 +295,10 @@ void policy_prepare(struct policy *p)
 }
 
 /* policy_share_node - the node's shared cache, before the engines */
-void policy_share_node(const struct ms_config *cfg)
+size_t policy_share_node(const struct ms_config *cfg)
 {
 	nodecache_process_init(cfg->shared_cache_size);
+	return nodecache_slots(nodecache_process());
 }
 
 /* policy_idle - drop the resolver's worker thread until the next use */

@@ -198,8 +198,9 @@ void policy_prepare(struct policy *p);
  * of cfg's shared_cache_size slots (nodecache.h), before the engines
  * are built: their caches then share what each child learns with the
  * others.  Once mapped, its size stays for the life of the process;
- * shared_cache_size = 0 unmaps it for engines built later. */
-void policy_share_node(const struct ms_config *cfg);
+ * shared_cache_size = 0 unmaps it for engines built later.  Returns
+ * the slots of the region mapped (0: none). */
+size_t policy_share_node(const struct ms_config *cfg);
 /* policy_refresh - bring the engine's copy of the farm's revocations
  * up to date when it is due (every revocation_refresh); an Exim daemon
  * calls it before it forks, so that its sessions inherit a fresh copy.

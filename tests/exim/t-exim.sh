@@ -536,7 +536,7 @@ if [ "$MOD" != static ]; then
 	grep -q mailseal_exim.so "/proc/$(exim_pid warm)/maps" \
 		&& ok "warm: the daemon itself has the module loaded (the engine is built before the fork)" \
 		|| nok "warm: the daemon did not load the module"
-	n=$(exim_log_grep warm "mailseal: pre-warmed in the daemon from $T/warm\.conf\$" | grep -c .)
+	n=$(exim_log_grep warm "mailseal: pre-warmed in the daemon from $T/warm\.conf \(shared cache: 4096 slots\)\$" | grep -c .)
 	[ "$n" = 1 ] && ok "warm: the daemon logs once that pre-warming worked, naming the file" \
 		|| nok "warm: $n 'pre-warmed in the daemon' lines: $(exim_log_grep warm 'mailseal: pre' | oneline)"
 	mkmsg w2 'CEO <ceo@bank.example>'
