@@ -229,8 +229,10 @@ int mailseal_prewarm(uschar **yield, int argc, uschar *argv[])
 
 	*yield = argc > 0 ? argv[0] : US"";
 	if (mse_policy && !mse_changed(mse_config_path(&explicit))) {
-		/* the sessions inherit a fresh copy of the revocations */
+		/* the sessions inherit a fresh copy of the revocations, and
+		 * the keys and answers earlier sessions fetched, ready */
 		policy_refresh(mse_policy);
+		(void)policy_preload(mse_policy);
 		return OK;
 	}
 	if (!mse_policy && failed && !mse_changed(mse_config_path(&explicit)))

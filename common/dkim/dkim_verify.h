@@ -92,6 +92,12 @@ struct dkim_verify;
 /* dkim_verifier_new - long-lived verifier over the key source ks */
 struct dkim_verifier *dkim_verifier_new(const struct dkim_verifier_opts *o,
 					struct keysource *ks);
+/* dkim_verifier_preload - look name (SELECTOR._domainkey.DOMAIN) up
+ * through the verifier's key source and keep its parsed key, with a
+ * verification context, in the verifier's cache: what a process about
+ * to fork does for keys its children will need (policy_preload).  1
+ * when a usable key is now held. */
+int dkim_verifier_preload(struct dkim_verifier *v, const char *name);
 /* dkim_verifier_free - release it (not the key source) */
 void dkim_verifier_free(struct dkim_verifier *v);
 

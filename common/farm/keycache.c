@@ -46,6 +46,7 @@ struct keycache {
 	size_t count;
 	struct kc_entry *head, *tail;
 	struct keycache_stats stats;
+	int memory_only;                /* keycache_memory_only */
 };
 
 static size_t kc_hash(const char *s)
@@ -277,6 +278,12 @@ static void kc_lookup(struct keysource *ks, const char *query,
 		kc_store(kc, name, ans, ttl);
 		return;
 	}
+	if (kc->memory_only) {
+		memset(ans, 0, sizeof(*ans));
+		ans->status = KEY_TEMPFAIL;
+		ans->reason = "not in memory";
+		return;
+	}
 	if (kc->farm) {
 		switch (farmcache_get_key(kc->farm, name, arena, ans, &ttl)) {
 		case FARM_HIT:
@@ -343,6 +350,12 @@ struct keysource *keycache_new(struct keysource *src,
 		kc->table = xcalloc(kc->nbuckets, sizeof(*kc->table));
 	}
 	return &kc->base;
+}
+
+/* keycache_memory_only - answer from memory alone */
+void keycache_memory_only(struct keysource *ks, int on)
+{
+	((struct keycache *)ks)->memory_only = on;
 }
 
 /* keycache_stats - counters */

@@ -49,6 +49,11 @@ struct keycache_stats {
 struct keysource *keycache_new(struct keysource *src,
 			       struct farmcache *farm,
 			       const struct keycache_opts *o);
+/* keycache_memory_only - on: a name neither the in-process cache nor
+ * the node's has is not asked of Redis or the source but answered
+ * KEY_TEMPFAIL (a parent taking its children's keys into its own
+ * caches must never wait on the network: policy_preload) */
+void keycache_memory_only(struct keysource *ks, int on);
 /* keycache_stats - counters (ks must be a keycache) */
 const struct keycache_stats *keycache_stats(const struct keysource *ks);
 /* keycache_source - the wrapped source */

@@ -19,7 +19,19 @@
 
 #define NC_MAGIC "MSNC"
 #define NC_LAYOUT 1                     /* of the header and the slots */
-#define NC_HEAD 64                      /* the region's header */
+#define NC_RING 64                      /* keys put lately, for the parent */
+#define NC_RING_ENTRY 128
+/* the region's header: magic, layout, slot count, the ring's head,
+ * then the ring; the slots start on a page */
+#define NC_HEAD 12288
+_Static_assert(64 + NC_RING * NC_RING_ENTRY <= NC_HEAD, "ring too large");
+
+/* one key of the ring: its number (the ring's index + 1) once whole */
+struct nc_note {
+	_Atomic uint64_t seq;
+	uint8_t len;
+	char key[NC_RING_ENTRY - 9];
+};
 
 struct nc_slot {
 	_Atomic uint32_t seq;           /* odd: a writer is in it */
@@ -87,6 +99,38 @@ static uint64_t nc_check(uint64_t hash, uint64_t expires_ms,
 	memcpy(head + 20, &key_len, 2);
 	return nc_mix(nc_mix(0xcbf29ce484222325ULL ^ NC_LAYOUT, head,
 			     sizeof(head)), data, (size_t)key_len + value_len);
+}
+
+static _Atomic uint64_t *nc_ring_head(struct nodecache *nc)
+{
+	return (_Atomic uint64_t *)(void *)(nc->region + 16);
+}
+
+static struct nc_note *nc_note_at(struct nodecache *nc, uint64_t i)
+{
+	return (struct nc_note *)(void *)(nc->region + 64 +
+					  (i % NC_RING) * NC_RING_ENTRY);
+}
+
+/* nc_note - say that key was put, for nodecache_recent: a key too long
+ * for the ring is not said.  Two writers that meet on one entry (64
+ * puts apart) may leave a mixed key there: a reader that takes it only
+ * looks a key up that is not there, or another one that is. */
+static void nc_note(struct nodecache *nc, const char *key, size_t klen)
+{
+	uint64_t i;
+	struct nc_note *e;
+
+	if (klen > sizeof(e->key))
+		return;
+	i = atomic_fetch_add_explicit(nc_ring_head(nc), 1,
+				      memory_order_relaxed);
+	e = nc_note_at(nc, i);
+	atomic_store_explicit(&e->seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	e->len = (uint8_t)klen;
+	memcpy(e->key, key, klen);
+	atomic_store_explicit(&e->seq, i + 1, memory_order_release);
 }
 
 static struct nc_slot *nc_slot_at(struct nodecache *nc, size_t i)
@@ -312,6 +356,7 @@ void nodecache_put(struct nodecache *nc, const char *key, const void *value,
 	nc_write(nc, s, key, klen, hash, value, len, expires_ms);
 	nc_release(s, mine);
 	nc->stats.puts++;
+	nc_note(nc, key, klen);
 }
 
 /* nodecache_remove - forget key */
@@ -335,6 +380,38 @@ void nodecache_remove(struct nodecache *nc, const char *key)
 			atomic_store_explicit(&s->hash, 0, memory_order_relaxed);
 		nc_release(s, mine);
 	}
+}
+
+/* nodecache_recent - the keys put since *cursor */
+size_t nodecache_recent(struct nodecache *nc, uint64_t *cursor,
+			char keys[][NODECACHE_NOTE_MAX + 1], size_t max)
+{
+	uint64_t head, i, seq;
+	struct nc_note *e;
+	size_t n = 0, len;
+
+	if (!nc || !nc_region_ok(nc))
+		return 0;
+	head = atomic_load_explicit(nc_ring_head(nc), memory_order_acquire);
+	if (*cursor > head || head - *cursor > NC_RING)
+		*cursor = head > NC_RING ? head - NC_RING : 0;
+	for (i = *cursor; i < head && n < max; i++) {
+		e = nc_note_at(nc, i);
+		seq = atomic_load_explicit(&e->seq, memory_order_acquire);
+		if (seq != i + 1)
+			continue;               /* being written, or overrun */
+		len = e->len;
+		if (len > NODECACHE_NOTE_MAX)
+			continue;
+		memcpy(keys[n], e->key, len);
+		keys[n][len] = 0;
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == seq &&
+		    strlen(keys[n]) == len)
+			n++;
+	}
+	*cursor = i;
+	return n;
 }
 
 /* nodecache_slots - its slots */

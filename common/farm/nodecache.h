@@ -85,6 +85,18 @@ void nodecache_put(struct nodecache *nc, const char *key, const void *value,
 		   size_t len, uint64_t expires_ms);
 /* nodecache_remove - forget key (absent, or being written: nothing) */
 void nodecache_remove(struct nodecache *nc, const char *key);
+/* the longest key nodecache_recent reports */
+#define NODECACHE_NOTE_MAX 119
+
+/* nodecache_recent - up to max keys put (by any process) since *cursor
+ * (0 at first), each NUL-terminated into keys, oldest first; *cursor
+ * moves past them.  The ring keeps the last 64 puts: what a reader
+ * falls behind by more is lost to it, and keys longer than
+ * NODECACHE_NOTE_MAX are not in it.  A parent that forks reads it to
+ * take into its own caches what its children fetched (policy_preload),
+ * so that the next children inherit it ready. */
+size_t nodecache_recent(struct nodecache *nc, uint64_t *cursor,
+			char keys[][NODECACHE_NOTE_MAX + 1], size_t max);
 /* nodecache_slots - its slots (NULL: 0) */
 size_t nodecache_slots(const struct nodecache *nc);
 /* nodecache_stats - this process's counters */

@@ -292,6 +292,7 @@ void policy_prepare(struct policy *p)
 {
 	(void)p;
 	crypto_init();
+	(void)policy_warm();
 }
 
 /* policy_share_node - the node's shared cache, before the engines */

@@ -193,6 +193,19 @@ void policy_free(struct policy *p);
  * forked child can inherit (start OpenSSL); for a parent about to fork
  * the processes that use the engine */
 void policy_prepare(struct policy *p);
+/* policy_warm - run the verification path once in this process, on a
+ * fixed message of its own answered from memory (warm.c), so that a
+ * process about to fork hands its children a started engine: no DNS,
+ * no Redis, nothing logged or counted, nothing kept.  policy_prepare
+ * calls it.  1 when the message verified as it must (DKIM with both
+ * algorithms, SPF and DMARC passing). */
+int policy_warm(void);
+/* policy_preload - in a process that forks (Exim's daemon, at each
+ * connection), take a few of the keys and DNS answers its children put
+ * into the node's shared cache since the last call into this engine's
+ * own caches (keys parsed): the next children inherit them ready.
+ * Memory only, never the network; the number taken (preload.c). */
+size_t policy_preload(struct policy *p);
 /* policy_share_node - in a parent about to fork the processes that use
  * the engines it builds (Exim's daemon), map the node's shared cache
  * of cfg's shared_cache_size slots (nodecache.h), before the engines

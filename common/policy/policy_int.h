@@ -70,6 +70,7 @@ struct policy {
 	struct dnsq *own_dns;           /* ours to free: the resolver */
 	char stats_node[256];           /* farm_stats: the node's name in
 					 * Redis; "": counters not pushed */
+	uint64_t node_cursor;           /* policy_preload: the node's ring */
 };
 
 struct policy_msg {

@@ -219,6 +219,24 @@ void metrics_snapshot(struct metrics_snap *s)
 	}
 }
 
+/* metrics_hold - every slot, raw */
+void metrics_hold(struct metrics_snap *s)
+{
+	unsigned i;
+
+	for (i = 0; i < METRICS_NSLOTS; i++)
+		s->v[i] = atomic_load_explicit(&slots[i], memory_order_relaxed);
+}
+
+/* metrics_put_back - every slot as held */
+void metrics_put_back(const struct metrics_snap *s)
+{
+	unsigned i;
+
+	for (i = 0; i < METRICS_NSLOTS; i++)
+		atomic_store_explicit(&slots[i], s->v[i], memory_order_relaxed);
+}
+
 /* metrics_reset - every slot to zero */
 void metrics_reset(void)
 {

@@ -106,6 +106,11 @@ enum metric_refusal metrics_refusal_of(const char *dsn);
 
 /* metrics_snapshot - every slot now */
 void metrics_snapshot(struct metrics_snap *s);
+/* metrics_hold - every slot as it is (raw: for metrics_put_back) */
+void metrics_hold(struct metrics_snap *s);
+/* metrics_put_back - every slot as metrics_hold saw it: work done
+ * meanwhile is not counted (policy_warm; one thread only) */
+void metrics_put_back(const struct metrics_snap *s);
 /* metrics_reset - every slot to zero (tests; a process that starts
  * counting anew) */
 void metrics_reset(void);

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!nc)
 		return 0;
 	r = nodecache_region(nc, &rsize);
-	memset(r + 64, 0, rsize - 64);
+	memset(r + 16, 0, rsize - 16);
 	for (i = 0; i < FZ_KEYS; i++) {
 		fz_key(i, key, sizeof(key));
 		memset(val, 'a' + i, sizeof(val));
@@ -76,6 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			(void)dnsqvalue_decode(key + 4, DNSQ_TXT, v, len, NULL,
 					       &a, &da, &exp);
+	}
+	{
+		char recent[4][NODECACHE_NOTE_MAX + 1];
+		uint64_t cursor = data && size > 2 ? data[2] : 0;
+
+		while (nodecache_recent(nc, &cursor, recent, 4) > 0)
+			if (strlen(recent[0]) > NODECACHE_NOTE_MAX)
+				__builtin_trap();
 	}
 	nodecache_remove(nc, "TXT:d0.example.com");
 	nodecache_put(nc, "TXT:d0.example.com", "x", 1, far);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dkim_verify.h"
 #include "keycache.h"
 #include "keyfile.h"
 #include "msclock.h"
@@ -315,9 +316,55 @@ static void test_versions(void)
 	nodecache_free(nc);
 }
 
+/* test_recent - what was put, as the parent reads it back */
+static void test_recent(void)
+{
+	struct nodecache *nc = nodecache_new(64);
+	char got[8][NODECACHE_NOTE_MAX + 1], key[32], longkey[200];
+	uint64_t cursor = 0;
+	size_t n;
+	int i, status;
+	pid_t pid;
+
+	CHECK(nodecache_recent(nc, &cursor, got, 8) == 0,
+	      "nodecache: recent: nothing put, nothing said");
+	put(nc, "key:a._domainkey.example.com", "v");
+	put(nc, "TXT:example.org", "v");
+	memset(longkey, 'l', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = 0;
+	put(nc, longkey, "v");
+	n = nodecache_recent(nc, &cursor, got, 8);
+	CHECK(n == 2 && strcmp(got[0], "key:a._domainkey.example.com") == 0 &&
+	      strcmp(got[1], "TXT:example.org") == 0,
+	      "nodecache: recent: the keys put, oldest first (one too long "
+	      "for the ring left out)");
+	CHECK(nodecache_recent(nc, &cursor, got, 8) == 0,
+	      "nodecache: recent: the cursor moved past them");
+	pid = fork();
+	if (pid == 0) {
+		put(nc, "key:child._domainkey.example.com", "v");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	n = nodecache_recent(nc, &cursor, got, 8);
+	CHECK(n == 1 && strcmp(got[0], "key:child._domainkey.example.com") == 0,
+	      "nodecache: recent: a child's put is said to the parent");
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		put(nc, key, "v");
+	}
+	n = nodecache_recent(nc, &cursor, got, 8);
+	CHECK(n == 8 && strcmp(got[0], "k36") == 0 && strcmp(got[7], "k43") == 0,
+	      "nodecache: recent: 100 puts behind: the last 64 kept, 8 at a "
+	      "time (%s..)", n ? got[0] : "");
+	nodecache_free(nc);
+}
+
 static const char keys[] =
 	"a._domainkey.example.com v=DKIM1; p=AAAA\n"
-	"b._domainkey.example.com v=DKIM1; p=BBBB\n";
+	"b._domainkey.example.com v=DKIM1; p=BBBB\n"
+	"e._domainkey.example.com v=DKIM1; k=ed25519; "
+	"p=5EgPiRtnLPgQu58W8Qq1sNLo07J++JbOPsWfWDnRROY=\n";
 
 static enum key_status look(struct keysource *ks, const char *name)
 {
@@ -391,6 +438,45 @@ static void test_keycache(void)
 	nodecache_free(nc);
 }
 
+/* test_preload - a parent takes a key a child fetched into its own
+ * verifier, from memory only: never its key source */
+static void test_preload(void)
+{
+	struct nodecache *nc = nodecache_new(64);
+	struct dkim_verifier_opts vo = { 0 };
+	struct dkim_verifier *v;
+	struct keysource *kc = key_chain(nc);
+	pid_t pid;
+	int status, held;
+
+	v = dkim_verifier_new(&vo, kc);
+	keycache_memory_only(kc, 1);
+	held = dkim_verifier_preload(v, "e._domainkey.example.com");
+	CHECK(!held && keycache_stats(kc)->source_lookups == 0,
+	      "nodecache: preload of a key nobody fetched: nothing, and the "
+	      "source is not asked (memory only)");
+	pid = fork();
+	if (pid == 0) {
+		struct keysource *ck = key_chain(nc);
+
+		_exit(look(ck, "e._domainkey.example.com") == KEY_FOUND ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	held = dkim_verifier_preload(v, "e._domainkey.example.com");
+	CHECK(held && keycache_stats(kc)->source_lookups == 0 &&
+	      keycache_stats(kc)->node_hits == 1,
+	      "nodecache: after a child fetched it, the parent's preload "
+	      "holds the parsed key, from the node's cache");
+	keycache_memory_only(kc, 0);
+	CHECK(look(kc, "e._domainkey.example.com") == KEY_FOUND &&
+	      keycache_stats(kc)->local_hits == 1,
+	      "nodecache: ... and its in-process cache has it (what the "
+	      "next children inherit)");
+	dkim_verifier_free(v);
+	keysource_destroy(kc);
+	nodecache_free(nc);
+}
+
 int main(void)
 {
 	test_basics();
@@ -399,6 +485,8 @@ int main(void)
 	test_killed_writer();
 	test_full();
 	test_versions();
+	test_recent();
+	test_preload();
 	test_keycache();
 	return unit_done();
 }
