@@ -15,6 +15,9 @@ IMPLS = [("mailseal", "mailseal (libmailseal.a)"),
          ("opendkim", "libopendkim"),
          ("dkimpy", "dkimpy"),
          ("maildkim", "Mail::DKIM")]
+# the floors measured in the run (bench/bench_floor.c): from memory, and
+# with each file read in the loop (issue 11's wording of the floor)
+FLOORS = ["floor", "floorread"]
 ALGS = [("rsa", "rsa-sha256", "RSA-2048"), ("ed25519", "ed25519-sha256",
                                               "Ed25519")]
 MB = 1e6
@@ -63,7 +66,7 @@ def main():
     for path in glob.glob(os.path.join(res, "*-*-*.txt")):
         name = os.path.basename(path)[:-4]
         impl, op, alg = name.split("-")
-        if impl not in dict(IMPLS) or op not in ("sign", "verify"):
+        if impl not in dict(IMPLS) + FLOORS or op not in ("sign", "verify"):
             continue
         runs, checks = [], []
         for line in open(path):
@@ -74,7 +77,7 @@ def main():
                 checks.append(d)
         ok = bool(runs) and all(r["ok"] == r["msgs"] for r in runs) and \
             bool(checks) and all(c["ok"] == c["msgs"] for c in checks)
-        want = 2 if op == "sign" else 1
+        want = 2 if op == "sign" and impl not in FLOORS else 1
         ok = ok and len(checks) == want
         note = "; ".join("%s %s/%s" % ("signatures verified by dkimpy"
                                        if c["op"] == "check" else
@@ -169,6 +172,17 @@ def main():
       "whole message covers the body hash and the (small) header hash. "
       "No implementation can beat it; canonicalization and parsing are "
       "what separate the rest from it.")
+    w("- The floors, measured in the same run on the same core by "
+      "`bench/bench_floor.c` (plain OpenSSL, no DKIM): per message, "
+      "SHA-256 of every byte once and one signature operation over that "
+      "hash (sign: RSA or Ed25519 signing; verify: the check of a "
+      "signature made before the timed runs), with one OpenSSL context "
+      "set up once; *from memory* as every driver's timed loop reads the "
+      "corpus, and *file read* with each message read from its file "
+      "(page cache) in the loop too, the floor issue 11 states its "
+      "targets against (*of floor*: of that one). They differ from the "
+      "bound by what real calls cost over `openssl speed`'s best case "
+      "(message sizes, context set-up).")
     w("")
     w("## OpenSSL limits (`openssl speed`, one core, medians of %s)"
       % machine.get("runs"))
@@ -199,13 +213,27 @@ def main():
                                        if main_row else ""))
         w("")
         w("| operation | implementation | msgs/s | MB/s | \u00b5s/msg "
-          "| of bound | vs libopendkim | check |")
-        w("|---|---|---:|---:|---:|---:|---:|---|")
+          "| of bound | of floor | vs libopendkim | check |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---|")
         for op in ("sign", "verify"):
             bm, bb = bound(op, alg)
+            fl = rows.get(("floorread", op, alg))
+            flm = fl["mps"] if fl else float("nan")
             w("| %s | *bound: SHA-256 + %s %s* | %s | %s | %s | 100%% "
-              "| | |" % (op, kname, op, fmt(bm), fmt(bb / MB, 1),
-                         fmt(1e6 / bm, 1)))
+              "| | | |" % (op, kname, op, fmt(bm), fmt(bb / MB, 1),
+                           fmt(1e6 / bm, 1)))
+            for impl, iname in (("floor", "*floor, measured: SHA-256 "
+                                 "from memory + %s %s*" % (kname, op)),
+                                ("floorread", "*floor, measured: file "
+                                 "read + SHA-256 + %s %s*" % (kname, op))):
+                r = rows.get((impl, op, alg))
+                if r is None:
+                    continue
+                w("| %s | %s | %s (%s-%s) | %s | %s | %s%% | %s%% | | %s |"
+                  % (op, iname, fmt(r["mps"]), fmt(r["lo"]), fmt(r["hi"]),
+                     fmt(r["bps"] / MB, 1), fmt(1e6 / r["mps"], 1),
+                     fmt(100 * r["mps"] / bm, 1),
+                     fmt(100 * r["mps"] / flm, 1), r["note"]))
             od = rows.get(("opendkim", op, alg))
             for impl, iname in IMPLS:
                 r = rows.get((impl, op, alg))
@@ -216,10 +244,11 @@ def main():
                     continue
                 vs = (r["mps"] / od["mps"]) if od and od["mps"] else \
                     float("nan")
-                w("| %s | %s | %s (%s-%s) | %s | %s | %s%% | %s | %s |"
+                w("| %s | %s | %s (%s-%s) | %s | %s | %s%% | %s%% | %s | %s |"
                   % (op, iname, fmt(r["mps"]), fmt(r["lo"]), fmt(r["hi"]),
                      fmt(r["bps"] / MB, 1), fmt(1e6 / r["mps"], 1),
-                     fmt(100 * r["mps"] / bm, 1), fmt(vs, 2) + "x",
+                     fmt(100 * r["mps"] / bm, 1),
+                     fmt(100 * r["mps"] / flm, 1), fmt(vs, 2) + "x",
                      r["note"]))
         w("")
 
@@ -287,6 +316,26 @@ def main():
         w("| sign %s >= 90%% of the bound%s | %s%% | %s |"
           % (aname, tag, fmt(100 * f, 1),
              "yes" if ok and f >= 0.9 else "no"))
+    # issue 11: against the floor measured in this run (file read +
+    # SHA-256 + the signature operation)
+    def ffrac(op, alg):
+        r, fl = rows.get(("mailseal", op, alg)), rows.get(("floorread", op,
+                                                              alg))
+        if not r or not fl or not fl["ok"]:
+            return float("nan"), False
+        return r["mps"] / fl["mps"], r["ok"]
+
+    for op, alg, aname, want in (("verify", "rsa", "rsa-sha256", 0.85),
+                                 ("verify", "ed25519", "ed25519-sha256",
+                                  0.85),
+                                 ("sign", "ed25519", "ed25519-sha256", 0.80),
+                                 ("sign", "rsa", "rsa-sha256", 0.90)):
+        f, ok = ffrac(op, alg)
+        w("| (issue 11) %s %s >= %d%% of the measured floor (file read + "
+          "SHA-256 + %s) | %s%% | %s |"
+          % (op, aname, int(want * 100), "signature check" if op == "verify"
+             else "signing", fmt(100 * f, 1),
+             "yes" if ok and f >= want else "no"))
     if big:
         w("| verify of one %s MB message: peak RSS < 16 MB (16,384 KB) "
           "| %s KB | %s |" % (fmt(size / MB, 0), fmt(big_rss),
