@@ -111,6 +111,8 @@ enum farm_result farmcache_put_value(struct farmcache *fc, const char *key,
 				     size_t value_len, unsigned ttl);
 /* farmcache_secret - the farm secret for HMACs ("" without one) */
 const char *farmcache_secret(const struct farmcache *fc);
+/* ---- the records of passing signatures: sigstore.c ---- */
+
 /* farmcache_note_signature - record that transaction txid carried the
  * signature whose b= hashes to id (32 bytes); fills what the farm knows
  * of it, this transaction included */
