@@ -318,17 +318,16 @@ enum farm_result revstore_record(struct farmcache *fc, char kind, uint64_t id,
 				 struct buf *out)
 {
 	char k[64];
-	const char *argv[2] = { "HGETALL", k };
-	size_t lens[2] = { 7, 0 }, i;
+	size_t i, n;
 	struct buf tmp;
 	redisReply *r;
 
-	lens[1] = (size_t)snprintf(k, sizeof(k), "mailseal:{rev}:%c:%llu", kind,
-				   (unsigned long long)id);
-	r = farmcache_run(fc, 2, argv, lens);
+	n = (size_t)snprintf(k, sizeof(k), "mailseal:{rev}:%c:%llu", kind,
+			     (unsigned long long)id);
+	r = farmcache_run_array(fc, "HGETALL", k, n);
 	if (!r)
 		return FARM_ERROR;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+	if (r->elements % 2) {
 		freeReplyObject(r);
 		return FARM_ERROR;
 	}

@@ -153,16 +153,14 @@ enum farm_result farmcache_sig_record(struct farmcache *fc,
 				      struct farm_sig_record *rec)
 {
 	char k[64];
-	const char *argv[2] = { "HGETALL", k };
-	size_t lens[2] = { 7, 0 }, i;
+	size_t i;
 	redisReply *r;
 
 	memset(rec, 0, sizeof(*rec));
-	lens[1] = fc_sig_key(k, sizeof(k), id);
-	r = farmcache_run(fc, 2, argv, lens);
+	r = farmcache_run_array(fc, "HGETALL", k, fc_sig_key(k, sizeof(k), id));
 	if (!r)
 		return FARM_ERROR;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+	if (r->elements % 2) {
 		freeReplyObject(r);
 		return FARM_ERROR;
 	}
