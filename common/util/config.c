@@ -112,6 +112,8 @@ static const struct setting settings[] = {
 	S(pid_file, SET_STRING, "/run/mailseal/mailseal-policyd.pid", 0, 0),
 	S(socket_mode, SET_MODE, "0660", 0, 0777),
 	S(socket_group, SET_STRING, "", 0, 0),
+	S(user, SET_STRING, "", 0, 0),
+	S(log_file, SET_STRING, "", 0, 0),
 	S(max_connections, SET_COUNT, "256", 1, 4096),
 	S(max_policy_connections, SET_COUNT, "1024", 1, 65536),
 	S(request_timeout_ms, SET_DURATION_MS, "5m", 1000, 86400000),
