@@ -15,6 +15,9 @@
 #     MAIL, 454 4.3.0 to STARTTLS), sendmail(1) exits 0 and its message
 #     waits in the queue, then goes out signed once the daemon is back;
 #     the policy socket alone unreachable: 451 4.3.5 at RCPT
+#   6 an application on a listed client address without AUTH
+#     (sending_rights [127.0.0.2]): its mail is signed; the same From
+#     from another local address still gets 550 5.7.20
 # The block's paths are moved into the test's directory (/var/spool/postfix
 # to the instance's queue directory, /etc/mailseal to $T/etc); postconf
 # is the instance's; `systemctl` stands for starting the daemon and
@@ -202,5 +205,25 @@ chmod 0660 "$PF_QUEUE/mailseal/policy.sock"
 case "$PF_RCPT_REPLY" in
 "451 4.3.5 "*) ok "5e: the policy socket unreachable: RCPT gets $PF_RCPT_REPLY" ;;
 *) nok "5e: RCPT with the policy socket unreachable - $PF_RCPT_REPLY" ;;
+esac
+
+# --- 6. an application on localhost without AUTH: sending_rights [ADDR] ------
+printf '<local> example.com\n[127.0.0.2] example.com\n' > etc/sending-rights
+printf 'sending_rights = %s\n' "$T/etc/sending-rights" >> etc/mailseal.conf
+n=$(grep -c 'info: reloaded' run/pd.log)
+kill -HUP "$p"
+for i in $(seq 1 100); do [ "$(grep -c 'info: reloaded' run/pd.log)" -gt "$n" ] && break; sleep 0.05; done
+keys_msg a1
+postfix_send_plain a1 --local-interface 127.0.0.2 --from alice@example.com --to rcpt@example.com --data @msg/a1.eml
+if [ "$PF_DATA_CODE" = 250 ] && delivered a1; then
+	keys_signed_with "6" "mail of a client at [127.0.0.2] without AUTH (sending_rights)" "$D" old
+else
+	nok "6: [127.0.0.2] without AUTH - $PF_DATA_REPLY"
+fi
+keys_msg a2
+postfix_send_plain a2 --local-interface 127.0.0.1 --from alice@example.com --to rcpt@example.com --data @msg/a2.eml
+case "$PF_DATA_REPLY" in
+"550 5.7.20 "*) ok "6b: the same from 127.0.0.1 (no line) is still refused: $PF_DATA_REPLY" ;;
+*) nok "6b: 127.0.0.1 without a line - $PF_DATA_REPLY" ;;
 esac
 [ $fails = 0 ]
