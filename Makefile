@@ -29,7 +29,7 @@ OPT     := -O2 -g
 COMMON_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard common/*/*.c common/*/*.h))))
 COMMON_INC  := $(COMMON_DIRS:%=-I%)
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC $(COMMON_INC) \
-             -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
+             -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CPPFLAGS) $(CFLAGS)
 LIBS    := -lcrypto -lunbound -lhiredis -lcares -lresolv
 
 ifeq ($(SAN),1)
