@@ -7,6 +7,8 @@
 #   make bench      run the benchmarks (not part of check)
 #   make demo       the main job: Exim signs, Postfix verifies and refuses forgeries
 #   make diff-long  the SPF and DMARC differential tests at full size (not CI)
+#   make package-test  the Debian packages installed in a fresh Debian 12
+#                   (debootstrap; network, minutes; not CI)
 #   make policyd    the command and the Postfix daemon only (no exim4-dev)
 #   make install    PREFIX=/usr/local DESTDIR=  everything `make all` builds
 #   make install-policyd  the command, the Postfix daemon, its unit, docs
@@ -65,7 +67,7 @@ POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
 
 .PHONY: all check unit fuzz fuzz-build bench demo diff-long install clean exim exim-static \
-	policyd install-policyd
+	policyd install-policyd package-test
 all: $(LIB) $(CLI) $(EXIM_SO) $(PF_LIB) $(POLICYD)
 
 # a Postfix host: no Exim headers needed (scripts/install-deps.sh --policyd)
@@ -181,6 +183,10 @@ diff-long: all
 		MAILSEAL=$(CURDIR)/$(CLI) tests/dns/t-spf.sh
 	DMARC_DIFF_CASES=3000 MAILSEAL_BUILD=$(BUILD) MAILSEAL_ROOT=$(CURDIR) \
 		MAILSEAL=$(CURDIR)/$(CLI) tests/dns/t-dmarc-diff.sh
+
+# the Debian packages in a debootstrapped Debian 12 (scripts/package-test.sh)
+package-test:
+	scripts/package-test.sh
 
 LIBDIR  ?= $(PREFIX)/lib
 SBINDIR ?= $(PREFIX)/sbin

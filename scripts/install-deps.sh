@@ -32,7 +32,7 @@ exim4-daemon-heavy exim4-dev swaks libnet-ssleay-perl libio-socket-ssl-perl
 procps sasl2-bin libsasl2-modules libsasl2-modules-db libicu72 libnsl2 libdb5.3
 opendkim python3-spf-engine iproute2 python3-prometheus-client curl
 opendmarc libopendmarc-dev libmail-dmarc-perl publicsuffix libxml2-utils gzip zlib1g-dev
-debhelper fakeroot dpkg-dev lintian
+debhelper fakeroot dpkg-dev lintian debootstrap
 "
 
 case "${1:-}" in

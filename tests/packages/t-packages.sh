@@ -13,9 +13,9 @@
 # the test's own; a signed and a forged message through the installed
 # daemon's milter socket (keys in a real nsd).  Nothing is written
 # outside the test's directory but the system user mailseal that the
-# postinst makes (adduser --system), as a package install would.  A
-# debootstrapped Debian 12 booted with systemd is not tried here
-# (debian/README.source says why).
+# postinst makes (adduser --system), as a package install would.  The
+# packages in a debootstrapped Debian 12 with its own Postfix: `make
+# package-test` (not CI: a mirror and minutes; debian/README.source).
 # Runs once, for the normal build's pass (MAILSEAL_BUILD=build).
 # KEEP_T=DIR keeps a copy of the work directory.
 set -u
