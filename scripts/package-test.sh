@@ -81,7 +81,7 @@ in_root sh -c 'apt-get install -y -qq --no-install-recommends /tmp/debs/mailseal
 	> apt-mailseal.log 2>&1
 rc=$?
 [ $rc = 0 ] && in_root getent passwd mailseal > /dev/null && [ -d "$R/var/spool/postfix/mailseal" ] \
-	&& [ "$(stat -c '%U %G %a' "$R/var/spool/postfix/mailseal")" = "mailseal postfix 750" ] \
+	&& [ "$(in_root stat -c '%U %G %a' /var/spool/postfix/mailseal)" = "mailseal postfix 750" ] \
 	&& t_ok "apt installs mailseal and mailseal-postfix; the postinst makes the user and the sockets' directory" \
 	|| { t_nok "mailseal packages - status $rc: $(tail -n 5 apt-mailseal.log | oneline)"; exit 1; }
 
