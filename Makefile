@@ -7,7 +7,12 @@
 #   make bench      run the benchmarks (not part of check)
 #   make demo       the main job: Exim signs, Postfix verifies and refuses forgeries
 #   make diff-long  the SPF and DMARC differential tests at full size (not CI)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make package-test  the Debian packages installed in a fresh Debian 12
+#                   (debootstrap; network, minutes; not CI)
+#   make policyd    the command and the Postfix daemon only (no exim4-dev)
+#   make install    PREFIX=/usr/local DESTDIR=  everything `make all` builds
+#   make install-policyd  the command, the Postfix daemon, its unit, docs
+#                   and man pages (`make policyd`: no exim4-dev needed)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -26,7 +31,7 @@ OPT     := -O2 -g
 COMMON_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard common/*/*.c common/*/*.h))))
 COMMON_INC  := $(COMMON_DIRS:%=-I%)
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) -fPIC $(COMMON_INC) \
-             -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
+             -DMAILSEAL_SYSCONFDIR='"$(SYSCONFDIR)"' $(CPPFLAGS) $(CFLAGS)
 LIBS    := -lcrypto -lunbound -lhiredis -lcares -lresolv
 
 ifeq ($(SAN),1)
@@ -61,8 +66,12 @@ PF_LIB     := $(BUILD)/libmspostfix.a
 POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
 
-.PHONY: all check unit fuzz fuzz-build bench demo diff-long install clean exim exim-static
+.PHONY: all check unit fuzz fuzz-build bench demo diff-long install clean exim exim-static \
+	policyd install-policyd package-test
 all: $(LIB) $(CLI) $(EXIM_SO) $(PF_LIB) $(POLICYD)
+
+# a Postfix host: no Exim headers needed (scripts/install-deps.sh --policyd)
+policyd: $(LIB) $(CLI) $(PF_LIB) $(POLICYD)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -175,16 +184,34 @@ diff-long: all
 	DMARC_DIFF_CASES=3000 MAILSEAL_BUILD=$(BUILD) MAILSEAL_ROOT=$(CURDIR) \
 		MAILSEAL=$(CURDIR)/$(CLI) tests/dns/t-dmarc-diff.sh
 
+# the Debian packages in a debootstrapped Debian 12 (scripts/package-test.sh)
+package-test:
+	scripts/package-test.sh
+
 LIBDIR  ?= $(PREFIX)/lib
 SBINDIR ?= $(PREFIX)/sbin
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/mailseal
-	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mailseal
+DOCDIR  ?= $(PREFIX)/share/doc/mailseal
+UNITDIR ?= /etc/systemd/system
+# the unit names /usr/local/sbin; another PREFIX gets its own path
+UNIT_SED = s|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/local/share/doc/mailseal|$(DOCDIR)|g
+DOCS    := README.md $(filter-out docs/benchmarks%,$(wildcard docs/*.md))
+
+install: all install-policyd
+	install -d $(DESTDIR)$(LIBDIR)/mailseal
 	install -m 0644 $(EXIM_SO) $(DESTDIR)$(LIBDIR)/mailseal/mailseal_exim.so
-	install -d $(DESTDIR)$(SBINDIR)
+
+install-policyd: policyd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mailseal
 	install -m 0755 $(POLICYD) $(DESTDIR)$(SBINDIR)/mailseal-policyd
 	install -m 0644 docs/mailseal.1 $(DESTDIR)$(MANDIR)/man1/mailseal.1
+	install -m 0644 docs/mailseal-policyd.8 $(DESTDIR)$(MANDIR)/man8/mailseal-policyd.8
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	sed '$(UNIT_SED)' postfix-policy/mailseal-policyd.service \
+		> $(DESTDIR)$(UNITDIR)/mailseal-policyd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mailseal-policyd.service
 
 clean:
 	rm -rf build

@@ -24,6 +24,12 @@
  * answers GET /metrics with the counters (metricsd.c); with farm_stats,
  * another adds them to the farm's Redis (statpush.c).
  *
+ * Started as root with `user` set, it binds its sockets, opens its pid
+ * and log files and reads its keys as root, then becomes that user
+ * (privs.c) before it serves anyone; as root without `user` it says it
+ * stays root.  Until it detaches, what it logs goes to stderr as well,
+ * and the starting process exits 1 when the daemon did not start.
+ *
  * One instance per configuration: the pid file stays locked while the
  * daemon runs (pidfile.c), and a unix socket another process answers
  * on stops a start (listen.c).  The main thread accepts; a kind of
@@ -371,7 +377,10 @@ static void on_signals(const char *path)
 		if (sig == 0)
 			continue;
 		if (sig == SIGHUP) {
-			struct generation *ng = gen_load(path, &err);
+			struct generation *ng;
+
+			dlog_reopen();
+			ng = gen_load(path, &err);
 
 			metrics_inc(MSLOT_RELOAD(ng ? MOK : MFAILED));
 			if (ng) {
@@ -473,21 +482,55 @@ static int accept_loop(struct listener *ls, size_t nls, const char *path,
 
 /* ---- the daemon ---- */
 
-static void go_background(void)
+/* go_background - fork and detach; the parent waits until the child
+ * says it started (a byte on the pipe: exit 0) or ends without saying
+ * so (exit 1), so that a failed start is seen by whoever started it.
+ * In the child: the pipe's write end, for start_done */
+static int go_background(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int ready[2];
+	pid_t pid;
+	char c;
 
+	if (pipe2(ready, O_CLOEXEC) != 0) {
+		dlog(LOG_ERR, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
 	if (pid < 0) {
 		dlog(LOG_ERR, "fork: %s", strerror(errno));
-		exit(1);
+		return -1;
 	}
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		ssize_t r;
+
+		close(ready[1]);
+		do
+			r = read(ready[0], &c, 1);
+		while (r < 0 && errno == EINTR);
+		_exit(r == 1 ? 0 : 1);
+	}
+	close(ready[0]);
 	setsid();
 	if (chdir("/") != 0) {
 		/* nothing of ours is relative */
 	}
+	return ready[1];
+}
+
+/* start_done - tell the waiting parent the daemon runs, and let go of
+ * the terminal: from now on the log is syslog or the log_file */
+static void start_done(int ready_fd)
+{
+	int fd;
+
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, "1", 1) < 0) {
+		/* the parent is gone: nobody waits */
+	}
+	close(ready_fd);
+	dlog_detached();
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -530,7 +573,8 @@ int main(int argc, char **argv)
 	struct ms_error err;
 	struct sigaction sa;
 	char pid_file[4096] = "";
-	int pid_fd = -1;
+	static char abs_path[4096];
+	int pid_fd = -1, ready_fd = -1;
 
 	while ((opt = getopt(argc, argv, "c:fsth")) != -1) {
 		switch (opt) {
@@ -545,7 +589,26 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	dlog_init(test_only || (foreground && !stdio_mode));
+	/* a daemon works from /: a relative -c must still find the
+	 * configuration at each reload */
+	if (!foreground && !stdio_mode && !test_only && path[0] != '/') {
+		if (!getcwd(abs_path, sizeof(abs_path)) ||
+		    strlen(abs_path) + strlen(path) + 2 > sizeof(abs_path)) {
+			fprintf(stderr, "mailseal-policyd: %s: cannot make the path absolute\n",
+				path);
+			return 1;
+		}
+		strcat(abs_path, "/");
+		strcat(abs_path, path);
+		path = abs_path;
+	}
+	/* a daemon says what stops its start on stderr too, until it
+	 * detaches; spawn(8)'s stdout is the policy client */
+	dlog_init(!stdio_mode);
+	if (!test_only && !foreground && dlog_open("") != 0)
+		return 1;
+	if (stdio_mode)
+		(void)dlog_open("");
 	g = gen_load(path, &err);
 	if (!g) {
 		dlog(LOG_ERR, "%s", err.msg);
@@ -558,9 +621,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (test_only) {
-		printf("%s: ok\n", path);
+		rc = privs_check_as_user(path, &g->cfg);
+		if (rc == 0)
+			printf("%s: ok\n", path);
 		gen_release(g);
-		return 0;
+		return rc;
 	}
 	policyd_request_timeout_ms = g->cfg.request_timeout_ms;
 	policyd_packet_timeout_ms = g->cfg.packet_timeout_ms;
@@ -585,6 +650,11 @@ int main(int argc, char **argv)
 		if (pid_fd < 0)
 			pid_file[0] = 0;        /* logged; the sockets still tell */
 	}
+	if (*g->cfg.log_file && dlog_open(g->cfg.log_file) != 0) {
+		if (pid_fd >= 0)
+			pidfile_remove(pid_fd, pid_file);
+		return 1;
+	}
 	if (listen_in_use(g->cfg.policy_listen) || listen_in_use(g->cfg.milter_listen)) {
 		if (pid_fd >= 0)
 			close(pid_fd);  /* not ours to remove: it may be the other's */
@@ -602,8 +672,17 @@ int main(int argc, char **argv)
 			pidfile_remove(pid_fd, pid_file);
 		return 1;
 	}
-	if (!foreground)
-		go_background();
+	if (privs_drop(path, &g->cfg, dlog_file_fd()) != 0) {
+		for (i = 0; i < nls; i++)
+			listen_close(&ls[i], 1);
+		for (i = 0; i < nmls; i++)
+			listen_close(&mls[i], 0);
+		if (pid_fd >= 0)
+			pidfile_remove(pid_fd, pid_file);
+		return 1;
+	}
+	if (!foreground && (ready_fd = go_background()) < 0)
+		return 1;
 	if (pid_fd >= 0 && pidfile_write(pid_fd, pid_file) != 0) {
 		pidfile_remove(pid_fd, pid_file);
 		pid_fd = -1;
@@ -629,6 +708,7 @@ int main(int argc, char **argv)
 		dlog(LOG_INFO, "listening for %s clients on %s",
 		     ls[i].kind == JOB_POLICY ? "policy" : "milter", ls[i].spec);
 	dlog(LOG_INFO, "started with %s", path);
+	start_done(ready_fd);
 
 	rc = accept_loop(ls, nls, path, &g->cfg);
 	for (i = 0; i < nls; i++)

@@ -1,11 +1,14 @@
 /*
  * engine.c - configuration generations, the workers' engines, logging.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -55,33 +58,119 @@ static void dlog_sink(enum ms_log_level level, const char *msg)
 	     : level == MS_LOG_WARN ? LOG_WARNING : LOG_INFO, "%s", msg);
 }
 
+/* where dlog writes: stderr (-f, -t, and a daemon until it detaches),
+ * the log_file, syslog when there is no log_file */
+static int log_syslog;
+static int log_fd = -1;
+static char log_path[4096];
+
 void dlog_init(int to_stderr)
 {
 	log_stderr = to_stderr;
-	if (!to_stderr)
-		openlog("mailseal-policyd", LOG_PID | LOG_NDELAY, LOG_MAIL);
 	ms_log_set_sink(dlog_sink);
 }
 
-/* dlog - one line */
+/* dlog_open - log_file: opened (appended to, created 0640) or, when
+ * empty, syslog; the daemon's own log from then on.  0 or -1 (said on
+ * stderr) */
+int dlog_open(const char *path)
+{
+	int fd;
+
+	if (!*path) {
+		if (!log_syslog)
+			openlog("mailseal-policyd", LOG_PID | LOG_NDELAY, LOG_MAIL);
+		log_syslog = 1;
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+		  0640);
+	if (fd < 0) {
+		dlog(LOG_ERR, "log_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	if (log_syslog)
+		closelog();
+	log_syslog = 0;         /* the file replaces syslog */
+	snprintf(log_path, sizeof(log_path), "%s", path);
+	return 0;
+}
+
+/* dlog_reopen - the log_file again (after logrotate moved it), at
+ * SIGHUP; the old one is kept when the new one cannot be opened */
+void dlog_reopen(void)
+{
+	if (log_fd >= 0 && log_path[0]) {
+		char path[sizeof(log_path)];
+
+		memcpy(path, log_path, sizeof(path));
+		(void)dlog_open(path);
+	}
+}
+
+/* dlog_file_fd - the log_file's descriptor (-1: none), to give it to
+ * the service user */
+int dlog_file_fd(void)
+{
+	return log_fd;
+}
+
+/* dlog_detached - stderr is gone (the daemon detached) */
+void dlog_detached(void)
+{
+	log_stderr = 0;
+}
+
+/* dlog_stamp - the time of a line: 2026-12-02T17:40:01.123Z */
+static void dlog_stamp(char *s, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t k;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	k = strftime(s, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(s + k, n - k, ".%03uZ",
+		 (unsigned)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* dlog - one line, to each place it goes; a line to stderr or the
+ * log_file is stamped with the time and written whole at once */
 void dlog(int prio, const char *fmt, ...)
 {
-	char line[2048];
+	static const char *const lv[] = {
+		"emerg", "alert", "crit", "error", "warning",
+		"notice", "info", "debug"
+	};
+	char line[2048], out[2200], stamp[40];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (log_stderr) {
-		static const char *const lv[] = {
-			"emerg", "alert", "crit", "error", "warning",
-			"notice", "info", "debug"
-		};
-
-		fprintf(stderr, "mailseal-policyd[%ld]: %s: %s\n",
-			(long)getpid(), lv[prio & 7], line);
-	} else {
+	if (log_syslog)
 		syslog(prio, "%s", line);
+	if (!log_stderr && log_fd < 0)
+		return;
+	dlog_stamp(stamp, sizeof(stamp));
+	n = snprintf(out, sizeof(out), "%s mailseal-policyd[%ld]: %s: %s\n",
+		     stamp, (long)getpid(), lv[prio & 7], line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	if (log_stderr && write(2, out, (size_t)n) < 0) {
+		/* nowhere left to say it */
+	}
+	if (log_fd >= 0 && write(log_fd, out, (size_t)n) < 0) {
+		/* the same */
 	}
 }
 

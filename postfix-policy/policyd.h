@@ -65,10 +65,19 @@ extern unsigned policyd_message_timeout_ms;
 
 /* ---- engine.c ---- */
 
-/* dlog - one line to syslog (or stderr in the foreground) */
+/* dlog - one line to syslog or the log_file, and to stderr in the
+ * foreground and until the daemon detaches; stamped with the time */
 void dlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* dlog_init - where dlog writes */
 void dlog_init(int to_stderr);
+/* dlog_open - log_file, or syslog when path is empty; 0 or -1 (said) */
+int dlog_open(const char *path);
+/* dlog_reopen - the log_file again (SIGHUP, after a log rotation) */
+void dlog_reopen(void);
+/* dlog_file_fd - the log_file's descriptor, -1 for none */
+int dlog_file_fd(void);
+/* dlog_detached - stop writing to stderr */
+void dlog_detached(void);
 /* gen_load - a generation from the configuration file, with one
  * reference for the caller (gen_install takes it over; else
  * gen_release) */
@@ -248,6 +257,14 @@ struct listener {
 	char path[108];                 /* unix: the socket's path */
 };
 
+/* privs_drop - started as root with `user`: become that user (the
+ * log file's descriptor log_fd, -1 for none, is given to it); as root
+ * without it, say so; 0 or -1 (logged, naming file and line) */
+int privs_drop(const char *file, const struct ms_config *cfg, int log_fd);
+/* privs_check_as_user - for -t as root: the configuration loaded again
+ * as `user` (or a warning that root's check proves nothing for it);
+ * 0 or 1 (logged) */
+int privs_check_as_user(const char *file, const struct ms_config *cfg);
 /* listen_check - the listening addresses and socket_group, which the
  * parser cannot check; each error logged naming file and line; 0/-1 */
 int listen_check(const char *file, const struct ms_config *cfg);

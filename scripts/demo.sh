@@ -314,7 +314,7 @@ exim_wait_idle a 5
 note "Exim's main log (the module signs; the relay to Postfix):"
 grep -F "$EXIM_ID" "$(exim_log a)" | grep -E 'mailseal:|=>' | cut -d' ' -f3- | sed 's/ C="250 .*queued as/ C="250 ... queued as/' | indent
 note "mailseal-policyd's log (the milter verifies, under Postfix's queue id):"
-grep 'mailseal: role=' pd/policyd.log | sed 's/^mailseal-policyd\[[0-9]*\]: //' | indent
+grep 'mailseal: role=' pd/policyd.log | sed 's/^[^ ]* mailseal-policyd\[[0-9]*\]: //' | indent
 M1=$(postfix_message_file 1)
 if [ ! -f "$M1" ]; then
 	note "Exim's log:"; tail -5 "$(exim_log a)" | indent
@@ -380,7 +380,7 @@ forge tampered replay-tampered.eml "the message of step 2 replayed with its body
 sleep 0.3
 note ""
 note "mailseal-policyd's log:"
-grep 'mailseal: role=.*action=reject' pd/policyd.log | sed 's/^mailseal-policyd\[[0-9]*\]: //; s/ text=.*//' | indent
+grep 'mailseal: role=.*action=reject' pd/policyd.log | sed 's/^[^ ]* mailseal-policyd\[[0-9]*\]: //; s/ text=.*//' | indent
 check "nothing delivered (still $before message in Postfix's mailbox)" test "$(postfix_delivered_count)" = "$before"
 check "Postfix's queue is empty" postfix_queue_empty
 check "nothing bounced or deferred (Postfix's log)" postfix_no_bounce

@@ -7,6 +7,7 @@
 
 #include "domainlist.h"
 #include "linetable.h"
+#include "netlist.h"
 #include "ms_limits.h"
 #include "sendrights.h"
 #include "xalloc.h"
@@ -14,7 +15,10 @@
 #define SENDRIGHTS_MAX_FILE (16 * 1024 * 1024)
 
 struct sr_line {
-	char *identity;                 /* as written: exact, *@dom, *, <local> */
+	char *identity;                 /* as written: exact, *@dom, *, <local>,
+					 * [ADDR] */
+	struct netlist *client;         /* [ADDR/LEN]: the SMTP clients; NULL
+					 * for an identity line */
 	char **from;                    /* addresses, domains, .domains */
 	size_t nfrom;
 };
@@ -91,6 +95,7 @@ void sendrights_free(struct sendrights *r)
 		return;
 	for (i = 0; i < r->n; i++) {
 		free(r->l[i].identity);
+		netlist_free(r->l[i].client);
 		for (k = 0; k < r->l[i].nfrom; k++)
 			free(r->l[i].from[k]);
 		free(r->l[i].from);
@@ -121,6 +126,20 @@ static enum ms_status sr_line(struct sendrights *r, char *line,
 	l = &r->l[r->n++];
 	memset(l, 0, sizeof(*l));
 	l->identity = xstrdup(tok);
+	if (tok[0] == '[') {
+		size_t n = strlen(tok);
+		char *inner;
+		struct ms_error nerr;
+
+		inner = n > 2 && tok[n - 1] == ']' ? xstrndup(tok + 1, n - 2) : NULL;
+		l->client = inner && !strpbrk(inner, " ,") ? netlist_parse(inner, &nerr)
+			    : NULL;
+		free(inner);
+		if (!l->client)
+			return ms_error_set(err, MS_ERR_USAGE,
+					    "%s:%u: \"%.80s\" is not a client address ([ADDRESS] or [ADDRESS/LENGTH])",
+					    origin, lineno, tok);
+	}
 	while ((tok = strtok_r(NULL, " \t\r,", &save)) != NULL) {
 		if (!sr_from_ok(tok))
 			return ms_error_set(err, MS_ERR_USAGE,
@@ -224,7 +243,41 @@ int sendrights_may(const struct sendrights *r, const char *identity,
 	for (i = 0; i < r->n; i++) {
 		const struct sr_line *l = &r->l[i];
 
-		if (!sr_identity_match(l->identity, identity))
+		if (l->client || !sr_identity_match(l->identity, identity))
+			continue;
+		for (k = 0; k < l->nfrom; k++)
+			if (sr_from_match(l->from[k], local, domain))
+				return 1;
+	}
+	return 0;
+}
+
+/* sendrights_client_known - has the table a [ADDR] line for ip? */
+int sendrights_client_known(const struct sendrights *r, const char *ip)
+{
+	size_t i;
+
+	if (!r || !ip)
+		return 0;
+	for (i = 0; i < r->n; i++)
+		if (r->l[i].client && netlist_match(r->l[i].client, ip))
+			return 1;
+	return 0;
+}
+
+/* sendrights_client_may - may the SMTP client at ip use From
+ * local@domain? */
+int sendrights_client_may(const struct sendrights *r, const char *ip,
+			  const char *local, const char *domain)
+{
+	size_t i, k;
+
+	if (!r || !ip || !local || !domain)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		const struct sr_line *l = &r->l[i];
+
+		if (!l->client || !netlist_match(l->client, ip))
 			continue;
 		for (k = 0; k < l->nfrom; k++)
 			if (sr_from_match(l->from[k], local, domain))

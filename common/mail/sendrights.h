@@ -18,6 +18,13 @@
  * it) or `.DOMAIN` (any address of its subdomains).  An identity may
  * use every From that any of its matching lines lists; one that no line
  * matches may use none.
+ *
+ * `[ADDRESS]` or `[ADDRESS/LENGTH]` (IPv4 or IPv6) is not an identity
+ * but the SMTP clients at those addresses that send without AUTH (an
+ * application on localhost): their mail is signed when every From
+ * mailbox is one the line lists, and verified like inbound mail
+ * otherwise (never refused for it).  Such a line never matches an AUTH
+ * identity, nor does `*` match a client.
  */
 #ifndef MAILSEAL_SENDRIGHTS_H
 #define MAILSEAL_SENDRIGHTS_H
@@ -43,5 +50,13 @@ size_t sendrights_size(const struct sendrights *r);
  * (local as written, domain in lower case)?  1 yes, 0 no */
 int sendrights_may(const struct sendrights *r, const char *identity,
 		   const char *local, const char *domain);
+
+/* sendrights_client_known - has the table a [ADDRESS] line for the
+ * client address ip (text)?  1 yes, 0 no */
+int sendrights_client_known(const struct sendrights *r, const char *ip);
+/* sendrights_client_may - may the SMTP client at ip, without AUTH, use
+ * the From address local@domain?  1 yes, 0 no */
+int sendrights_client_may(const struct sendrights *r, const char *ip,
+			  const char *local, const char *domain);
 
 #endif

@@ -571,6 +571,9 @@ struct policy_msg *policy_begin(struct policy *p,
 	m->may_sign = f->mode == POLICY_SIGN ||
 		      (f->mode == POLICY_AUTO &&
 		       (m->auth_user || f->local_submission));
+	if (f->mode == POLICY_AUTO && !m->may_sign &&
+	    sendrights_client_known(p->tables->rights, m->client_ip))
+		m->may_sign = m->client_submitter = 1;  /* rights.c decides */
 	buf_init(&m->fields, MS_MAX_HEADER_BYTES);
 	m->role = f->mode == POLICY_SKIP ? POLICY_ROLE_SKIP : POLICY_ROLE_VERIFY;
 	if (f->mode != POLICY_SKIP && !m->may_sign) {

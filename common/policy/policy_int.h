@@ -81,6 +81,8 @@ struct policy_msg {
 	int direct;                     /* fed to the verifier as it comes */
 	enum policy_mode mode;
 	int may_sign;                   /* authenticated, local or told to */
+	int client_submitter;           /* no AUTH, but a sending_rights
+					 * [ADDRESS] line for the client */
 	const char *txid;
 	const char *auth_user;
 	int local;

@@ -9,6 +9,12 @@
  * SENDRIGHTS_LOCAL (Postfix's sendmail(1) shows none).  Every From
  * mailbox must be allowed: a message with one it may not use is
  * refused (550 5.7.1), never signed, whatever else it has.
+ *
+ * An SMTP client without AUTH whose address has a `[ADDRESS]` line (an
+ * application on localhost: Postfix has no per-message override) is
+ * a submitter too, but a weaker one: its message is signed only when
+ * every From mailbox is one of its line's, and otherwise verified like
+ * any inbound message, not refused (it may be relaying mail).
  */
 #include <stdio.h>
 
@@ -23,6 +29,16 @@ int pol_rights_refuse(struct policy_msg *m)
 
 	if (!r)
 		return 0;
+	if (m->client_submitter) {
+		for (i = 0; i < m->from.n; i++)
+			if (!sendrights_client_may(r, m->client_ip,
+						   m->from.local[i],
+						   m->from.domain[i])) {
+				m->may_sign = 0;        /* verified instead */
+				break;
+			}
+		return 0;
+	}
 	who = m->auth_user ? m->auth_user
 	      : m->local_user ? m->local_user : SENDRIGHTS_LOCAL;
 	for (i = 0; i < m->from.n; i++) {

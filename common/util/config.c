@@ -113,6 +113,8 @@ static const struct setting settings[] = {
 	S(pid_file, SET_STRING, "/run/mailseal/mailseal-policyd.pid", 0, 0),
 	S(socket_mode, SET_MODE, "0660", 0, 0777),
 	S(socket_group, SET_STRING, "", 0, 0),
+	S(user, SET_STRING, "", 0, 0),
+	S(log_file, SET_STRING, "", 0, 0),
 	S(max_connections, SET_COUNT, "256", 1, 4096),
 	S(max_policy_connections, SET_COUNT, "1024", 1, 65536),
 	S(request_timeout_ms, SET_DURATION_MS, "5m", 1000, 86400000),
@@ -126,6 +128,9 @@ static const struct setting settings[] = {
 
 _Static_assert(NSETTINGS <= sizeof(((struct ms_config *)0)->set),
 	       "struct ms_config: set[] too small");
+_Static_assert(NSETTINGS <= sizeof(((struct ms_config *)0)->line) /
+			    sizeof(((struct ms_config *)0)->line[0]),
+	       "struct ms_config: line[] too small");
 
 /* the names in the file drop the _ms of the struct fields */
 static int setting_name_len(const struct setting *s)

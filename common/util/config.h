@@ -96,6 +96,8 @@ struct ms_config {
 	char *pid_file;
 	unsigned socket_mode;           /* of unix sockets, octal */
 	char *socket_group;             /* "" = the daemon's own */
+	char *user;                     /* started as root: become this user */
+	char *log_file;                 /* "" = syslog (stderr with -f) */
 	unsigned max_connections;       /* milter clients served at once */
 	unsigned max_policy_connections; /* policy clients held at once */
 	unsigned request_timeout_ms;    /* idle client connection */
@@ -103,7 +105,7 @@ struct ms_config {
 	unsigned message_timeout_ms;    /* one whole milter transaction */
 	/* where each setting came from, for messages: index = setting */
 	unsigned char set[80];
-	unsigned line[64];              /* its line in path; 0: not read */
+	unsigned line[80];              /* its line in path; 0: not read */
 	char path[256];                 /* the file read last, "" none */
 };
 

@@ -1299,33 +1299,49 @@ static void check_rights(void)
 		const char *name, *auth, *local_user;
 		int local;
 		const char *from;
-		int signed_ok;          /* 1 signed, 2 allowed, 0 refused */
+		int signed_ok;          /* 1 signed, 2 allowed, 0 refused,
+					 * 3 verified (and accepted) */
 		const char *text;       /* part of the refusal text */
+		const char *client;     /* the SMTP client's address */
 	} t[] = {
-		{ "own address", "alice", NULL, 0, "alice@bank.example", 1, NULL },
-		{ "own address, letter case", "alice", NULL, 0, "Alice@Bank.Example", 1, NULL },
+		{ "own address", "alice", NULL, 0, "alice@bank.example", 1, NULL, NULL },
+		{ "own address, letter case", "alice", NULL, 0, "Alice@Bank.Example", 1, NULL, NULL },
 		{ "another address of the domain", "alice", NULL, 0, "teller@bank.example", 0,
-		  "user alice may not send mail From: teller@bank.example" },
+		  "user alice may not send mail From: teller@bank.example", NULL },
 		{ "another domain", "alice", NULL, 0, "alice@example.com", 0,
-		  "From: alice@example.com" },
+		  "From: alice@example.com", NULL },
 		{ "identity letter case counts", "Alice", NULL, 0, "alice@bank.example", 0,
-		  "user Alice may not" },
+		  "user Alice may not", NULL },
 		{ "wildcard identity *@corp.example", "carol@corp.example", NULL, 0,
-		  "teller@bank.example", 1, NULL },
+		  "teller@bank.example", 1, NULL, NULL },
 		{ "... its domain's letter case ignored", "carol@CORP.example", NULL, 0,
-		  "teller@bank.example", 1, NULL },
+		  "teller@bank.example", 1, NULL, NULL },
 		{ "... not for another domain's users", "carol@corp.example.evil", NULL, 0,
-		  "teller@bank.example", 0, "user carol@corp.example.evil" },
+		  "teller@bank.example", 0, "user carol@corp.example.evil", NULL },
 		{ "... subdomain entry (allowed; no key of it: unsigned)",
-		  "carol@corp.example", NULL, 0, "x@a.bank.example", 2, NULL },
+		  "carol@corp.example", NULL, 0, "x@a.bank.example", 2, NULL, NULL },
 		{ "not in the table", "mallory", NULL, 0, "alice@bank.example", 0,
-		  "user mallory may not" },
+		  "user mallory may not", NULL },
 		{ "local submission, no user shown: <local>", NULL, NULL, 1,
-		  "teller@bank.example", 1, NULL },
+		  "teller@bank.example", 1, NULL, NULL },
 		{ "local submission by a user not in the table", NULL, "eve", 1,
-		  "teller@bank.example", 0, "local user eve may not send mail From: teller@bank.example" },
+		  "teller@bank.example", 0, "local user eve may not send mail From: teller@bank.example", NULL },
 		{ "two mailboxes, one not allowed", "alice", NULL, 0,
-		  "alice@bank.example, x@example.com", 0, "From: x@example.com" },
+		  "alice@bank.example, x@example.com", 0, "From: x@example.com", NULL },
+		{ "client [127.0.0.1] without AUTH, a From of its line", NULL, NULL, 0,
+		  "app@bank.example", 1, NULL, "127.0.0.1" },
+		{ "client in [10.0.0.0/8], its one address", NULL, NULL, 0,
+		  "teller@bank.example", 1, NULL, "10.1.2.3" },
+		{ "... another address of the domain: verified, not refused", NULL, NULL, 0,
+		  "app@bank.example", 3, NULL, "10.1.2.3" },
+		{ "client [127.0.0.1], a From not of its line: verified", NULL, NULL, 0,
+		  "x@example.com", 3, NULL, "127.0.0.1" },
+		{ "client [127.0.0.1], two mailboxes, one not of its line: verified", NULL, NULL, 0,
+		  "app@bank.example, x@example.com", 3, NULL, "127.0.0.1" },
+		{ "a client with no line: verified", NULL, NULL, 0,
+		  "teller@bank.example", 3, NULL, "192.0.2.1" },
+		{ "an AUTH user from a listed client: its own line", "mallory", NULL, 0,
+		  "app@bank.example", 0, "user mallory may not", "127.0.0.1" },
 	};
 	struct ms_config cfg;
 	struct ms_error err;
@@ -1345,7 +1361,9 @@ static void check_rights(void)
 	fputs("# who may use which From\n"
 	      "alice alice@bank.example\n"
 	      "*@corp.example bank.example, .bank.example\n"
-	      "<local> bank.example\n", f);
+	      "<local> bank.example\n"
+	      "[127.0.0.1] bank.example\n"
+	      "[10.0.0.0/8] teller@bank.example\n", f);
 	fclose(f);
 	config_init(&cfg);
 	snprintf(path, sizeof(path), "%s/signing.table", dir);
@@ -1361,6 +1379,7 @@ static void check_rights(void)
 		struct policy_facts fa = { .txid = "R1", .auth_user = t[i].auth,
 					   .local_submission = t[i].local,
 					   .local_user = t[i].local_user,
+					   .client_ip = t[i].client,
 					   .mode = POLICY_AUTO };
 		struct policy_msg *m;
 
@@ -1370,7 +1389,11 @@ static void check_rights(void)
 		m = policy_begin(p, &fa);
 		policy_feed(m, msg.data, msg.len);
 		policy_finish(m, &v);
-		if (t[i].signed_ok == 2)
+		if (t[i].signed_ok == 3)
+			CHECK(v.action == POLICY_ACCEPT && v.role == POLICY_ROLE_VERIFY &&
+			      !strstr(v.log, "sending_rights"),
+			      "rights: %s: verified, accepted (%s)", t[i].name, v.log);
+		else if (t[i].signed_ok == 2)
 			CHECK(v.action == POLICY_ACCEPT && !strstr(v.log, "sending_rights"),
 			      "rights: %s: accepted (%s)", t[i].name, v.log);
 		else if (t[i].signed_ok)
@@ -1408,6 +1431,10 @@ static void check_rights(void)
 			{ "# c\n*foo example.com\n", "r:2: \"*foo\" is not an identity" },
 			{ "bob example.com bad@@\n", "r:1: \"bad@@\" is not an address" },
 			{ "bob exa mple.com x..y\n", "r:1: \"x..y\" is not" },
+			{ "[mx.example] example.com\n", "r:1: \"[mx.example]\" is not a client address" },
+			{ "\n[10.0.0.0/33] example.com\n", "r:2: \"[10.0.0.0/33]\" is not a client address" },
+			{ "[] example.com\n", "r:1: \"[]\" is not a client address" },
+			{ "[127.0.0.1\n", "r:1: \"[127.0.0.1\" is not a client address" },
 		};
 		struct sendrights *r;
 
@@ -1427,6 +1454,19 @@ static void check_rights(void)
 		CHECK(r && sendrights_may(r, "anyone", "x", "example.com") &&
 		      !sendrights_may(r, "<local>", "x", "example.com"),
 		      "rights: * is every authenticated identity, not <local>");
+		sendrights_free(r);
+		r = sendrights_parse("[127.0.0.1] example.com\n[::1] example.com\n", "r", &err);
+		CHECK(r && !sendrights_may(r, "[127.0.0.1]", "x", "example.com") &&
+		      sendrights_client_may(r, "127.0.0.1", "x", "example.com") &&
+		      sendrights_client_may(r, "::1", "x", "example.com") &&
+		      sendrights_client_known(r, "::ffff:127.0.0.1") &&
+		      !sendrights_client_known(r, "127.0.0.2") &&
+		      !sendrights_client_may(r, "127.0.0.1", "x", "example.org"),
+		      "rights: a [ADDRESS] line matches that client only, never an AUTH identity spelled so");
+		sendrights_free(r);
+		r = sendrights_parse("* example.com\n", "r", &err);
+		CHECK(r && !sendrights_client_known(r, "127.0.0.1"),
+		      "rights: * is no client");
 		sendrights_free(r);
 	}
 }
