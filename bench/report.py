@@ -66,7 +66,7 @@ def main():
     for path in glob.glob(os.path.join(res, "*-*-*.txt")):
         name = os.path.basename(path)[:-4]
         impl, op, alg = name.split("-")
-        if impl not in dict(IMPLS) + FLOORS or op not in ("sign", "verify"):
+        if impl not in list(dict(IMPLS)) + FLOORS or op not in ("sign", "verify"):
             continue
         runs, checks = [], []
         for line in open(path):

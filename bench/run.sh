@@ -97,7 +97,10 @@ if nm "$BUILD/libmailseal.a" 2>/dev/null | grep -q __asan_init; then
 	say "warning: $BUILD is a sanitizer build: its numbers mean little"
 fi
 # shellcheck disable=SC2086
-cc $CFL $SAN -I common -o "$OUT/bin/bench_mailseal" bench/bench_mailseal.c \
+# common/ has one folder per layer: each is on the include path
+INC=$(for d in common/*/; do printf -- '-I%s ' "${d%/}"; done)
+# shellcheck disable=SC2086
+cc $CFL $SAN $INC -o "$OUT/bin/bench_mailseal" bench/bench_mailseal.c \
 	"$BUILD/libmailseal.a" -lcrypto
 # shellcheck disable=SC2086
 cc $CFL -o "$OUT/bin/bench_floor" bench/bench_floor.c -lcrypto
