@@ -43,6 +43,7 @@ umask 022
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$ROOT/${MAILSEAL_BUILD:-build}" && pwd)
 M=$BUILD/mailseal
+PY=/usr/bin/python3             # Debian's (no pyenv shim in front)
 PD=$BUILD/mailseal-policyd
 SOAK_SECONDS=${SOAK_SECONDS:-180}
 SOAK_SESSIONS=${SOAK_SESSIONS:-50}
@@ -130,7 +131,7 @@ EOF
 
 # --- DNS through a proxy that can drop or delay ------------------------------
 echo pass > dns.mode
-python3 "$ROOT/tests/soak/dns_proxy.py" dns.port "$NSD_PORT" "$T/dns.mode" > proxy.out 2>&1 &
+$PY "$ROOT/tests/soak/dns_proxy.py" dns.port "$NSD_PORT" "$T/dns.mode" > proxy.out 2>&1 &
 PROXY_PID=$!
 for _ in $(seq 1 100); do [ -s dns.port ] && break; sleep 0.05; done
 [ -s dns.port ] || die "the DNS proxy starts: $(oneline < proxy.out)"
@@ -307,7 +308,7 @@ settle() {      # until both MTAs have delivered what they accepted
 for phase in $SOAK_PHASES; do
 	: > phase.notes
 	PHASE_T0=$(( $(date +%s%N) / 1000000 ))
-	python3 "$ROOT/tests/soak/soak_load.py" "$S" "$SOAK_SESSIONS" "$phase" kinds results \
+	$PY "$ROOT/tests/soak/soak_load.py" "$S" "$SOAK_SESSIONS" "$phase" kinds results \
 		"postfix:$PF_PORT" "exim:$(exim_port soak)" > "load-$phase.out" 2>&1 &
 	LOAD_PID=$!
 	case $phase in
@@ -323,13 +324,15 @@ for phase in $SOAK_PHASES; do
 	*) nok "unknown phase $phase" ;;
 	esac
 	wait "$LOAD_PID"; LOAD_PID=""
+	t_load=$(( $(date +%s%N) / 1000000 - PHASE_T0 ))
 	[ -s "load-$phase.out" ] && echo "# load $phase: $(oneline < "load-$phase.out")"
 	settle "$phase"
-	out=$(python3 "$ROOT/tests/soak/soak_check.py" "$phase" results rows.md \
+	out=$($PY "$ROOT/tests/soak/soak_check.py" "$phase" results rows.md \
 		"postfix=pf.soak.test=$PF_MAIL" "exim=ex.soak.test=$(exim_maildir soak)" 2>&1)
 	echo "$out"
 	fails=$((fails + $(printf '%s\n' "$out" | grep -c '^not ok')))
 	echo "$phase: $(tr '\n' ' ' < phase.notes)" >> notes.md
+	echo "# $phase: load ended after $((t_load / 1000)) s, queues drained and checked after $(( ($(date +%s%N) / 1000000 - PHASE_T0) / 1000 )) s"
 	kill -0 "$(pd_pid pd)" 2>/dev/null || nok "$phase: mailseal-policyd is gone"
 	exim_running soak || nok "$phase: Exim does not answer"
 done
