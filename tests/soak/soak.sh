@@ -282,14 +282,16 @@ fault_reloads() {
 }
 fault_config_invalid() {
 	at "$(frac 0.25)"
-	printf 'dns_timeout = forever\n' >> pd.conf
-	printf 'dns_timeout = forever\n' >> exim.conf
+	{ cat pd.conf.good; printf 'dns_timeout = forever\n'; } > pd.conf.new && mv pd.conf.new pd.conf
+	{ cat exim.conf.good; printf 'dns_timeout = forever\n'; } > exim.conf.new && mv exim.conf.new exim.conf
 	pd_hup pd
 	grep -q 'reload failed' pd.log && ok "config-invalid: mailseal-policyd keeps its running configuration" ||
 		nok "config-invalid: no 'reload failed' in the daemon's log"
 	at "$(frac 0.75)"
-	cp pd.conf.good pd.conf; cp exim.conf.good exim.conf
-	touch -d "@$(( $(date +%s) + 30 ))" exim.conf
+	# each file replaced whole (rename): a reader never sees half of it
+	cp pd.conf.good pd.conf.new && mv pd.conf.new pd.conf
+	cp exim.conf.good exim.conf.new && touch -d "@$(( $(date +%s) + 30 ))" exim.conf.new &&
+		mv exim.conf.new exim.conf
 	pd_hup pd
 	notes "both configurations invalid (dns_timeout = forever) from $(frac 0.25) s to $(frac 0.75) s, then repaired"
 }

@@ -66,8 +66,10 @@ def delivered(maildir, authserv):
             ids = [v for n, v in fields if n == "x-soak-id"]
             if not ids:
                 continue
-            ours = [v for n, v in fields if n == "authentication-results"
-                    and re.match(re.escape(authserv) + r"\s*;", v)]
+            ars = [v for n, v in fields if n == "authentication-results"]
+            ours = [v for v in ars if re.match(re.escape(authserv) + r"\s*;", v)]
+            if not ours and ars:        # say whose they are
+                ours = [None] + ars
             found.setdefault(ids[0], []).append(ours)
     return found
 
@@ -75,6 +77,8 @@ def delivered(maildir, authserv):
 def verified(kind, ars):
     """why the A-R fields of a delivered message of KIND are not what
     its kind must carry, or None"""
+    if ars and ars[0] is None:
+        return "0 Authentication-Results of ours, only: " + " / ".join(a[:120] for a in ars[1:])
     if len(ars) != 1:
         return "%d Authentication-Results of ours" % len(ars)
     ar = ars[0]
