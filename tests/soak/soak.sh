@@ -84,7 +84,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 die() { nok "$*"; exit 1; }
-for f in "$M" "$PD" "$BUILD/mailseal_exim.so"; do
+# Exim loads the normal build's module (an ASan one would need the
+# runtime preloaded into Exim): the ASan pass checks the daemon under it
+MOD=$ROOT/build/mailseal_exim.so
+for f in "$M" "$PD" "$MOD"; do
 	[ -x "$f" ] || [ -f "$f" ] || die "$f is not built"
 done
 [ "$(id -u)" = 0 ] || die "needs root (Exim and Postfix run as their own users)"
@@ -188,7 +191,7 @@ postfix_start "$PF_TMPDIR" --policy "unix:$T/pd/policy.sock" --milter "unix:$T/p
 	--milter-default-action tempfail --milter-protocol 6 > pf-start.out 2>&1 ||
 	die "Postfix starts: $(oneline < pf-start.out)"
 exim_tls_init > /dev/null 2>&1 || die "exim_tls_init"
-cp "$BUILD/mailseal_exim.so" "$T/mailseal_exim.so" && chmod 644 "$T/mailseal_exim.so"
+cp "$MOD" "$T/mailseal_exim.so" && chmod 644 "$T/mailseal_exim.so"
 exim_start soak "$T/mailseal_exim.so" "$T/exim.conf" > exim-start.out 2>&1 ||
 	die "Exim starts: $(oneline < exim-start.out)"
 ok "started: nsd (behind a DNS proxy), Redis ($SOAK_REDIS), Postfix + mailseal-policyd, Exim + the module"
