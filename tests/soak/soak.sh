@@ -299,6 +299,31 @@ fault_config_invalid() {
 	notes "both configurations invalid (dns_timeout = forever) from $(frac 0.25) s to $(frac 0.75) s, then repaired"
 }
 
+# fault_seen PHASE: the fault had an effect that shows (else the phase
+# proved nothing): tempfails where a node could not decide, the Redis
+# outage in a node's log
+tempfailed() { awk -F'|' -v p="$1" -v t="$2" '$2 ~ " "p" " && $3 ~ " "t" " { gsub(/ /, "", $6); print $6 }' rows.md; }
+redis_warnings() { cat pd.log "$(exim_log soak)" 2>/dev/null | grep -c 'Redis.*unavailable'; }
+fault_seen() {
+	local n
+	case $1 in
+	dns-none) n=$(( $(tempfailed dns-none postfix) + $(tempfailed dns-none exim) ))
+		[ "$n" -gt 0 ] && ok "dns-none: DNS silence seen: $n messages tempfailed" ||
+			nok "dns-none: no message tempfailed while DNS said nothing" ;;
+	policyd-kill) n=$(tempfailed policyd-kill postfix)
+		[ "$n" -gt 0 ] && ok "policyd-kill: Postfix tempfailed $n messages while the daemon was away" ||
+			nok "policyd-kill: no tempfail while the daemon was away" ;;
+	config-invalid) n=$(tempfailed config-invalid exim)
+		[ "$n" -gt 0 ] && ok "config-invalid: Exim tempfailed $n messages while its configuration was invalid" ||
+			nok "config-invalid: no tempfail from Exim with an invalid configuration" ;;
+	redis-pause|redis-restart) n=$(redis_warnings)
+		[ "$n" -gt "$REDIS_WARN" ] && ok "$1: the nodes logged the Redis outage ($((n - REDIS_WARN)) warnings)" ||
+			nok "$1: no Redis warning in the nodes' logs"
+		REDIS_WARN=$n ;;
+	esac
+}
+REDIS_WARN=0
+
 settle() {      # until both MTAs have delivered what they accepted
 	local i
 	for i in $(seq 1 120); do
@@ -336,6 +361,7 @@ for phase in $SOAK_PHASES; do
 		"postfix=pf.soak.test=$PF_MAIL" "exim=ex.soak.test=$(exim_maildir soak)" 2>&1)
 	echo "$out"
 	fails=$((fails + $(printf '%s\n' "$out" | grep -c '^not ok')))
+	fault_seen "$phase"
 	echo "$phase: $(tr '\n' ' ' < phase.notes)" >> notes.md
 	echo "# $phase: load ended after $((t_load / 1000)) s, queues drained and checked after $(( ($(date +%s%N) / 1000000 - PHASE_T0) / 1000 )) s"
 	kill -0 "$(pd_pid pd)" 2>/dev/null || nok "$phase: mailseal-policyd is gone"

@@ -54,6 +54,6 @@ done
 	nok "checker: row $(cat "$C/rows")"
 
 # --- the campaign, short ------------------------------------------------------
-SOAK_SECONDS=${SOAK_SECONDS:-6} SOAK_SESSIONS=${SOAK_SESSIONS:-10} SOAK_PAUSE=${SOAK_PAUSE:-3} \
+SOAK_SECONDS=${SOAK_SECONDS:-5} SOAK_SESSIONS=${SOAK_SESSIONS:-10} SOAK_PAUSE=${SOAK_PAUSE:-3} \
 	"$ROOT/tests/soak/soak.sh" || fails=$((fails + 1))
 [ "$fails" = 0 ]
