@@ -69,6 +69,13 @@ the forgeries, and anything else), no reply (the session broke), the
 latency from connect to the last reply in milliseconds, and the
 messages that broke each invariant (both must be 0).
 
+What the campaign found: a configuration file rewritten in place (`cp`
+over it) can be read half written by the Exim module, which looks at the
+file at every message; an empty file is a valid configuration (all
+defaults), so one message was accepted under the defaults' settings
+(checked, but not as configured).  The campaign now replaces files by
+rename, and `docs/config.md` tells operators to do the same.
+
 ## One Redis, a replica and a Sentinel
 
 EOF
