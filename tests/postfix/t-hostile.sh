@@ -22,9 +22,10 @@
 #     out of order (DATA-stage packets before MAIL, a body before
 #     MAIL, end of message twice): each dropped or answered, the daemon
 #     alive, Postfix's next message 250
-#   6 through Postfix: a 300 KB header field, a 2.5 MB header block,
-#     1000 and 985 signatures (header_size_limit raised so that Postfix
-#     passes them on): a verdict each time (250 with our
+#   6 through Postfix: a 300 KB header field (Postfix itself shortens
+#     it, to about 60 KB here: the length delivered is shown), a 2.5 MB
+#     header block, 1000 and 985 signatures (header_size_limit raised so
+#     that Postfix passes them on): a verdict each time (250 with our
 #     Authentication-Results, or 5xx), at most max_signatures verified
 # The daemon is the build's under test ($MAILSEAL_BUILD: build or
 # build/san).  KEEP_T=DIR keeps a copy of the work directory.
