@@ -66,7 +66,7 @@ PF_LIB     := $(BUILD)/libmspostfix.a
 POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
 
-.PHONY: all check unit fuzz fuzz-build bench demo diff-long install clean exim exim-static \
+.PHONY: all check unit fuzz fuzz-build bench demo diff-long soak install clean exim exim-static \
 	policyd install-policyd package-test
 all: $(LIB) $(CLI) $(EXIM_SO) $(PF_LIB) $(POLICYD)
 
@@ -174,6 +174,12 @@ bench: all
 
 demo: all
 	scripts/demo.sh $(CURDIR)/$(CLI)
+
+# the fault campaign under load at full length, on a Sentinel-watched
+# Redis and on a Redis Cluster; writes docs/reliability.md (not CI:
+# tests/soak/t-soak-short.sh is its short version)
+soak: all
+	MAILSEAL_BUILD=$(BUILD) tests/soak/run-soak.sh
 
 # the differential tests at full size (CI runs smaller sets): 2000 SPF
 # record trees against pyspf, 3000 DMARC cases against OpenDMARC and
