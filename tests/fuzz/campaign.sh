@@ -54,7 +54,7 @@ max_len_of() {
 	fuzz_keyrec)                    echo 9000 ;;
 	fuzz_base64|fuzz_keyfile)       echo 16384 ;;
 	fuzz_canon|fuzz_msgreader)      echo 65536 ;;
-	fuzz_verify|fuzz_policy|fuzz_session|fuzz_smtpmsg) echo 65536 ;;
+	fuzz_verify|fuzz_policy|fuzz_session|fuzz_milterflow) echo 65536 ;;
 	*)                              echo 8192 ;;
 	esac
 }
