@@ -260,8 +260,7 @@ if [ -n "$REPORT" ] && [ "${MEMFLAT_REPORT_NEW:-0}" = 1 ]; then
 		echo
 		echo "Bounds: resident memory, from the highest sample of the first quarter"
 		echo "of the steps (step 0 on) to the highest of the last quarter, may grow"
-		echo "at most"
-		echo "4096 kB with the normal build and 16384 kB with the ASan build (its"
+		echo "at most 4096 kB with the normal build and 16384 kB with the ASan build (its"
 		echo "allocator keeps freed blocks in a quarantine, capped at 8 MB here, and"
 		echo "returns memory to the system in bursts: its RSS wanders by several MB"
 		echo "from sample to sample); descriptors may not grow at all, threads by"
