@@ -66,8 +66,8 @@ PF_LIB     := $(BUILD)/libmspostfix.a
 POLICYD    := $(BUILD)/mailseal-policyd
 EXIM_INC   ?= /usr/include/exim4
 
-.PHONY: all check unit fuzz fuzz-build bench demo diff-long soak install clean exim exim-static \
-	policyd install-policyd package-test
+.PHONY: all check unit fuzz fuzz-build fuzz-campaign memflat bench demo diff-long soak install clean \
+	exim exim-static policyd install-policyd package-test
 all: $(LIB) $(CLI) $(EXIM_SO) $(PF_LIB) $(POLICYD)
 
 # a Postfix host: no Exim headers needed (scripts/install-deps.sh --policyd)
@@ -160,9 +160,34 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_COMMON)
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -pthread -o $@ $< $(FUZZ_COMMON) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
+# the objects are prerequisites of a pattern rule only: keep them, or
+# each new target rebuilds them all
+.SECONDARY: $(FUZZ_COMMON)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BUILD)
+
+# long campaigns (not CI): every fuzz target in turn, FUZZ_TIME seconds
+# each (FUZZ_RUNS caps executions, FUZZ_TARGETS picks some), grown
+# corpora merged back minimized, figures in docs/fuzzing.md; and one
+# mailseal-policyd (normal, then SAN=1 build for LeakSanitizer) under a
+# million policy requests and 100,000 milter messages, RSS and
+# descriptors in docs/memory.md
+FUZZ_TIME ?= 600
+MEMFLAT_POLICY ?= 1000000
+MEMFLAT_MILTER ?= 100000
+fuzz-campaign: fuzz-build
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		tests/fuzz/campaign.sh $(FUZZ_BUILD)
+
+memflat:
+	$(MAKE) SAN= all
+	$(MAKE) SAN=1 all
+	rc=0; export MAILSEAL_ROOT=$(CURDIR) MEMFLAT_POLICY=$(MEMFLAT_POLICY) \
+		MEMFLAT_MILTER=$(MEMFLAT_MILTER) MEMFLAT_REPORT=docs/memory.md; \
+	MAILSEAL_BUILD=build MEMFLAT_REPORT_NEW=1 tests/postfix/memflat.sh || rc=1; \
+	MAILSEAL_BUILD=build/san tests/postfix/memflat.sh || rc=1; \
+	exit $$rc
 
 bench: all
 	bench/run.sh $(BUILD)

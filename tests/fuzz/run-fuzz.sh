@@ -35,7 +35,7 @@ max_len_of() {
 	fuzz_base64)                    echo 16384 ;;
 	fuzz_keyfile)                   echo 16384 ;;
 	fuzz_canon|fuzz_msgreader)      echo 65536 ;;
-	fuzz_verify|fuzz_policy|fuzz_session) echo 65536 ;;
+	fuzz_verify|fuzz_policy|fuzz_session|fuzz_milterflow) echo 65536 ;;
 	*)                              echo 8192 ;;
 	esac
 }
