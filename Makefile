@@ -195,7 +195,7 @@ bench: all
 	bench/exim.sh $(BUILD)
 	bench/policy.sh $(BUILD)
 	bench/postfix.sh $(BUILD)
-	BENCH_PF_PER=1 BENCH_PF_MSGS=2000 BENCH_PF_CONFIGS="plain null-milter mailseal ms-full" bench/postfix.sh $(BUILD)
+	BENCH_PF_PER=1 BENCH_PF_MSGS=2000 BENCH_PF_CONFIGS="plain null-milter null-eom mailseal ms-full" bench/postfix.sh $(BUILD)
 	bench/policydns.sh $(BUILD)
 
 demo: all

@@ -10,7 +10,13 @@
  * too: Postfix's cleanup edits the queue file the same way) and says
  * continue.  Nothing is parsed beyond the framing.
  *
- *   usage: nullmilter SOCKET-PATH AUTHSERV-ID
+ *   usage: nullmilter SOCKET-PATH AUTHSERV-ID [eom-only]
+ *
+ * With eom-only it also declines CONNECT, HELO, MAIL, the header fields,
+ * the end of headers and the body (SMFIP_NOCONNECT ... SMFIP_NOBODY):
+ * Postfix then sends the negotiation, the end-of-message macros and the
+ * end of the message only, the least any milter that adds a field can
+ * ask of it.
  *
  * One process, one thread, poll(); stops on SIGTERM.
  */
@@ -35,6 +41,7 @@
 #define P_NODATA    0x000200u
 #define P_NORCPT    0x000008u
 #define P_NOREPLIES 0x0ff080u   /* NR_HDR and NR_CONN..NR_BODY */
+#define P_NOEVENTS  0x00007fu   /* NOCONNECT, NOHELO, NOMAIL, NORCPT, NOBODY, NOHDRS, NOEOH */
 #define P_LEADSPC   0x100000u
 #define F_ADDHDRS   0x01u
 #define F_CHGHDRS   0x10u
@@ -48,6 +55,7 @@ struct conn {
 
 static volatile sig_atomic_t stop;
 static const char *authserv;
+static uint32_t want_no;         /* eom-only: P_NOEVENTS */
 
 static void on_term(int sig)
 {
@@ -94,7 +102,7 @@ static int packet(struct conn *c, unsigned char cmd, const unsigned char *d, siz
 
 	switch (cmd) {
 	case 'O': {             /* OPTNEG: version, actions, protocol */
-		uint32_t ver, act, proto;
+		uint32_t ver, act, proto, offered;
 		static const struct { uint32_t stage; const char *names; } lists[] = {
 			{ 0, "j {daemon_name}" }, { 2, "i {auth_authen}" }, { 6, "i" }, { 5, "i" },
 		};
@@ -108,7 +116,9 @@ static int packet(struct conn *c, unsigned char cmd, const unsigned char *d, siz
 		ver = ntohl(ver);
 		act = ntohl(act);
 		proto = ntohl(proto);
+		offered = proto;
 		proto &= P_NOUNKNOWN | P_NODATA | P_NORCPT | P_NOREPLIES | P_LEADSPC;
+		proto |= want_no & offered;
 		put32(data, ver < 6 ? ver : 6);
 		put32(data + 4, F_ADDHDRS | F_CHGHDRS | (act & F_SETSYMLIST));
 		put32(data + 8, proto);
@@ -186,8 +196,12 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int lfd, i, n = 0;
 
+	if (argc == 4 && strcmp(argv[3], "eom-only") == 0) {
+		want_no = P_NOEVENTS;
+		argc--;
+	}
 	if (argc != 3 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "usage: nullmilter SOCKET-PATH AUTHSERV-ID\n");
+		fprintf(stderr, "usage: nullmilter SOCKET-PATH AUTHSERV-ID [eom-only]\n");
 		return 2;
 	}
 	authserv = argv[2];

@@ -45,6 +45,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,9 @@ static pthread_cond_t pool_gone = PTHREAD_COND_INITIALIZER;
 static struct job *queue;
 static size_t q_head, q_len, q_cap;
 static unsigned n_threads, n_idle, max_threads;
-static unsigned n_milter;               /* connections queued or in service */
+/* connections queued or in service: changed under the lock, read
+ * without it (the main thread's every turn looks at it) */
+static atomic_uint n_milter;
 
 
 static int sig_pipe[2] = { -1, -1 };
@@ -131,8 +134,11 @@ static void *worker_main(void *arg)
 		serve_job(&w, &j);
 		pthread_mutex_lock(&pool_lock);
 		n_idle++;
-		n_milter--;
-		daemon_wake();          /* the listener may be polled again */
+		/* the listener goes unpolled only while the pool is full: a
+		 * wake-up for each connection would cost the main thread a
+		 * switch per message for nothing */
+		if (atomic_fetch_sub(&n_milter, 1) >= max_threads)
+			daemon_wake();  /* it may be polled again */
 	}
 	n_idle--;
 	pthread_mutex_unlock(&pool_lock);
@@ -150,19 +156,17 @@ static void *worker_main(void *arg)
  * listener is then not polled: new ones wait in the listen queue */
 static int pool_full(void)
 {
-	int full;
-
-	pthread_mutex_lock(&pool_lock);
-	full = n_milter >= max_threads;
-	pthread_mutex_unlock(&pool_lock);
-	return full;
+	return atomic_load(&n_milter) >= max_threads;
 }
 
-/* pool_add - queue a connection; start a thread when none is idle */
+/* pool_add - queue a connection; start a thread when none is idle.
+ * The thread is started and the waiting one signalled after the lock
+ * is let go: a worker woken under it would only block on it again */
 static void pool_add(int fd, enum job_kind kind)
 {
 	pthread_t t;
 	pthread_attr_t attr;
+	int spawn = 0;
 
 	pthread_mutex_lock(&pool_lock);
 	if (q_len == q_cap) {
@@ -178,34 +182,35 @@ static void pool_add(int fd, enum job_kind kind)
 	}
 	queue[(q_head + q_len) % q_cap] = (struct job){ fd, kind };
 	q_len++;
-	n_milter++;
+	atomic_fetch_add(&n_milter, 1);
 	if (n_idle < q_len && n_threads < max_threads) {
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 512 * 1024);
-		if (pthread_create(&t, &attr, worker_main, NULL) == 0) {
-			n_threads++;
-			n_idle++;
-		} else {
-			dlog(LOG_ERR, "cannot start a worker thread: %s",
-			     strerror(errno));
-		}
-		pthread_attr_destroy(&attr);
+		spawn = 1;              /* counted now, undone if it fails */
+		n_threads++;
+		n_idle++;
 	}
-	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
+	pthread_cond_signal(&pool_cond);
+	if (!spawn)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	if (pthread_create(&t, &attr, worker_main, NULL) != 0) {
+		dlog(LOG_ERR, "cannot start a worker thread: %s",
+		     strerror(errno));
+		pthread_mutex_lock(&pool_lock);
+		n_threads--;
+		n_idle--;
+		pthread_cond_broadcast(&pool_gone);
+		pthread_mutex_unlock(&pool_lock);
+	}
+	pthread_attr_destroy(&attr);
 }
 
-/* pool_gauges - the connections open now, for /metrics (the pool's
- * lock for a moment, no I/O under it) */
+/* pool_gauges - the connections open now, for /metrics */
 static void pool_gauges(void)
 {
-	unsigned milter;
-
-	pthread_mutex_lock(&pool_lock);
-	milter = n_milter;
-	pthread_mutex_unlock(&pool_lock);
-	metrics_set(MSLOT_CONNECTED(MCONN_MILTER), milter);
+	metrics_set(MSLOT_CONNECTED(MCONN_MILTER), atomic_load(&n_milter));
 	metrics_set(MSLOT_CONNECTED(MCONN_POLICY), ploop_count());
 }
 
