@@ -193,6 +193,7 @@ bench: all
 	bench/run.sh $(BUILD)
 	bench/farm.sh $(BUILD)
 	bench/exim.sh $(BUILD)
+	bench/eximsign.sh $(BUILD)
 	bench/policy.sh $(BUILD)
 	bench/postfix.sh $(BUILD)
 	BENCH_PF_PER=1 BENCH_PF_MSGS=2000 BENCH_PF_CONFIGS="plain null-milter null-eom mailseal ms-full" bench/postfix.sh $(BUILD)
