@@ -259,6 +259,7 @@ static int fc_cluster_open(struct farmcache *fc, const struct fc_endpoint *e,
 	}
 	fc->cluster = rcluster_new(a, n, &io);
 	free(a);
+	snprintf(fc->where, sizeof(fc->where), "cluster");
 	return 1;
 }
 
@@ -627,6 +628,8 @@ static redisReply *fc_run(struct farmcache *fc, int argc, const char **argv,
 		snprintf(what, sizeof(what), "error reply: %.*s", (int)r->len,
 			 r->str ? r->str : "error");
 		freeReplyObject(r);
+		if (fc->cluster)        /* which node answered is rcluster's */
+			snprintf(fc->where, sizeof(fc->where), "cluster");
 		fc_fail(fc, what, 0);
 		return NULL;
 	}

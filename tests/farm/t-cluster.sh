@@ -157,4 +157,15 @@ sleep 1.2       # past the back-off of the run before
 	&& [ "$(verdicts after.txt)" = "$(verdicts base.txt)" ] \
 	&& ok "after failover: a new node finds every key in the cluster, the same verdicts" \
 	|| nok "after failover: $(grep stats after.txt) $(oneline < after.err)"
+
+# --- an error reply (a master out of memory) is named in the log -----------
+# (it used to read "Redis  unavailable": the failure of a command the
+# cluster answered with an error named no place)
+for p in $(cluster_masters "$P1"); do rcli "$p" CONFIG SET maxmemory 1 > /dev/null; done
+"$M" -c cluster.conf verify --stats corpus/m1.eml > oom.txt 2> oom.err
+for p in $(cluster_masters "$P1"); do rcli "$p" CONFIG SET maxmemory 0 > /dev/null; done
+grep -q 'Redis cluster[^ ]* unavailable (error reply: OOM' oom.err && ! grep -q 'Redis  ' oom.err \
+	&& grep -q $'m1.eml\tdkim=pass' oom.txt \
+	&& ok "an OOM error reply: logged as the cluster's, the verdict unchanged" \
+	|| nok "OOM error reply: $(oneline < oom.err) $(oneline < oom.txt)"
 [ $fails = 0 ]
