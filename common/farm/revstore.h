@@ -34,7 +34,7 @@
 #include "farmcache.h"
 
 #define REV_MAX_IDENTITIES 4
-#define REV_IDENTITY_MAX 96             /* "serial:" + 32 + ":" + 40 hex */
+#define REV_IDENTITY_MAX 112            /* "serial:" + 32 + ":" + 66 (certinfo.h) */
 
 enum rev_state {
 	REV_NONE = 0,

@@ -73,7 +73,7 @@ void certinfo_serial_issuer(const ASN1_INTEGER *serial,
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = ASN1_STRING_get0_data(serial);
-	int n = ASN1_STRING_length(serial), i, k = 0;
+	int n = ASN1_STRING_length(serial), i, k = 0, first, hashed = 0;
 	unsigned char *der = NULL, md[32];
 	unsigned int mdlen = 0;
 	int dlen;
@@ -82,8 +82,17 @@ void certinfo_serial_issuer(const ASN1_INTEGER *serial,
 		s++;
 		n--;
 	}
-	for (i = 0; i < n && k + 2 < CERTINFO_SERIAL_MAX; i++) {
-		if (k == 0 && s[i] < 16) {      /* no leading zero digit */
+	if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER && !(n == 1 && *s == 0))
+		out_serial[k++] = '-';
+	if (n > 32 && EVP_Digest(s, (size_t)n, md, &mdlen, EVP_sha256(), NULL)) {
+		s = md;                 /* too long to write out: its hash */
+		n = (int)mdlen;
+		hashed = 1;
+		out_serial[k++] = 'h';
+	}
+	first = k;
+	for (i = 0; i < n && i < 32; i++) {
+		if (i == 0 && !hashed && s[i] < 16) {   /* no leading zero digit */
 			if (s[i])
 				out_serial[k++] = hex[s[i]];
 			continue;
@@ -91,7 +100,7 @@ void certinfo_serial_issuer(const ASN1_INTEGER *serial,
 		out_serial[k++] = hex[s[i] >> 4];
 		out_serial[k++] = hex[s[i] & 15];
 	}
-	if (k == 0)
+	if (k == first)
 		out_serial[k++] = '0';
 	out_serial[k] = 0;
 	out_issuer[0] = 0;

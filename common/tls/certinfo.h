@@ -20,12 +20,15 @@
 #define CERTINFO_MAX_NAMES 32
 #define CERTINFO_MAX_DER (64 * 1024)
 
-#define CERTINFO_SERIAL_MAX 41          /* 20 bytes in hex, and a NUL */
+/* a serial as text: "-" when negative, then lower-case hex without
+ * leading zeros for up to 32 bytes (RFC 5280 allows 20; CAs and CRLs
+ * exceed it), or "h" and the SHA-256 of its bytes in hex past 32: every
+ * serial its own text; and a NUL */
+#define CERTINFO_SERIAL_MAX 67
 
 struct certinfo {
 	unsigned char spki[TLSPIN_LEN]; /* SHA-256 of the SubjectPublicKeyInfo */
-	char serial[CERTINFO_SERIAL_MAX];       /* lower-case hex, no
-						 * leading zeros ("0": zero) */
+	char serial[CERTINFO_SERIAL_MAX];       /* as above ("0": zero) */
 	char issuer[33];                /* 16 bytes of the SHA-256 of the
 					 * issuer name's DER, hex */
 	const char *names[CERTINFO_MAX_NAMES];  /* in the arena */
