@@ -470,6 +470,13 @@ enum ms_status config_load(struct ms_config *cfg, const char *path,
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	buf_init(&data, CONFIG_MAX_FILE);
 	st = buf_load_file(&data, path, err);
+	/* no setting needs an empty file (a comment gives the defaults);
+	 * one is far likelier a file caught while rewritten in place, and
+	 * the defaults would drop every requirement it holds */
+	if (st == MS_OK && data.len == 0)
+		st = ms_error_set(err, MS_ERR_SYNTAX,
+				  "%s: the file is empty (being rewritten in place? write the new version beside it and mv it over; a comment line alone gives every default)",
+				  path);
 	if (st == MS_OK)
 		st = config_parse(cfg, (const unsigned char *)buf_str(&data),
 				  data.len, path, err);

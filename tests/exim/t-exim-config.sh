@@ -87,6 +87,22 @@ out=$(as_exim "$M" config check 2>/dev/null); rc=$?
 [ "$rc" = 0 ] && [ "$out" = "$ETC/mailseal.conf: ok" ] && ok "config check as Debian-exim: ok" \
 	|| nok "config check as Debian-exim - exit $rc: $out"
 
+# caught empty, as while cp rewrites it in place: 451, never the
+# defaults (which would let the forgery through)
+cp -p "$ETC/mailseal.conf" "$ETC/full.conf"
+: > "$ETC/mailseal.conf"
+forged f4
+mark=$(wc -l < "$(exim_log cfg)")
+exim_send cfg msg/f4.eml
+case $EXIM_REPLY in
+451*4.3.5*) ok "an empty configuration file: 451 4.3.5, not the defaults ($EXIM_REPLY)" ;;
+*) nok "an empty configuration file - wanted 451 4.3.5, got \"$EXIM_REPLY\"" ;;
+esac
+tail -n +"$((mark + 1))" "$(exim_log cfg)" | grep -q "$ETC/mailseal.conf: the file is empty" \
+	&& ok "... the log names the file and says it is empty" \
+	|| nok "... no log line about the empty file: $(tail -n +"$((mark + 1))" "$(exim_log cfg)" | grep mailseal | head -3 | tr '\n' '|')"
+mv "$ETC/full.conf" "$ETC/mailseal.conf"
+
 # gone: the built-in defaults, and the log says so
 mv "$ETC/mailseal.conf" "$ETC/old.conf"
 forged f3

@@ -36,7 +36,7 @@ trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 . "$ROOT/tests/lib/check.sh"
 
-: > mailseal.conf               # no system configuration gets in
+echo '# defaults' > mailseal.conf  # no system configuration gets in
 ms() { "$M" -c "$T/mailseal.conf" "$@"; }
 
 sel_of() { case $1 in rsa-sha256) echo rsa1 ;; ed25519-sha256) echo ed1 ;; esac; }

@@ -71,9 +71,10 @@ messages that broke each invariant (both must be 0).
 
 What the campaign found: a configuration file rewritten in place (`cp`
 over it) can be read half written by the Exim module, which looks at the
-file at every message; an empty file is a valid configuration (all
-defaults), so one message was accepted under the defaults' settings
-(checked, but not as configured).  The campaign now replaces files by
+file at every message; an empty file was then a valid configuration
+(all defaults), so one message was accepted under the defaults' settings
+(checked, but not as configured).  An empty file is now an error (the
+module answers 451 while it is empty), the campaign replaces files by
 rename, and `docs/config.md` tells operators to do the same.
 
 ## One Redis, a replica and a Sentinel

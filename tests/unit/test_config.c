@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "unit.h"
@@ -121,6 +122,29 @@ int main(void)
 	      strstr(err.msg, "/nonexistent/mailseal.conf") != NULL,
 	      "config: missing file is an I/O error naming it");
 	config_free(&cfg);
+
+	/* an empty file: an error naming it (a file being rewritten in
+	 * place), where a comment alone gives the defaults */
+	{
+		char path[] = "/tmp/ms-config-empty-XXXXXX";
+		int fd = mkstemp(path), absent = -1;
+
+		config_init(&cfg);
+		CHECK(fd >= 0 && config_load_opt(&cfg, path, 1, &absent, &err) == MS_ERR_SYNTAX &&
+		      absent == 0 && strstr(err.msg, path) && strstr(err.msg, "empty"),
+		      "config: an empty file is an error naming it (%s)", err.msg);
+		config_free(&cfg);
+		if (fd >= 0 && write(fd, "# defaults\n", 11) == 11) {
+			config_init(&cfg);
+			CHECK(config_load(&cfg, path, &err) == MS_OK,
+			      "config: a file of one comment gives the defaults");
+			config_free(&cfg);
+		}
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+	}
 
 	/* an optional file: only ENOENT is "absent" */
 	{
