@@ -290,9 +290,10 @@ void policy_set_dns(struct policy *p, struct dnsq *q)
 /* policy_prepare - what a forked child can inherit, done now */
 void policy_prepare(struct policy *p)
 {
-	(void)p;
 	crypto_init();
 	(void)policy_warm();
+	if (p && p->tables && p->tables->signtable)
+		policy_warm_sign();
 }
 
 /* policy_share_node - the node's shared cache, before the engines */

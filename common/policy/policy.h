@@ -200,6 +200,10 @@ void policy_prepare(struct policy *p);
  * calls it.  1 when the message verified as it must (DKIM with both
  * algorithms, SPF and DMARC passing). */
 int policy_warm(void);
+/* policy_warm_sign - sign once, in this process, with a throw-away key
+ * of each algorithm (warm.c), so that forked children find signing
+ * started; policy_prepare calls it when the engine has a signing table */
+void policy_warm_sign(void);
 /* policy_preload - in a process that forks (Exim's daemon, at each
  * connection), take a few of the keys and DNS answers its children put
  * into the node's shared cache since the last call into this engine's
