@@ -47,7 +47,7 @@
 #
 # Knobs (environment): BENCH_EXIM_ROUNDS (5), BENCH_EXIM_MSGS (5000
 # messages per run), BENCH_EXIM_SESSIONS (20), BENCH_EXIM_PER (10
-# messages per session), BENCH_EXIM_CONN_ROUNDS (3; the second table,
+# messages per session), BENCH_EXIM_CONN_ROUNDS (5; the second table,
 # one message per session; 0 skips it), BENCH_EXIM_CONN_MSGS (2000),
 # BENCH_EXIM_CORPUS (200 messages), BENCH_SEED (20261122),
 # BENCH_EXIM_SPOOL (tmpfs: spool and logs on /dev/shm; disk: under /tmp),
@@ -65,7 +65,7 @@ ROUNDS=${BENCH_EXIM_ROUNDS:-5}
 MSGS=${BENCH_EXIM_MSGS:-5000}
 SESSIONS=${BENCH_EXIM_SESSIONS:-20}
 PER=${BENCH_EXIM_PER:-10}
-CONN_ROUNDS=${BENCH_EXIM_CONN_ROUNDS:-3}
+CONN_ROUNDS=${BENCH_EXIM_CONN_ROUNDS:-5}
 CONN_MSGS=${BENCH_EXIM_CONN_MSGS:-2000}
 NCORPUS=${BENCH_EXIM_CORPUS:-200}
 SEED=${BENCH_SEED:-20261122}
