@@ -250,11 +250,6 @@ EOF
 	echo "begin routers"
 }
 
-smtp_banner() {         # smtp_banner PORT: the first 3 bytes the daemon says
-	timeout 3 bash -c \
-		"exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 3 <&3 && printf 'QUIT\r\n' >&3" 2>/dev/null
-}
-
 port=2525
 for c in "${CONFIGS[@]}"; do
 	d=$RUN/$c
@@ -266,18 +261,7 @@ for c in "${CONFIGS[@]}"; do
 	port=$((port + 1))
 	mconf=$RUN/mailseal.conf
 	[ "$c" = ms-full ] && mconf=$RUN/ms-full.conf
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		MAILSEAL_CONFIG="$mconf" \
-		exim4 -C "$d/exim.conf" -bdf -oX "${PORT[$c]}" -oP "$d/exim.pid" \
-		> "$d/daemon.out" 2>&1 &
-	EXIM_PID[$c]=$!
-	ok=""
-	for _ in $(seq 1 50); do
-		kill -0 "${EXIM_PID[$c]}" 2>/dev/null || break
-		if [ "$(smtp_banner "${PORT[$c]}")" = 220 ]; then ok=1; break; fi
-		sleep 0.1
-	done
-	[ -n "$ok" ] || die "exim ($c) did not start: $(cat "$d/daemon.out" "$d/log/paniclog" 2>/dev/null | tail -5)"
+	bench_exim_start "$c" "$d" "${PORT[$c]}" "$mconf"
 done
 say "daemons: $(for c in "${CONFIGS[@]}"; do printf '%s=127.0.0.1:%s ' "$c" "${PORT[$c]}"; done)"
 

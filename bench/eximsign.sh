@@ -177,11 +177,6 @@ begin retry
 EOF
 }
 
-smtp_banner() {         # smtp_banner PORT: the first 3 bytes the daemon says
-	timeout 3 bash -c \
-		"exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 3 <&3 && printf 'QUIT\r\n' >&3" 2> /dev/null
-}
-
 for c in "${CONFIGS[@]}"; do
 	d=$RUN/$c
 	mkdir -p "$d/spool" "$d/log"
@@ -189,24 +184,9 @@ for c in "${CONFIGS[@]}"; do
 	exim_conf "$c" > "$d/exim.conf"
 	chmod 644 "$d/exim.conf"
 	PORT[$c]=$(free_port)
-	# the daemon a child subreaper (PR_SET_CHILD_SUBREAPER, kept across
-	# exec): the delivery processes, whose receiving process exits
-	# without waiting for them, are reaped by it, not by init, so that
-	# its reaped-children time holds every Exim process of a run
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin MAILSEAL_CONFIG="$RUN/mailseal.conf" \
-		"$PY" -c 'import ctypes, os, sys
-if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
-    sys.exit("prctl(PR_SET_CHILD_SUBREAPER) failed")
-os.execvp(sys.argv[1], sys.argv[1:])' \
-		exim4 -C "$d/exim.conf" -bdf -oX "${PORT[$c]}" -oP "$d/exim.pid" > "$d/daemon.out" 2>&1 &
-	EXIM_PID[$c]=$!
-	ok=""
-	for _ in $(seq 1 50); do
-		kill -0 "${EXIM_PID[$c]}" 2> /dev/null || break
-		if [ "$(smtp_banner "${PORT[$c]}")" = 220 ]; then ok=1; break; fi
-		sleep 0.1
-	done
-	[ -n "$ok" ] || die "exim ($c) did not start: $(cat "$d/daemon.out" "$d/log/paniclog" 2> /dev/null | tail -5)"
+	# a subreaper: the reaped-children time of the daemon holds every
+	# Exim process of a run, the delivery processes too
+	bench_exim_start "$c" "$d" "${PORT[$c]}" "$RUN/mailseal.conf" reaper
 done
 say "daemons: $(for c in "${CONFIGS[@]}"; do printf '%s=127.0.0.1:%s ' "$c" "${PORT[$c]}"; done); sink 127.0.0.1:$SINK_PORT"
 

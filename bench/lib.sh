@@ -252,6 +252,36 @@ bench_spf_versions() {
 	echo "python3-spf-engine $(dpkg-query -W -f='${Version}' python3-spf-engine), python3-spf $(dpkg-query -W -f='${Version}' python3-spf), python3-dnspython $(dpkg-query -W -f='${Version}' python3-dnspython)"
 }
 
+# bench_exim_start NAME DIR PORT MAILSEAL_CONFIG [reaper]: Debian's Exim
+# as a daemon on 127.0.0.1:PORT with DIR/exim.conf (what it says in
+# DIR/daemon.out, its pid file DIR/exim.pid), MAILSEAL_CONFIG in its
+# environment and nothing else; returns once it answers 220, its pid in
+# EXIM_PID[NAME] (an associative array the caller declares).  With
+# "reaper" it is made a child subreaper first (PR_SET_CHILD_SUBREAPER,
+# kept across exec): processes its children leave behind (the delivery
+# processes, which their receiving process does not wait for) are reaped
+# by it, not by init, so that its reaped-children time holds them all.
+bench_exim_start() {
+	local name=$1 d=$2 port=$3 mconf=$4 i
+	local -a pre=()
+	if [ "${5:-}" = reaper ]; then
+		pre=("$PY" -c 'import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
+    sys.exit("prctl(PR_SET_CHILD_SUBREAPER) failed")
+os.execvp(sys.argv[1], sys.argv[1:])')
+	fi
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin MAILSEAL_CONFIG="$mconf" "${pre[@]}" \
+		exim4 -C "$d/exim.conf" -bdf -oX "$port" -oP "$d/exim.pid" > "$d/daemon.out" 2>&1 &
+	EXIM_PID[$name]=$!
+	for i in $(seq 1 50); do
+		kill -0 "${EXIM_PID[$name]}" 2> /dev/null || break
+		[ "$(timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 3 <&3 && printf 'QUIT\r\n' >&3" 2> /dev/null)" = 220 ] &&
+			return 0
+		sleep 0.1
+	done
+	die "exim ($name) did not start: $(cat "$d/daemon.out" "$d/log/paniclog" 2> /dev/null | tail -5)"
+}
+
 proc_cpu() {    # PID: its utime + stime and its reaped children's, in ticks (0: none)
 	[ -n "$1" ] && awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2> /dev/null || echo 0
 }
