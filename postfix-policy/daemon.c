@@ -668,16 +668,8 @@ int main(int argc, char **argv)
 	if (listen_all(path, "policy_listen", JOB_POLICY, &g->cfg, ls, &nls) != 0 ||
 	    listen_all(path, "milter_listen", JOB_MILTER, &g->cfg, ls, &nls) != 0 ||
 	    listen_all(path, "metrics_listen", JOB_METRICS, &g->cfg, mls,
-		       &nmls) != 0) {
-		for (i = 0; i < nls; i++)
-			listen_close(&ls[i], 1);
-		for (i = 0; i < nmls; i++)
-			listen_close(&mls[i], 0);
-		if (pid_fd >= 0)
-			pidfile_remove(pid_fd, pid_file);
-		return 1;
-	}
-	if (privs_drop(path, &g->cfg, dlog_file_fd()) != 0) {
+		       &nmls) != 0 ||
+	    privs_drop(path, &g->cfg, dlog_file_fd()) != 0) {
 		for (i = 0; i < nls; i++)
 			listen_close(&ls[i], 1);
 		for (i = 0; i < nmls; i++)
