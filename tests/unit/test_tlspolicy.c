@@ -194,6 +194,21 @@ static void test_certinfo(void)
 	arena_free(&a);
 }
 
+/* serial_text - certinfo's text of the serial given in hex */
+static void serial_text(const char *hex_serial, const X509_NAME *issuer,
+			char out[CERTINFO_SERIAL_MAX])
+{
+	ASN1_INTEGER *i = ASN1_INTEGER_new();
+	BIGNUM *bn = NULL;
+	char iss[33];
+
+	BN_hex2bn(&bn, hex_serial);
+	BN_to_ASN1_INTEGER(bn, i);
+	certinfo_serial_issuer(i, issuer, out, iss);
+	BN_free(bn);
+	ASN1_INTEGER_free(i);
+}
+
 /* certinfo_serial_issuer: a serial as text, one text per serial: long
  * (past RFC 5280's 20 bytes, which real CAs and CRLs break) and negative
  * serials included */
@@ -201,7 +216,6 @@ static void test_serials(void)
 {
 	X509_NAME *issuer = X509_NAME_new();
 	ASN1_INTEGER *i = ASN1_INTEGER_new();
-	BIGNUM *bn = BN_new();
 	char a[CERTINFO_SERIAL_MAX], b[CERTINFO_SERIAL_MAX], iss[33];
 
 	X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_ASC,
@@ -209,37 +223,24 @@ static void test_serials(void)
 	ASN1_INTEGER_set(i, 0x1234);
 	certinfo_serial_issuer(i, issuer, a, iss);
 	CHECK(!strcmp(a, "1234") && strlen(iss) == 32, "serial: 0x1234 is \"1234\" (%s)", a);
-	ASN1_INTEGER_set(i, 0);
-	certinfo_serial_issuer(i, issuer, a, iss);
+	serial_text("0", issuer, a);
 	CHECK(!strcmp(a, "0"), "serial: zero is \"0\" (%s)", a);
-	ASN1_INTEGER_set(i, -0x1234);
-	certinfo_serial_issuer(i, issuer, b, iss);
+	serial_text("-1234", issuer, b);
 	CHECK(!strcmp(b, "-1234"), "serial: a negative serial keeps its sign (%s)", b);
 	/* 20 bytes: the longest RFC 5280 allows, in full */
-	BN_hex2bn(&bn, "7f0102030405060708090a0b0c0d0e0f10111213");
-	BN_to_ASN1_INTEGER(bn, i);
-	certinfo_serial_issuer(i, issuer, a, iss);
+	serial_text("7f0102030405060708090a0b0c0d0e0f10111213", issuer, a);
 	CHECK(!strcmp(a, "7f0102030405060708090a0b0c0d0e0f10111213"),
 	      "serial: 20 bytes in full (%s)", a);
 	/* two of 24 bytes that share their first 20: not the same text */
-	BN_hex2bn(&bn, "7f0102030405060708090a0b0c0d0e0f1011121314151617");
-	BN_to_ASN1_INTEGER(bn, i);
-	certinfo_serial_issuer(i, issuer, a, iss);
-	BN_hex2bn(&bn, "7f0102030405060708090a0b0c0d0e0f10111213ffffffff");
-	BN_to_ASN1_INTEGER(bn, i);
-	certinfo_serial_issuer(i, issuer, b, iss);
+	serial_text("7f0102030405060708090a0b0c0d0e0f1011121314151617", issuer, a);
+	serial_text("7f0102030405060708090a0b0c0d0e0f10111213ffffffff", issuer, b);
 	CHECK(strcmp(a, b) != 0 && strlen(a) < CERTINFO_SERIAL_MAX,
 	      "serial: past 20 bytes, serials that differ stay apart (%s, %s)", a, b);
 	/* past 32 bytes: "h" and a hash, still one text per serial */
-	BN_hex2bn(&bn, "7f0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021");
-	BN_to_ASN1_INTEGER(bn, i);
-	certinfo_serial_issuer(i, issuer, a, iss);
-	BN_hex2bn(&bn, "7f0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2022");
-	BN_to_ASN1_INTEGER(bn, i);
-	certinfo_serial_issuer(i, issuer, b, iss);
+	serial_text("7f0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021", issuer, a);
+	serial_text("7f0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2022", issuer, b);
 	CHECK(a[0] == 'h' && strlen(a) == 65 && strcmp(a, b) != 0,
 	      "serial: past 32 bytes, \"h\" and the SHA-256 (%s)", a);
-	BN_free(bn);
 	ASN1_INTEGER_free(i);
 	X509_NAME_free(issuer);
 }
