@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -127,9 +128,13 @@ enum ms_status certinfo_from_der(const unsigned char *der, size_t len,
 		return ms_error_set(err, MS_ERR_SYNTAX,
 				    "a certificate of %zu bytes", len);
 	x = d2i_X509(NULL, &p, (long)len);
-	if (!x)
+	if (!x) {
+		/* what OpenSSL noted would otherwise meet the next caller
+		 * that asks it what went wrong (and it costs allocations) */
+		ERR_clear_error();
 		return ms_error_set(err, MS_ERR_SYNTAX,
 				    "the client certificate is not DER X.509");
+	}
 	if ((size_t)(p - der) != len) {
 		X509_free(x);
 		return ms_error_set(err, MS_ERR_SYNTAX,
