@@ -66,6 +66,8 @@ static enum ms_status crl_check(X509_CRL *c, const char *ca_pem,
 	else if (X509_CRL_verify(c, k) != 1)
 		st = ms_error_set(err, MS_ERR_CRYPTO,
 				  "the CRL's signature does not verify with the CA's key");
+	if (st != MS_OK)
+		ERR_clear_error();      /* said our way */
 	X509_free(ca);
 	return st;
 }
