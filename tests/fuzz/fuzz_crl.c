@@ -6,8 +6,9 @@
  *
  * Checked on every input that reads: the issuer is 32 hex digits (the
  * form certinfo.h names issuers by), the issuer's name a NUL-terminated
- * string inside its field, and each serial non-empty lower-case hex
- * without a leading zero (certinfo_serial_issuer's form).
+ * string inside its field, and each serial in certinfo_serial_issuer's
+ * form: "-" when negative, then lower-case hex without a leading zero,
+ * or "h" and 64 hex digits (a serial of more than 32 bytes).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -36,8 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < out.n; i++) {
 			const char *s = out.serials[i];
 
-			if (!s[0] || (s[0] == '0' && s[1]))
+			if (s[0] == '-')
+				s++;
+			if (s[0] == 'h' && strlen(s + 1) != 64)
 				__builtin_trap();
+			if (s[0] == 'h')
+				s++;
+			else if (!s[0] || (s[0] == '0' && (s[1] || s != out.serials[i])))
+				__builtin_trap();       /* no leading zero, no -0 */
 			for (k = 0; s[k]; k++)
 				if (!strchr("0123456789abcdef", s[k]))
 					__builtin_trap();
