@@ -166,7 +166,7 @@ static void pool_add(int fd, enum job_kind kind)
 {
 	pthread_t t;
 	pthread_attr_t attr;
-	int spawn = 0;
+	int spawn = 0, e;
 
 	pthread_mutex_lock(&pool_lock);
 	if (q_len == q_cap) {
@@ -195,9 +195,10 @@ static void pool_add(int fd, enum job_kind kind)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 512 * 1024);
-	if (pthread_create(&t, &attr, worker_main, NULL) != 0) {
-		dlog(LOG_ERR, "cannot start a worker thread: %s",
-		     strerror(errno));
+	e = pthread_create(&t, &attr, worker_main, NULL);
+	if (e != 0) {
+		/* its error is what it returns; errno is not set */
+		dlog(LOG_ERR, "cannot start a worker thread: %s", strerror(e));
 		pthread_mutex_lock(&pool_lock);
 		n_threads--;
 		n_idle--;

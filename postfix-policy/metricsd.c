@@ -272,7 +272,7 @@ int metricsd_start(const struct listener *ls, size_t n, void (*gauges)(void))
 	md.nls = i;
 	md.gauges = gauges;
 	if (pipe2(md.stop, O_CLOEXEC) != 0 ||
-	    pthread_create(&md.thread, NULL, md_main, NULL) != 0) {
+	    (errno = pthread_create(&md.thread, NULL, md_main, NULL)) != 0) {
 		dlog(LOG_ERR, "metrics: cannot start: %s", strerror(errno));
 		return -1;
 	}

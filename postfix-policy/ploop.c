@@ -392,7 +392,7 @@ int ploop_start(const struct ms_config *cfg)
 		    fcntl(lp->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
 		    fcntl(lp->wake[1], F_SETFL, O_NONBLOCK) != 0 ||
 		    epoll_ctl(lp->epoll, EPOLL_CTL_ADD, lp->wake[0], &ev) != 0 ||
-		    pthread_create(&lp->thread, NULL, pl_main, lp) != 0) {
+		    (errno = pthread_create(&lp->thread, NULL, pl_main, lp)) != 0) {
 			dlog(LOG_ERR, "policy loop: %s", strerror(errno));
 			pl_nloops = i;
 			return -1;

@@ -65,7 +65,7 @@ int statpush_start(const struct ms_config *cfg)
 	    (!config_has_redis(cfg)))
 		return 0;
 	sp.interval_ms = cfg->farm_stats_interval_ms;
-	if (pthread_create(&sp.thread, NULL, sp_main, NULL) != 0) {
+	if ((errno = pthread_create(&sp.thread, NULL, sp_main, NULL)) != 0) {
 		dlog(LOG_ERR, "farm_stats: cannot start a thread: %s",
 		     strerror(errno));
 		return -1;

@@ -83,7 +83,7 @@ void certinfo_serial_issuer(const ASN1_INTEGER *serial,
 		s++;
 		n--;
 	}
-	if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER && !(n == 1 && *s == 0))
+	if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER && n > 0 && !(n == 1 && *s == 0))
 		out_serial[k++] = '-';
 	if (n > 32 && EVP_Digest(s, (size_t)n, md, &mdlen, EVP_sha256(), NULL)) {
 		s = md;                 /* too long to write out: its hash */
