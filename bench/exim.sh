@@ -179,35 +179,19 @@ fi
 
 # exim_conf NAME: the daemon's configuration
 exim_conf() {
-	local name=$1 d=$RUN/$1
-	cat <<EOF
-# bench/exim.sh: configuration "$name"
-primary_hostname = $HOST
-qualify_domain = bench.example.org
-spool_directory = $d/spool
-log_file_path = $d/log/%slog
-local_interfaces = <; 127.0.0.1 ; $CLIENT
-queue_only
-host_lookup =
-rfc1413_hosts =
-tls_advertise_hosts =
-smtp_accept_max = 200
-smtp_accept_queue_per_connection = 0
-smtp_connect_backlog = 128
-smtp_receive_timeout = 30s
-acl_smtp_rcpt = acl_rcpt
-EOF
+	local name=$1 d=$RUN/$1 pre=""
+	# the engine built in the daemon, inherited by every session
+	# (docs/exim.md); BENCH_EXIM_PREWARM=0 leaves it to each session
+	[ "${BENCH_EXIM_PREWARM:-1}" = 1 ] && pre=prewarm
 	case $name in
-	exim) echo "acl_smtp_dkim = acl_dkim"; echo "keep_environment =" ;;
-	exim-spf) echo "acl_smtp_dkim = acl_dkim_log"; echo "acl_smtp_data = acl_data"; echo "keep_environment =" ;;
-	ms-*) echo "keep_environment = MAILSEAL_CONFIG"
-	      echo "local_scan_path = $RUN/mailseal_exim.so"
-	      # the engine built in the daemon, inherited by every session
-	      # (docs/exim.md); BENCH_EXIM_PREWARM=0 leaves it to each session
-	      if [ "${BENCH_EXIM_PREWARM:-1}" = 1 ]; then
-		echo "smtp_accept_max_per_host = \${dlfunc{$RUN/mailseal_exim.so}{mailseal_prewarm}}"
-	      fi ;;
-	*) echo "keep_environment =" ;;
+	ms-*) bench_exim_main bench/exim.sh "$name" "$d" "<; 127.0.0.1 ; $CLIENT" \
+		"$RUN/mailseal_exim.so" $pre ;;
+	*) bench_exim_main bench/exim.sh "$name" "$d" "<; 127.0.0.1 ; $CLIENT" ;;
+	esac
+	echo "queue_only"
+	case $name in
+	exim) echo "acl_smtp_dkim = acl_dkim" ;;
+	exim-spf) echo "acl_smtp_dkim = acl_dkim_log"; echo "acl_smtp_data = acl_data" ;;
 	esac
 	echo
 	echo "begin acl"

@@ -115,28 +115,10 @@ SINK_PID=$!
 # exim_conf NAME: the daemon's configuration
 exim_conf() {
 	local name=$1 d=$RUN/$1
-	cat <<EOF
-# bench/eximsign.sh: configuration "$name"
-primary_hostname = $HOST
-qualify_domain = bench.example.org
-spool_directory = $d/spool
-log_file_path = $d/log/%slog
-local_interfaces = 127.0.0.1
-host_lookup =
-rfc1413_hosts =
-tls_advertise_hosts =
-smtp_accept_max = 200
-smtp_accept_queue_per_connection = 0
-smtp_connect_backlog = 128
-smtp_receive_timeout = 30s
-acl_smtp_rcpt = acl_rcpt
-EOF
 	if [ "$name" = ms-sign ]; then
-		echo "keep_environment = MAILSEAL_CONFIG"
-		echo "local_scan_path = $RUN/mailseal_exim.so"
-		echo "smtp_accept_max_per_host = \${dlfunc{$RUN/mailseal_exim.so}{mailseal_prewarm}}"
+		bench_exim_main bench/eximsign.sh "$name" "$d" 127.0.0.1 "$RUN/mailseal_exim.so" prewarm
 	else
-		echo "keep_environment ="
+		bench_exim_main bench/eximsign.sh "$name" "$d" 127.0.0.1
 	fi
 	cat <<EOF
 

@@ -252,6 +252,41 @@ bench_spf_versions() {
 	echo "python3-spf-engine $(dpkg-query -W -f='${Version}' python3-spf-engine), python3-spf $(dpkg-query -W -f='${Version}' python3-spf), python3-dnspython $(dpkg-query -W -f='${Version}' python3-dnspython)"
 }
 
+# bench_exim_main SCRIPT NAME DIR INTERFACES [MODULE [prewarm]]: the main
+# section every benchmark's Exim daemon shares (hostname, DIR's spool and
+# logs, the listening INTERFACES, no lookups, no TLS, no queueing per
+# connection, acl_smtp_rcpt = acl_rcpt); with MODULE, local_scan_path
+# naming it and MAILSEAL_CONFIG kept, and with "prewarm" the engine built
+# in the daemon (mailseal_prewarm, docs/exim.md); without, an empty
+# environment.  The caller adds its own options after it.
+bench_exim_main() {
+	local script=$1 name=$2 d=$3 ifs=$4 module=${5:-}
+	cat <<EOF
+# $script: configuration "$name"
+primary_hostname = $HOST
+qualify_domain = bench.example.org
+spool_directory = $d/spool
+log_file_path = $d/log/%slog
+local_interfaces = $ifs
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+smtp_accept_max = 200
+smtp_accept_queue_per_connection = 0
+smtp_connect_backlog = 128
+smtp_receive_timeout = 30s
+acl_smtp_rcpt = acl_rcpt
+EOF
+	if [ -z "$module" ]; then
+		echo "keep_environment ="
+		return
+	fi
+	echo "keep_environment = MAILSEAL_CONFIG"
+	echo "local_scan_path = $module"
+	[ "${6:-}" != prewarm ] ||
+		echo "smtp_accept_max_per_host = \${dlfunc{$module}{mailseal_prewarm}}"
+}
+
 # bench_exim_start NAME DIR PORT MAILSEAL_CONFIG [reaper]: Debian's Exim
 # as a daemon on 127.0.0.1:PORT with DIR/exim.conf (what it says in
 # DIR/daemon.out, its pid file DIR/exim.pid), MAILSEAL_CONFIG in its
