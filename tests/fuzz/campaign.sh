@@ -95,6 +95,7 @@ asan_of() {
 record() {
 	local name=$1 total
 	total=$(( $(total_of "$name") + $2 ))
+	shift
 	touch "$results"
 	{
 		grep -v -P "^\Q$name\E\t" "$results"
@@ -203,4 +204,6 @@ for name in $targets; do
 		render
 	) 9> "$work/.results.lock"
 done
+# the table once more, for a results file edited by hand
+( flock 9; render ) 9> "$work/.results.lock"
 [ $fails = 0 ]
