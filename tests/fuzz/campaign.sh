@@ -143,9 +143,10 @@ for name in $targets; do
 	max_len=$(max_len_of "$name")
 	cap=$runs_cap
 	if [ -n "$total_cap" ]; then
-		left=$(( total_cap - $(total_of "$name") ))
+		done_runs=$(total_of "$name")
+		left=$(( total_cap - done_runs ))
 		if [ $left -le 0 ]; then
-			echo "ok campaign $name # skip: $(total_of "$name") executions over all campaigns"
+			echo "ok campaign $name # skip: $done_runs executions over all campaigns"
 			continue
 		fi
 		[ -z "$cap" ] || [ "$cap" -gt $left ] && cap=$left

@@ -60,7 +60,7 @@ HARNESS_ONLY static void collect(void *arg, const unsigned char *p,
 	o->len += len;
 }
 
-static int is_wsp(unsigned char c)
+HARNESS_ONLY static int is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
@@ -79,40 +79,38 @@ HARNESS_ONLY static size_t ref_body(int relaxed, const unsigned char *p,
 		const unsigned char *nl = memchr(p + i, '\n', n - i);
 		size_t j = nl ? (size_t)(nl - p) : n;   /* end of the line */
 		size_t e = j;                           /* end of its content */
-		size_t start = len;                     /* where it goes */
+		/* the line's content goes after the pending empty lines */
+		unsigned char *line = out + len + 2 * empty;
+		size_t ll = 0;
 
 		if (nl && e > i && p[e - 1] == '\r')
 			e--;
-		/* the pending empty lines are written before a line with
-		 * content, so the line is built after room for them */
-		len += 2 * empty;
 		if (relaxed) {
 			int wsp = 0;
 
 			for (k = i; k < e; k++) {
-				if (p[k] == ' ' || p[k] == '\t') {
+				if (is_wsp(p[k])) {
 					wsp = 1;
 					continue;
 				}
 				if (wsp)
-					out[len++] = ' ';
+					line[ll++] = ' ';
 				wsp = 0;
-				out[len++] = p[k];
+				line[ll++] = p[k];
 			}
 			/* trailing WSP dropped: a pending wsp is never emitted */
 		} else {
-			memcpy(out + len, p + i, e - i);
-			len += e - i;
+			memcpy(line, p + i, e - i);
+			ll = e - i;
 		}
-		if (len == start + 2 * empty) {
-			empty++;                /* nothing on it */
-			len = start;
+		if (ll == 0) {
+			empty++;
 		} else {
-			for (k = 0; k < empty; k++) {
-				out[start + 2 * k] = '\r';
-				out[start + 2 * k + 1] = '\n';
+			for (; empty; empty--) {
+				out[len++] = '\r';
+				out[len++] = '\n';
 			}
-			empty = 0;
+			len += ll;
 			out[len++] = '\r';
 			out[len++] = '\n';
 		}
