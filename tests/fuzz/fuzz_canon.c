@@ -32,32 +32,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* out: what a sink received, in one plain growing array */
-struct out {
-	unsigned char *data;
-	size_t len, cap;
-};
-
-HARNESS_ONLY static void collect(void *arg, const unsigned char *p,
-				 size_t len)
+static void collect(void *arg, const unsigned char *p, size_t len)
 {
-	struct out *o = arg;
-
 	if (len && !p)
 		__builtin_trap();
-	if (o->len + len > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-
-		while (cap < o->len + len)
-			cap *= 2;
-		o->data = realloc(o->data, cap);
-		if (!o->data)
-			__builtin_trap();
-		o->cap = cap;
-	}
-	if (len)
-		memcpy(o->data + o->len, p, len);
-	o->len += len;
+	if (buf_append(arg, p, len) != MS_OK)
+		__builtin_trap();
 }
 
 HARNESS_ONLY static int is_wsp(unsigned char c)
@@ -172,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nsplit, n, i, c;
 	unsigned shift, k;
 	int mode, empties;
-	struct out whole = { 0 }, parts = { 0 };
+	struct buf whole, parts;
 	unsigned char *ref;
 	size_t ref_len;
 
@@ -191,8 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref = malloc(2 * n + 2);
 	if (!ref)
 		__builtin_trap();
+	buf_init(&whole, BUF_UNLIMITED);
+	buf_init(&parts, BUF_UNLIMITED);
 	for (mode = DKIM_CANON_SIMPLE; mode <= DKIM_CANON_RELAXED; mode++) {
-		whole.len = parts.len = 0;
+		buf_reset(&whole);
+		buf_reset(&parts);
 
 		canon_body_init(&cb, (enum dkim_canon)mode, collect, &whole);
 		canon_body_feed(&cb, n ? body : nothing, n);
@@ -224,8 +207,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		check_header((enum dkim_canon)mode, body, n);
 	}
-	free(whole.data);
-	free(parts.data);
+	buf_free(&whole);
+	buf_free(&parts);
 	free(ref);
 	return 0;
 }
